@@ -1,0 +1,176 @@
+"""The public face: ``load``, ``run_workflow``, ``arun_workflow`` and ``Runner``."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import httpx
+
+from .engine import Execution, Limits, ServerMap
+from .errors import ArazzoError
+from .loader import load
+from .model import ArazzoDocument
+from .result import WorkflowResult
+from .security import Credentials, TokenCache
+
+__all__ = ["run_workflow", "arun_workflow", "Runner", "Spec"]
+
+Spec = ArazzoDocument | str | os.PathLike[str]
+
+
+def _document(spec: Spec) -> ArazzoDocument:
+    if isinstance(spec, ArazzoDocument):
+        return spec
+    if isinstance(spec, (str, os.PathLike)):
+        return load(spec)
+    raise TypeError(f"spec must be a loaded document or a path, not {type(spec).__name__}")
+
+
+class Runner:
+    """Runs workflows with shared settings and, optionally, one shared HTTP client.
+
+    ``servers``: ``None`` (each source's own servers), one base URL for every
+    source, or ``{source name: base URL}``. ``credentials``: secrets by
+    security scheme name. ``timeout``: seconds per request. ``client``: an
+    ``httpx.AsyncClient`` the caller owns (for proxies, mTLS, mock transports);
+    without it a client is created per run and closed after.
+    """
+
+    def __init__(
+        self,
+        *,
+        servers: ServerMap = None,
+        credentials: Mapping[str, Any] | Credentials | None = None,
+        client: httpx.AsyncClient | None = None,
+        timeout: float | None = 30.0,
+        limits: Limits | None = None,
+        workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
+        self.servers = servers
+        self.credentials = credentials if isinstance(credentials, Credentials) else Credentials(credentials)
+        self.client = client
+        base = limits or Limits()
+        self.limits = Limits(
+            max_steps=base.max_steps,
+            max_depth=base.max_depth,
+            max_retry_delay=base.max_retry_delay,
+            request_timeout=timeout if limits is None else base.request_timeout,
+            run_timeout=base.run_timeout,
+        )
+        self.workflow_inputs = workflow_inputs
+        self.sleep = sleep
+        self.clock = clock
+        self.tokens = TokenCache()
+
+    def __repr__(self) -> str:
+        return f"Runner(servers={self.servers!r}, credentials={self.credentials!r})"
+
+    async def arun(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
+        document = _document(spec)
+        if self.client is not None:
+            return await self._execute(self.client, document, workflow_id, inputs or {})
+        async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
+            return await self._execute(client, document, workflow_id, inputs or {})
+
+    def run(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
+        return _run_sync(self.arun(spec, workflow_id, inputs))
+
+    async def _execute(
+        self, client: httpx.AsyncClient, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]
+    ) -> WorkflowResult:
+        kwargs: dict[str, Any] = {}
+        if self.sleep is not None:
+            kwargs["sleep"] = self.sleep
+        if self.clock is not None:
+            kwargs["clock"] = self.clock
+        execution = Execution(
+            client,
+            servers=self.servers,
+            credentials=self.credentials,
+            limits=self.limits,
+            workflow_inputs=self.workflow_inputs,
+            tokens=self.tokens,
+            **kwargs,
+        )
+        return await execution.run(document, workflow_id, inputs)
+
+
+def _run_sync(coro: Awaitable[WorkflowResult]) -> WorkflowResult:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)  # type: ignore[arg-type]
+    close = getattr(coro, "close", None)
+    if close is not None:
+        close()
+    raise ArazzoError("run_workflow() was called from a running event loop; use 'await arun_workflow(...)' there")
+
+
+async def arun_workflow(
+    spec: Spec,
+    workflow_id: str,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    servers: ServerMap = None,
+    credentials: Mapping[str, Any] | None = None,
+    client: httpx.AsyncClient | None = None,
+    timeout: float | None = 30.0,
+    limits: Limits | None = None,
+    workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> WorkflowResult:
+    """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
+
+    Raises :class:`ArazzoError` before any request when the document, the
+    workflow id or the inputs are invalid; HTTP and criteria failures give a
+    result with ``status == "failed"`` and an ``error`` saying why.
+    """
+    runner = Runner(
+        servers=servers,
+        credentials=credentials,
+        client=client,
+        timeout=timeout,
+        limits=limits,
+        workflow_inputs=workflow_inputs,
+        sleep=sleep,
+        clock=clock,
+    )
+    return await runner.arun(spec, workflow_id, inputs)
+
+
+def run_workflow(
+    spec: Spec,
+    workflow_id: str,
+    inputs: Mapping[str, Any] | None = None,
+    *,
+    servers: ServerMap = None,
+    credentials: Mapping[str, Any] | None = None,
+    client: httpx.AsyncClient | None = None,
+    timeout: float | None = 30.0,
+    limits: Limits | None = None,
+    workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
+    clock: Callable[[], float] | None = None,
+) -> WorkflowResult:
+    """The synchronous twin of :func:`arun_workflow` (same parameters)."""
+    return _run_sync(
+        arun_workflow(
+            spec,
+            workflow_id,
+            inputs,
+            servers=servers,
+            credentials=credentials,
+            client=client,
+            timeout=timeout,
+            limits=limits,
+            workflow_inputs=workflow_inputs,
+            sleep=sleep,
+            clock=clock,
+        )
+    )

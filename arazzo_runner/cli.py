@@ -1,0 +1,287 @@
+"""The ``arazzo-runner`` command line.
+
+Exit codes: 0 the workflow succeeded (or the command did its job), 1 the
+workflow failed, 2 the document, the inputs or the command line is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn, TextIO
+
+from .errors import ArazzoError
+from .model import ArazzoDocument, Workflow
+
+__all__ = ["main", "credential_env_name"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+CREDENTIAL_ENV_PREFIX = "ARAZZO_CREDENTIAL_"
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def credential_env_name(scheme: str) -> str:
+    """The environment variable holding the credential for ``scheme``: ARAZZO_CREDENTIAL_<SCHEME>,
+    upper-cased, with every character other than a letter or digit turned into ``_``."""
+    return CREDENTIAL_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", scheme).upper()
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="arazzo-runner",
+        description="Run Arazzo 1.0.x workflows against the APIs their OpenAPI descriptions describe.",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a workflow", description="Run one workflow of an Arazzo document.")
+    run.add_argument("spec", metavar="SPEC", help="path or URL of the Arazzo document")
+    run.add_argument("-w", "--workflow", required=True, metavar="WORKFLOW_ID", help="the workflowId to run")
+    run.add_argument("-i", "--input", action="append", default=[], metavar="NAME=VALUE",
+                     help="one input; the value is read by the input's schema type (repeatable)")
+    run.add_argument("--inputs", metavar="JSON|@FILE", help="all inputs as a JSON object, or @file.json / @file.yaml")
+    run.add_argument("--server", action="append", default=[], metavar="[SOURCE=]URL",
+                     help="base URL for every source, or for one source (repeatable)")
+    run.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE",
+                     help="credential for an OpenAPI security scheme: user:password for basic, else a token or key. "
+                          f"Also read from {CREDENTIAL_ENV_PREFIX}<SCHEME> environment variables.")
+    run.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
+    run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
+
+    lst = sub.add_parser("list", help="list the workflows of a document", description="List workflows with their inputs and outputs.")
+    lst.add_argument("spec", metavar="SPEC")
+    lst.add_argument("--json", action="store_true", help="print as JSON")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "list":
+            return _cmd_list(args)
+    except _UsageError as exc:
+        print(f"arazzo-runner: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except ArazzoError as exc:
+        print(f"arazzo-runner: error: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("arazzo-runner: interrupted", file=sys.stderr)
+        return 130
+    parser.error(f"unknown command {args.command!r}")
+
+
+# -- run --------------------------------------------------------------------
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .api import run_workflow
+    from .loader import load
+
+    document = load(args.spec, strict=args.strict)
+    workflow = document.workflow(args.workflow)
+    inputs = _read_inputs(args, workflow)
+    servers = _read_servers(args.server, document)
+    credentials = _read_credentials(args.credential, document)
+    result = run_workflow(
+        document, args.workflow, inputs, servers=servers, credentials=credentials, timeout=args.timeout
+    )
+    if args.json:
+        json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        _print_summary(result, sys.stdout)
+    return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
+
+
+def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    if args.inputs:
+        raw = args.inputs
+        if raw.startswith("@"):
+            path = raw[1:]
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError as exc:
+                raise _UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
+            if path.endswith((".yaml", ".yml")):
+                from .yamlsource import parse_document
+
+                data, _ = parse_document(text, path)
+            else:
+                data = _json(text, f"--inputs file {path}")
+        else:
+            data = _json(raw, "--inputs")
+        if not isinstance(data, Mapping):
+            raise _UsageError("--inputs must be a JSON object of input names to values")
+        inputs.update(data)
+    properties = (workflow.inputs_schema or {}).get("properties") or {}
+    for item in args.input:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise _UsageError(f"-i expects NAME=VALUE, got {item!r}")
+        schema = properties.get(name) if isinstance(properties, Mapping) else None
+        inputs[name] = _coerce_input(name, value, schema)
+    return inputs
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def _coerce_input(name: str, value: str, schema: Any) -> Any:
+    """Read a -i value by the input's schema type: an integer input gets an integer."""
+    types = schema.get("type") if isinstance(schema, Mapping) else None
+    if isinstance(types, str):
+        types = [types]
+    if not types:
+        return value
+    if "string" in types:
+        return value
+    for kind in types:
+        if kind == "integer":
+            try:
+                return int(value)
+            except ValueError:
+                continue
+        if kind == "number":
+            try:
+                number = float(value)
+                return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+            except ValueError:
+                continue
+        if kind == "boolean" and value in ("true", "false"):
+            return value == "true"
+        if kind == "null" and value == "null":
+            return None
+        if kind in ("array", "object"):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                continue
+    raise _UsageError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")
+
+
+def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
+    if not items:
+        return None
+    default: str | None = None
+    per_source: dict[str, str] = {}
+    for item in items:
+        name, sep, url = item.partition("=")
+        if sep and "://" not in name:
+            if name not in document.sources:
+                raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(document.sources)}")
+            per_source[name] = url
+        else:
+            default = item
+    if default is not None and not per_source:
+        return default
+    if default is not None:
+        for name in document.sources:
+            per_source.setdefault(name, default)
+    return per_source
+
+
+def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
+    schemes: set[str] = set()
+    for source in document.documents.openapi.values():
+        schemes.update(source.security_schemes())
+    credentials: dict[str, Any] = {}
+    for scheme in sorted(schemes):
+        env_value = os.environ.get(credential_env_name(scheme))
+        if env_value is not None:
+            credentials[scheme] = env_value
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise _UsageError("--credential expects SCHEME=VALUE")
+        if schemes and name not in schemes:
+            raise _UsageError(f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))}")
+        credentials[name] = value
+    return credentials
+
+
+def _print_summary(result: Any, out: TextIO) -> None:
+    out.write(f"workflow {result.workflow_id}: {result.status} in {result.duration * 1000:.0f} ms\n")
+    for number, step in enumerate(result.steps, 1):
+        code = step.status_code if step.status_code is not None else "-"
+        where = f"{step.method} {step.url}" if step.method else ""
+        out.write(f"  {number}. {step.step_id:<28} {step.status:<9} {code!s:<4} {where}\n")
+        if step.next_action and step.next_action not in ("next",):
+            out.write(f"       then: {step.next_action}\n")
+        for warning in step.warnings:
+            out.write(f"       warning: {warning}\n")
+    if result.error is not None:
+        out.write(f"error: {result.error.message}\n")
+    for warning in result.warnings:
+        out.write(f"warning: {warning}\n")
+    out.write("outputs:\n")
+    if not result.outputs:
+        out.write("  (none)\n")
+    for name, value in result.outputs.items():
+        out.write(f"  {name}: {json.dumps(value, ensure_ascii=False, default=str)}\n")
+
+
+# -- list -------------------------------------------------------------------
+def _cmd_list(args: argparse.Namespace) -> int:
+    from .loader import load
+
+    document = load(args.spec)
+    rows = []
+    for wf in document.workflows.values():
+        props = (wf.inputs_schema or {}).get("properties") or {}
+        rows.append({
+            "workflowId": wf.workflow_id,
+            "summary": wf.summary,
+            "inputs": [
+                {"name": name, "type": (p or {}).get("type") if isinstance(p, Mapping) else None, "required": name in wf.required_inputs()}
+                for name, p in props.items()
+            ],
+            "outputs": [name for name, _ in wf.outputs],
+            "steps": [s.step_id for s in wf.steps],
+        })
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    out = sys.stdout
+    out.write(f"{document.title} ({document.display})\n")
+    for row in rows:
+        out.write(f"\n{row['workflowId']}" + (f": {row['summary']}" if row["summary"] else "") + "\n")
+        if row["inputs"]:
+            out.write("  inputs:\n")
+            for item in row["inputs"]:
+                req = " (required)" if item["required"] else ""
+                out.write(f"    {item['name']}: {item['type'] or 'any'}{req}\n")
+        out.write("  outputs: " + (", ".join(row["outputs"]) or "(none)") + "\n")
+        out.write(f"  steps: {' -> '.join(row['steps'])}\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

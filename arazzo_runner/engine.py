@@ -1,0 +1,552 @@
+"""The workflow state machine: a step pointer, retry budgets, limits, nested workflows.
+
+One :class:`Execution` per ``run_workflow`` call holds all per-run state
+(workflow records for ``$workflows``, the step counter, OAuth2 tokens); the
+loaded document is only read. Steps run one at a time (DEC-43).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from .errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
+from .expressions import EvalContext, HttpView, WorkflowRecord
+from .model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
+from .redact import Redactor
+from .request_builder import PreparedRequest, prepare_request
+from .result import Failure, StepResult, WorkflowResult
+from .security import Credentials, TokenCache, apply_security
+from .views import body_excerpt, request_view, response_view
+
+__all__ = ["Limits", "Execution", "ServerMap"]
+
+ServerMap = str | Mapping[str, str] | None
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against runaway runs (DEC-42, DEC-44). Hitting one fails the run, naming it."""
+
+    max_steps: int = 1000
+    max_depth: int = 32
+    max_retry_delay: float = 300.0
+    request_timeout: float | None = 30.0
+    run_timeout: float | None = None
+
+
+@dataclass
+class _Exchange:
+    """The last request/response of a step (or, for a workflow step, of its child, DEC-52)."""
+
+    url: str | None = None
+    method: str | None = None
+    request: HttpView | None = None
+    status_code: int | None = None
+    response: HttpView | None = None
+    retry_after_header: str | None = None
+    excerpt: str | None = None
+
+
+@dataclass
+class _StepOutcome:
+    succeeded: bool
+    exchange: _Exchange
+    outputs: dict[str, Any]
+    error: str | None = None
+    failed_criterion: str | None = None
+    reason: str = "unhandled_step_failure"
+    child_error: Failure | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _WorkflowOutcome:
+    status: str
+    outputs: dict[str, Any]
+    error: Failure | None
+    last_exchange: _Exchange | None
+
+
+class _LimitExceeded(Exception):
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+
+
+@dataclass
+class _Frame:
+    """The state of one running workflow."""
+
+    document: ArazzoDocument
+    workflow: Workflow
+    inputs: Mapping[str, Any]
+    depth: int
+    step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_exchange: _Exchange | None = None
+
+
+class Execution:
+    """All the state of one run: created per ``run_workflow`` call, never shared."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        servers: ServerMap = None,
+        credentials: Credentials | None = None,
+        limits: Limits = Limits(),
+        workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+        redactor: Redactor | None = None,
+        tokens: TokenCache | None = None,
+    ) -> None:
+        self.client = client
+        self.servers = servers
+        self.credentials = credentials or Credentials()
+        self.limits = limits
+        self.workflow_inputs = dict(workflow_inputs or {})
+        self.sleep = sleep
+        self.clock = clock
+        self.redactor = redactor or Redactor(self.credentials.secret_strings())
+        self.tokens = tokens or TokenCache()
+        self.records: dict[str, WorkflowRecord] = {}
+        self.completed: dict[tuple[str, str], _WorkflowOutcome] = {}
+        self.steps_executed = 0
+        self.step_results: list[StepResult] = []
+        self.warnings: list[str] = []
+
+    # -- the public entry -------------------------------------------------
+    async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
+        workflow = document.workflow(workflow_id)
+        problems = validate_inputs(workflow, inputs)
+        if problems:
+            raise InputError(
+                f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems
+            )
+        self.redactor.add_many(str(inputs[name]) for name in workflow.secret_inputs if name in inputs)
+        started = time.perf_counter()
+        try:
+            if self.limits.run_timeout is not None:
+                outcome = await asyncio.wait_for(
+                    self._run_workflow(document, workflow, dict(inputs), 0), self.limits.run_timeout
+                )
+            else:
+                outcome = await self._run_workflow(document, workflow, dict(inputs), 0)
+        except asyncio.TimeoutError:
+            outcome = _WorkflowOutcome(
+                "failed",
+                {},
+                Failure(
+                    "run_timeout",
+                    f"the run took longer than run_timeout ({self.limits.run_timeout:g}s) and was stopped",
+                    workflow_id,
+                ),
+                None,
+            )
+        error = outcome.error
+        if error is not None:
+            error = _redact_failure(error, self.redactor)
+        return WorkflowResult(
+            workflow_id=workflow_id,
+            status="succeeded" if outcome.status == "succeeded" else "failed",
+            outputs=outcome.outputs,
+            steps=tuple(self.step_results),
+            error=error,
+            warnings=tuple(self.redactor.mask(w) for w in self.warnings),
+            duration=time.perf_counter() - started,
+        )
+
+    # -- workflows ----------------------------------------------------------
+    async def _run_workflow(
+        self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
+    ) -> _WorkflowOutcome:
+        wf_id = workflow.workflow_id
+        if depth > self.limits.max_depth:
+            return _WorkflowOutcome(
+                "failed", {}, Failure("limit_exceeded", f"workflow {wf_id!r} would nest deeper than max_depth ({self.limits.max_depth})", wf_id), None
+            )
+        for ref in workflow.depends_on:
+            key = (ref.document_url, ref.workflow_id)
+            done = self.completed.get(key)
+            if done is None:
+                dep_doc, dep_wf = document.resolve_workflow(ref)
+                dep_inputs = dict(self.workflow_inputs.get(ref.workflow_id, inputs))
+                problems = validate_inputs(dep_wf, dep_inputs)
+                if problems:
+                    done = _WorkflowOutcome("failed", {}, Failure("invalid_inputs", f"workflow {ref.workflow_id!r}: invalid inputs: " + "; ".join(problems), ref.workflow_id), None)
+                else:
+                    done = await self._run_workflow(dep_doc, dep_wf, dep_inputs, depth + 1)
+            if done.status != "succeeded":
+                cause = done.error.message if done.error else "it failed"
+                return _WorkflowOutcome(
+                    "failed", {}, Failure("dependency_failed", f"workflow {wf_id!r} was not run: it depends on {ref.text!r}, which failed: {cause}", wf_id), None
+                )
+        frame = _Frame(document, workflow, inputs, depth)
+        try:
+            status, error = await self._run_steps(frame)
+        except _LimitExceeded as exc:
+            status, error = "failed", exc.failure
+        outputs = self._workflow_outputs(frame)
+        outcome = _WorkflowOutcome(status, outputs, error, frame.last_exchange)
+        self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=outputs)
+        self.completed[(document.url, wf_id)] = outcome
+        return outcome
+
+    async def _run_steps(self, frame: _Frame) -> tuple[str, Failure | None]:
+        workflow = frame.workflow
+        steps = workflow.steps
+        pointer = 0
+        budgets: dict[str, int] = {}
+        attempt = 1
+        while pointer < len(steps):
+            step = steps[pointer]
+            self.steps_executed += 1
+            if self.steps_executed > self.limits.max_steps:
+                raise _LimitExceeded(
+                    Failure("limit_exceeded", f"stopped at step {step.step_id!r}: the run executed more than max_steps ({self.limits.max_steps}) steps (a goto loop?)", workflow.workflow_id, step.step_id)
+                )
+            started = time.perf_counter()
+            outcome = await self._execute_step(frame, step)
+            frame.step_outputs[step.step_id] = outcome.outputs
+            frame.last_exchange = outcome.exchange
+            ctx = self._context(frame, outcome.exchange)
+            ex = outcome.exchange
+            record = dict(
+                step_id=step.step_id,
+                workflow_id=workflow.workflow_id,
+                succeeded=outcome.succeeded,
+                status_code=ex.status_code,
+                outputs=outcome.outputs,
+                method=ex.method,
+                url=ex.url,
+                attempt=attempt,
+                duration=time.perf_counter() - started,
+                error=self.redactor.mask(outcome.error) if outcome.error else None,
+                warnings=tuple(self.redactor.mask(w) for w in outcome.warnings),
+            )
+            if outcome.succeeded:
+                action = _select(step.on_success, ctx, None)
+                self._record(record, _describe(action) if action else "next")
+                if action is None:
+                    pointer += 1
+                    budgets, attempt = {}, 1
+                    continue
+                if action.kind == "end":
+                    return "succeeded", None
+                if action.step_id is not None:
+                    pointer = workflow.step_index(action.step_id)
+                    budgets, attempt = {}, 1
+                    continue
+                return await self._goto_workflow(frame, action)
+            action = _select(step.on_failure, ctx, budgets)
+            self._record(record, _describe(action) if action else "stop")
+            if action is None:
+                return "failed", self._step_failure(frame, step, outcome, None)
+            if action.kind == "end":
+                return "failed", self._step_failure(frame, step, outcome, action)
+            if action.kind == "goto":
+                if action.step_id is not None:
+                    pointer = workflow.step_index(action.step_id)
+                    budgets, attempt = {}, 1
+                    continue
+                return await self._goto_workflow(frame, action)
+            # retry: spend one unit of this action's budget, wait, run the target, then the step again
+            budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
+            delay = self._retry_delay(action, outcome.exchange)
+            if delay > self.limits.max_retry_delay:
+                raise _LimitExceeded(
+                    Failure("limit_exceeded", f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)", workflow.workflow_id, step.step_id, ex.status_code)
+                )
+            if delay > 0:
+                await self.sleep(delay)
+            if action.step_id is not None:
+                target = workflow.steps[workflow.step_index(action.step_id)]
+                self.steps_executed += 1
+                pre = await self._execute_step(frame, target)
+                frame.step_outputs[target.step_id] = pre.outputs
+                self._record(
+                    dict(step_id=target.step_id, workflow_id=workflow.workflow_id, succeeded=pre.succeeded, status_code=pre.exchange.status_code, outputs=pre.outputs, method=pre.exchange.method, url=pre.exchange.url, error=pre.error),
+                    f"back to {step.step_id}",
+                )
+            elif action.workflow is not None:
+                child_doc, child_wf = frame.document.resolve_workflow(action.workflow)
+                await self._run_workflow(child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1)
+            attempt += 1
+        return "succeeded", None
+
+    async def _goto_workflow(self, frame: _Frame, action: Action) -> tuple[str, Failure | None]:
+        """DEC-04: a tail call; this workflow ends with the target's status."""
+        assert action.workflow is not None
+        doc, target = frame.document.resolve_workflow(action.workflow)
+        inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        problems = validate_inputs(target, inputs)
+        if problems:
+            return "failed", Failure("invalid_inputs", f"goto workflow {target.workflow_id!r}: invalid inputs: " + "; ".join(problems), frame.workflow.workflow_id, action=action.name)
+        outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
+        frame.last_exchange = outcome.last_exchange or frame.last_exchange
+        return outcome.status, outcome.error
+
+    def _record(self, fields: dict[str, Any], next_action: str) -> None:
+        self.step_results.append(StepResult(next_action=next_action, **fields))
+
+    def _retry_delay(self, action: Action, exchange: _Exchange) -> float:
+        header = exchange.retry_after_header
+        if header:
+            header = header.strip()
+            if header.isdigit():
+                return float(header)
+            try:
+                when = email.utils.parsedate_to_datetime(header)
+            except (TypeError, ValueError):
+                when = None
+            if when is not None:
+                return max(0.0, when.timestamp() - self.clock())
+        return action.retry_after or 0.0
+
+    # -- one step ----------------------------------------------------------
+    async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+        if step.operation is not None:
+            return await self._execute_operation(frame, step, step.operation)
+        return await self._execute_workflow_step(frame, step)
+
+    async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
+        ctx = self._context(frame, None)
+        exchange = _Exchange()
+        base_url = self._base_url(target)
+        if base_url is None:
+            return _StepOutcome(False, exchange, {}, f"no server URL for {target.source!r}: the description has no usable servers entry; pass servers=", reason="request_error")
+        try:
+            prepared = prepare_request(step, target, ctx, base_url)
+            await apply_security(prepared, target.operation, self.credentials, self.tokens, self.client)
+            request = self._build(prepared)
+        except ArazzoError as exc:
+            return _StepOutcome(False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error")
+        exchange.url = str(request.url)
+        exchange.method = request.method
+        exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
+        try:
+            response = await self.client.send(request, follow_redirects=False)
+            await response.aread()
+        except httpx.TimeoutException:
+            return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} timed out after {self.limits.request_timeout:g}s", reason="transport_error", warnings=prepared.warnings)
+        except httpx.HTTPError as exc:
+            detail = str(exc) or type(exc).__name__
+            return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} failed: {_transport_reason(exc, detail)}", reason="transport_error", warnings=prepared.warnings)
+        exchange.status_code = response.status_code
+        exchange.response = response_view(response)
+        exchange.retry_after_header = response.headers.get("retry-after")
+        exchange.excerpt = body_excerpt(response)
+        return self._finish_step(frame, step, exchange, None, prepared.warnings)
+
+    async def _execute_workflow_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+        assert step.workflow is not None
+        ctx = self._context(frame, None)
+        child_inputs: dict[str, Any] = {}
+        for param in step.parameters:
+            try:
+                child_inputs[param.name] = param.value.evaluate(ctx)
+            except EvaluationError as exc:
+                return _StepOutcome(False, _Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error")
+        child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
+        problems = validate_inputs(child_wf, child_inputs)
+        if problems:
+            message = f"workflow {child_wf.workflow_id!r} was given invalid inputs: " + "; ".join(problems)
+            return _StepOutcome(False, _Exchange(), {}, message, reason="invalid_inputs")
+        outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
+        exchange = outcome.last_exchange or _Exchange()
+        result = self._finish_step(frame, step, exchange, outcome.outputs, [])
+        if outcome.status != "succeeded":
+            cause = outcome.error.message if outcome.error else "it failed"
+            result.succeeded = False
+            result.error = f"workflow {child_wf.workflow_id!r} failed: {cause}"
+            result.child_error = outcome.error
+        return result
+
+    def _finish_step(
+        self, frame: _Frame, step: Step, exchange: _Exchange, child_outputs: Mapping[str, Any] | None, warnings: list[str]
+    ) -> _StepOutcome:
+        ctx = self._context(frame, exchange, child_outputs)
+        failed: CriterionSpec | None = None
+        explanation = ""
+        for spec in step.success_criteria:
+            verdict = spec.criterion.evaluate(ctx)
+            if not verdict.passed:
+                failed, explanation = spec, verdict.explanation
+                break
+        outputs: dict[str, Any] = {}
+        warn = list(warnings)
+        for name, value in step.outputs:
+            try:
+                outputs[name] = value.evaluate(ctx)
+            except UnresolvedExpression as exc:
+                warn.append(f"output {name!r} left out: {exc.message}")
+            except EvaluationError as exc:
+                warn.append(f"output {name!r} left out: {exc.message}")
+        if failed is not None:
+            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
+            excerpt = f": {exchange.excerpt}" if exchange.excerpt else ""
+            error = f"success criterion {failed.text!r} not met ({explanation}); response {status}{excerpt}"
+            return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn)
+        return _StepOutcome(True, exchange, outputs, None, warnings=warn)
+
+    def _step_failure(self, frame: _Frame, step: Step, outcome: _StepOutcome, action: Action | None) -> Failure:
+        wf_id = frame.workflow.workflow_id
+        ex = outcome.exchange
+        if action is not None:
+            reason = "ended_by_failure_action"
+            tail = f"failure action {action.name!r} (end) stopped the workflow"
+        else:
+            reason = outcome.reason if outcome.reason != "unhandled_step_failure" or True else "unhandled_step_failure"
+            if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
+                reason = outcome.reason
+            else:
+                reason = "unhandled_step_failure"
+            tail = "no failure action matched, so the workflow stopped"
+        message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
+        return Failure(
+            reason=reason,
+            message=self.redactor.mask(message),
+            workflow_id=wf_id,
+            step_id=step.step_id,
+            status_code=ex.status_code,
+            criterion=outcome.failed_criterion,
+            action=action.name if action else None,
+            response_excerpt=self.redactor.mask(ex.excerpt) if ex.excerpt else None,
+        )
+
+    def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
+        """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""
+        outputs: dict[str, Any] = {}
+        for name, value in frame.workflow.outputs:
+            ctx = self._context(frame, None, outputs)
+            try:
+                outputs[name] = value.evaluate(ctx)
+            except EvaluationError as exc:
+                self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {exc.message}")
+        return outputs
+
+    # -- helpers -------------------------------------------------------------
+    def _context(self, frame: _Frame, exchange: _Exchange | None, outputs: Mapping[str, Any] | None = None) -> EvalContext:
+        doc = frame.document
+        if exchange is None:
+            return EvalContext(
+                inputs=frame.inputs,
+                steps=frame.step_outputs,
+                workflows=self.records,
+                source_descriptions=_source_fields(doc),
+                components=doc.components,
+                outputs=outputs,
+            )
+        return EvalContext(
+            inputs=frame.inputs,
+            steps=frame.step_outputs,
+            workflows=self.records,
+            source_descriptions=_source_fields(doc),
+            components=doc.components,
+            url=exchange.url,
+            method=exchange.method,
+            status_code=exchange.status_code,
+            request=exchange.request,
+            response=exchange.response,
+            outputs=outputs,
+        )
+
+    def _base_url(self, target: OperationTarget) -> str | None:
+        servers = self.servers
+        if isinstance(servers, str):
+            return servers
+        if isinstance(servers, Mapping) and target.source in servers:
+            return servers[target.source]
+        return target.description.base_url(target.operation)
+
+    def _build(self, prepared: PreparedRequest) -> httpx.Request:
+        headers = list(prepared.headers)
+        if prepared.content_type and not any(k.lower() == "content-type" for k, _ in headers):
+            headers.append(("Content-Type", prepared.content_type))
+        timeout = self.limits.request_timeout
+        if prepared.multipart is not None:
+            data, files = prepared.multipart
+            return self.client.build_request(
+                prepared.method, prepared.url, headers=headers, data=data, files=files or None, timeout=timeout
+            )
+        return self.client.build_request(
+            prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
+        )
+
+
+_SOURCE_FIELDS_CACHE: dict[int, dict[str, dict[str, Any]]] = {}
+
+
+def _source_fields(doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
+    # The document is immutable, so its source fields can be computed once per document object.
+    cached = _SOURCE_FIELDS_CACHE.get(id(doc))
+    if cached is None or cached.get("__doc__", {}).get("ref") is not doc:
+        cached = {**doc.source_fields(), "__doc__": {"ref": doc}}
+        _SOURCE_FIELDS_CACHE[id(doc)] = cached
+    return cached
+
+
+def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
+    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
+    for action in actions:
+        if action.kind == "retry" and budgets is not None:
+            if budgets.get(action.name, action.effective_retry_limit) <= 0:
+                continue
+        if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
+            return action
+    return None
+
+
+def _describe(action: Action) -> str:
+    if action.kind == "goto":
+        return f"goto {action.step_id}" if action.step_id else f"goto workflow {action.workflow}"
+    if action.kind == "retry":
+        return f"retry ({action.name})"
+    return f"end ({action.name})"
+
+
+def _transport_reason(exc: httpx.HTTPError, detail: str) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({detail})"
+    return f"{type(exc).__name__}: {detail}"
+
+
+def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
+    from dataclasses import replace
+
+    return replace(
+        failure,
+        message=redactor.mask(failure.message),
+        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
+    )
+
+
+def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:
+    """DEC-11: the inputs against the workflow's JSON Schema; one sentence per problem."""
+    validator = workflow.inputs_validator
+    if validator is None:
+        return []
+    problems = []
+    for error in sorted(validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
+        where = "/".join(str(p) for p in error.absolute_path)
+        if error.validator == "required":
+            missing = error.message.split("'")[1] if "'" in error.message else error.message
+            problems.append(f"input {missing!r} is required (schema rule 'required')")
+        elif error.validator == "additionalProperties":
+            problems.append(f"{error.message} (schema rule 'additionalProperties')")
+        else:
+            name = where or "(inputs)"
+            shown = error.message
+            if where and where.split("/")[0] in workflow.secret_inputs:
+                shown = f"value does not satisfy {error.validator!r}"
+            problems.append(f"input {name!r}: {shown} (schema rule {error.validator!r})")
+    return problems

@@ -1,0 +1,185 @@
+"""One exception tree for the whole library, every error able to say where.
+
+A document error names the file, the line and column and the JSON pointer of
+the offending node. Errors raised by low layers (the expression parser, say)
+know only the text they were given; the loader attaches the location with
+:meth:`ArazzoError.with_location` before the error reaches the user.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .result import WorkflowResult
+
+__all__ = [
+    "Location",
+    "ArazzoError",
+    "DocumentError",
+    "SourceError",
+    "ExpressionSyntaxError",
+    "InputError",
+    "WorkflowNotFound",
+    "EvaluationError",
+    "UnresolvedExpression",
+    "RequestBuildError",
+    "WorkflowFailed",
+]
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something is: a file, a 1-based line and column, a JSON pointer."""
+
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    pointer: str | None = None
+
+    def __str__(self) -> str:
+        parts = [self.file or "<document>"]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+class ArazzoError(Exception):
+    """Base of every error this library raises on purpose.
+
+    ``message`` says what is wrong and what was expected; ``location`` says
+    where. ``code`` is a stable identifier (``ARZ…``) where one applies.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        *,
+        code: str | None = None,
+        source_text: str | None = None,
+        source_offset: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.code = code
+        # The text (an expression, a condition) the error points into, and the
+        # 0-based offset of the offending character in it, for the caret.
+        self.source_text = source_text
+        self.source_offset = source_offset
+
+    def with_location(self, location: Location) -> ArazzoError:
+        """A copy of this error placed at ``location`` (an existing file/line wins only if the new one lacks it)."""
+        clone = copy.copy(self)
+        clone.location = location
+        return clone
+
+    def caret_lines(self) -> list[str]:
+        if self.source_text is None or self.source_offset is None:
+            return []
+        text = self.source_text
+        # Keep the caret honest for multi-line texts: show the line holding the offset.
+        start = text.rfind("\n", 0, self.source_offset) + 1
+        end = text.find("\n", self.source_offset)
+        if end == -1:
+            end = len(text)
+        line = text[start:end]
+        return ["    " + line, "    " + " " * (self.source_offset - start) + "^"]
+
+    def __str__(self) -> str:
+        head = self.message
+        loc = self.location
+        if loc is not None:
+            where = str(loc)
+            if loc.pointer is not None:
+                head = f"{where}: {self.message} (at {loc.pointer or '/'})"
+            else:
+                head = f"{where}: {self.message}"
+        lines = [head, *self.caret_lines()]
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.__dict__.copy()))
+
+
+def _rebuild(cls: type[ArazzoError], state: dict[str, Any]) -> ArazzoError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, state.get("message", ""))
+    err.__dict__.update(state)
+    return err
+
+
+class DocumentError(ArazzoError):
+    """The Arazzo document (or a document it references) is invalid."""
+
+
+class SourceError(DocumentError):
+    """A source description could not be read, parsed or resolved."""
+
+
+class ExpressionSyntaxError(DocumentError):
+    """A runtime expression, template or condition does not parse.
+
+    ``source_text`` is the text given to the parser and ``source_offset`` the
+    0-based index of the offending character; ``expected`` says what the
+    parser wanted there.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        text: str,
+        position: int,
+        *,
+        expected: str | None = None,
+        location: Location | None = None,
+    ) -> None:
+        super().__init__(message, location, source_text=text, source_offset=position)
+        self.text = text
+        self.position = position
+        self.expected = expected
+
+
+class InputError(ArazzoError):
+    """The inputs given to a workflow do not satisfy its inputs schema."""
+
+    def __init__(self, message: str, problems: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.problems = problems or []
+
+
+class WorkflowNotFound(ArazzoError):
+    """No workflow with the requested id exists."""
+
+
+class EvaluationError(ArazzoError):
+    """A runtime expression could not be evaluated against the run's context."""
+
+    def __init__(self, message: str, expression: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.expression = expression
+
+
+class UnresolvedExpression(EvaluationError):
+    """The value an expression selects does not exist (a missing field, a step not run).
+
+    Criteria treat this as ``null`` (DEC-18); parameters and payloads fail the step.
+    """
+
+
+class RequestBuildError(ArazzoError):
+    """A step's HTTP request could not be built (a missing path value, a bad body)."""
+
+
+class WorkflowFailed(ArazzoError):
+    """Raised by :meth:`WorkflowResult.raise_for_status` when a run failed."""
+
+    def __init__(self, result: WorkflowResult) -> None:
+        reason = result.error.message if result.error is not None else "the workflow failed"
+        super().__init__(f"workflow {result.workflow_id!r} failed: {reason}")
+        self.result = result

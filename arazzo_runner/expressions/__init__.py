@@ -1,0 +1,50 @@
+"""Runtime expressions: parsed once at load time, evaluated against an :class:`EvalContext`.
+
+The public surface the engine uses; the node classes live in
+:mod:`arazzo_runner.expressions.ast`.
+"""
+
+from __future__ import annotations
+
+from .ast import (
+    ComponentExpression,
+    Expression,
+    HttpExpression,
+    InputExpression,
+    MethodExpression,
+    OutputExpression,
+    SourceDescriptionExpression,
+    StatusCodeExpression,
+    StepOutputExpression,
+    UrlExpression,
+    WorkflowExpression,
+)
+from .context import EvalContext, HttpView, WorkflowRecord
+from .parser import parse_expression, scan_expression, try_parse_expression
+from .pointer import JsonPointer
+from .template import CompiledValue, compile_value
+from .text import to_text
+
+__all__ = [
+    "parse_expression",
+    "try_parse_expression",
+    "scan_expression",
+    "compile_value",
+    "CompiledValue",
+    "Expression",
+    "JsonPointer",
+    "to_text",
+    "EvalContext",
+    "HttpView",
+    "WorkflowRecord",
+    "UrlExpression",
+    "MethodExpression",
+    "StatusCodeExpression",
+    "HttpExpression",
+    "InputExpression",
+    "OutputExpression",
+    "StepOutputExpression",
+    "WorkflowExpression",
+    "SourceDescriptionExpression",
+    "ComponentExpression",
+]

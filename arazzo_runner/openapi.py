@@ -1,0 +1,309 @@
+"""An index of one OpenAPI description: operations, parameters, servers, security.
+
+Built once at load. Supports OpenAPI 3.0.x, 3.1.x and Swagger 2.0 (best
+effort), with internal and external ``$ref``s resolved on demand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from .errors import SourceError, Location
+from .fetch import read_url
+from .yamlsource import escape_pointer_token, parse_fast
+
+__all__ = ["OpenAPIDescription", "Operation", "OperationParameter", "HTTP_METHODS", "load_openapi"]
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class OperationParameter:
+    """A parameter the OpenAPI operation declares, with its serialisation rules."""
+
+    name: str
+    location: str  # path | query | header | cookie (| body | formData in Swagger 2.0)
+    required: bool = False
+    style: str | None = None
+    explode: bool | None = None
+    allow_reserved: bool = False
+    schema: Mapping[str, Any] | None = None
+    content_type: str | None = None  # OpenAPI 3 `content` form
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of an OpenAPI description."""
+
+    description: OpenAPIDescription = field(repr=False, compare=False)
+    method: str  # lower case
+    path: str  # the path template as written under `paths`
+    operation_id: str | None
+    pointer: str  # JSON pointer of the Operation Object
+    data: Mapping[str, Any] = field(repr=False, compare=False)
+    parameters: tuple[OperationParameter, ...] = ()
+    servers: tuple[str, ...] = ()
+    security: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: no requirement anywhere
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+    def parameter(self, name: str, location: str) -> OperationParameter | None:
+        for param in self.parameters:
+            if param.location == location and (
+                param.name.lower() == name.lower() if location == "header" else param.name == name
+            ):
+                return param
+        return None
+
+    def request_content_types(self) -> list[str]:
+        body = self.description.resolve(self.data.get("requestBody"))
+        if isinstance(body, Mapping):
+            content = body.get("content")
+            if isinstance(content, Mapping):
+                return [str(k) for k in content]
+        consumes = self.data.get("consumes") or self.description.data.get("consumes")
+        if isinstance(consumes, list):
+            return [str(c) for c in consumes]
+        return []
+
+
+class OpenAPIDescription:
+    """A loaded OpenAPI description and its operation index."""
+
+    def __init__(self, url: str, data: Mapping[str, Any], display: str) -> None:
+        self.url = url
+        self.display = display
+        self.data = data
+        if not isinstance(data, Mapping):
+            raise SourceError(f"{display} is not an OpenAPI description (top level is not an object)", Location(display))
+        version = data.get("openapi") or data.get("swagger")
+        if not isinstance(version, str):
+            raise SourceError(
+                f"{display} is not an OpenAPI description: no 'openapi' or 'swagger' version field",
+                Location(display),
+            )
+        self.version = version
+        self.is_swagger2 = "swagger" in data and version.startswith("2")
+        self._external: dict[str, Any] = {}
+        self.operations: list[Operation] = []
+        self.operations_by_id: dict[str, Operation] = {}
+        self.duplicate_operation_ids: set[str] = set()
+        self._index()
+
+    # -- references ---------------------------------------------------
+    def resolve(self, node: Any, _seen: frozenset[str] = frozenset()) -> Any:
+        """Follow ``$ref`` (internal or external) until a non-reference node."""
+        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            ref = node["$ref"]
+            if ref in _seen:
+                raise SourceError(f"circular $ref {ref!r} in {self.display}", Location(self.display))
+            _seen = _seen | {ref}
+            node = self.lookup_ref(ref)
+        return node
+
+    def lookup_ref(self, ref: str) -> Any:
+        target_doc, _, fragment = ref.partition("#")
+        if target_doc:
+            doc = self._external_document(target_doc)
+        else:
+            doc = self.data
+        return _walk_pointer(doc, unquote(fragment), ref, self.display)
+
+    def _external_document(self, relative: str) -> Any:
+        absolute = urljoin(self.url, relative)
+        if absolute not in self._external:
+            text = read_url(absolute)
+            self._external[absolute] = parse_fast(text, absolute)
+        return self._external[absolute]
+
+    def resolve_deep(self, node: Any, _depth: int = 0) -> Any:
+        """A copy of ``node`` with every ``$ref`` inside it replaced (recursive refs stop at depth 64)."""
+        if _depth > 64:
+            return node
+        node = self.resolve(node)
+        if isinstance(node, Mapping):
+            return {k: self.resolve_deep(v, _depth + 1) for k, v in node.items()}
+        if isinstance(node, list):
+            return [self.resolve_deep(v, _depth + 1) for v in node]
+        return node
+
+    # -- index ----------------------------------------------------------
+    def _index(self) -> None:
+        paths = self.data.get("paths") or {}
+        if not isinstance(paths, Mapping):
+            return
+        doc_servers = self._servers(self.data.get("servers"))
+        doc_security = self.data.get("security")
+        for template, raw_item in paths.items():
+            item = self.resolve(raw_item)
+            if not isinstance(item, Mapping):
+                continue
+            item_params = item.get("parameters") or []
+            item_servers = self._servers(item.get("servers")) or doc_servers
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if not isinstance(op, Mapping):
+                    continue
+                pointer = f"/paths/{escape_pointer_token(str(template))}/{method}"
+                security = op.get("security", doc_security)
+                operation = Operation(
+                    description=self,
+                    method=method,
+                    path=str(template),
+                    operation_id=op.get("operationId") if isinstance(op.get("operationId"), str) else None,
+                    pointer=pointer,
+                    data=op,
+                    parameters=self._parameters(item_params, op.get("parameters") or []),
+                    servers=self._servers(op.get("servers")) or item_servers,
+                    security=_security(security),
+                )
+                self.operations.append(operation)
+                if operation.operation_id is not None:
+                    if operation.operation_id in self.operations_by_id:
+                        self.duplicate_operation_ids.add(operation.operation_id)
+                    else:
+                        self.operations_by_id[operation.operation_id] = operation
+
+    def _parameters(self, item_params: list[Any], op_params: list[Any]) -> tuple[OperationParameter, ...]:
+        merged: dict[tuple[str, str], OperationParameter] = {}
+        for raw in [*item_params, *op_params]:  # operation-level wins over path-item level
+            param = self.resolve(raw)
+            if not isinstance(param, Mapping) or "name" not in param or "in" not in param:
+                continue
+            content = param.get("content")
+            content_type = next(iter(content), None) if isinstance(content, Mapping) else None
+            schema = param.get("schema")
+            if schema is None and self.is_swagger2 and param.get("in") != "body":
+                schema = {k: v for k, v in param.items() if k in ("type", "items", "format", "enum")}
+            style = param.get("style")
+            explode = param.get("explode")
+            if self.is_swagger2:
+                fmt = param.get("collectionFormat")
+                if fmt == "multi":
+                    style, explode = "form", True
+                elif fmt in ("csv", None):
+                    style, explode = ("form" if param["in"] == "query" else "simple"), False
+                elif fmt == "ssv":
+                    style, explode = "spaceDelimited", False
+                elif fmt == "pipes":
+                    style, explode = "pipeDelimited", False
+            location = str(param["in"])
+            key = (location, str(param["name"]).lower() if location == "header" else str(param["name"]))
+            merged[key] = OperationParameter(
+                name=str(param["name"]),
+                location=location,
+                required=bool(param.get("required", location == "path")),
+                style=style if isinstance(style, str) else None,
+                explode=explode if isinstance(explode, bool) else None,
+                allow_reserved=bool(param.get("allowReserved", False)),
+                schema=self.resolve(schema) if isinstance(schema, Mapping) else None,
+                content_type=content_type,
+            )
+        return tuple(merged.values())
+
+    def _servers(self, servers: Any) -> tuple[str, ...]:
+        if self.is_swagger2 and servers is None:
+            return ()
+        if not isinstance(servers, list):
+            return ()
+        urls = []
+        for server in servers:
+            if not isinstance(server, Mapping) or not isinstance(server.get("url"), str):
+                continue
+            url = server["url"]
+            variables = server.get("variables") or {}
+            if isinstance(variables, Mapping):
+                for name, var in variables.items():
+                    if isinstance(var, Mapping) and "default" in var:
+                        url = url.replace("{" + str(name) + "}", str(var["default"]))
+            urls.append(url)
+        return tuple(urls)
+
+    # -- servers and security -------------------------------------------
+    def base_url(self, operation: Operation) -> str | None:
+        """The base URL the operation is served at (DEC-33), or None when unknown."""
+        if self.is_swagger2:
+            host = self.data.get("host")
+            base_path = str(self.data.get("basePath") or "")
+            schemes = operation.data.get("schemes") or self.data.get("schemes") or ["https"]
+            if not host:
+                split = urlsplit(self.url)
+                if split.scheme in ("http", "https"):
+                    return f"{split.scheme}://{split.netloc}{base_path}"
+                return None
+            return f"{schemes[0]}://{host}{base_path}"
+        if not operation.servers:
+            split = urlsplit(self.url)
+            if split.scheme in ("http", "https"):
+                return f"{split.scheme}://{split.netloc}"
+            return None
+        url = operation.servers[0]
+        if urlsplit(url).scheme:
+            return url
+        resolved = urljoin(self.url, url)
+        if urlsplit(resolved).scheme in ("http", "https"):
+            return resolved
+        return None
+
+    def security_schemes(self) -> Mapping[str, Any]:
+        if self.is_swagger2:
+            schemes = self.data.get("securityDefinitions") or {}
+        else:
+            schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
+        return {name: self.resolve(s) for name, s in schemes.items()} if isinstance(schemes, Mapping) else {}
+
+    def iter_operations(self) -> Iterator[Operation]:
+        return iter(self.operations)
+
+    def operation_at(self, pointer_tokens: list[str]) -> Operation | Mapping[str, Any] | None:
+        """The operation at ``/paths/<template>/<method>``; a path item if the pointer stops there."""
+        if len(pointer_tokens) < 2 or pointer_tokens[0] != "paths":
+            return None
+        template = pointer_tokens[1]
+        if len(pointer_tokens) == 2:
+            item = (self.data.get("paths") or {}).get(template)
+            return self.resolve(item) if isinstance(item, Mapping) else None
+        if len(pointer_tokens) != 3:
+            return None
+        for op in self.operations:
+            if op.path == template and op.method == pointer_tokens[2]:
+                return op
+        return None
+
+
+def _security(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
+    if not isinstance(raw, list):
+        return None
+    result = []
+    for requirement in raw:
+        if isinstance(requirement, Mapping):
+            result.append({str(k): tuple(v or ()) for k, v in requirement.items()})
+    return tuple(result)
+
+
+def _walk_pointer(doc: Any, fragment: str, ref: str, display: str) -> Any:
+    if fragment in ("", "/"):
+        return doc
+    node = doc
+    for raw in fragment.lstrip("/").split("/"):
+        token = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            raise SourceError(f"$ref {ref!r} does not resolve in {display}: no {token!r}", Location(display))
+    return node
+
+
+def load_openapi(url: str, display: str, text: str | None = None) -> OpenAPIDescription:
+    """Read and index the OpenAPI description at ``url`` (a file: or http(s): URL)."""
+    if text is None:
+        text = read_url(url)
+    data = parse_fast(text, display)
+    return OpenAPIDescription(url, data, display)

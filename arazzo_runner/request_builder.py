@@ -1,0 +1,279 @@
+"""Turning a compiled step and the run's context into the HTTP request to send.
+
+Parameters are serialised the way the OpenAPI operation declares them
+(DEC-27), undeclared ones are still sent (DEC-28); the body's content type is
+chosen per DEC-29 and payload replacements applied per DEC-31.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from .errors import ArazzoError, EvaluationError, RequestBuildError
+from .expressions import EvalContext, to_text
+from .model import OperationTarget, Parameter, RequestBody, Step
+from .serialize import serialize_cookie, serialize_header, serialize_path, serialize_query
+
+__all__ = ["PreparedRequest", "prepare_request", "choose_content_type", "is_json_media_type"]
+
+_TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def is_xml_media_type(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media in ("application/xml", "text/xml") or media.endswith("+xml")
+
+
+@dataclass
+class PreparedRequest:
+    """Everything needed to send a step's request, before authentication is applied."""
+
+    method: str
+    base_url: str
+    path: str  # the path with parameters filled in, encoded
+    query: list[str] = field(default_factory=list)  # encoded name=value pieces
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    cookies: list[tuple[str, str]] = field(default_factory=list)
+    content: bytes | None = None
+    content_type: str | None = None
+    body_value: Any = None  # the body as evaluated (for $request.body)
+    multipart: tuple[dict[str, Any], dict[str, Any]] | None = None
+    path_values: dict[str, Any] = field(default_factory=dict)
+    query_values: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        url = self.base_url.rstrip("/") + self.path
+        if self.query:
+            url += "?" + "&".join(self.query)
+        return url
+
+    def has_header(self, name: str) -> bool:
+        lowered = name.lower()
+        return any(k.lower() == lowered for k, _ in self.headers)
+
+
+def _evaluate(value: Any, ctx: EvalContext, what: str) -> Any:
+    try:
+        return value.evaluate(ctx)
+    except EvaluationError as exc:
+        raise RequestBuildError(f"{what}: {exc.message}") from None
+
+
+def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_url: str) -> PreparedRequest:
+    operation = target.operation
+    prepared = PreparedRequest(method=operation.method.upper(), base_url=base_url, path=operation.path)
+    path_values: dict[str, str] = {}
+    for param in step.parameters:
+        _apply_parameter(param, ctx, target, prepared, path_values)
+    prepared.path = _fill_path(operation.path, path_values, operation.label)
+    if step.request_body is not None:
+        _apply_body(step.request_body, ctx, target, prepared)
+    if prepared.cookies:
+        prepared.headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in prepared.cookies)))
+    return prepared
+
+
+def _apply_parameter(
+    param: Parameter, ctx: EvalContext, target: OperationTarget, prepared: PreparedRequest, path_values: dict[str, str]
+) -> None:
+    location = param.location or "query"
+    value = _evaluate(param.value, ctx, f"parameter {param.name!r} ({location})")
+    declared = target.operation.parameter(param.name, location)
+    style = declared.style if declared else None
+    explode = declared.explode if declared else None
+    content_type = declared.content_type if declared else None
+    if declared is None:
+        prepared.warnings.append(f"parameter {param.name!r} (in: {location}) is not declared by {target.operation.label}; sent anyway")
+    if location == "path":
+        path_values[param.name] = serialize_path(param.name, value, style, explode, content_type)
+        prepared.path_values[param.name] = value
+    elif location == "query":
+        if value is None and declared is not None and not declared.required:
+            return  # an optional query parameter whose value is null is left out
+        prepared.query.extend(
+            serialize_query(param.name, value, style, explode, declared.allow_reserved if declared else False, content_type)
+        )
+        prepared.query_values[param.name] = value
+    elif location == "header":
+        prepared.headers = [(k, v) for k, v in prepared.headers if k.lower() != param.name.lower()]
+        prepared.headers.append((param.name, serialize_header(param.name, value, explode, content_type)))
+    elif location == "cookie":
+        prepared.cookies.extend(serialize_cookie(param.name, value, explode))
+
+
+def _fill_path(template: str, values: Mapping[str, str], label: str) -> str:
+    missing = [m for m in _TEMPLATE_VAR.findall(template) if m not in values]
+    if missing:
+        names = ", ".join(repr(m) for m in missing)
+        raise RequestBuildError(f"{label}: no value for path parameter {names}; add it to the step's parameters with in: path")
+    return _TEMPLATE_VAR.sub(lambda m: values[m.group(1)], template)
+
+
+def choose_content_type(body: RequestBody, target: OperationTarget, value: Any) -> str | None:
+    """DEC-29: the step's contentType, else the operation's (application/json preferred), else by value."""
+    if body.content_type:
+        return body.content_type
+    declared = target.operation.request_content_types()
+    if len(declared) == 1:
+        return declared[0]
+    if declared:
+        for media in declared:
+            if is_json_media_type(media):
+                return media
+        return declared[0]
+    if isinstance(value, (dict, list)):
+        return "application/json"
+    if isinstance(value, bytes):
+        return "application/octet-stream"
+    return "text/plain"
+
+
+def _apply_body(body: RequestBody, ctx: EvalContext, target: OperationTarget, prepared: PreparedRequest) -> None:
+    if body.payload is None:
+        if body.content_type:
+            prepared.content_type = body.content_type
+        return
+    value = _evaluate(body.payload, ctx, "requestBody payload")
+    content_type = choose_content_type(body, target, value)
+    written_as_string = body.payload.is_template_string or (body.payload.is_literal and isinstance(value, str))
+    if body.replacements:
+        value = _apply_replacements(value, body, ctx, content_type)
+        written_as_string = isinstance(value, str)
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    prepared.content_type = content_type
+    prepared.body_value = value
+    if is_json_media_type(media):
+        if isinstance(value, str) and written_as_string:
+            prepared.content = value.encode("utf-8")  # a JSON template written as text is sent as written
+            try:
+                prepared.body_value = json.loads(value)
+            except ValueError:
+                prepared.body_value = value
+        else:
+            prepared.content = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    elif media == "application/x-www-form-urlencoded":
+        if isinstance(value, Mapping):
+            pairs: list[tuple[str, str]] = []
+            for key, item in value.items():
+                if isinstance(item, list):
+                    pairs.extend((str(key), to_text(v)) for v in item)
+                else:
+                    pairs.append((str(key), to_text(item)))
+            prepared.content = urlencode(pairs, quote_via=quote).encode("ascii")
+        else:
+            prepared.content = to_text(value).encode("utf-8")
+    elif media == "multipart/form-data":
+        if not isinstance(value, Mapping):
+            raise RequestBuildError("a multipart/form-data payload must be an object of fields")
+        data: dict[str, Any] = {}
+        files: dict[str, Any] = {}
+        for key, item in value.items():
+            if isinstance(item, Mapping) and ("content" in item or "filename" in item):
+                files[str(key)] = (
+                    str(item.get("filename", key)),
+                    _to_bytes(item.get("content", "")),
+                    str(item.get("contentType", "application/octet-stream")),
+                )
+            elif isinstance(item, bytes):
+                files[str(key)] = (str(key), item, "application/octet-stream")
+            elif isinstance(item, list):
+                data[str(key)] = [to_text(v) for v in item]
+            else:
+                data[str(key)] = to_text(item)
+        prepared.multipart = (data, files)
+        prepared.content_type = None  # httpx writes the boundary
+    elif isinstance(value, bytes):
+        prepared.content = value
+    else:
+        prepared.content = to_text(value).encode("utf-8")
+
+
+def _to_bytes(value: Any) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    return to_text(value).encode("utf-8")
+
+
+def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content_type: str | None) -> Any:
+    """DEC-31: after evaluation, in list order; JSON Pointer for JSON, XPath for XML."""
+    if is_xml_media_type(content_type) or (isinstance(value, str) and value.lstrip().startswith("<")):
+        from .xml_replace import replace_xml
+
+        text = to_text(value)
+        for rep in body.replacements:
+            new = _evaluate(rep.value, ctx, f"replacement {rep.target!r}")
+            text = replace_xml(text, rep.target, new)
+        return text
+    was_string = isinstance(value, str)
+    document = value
+    if was_string:
+        try:
+            document = json.loads(value)
+        except ValueError:
+            raise RequestBuildError("payload replacements need a JSON or XML payload; this payload is plain text") from None
+    document = copy.deepcopy(document)
+    for rep in body.replacements:
+        new = _evaluate(rep.value, ctx, f"replacement {rep.target!r}")
+        document = _set_pointer(document, rep.target, new)
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False) if was_string else document
+
+
+def _set_pointer(document: Any, pointer: str, new: Any) -> Any:
+    if pointer == "":
+        return new
+    if not pointer.startswith("/"):
+        raise RequestBuildError(f"replacement target {pointer!r} is not a JSON Pointer (it must start with '/')")
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    parent = document
+    for depth, token in enumerate(tokens[:-1]):
+        parent = _child(parent, token, pointer, tokens[: depth + 1])
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        parent[last] = new
+    elif isinstance(parent, list):
+        if last == "-":
+            parent.append(new)
+        elif last.isdigit() and (last == "0" or not last.startswith("0")) and int(last) <= len(parent):
+            if int(last) == len(parent):
+                parent.append(new)
+            else:
+                parent[int(last)] = new
+        else:
+            raise RequestBuildError(f"replacement target {pointer!r}: {last!r} is not a valid index of an array of {len(parent)}")
+    else:
+        raise RequestBuildError(f"replacement target {pointer!r}: the parent is {type(parent).__name__}, not an object or array")
+    return document
+
+
+def _child(node: Any, token: str, pointer: str, walked: list[str]) -> Any:
+    where = "/" + "/".join(walked)
+    if isinstance(node, dict):
+        if token not in node:
+            raise RequestBuildError(f"replacement target {pointer!r}: {where} does not exist in the payload")
+        return node[token]
+    if isinstance(node, list):
+        if token.isdigit() and int(token) < len(node):
+            return node[int(token)]
+        raise RequestBuildError(f"replacement target {pointer!r}: {where} is not an index of the array")
+    raise RequestBuildError(f"replacement target {pointer!r}: {where} goes into a {type(node).__name__}")
+
+
+# Kept for type checkers: errors raised above are ArazzoErrors.
+_ = ArazzoError

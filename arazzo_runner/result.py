@@ -1,0 +1,117 @@
+"""What a run returns: the workflow's status and outputs, each executed step, and what failed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from .errors import WorkflowFailed
+
+__all__ = ["WorkflowResult", "StepResult", "Failure", "Status"]
+
+Status = Literal["succeeded", "failed"]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a run failed, in words a person can act on.
+
+    ``reason`` is a stable code: ``unhandled_step_failure``,
+    ``ended_by_failure_action``, ``dependency_failed``, ``invalid_inputs``,
+    ``request_error``, ``transport_error``, ``limit_exceeded``, ``run_timeout``.
+    """
+
+    reason: str
+    message: str
+    workflow_id: str
+    step_id: str | None = None
+    status_code: int | None = None
+    criterion: str | None = None
+    action: str | None = None
+    response_excerpt: str | None = None
+
+    def __str__(self) -> str:
+        return self.message
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reason": self.reason,
+            "message": self.message,
+            "workflowId": self.workflow_id,
+            "stepId": self.step_id,
+            "statusCode": self.status_code,
+            "criterion": self.criterion,
+            "action": self.action,
+            "responseExcerpt": self.response_excerpt,
+        }
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """One execution of one step (a retried step appears once per attempt)."""
+
+    step_id: str
+    workflow_id: str
+    succeeded: bool
+    status_code: int | None
+    outputs: Mapping[str, Any]
+    method: str | None = None
+    url: str | None = None
+    attempt: int = 1
+    duration: float = 0.0
+    error: str | None = None
+    next_action: str | None = None  # "next", "end", "goto <stepId>", "retry", "goto workflow <id>", "stop"
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        return "succeeded" if self.succeeded else "failed"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "stepId": self.step_id,
+            "workflowId": self.workflow_id,
+            "status": self.status,
+            "statusCode": self.status_code,
+            "method": self.method,
+            "url": self.url,
+            "attempt": self.attempt,
+            "durationMs": round(self.duration * 1000, 3),
+            "outputs": dict(self.outputs),
+            "next": self.next_action,
+            "error": self.error,
+            "warnings": list(self.warnings),
+        }
+
+
+@dataclass(frozen=True)
+class WorkflowResult:
+    workflow_id: str
+    status: Status
+    outputs: Mapping[str, Any]
+    steps: tuple[StepResult, ...] = ()
+    error: Failure | None = None
+    warnings: tuple[str, ...] = field(default=())
+    duration: float = 0.0
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == "succeeded"
+
+    def raise_for_status(self) -> WorkflowResult:
+        """Raise :class:`WorkflowFailed` if the run failed; return the result otherwise."""
+        if self.status != "succeeded":
+            raise WorkflowFailed(self)
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "workflowId": self.workflow_id,
+            "status": self.status,
+            "outputs": dict(self.outputs),
+            "steps": [s.to_dict() for s in self.steps],
+            "error": self.error.to_dict() if self.error else None,
+            "warnings": list(self.warnings),
+            "durationMs": round(self.duration * 1000, 3),
+        }

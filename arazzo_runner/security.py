@@ -1,0 +1,205 @@
+"""Applying credentials to requests from the OpenAPI security schemes and requirements.
+
+Credentials are keyed by security scheme name. HTTP basic takes
+``(username, password)`` (or ``"username:password"``), HTTP bearer, OAuth2
+and OpenID Connect take a token string, apiKey the key string. OAuth2 with a
+``clientCredentials`` flow also accepts ``{"client_id": …, "client_secret": …}``
+and fetches its own token from the scheme's ``tokenUrl``, cached until expiry.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import httpx
+
+from .errors import ArazzoError, RequestBuildError
+from .openapi import Operation
+from .request_builder import PreparedRequest
+
+__all__ = ["Credentials", "TokenCache", "apply_security"]
+
+
+class Credentials:
+    """Secret values by security scheme name. Never shown in a repr or an error."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        self._values: dict[str, Any] = dict(values or {})
+
+    def get(self, scheme: str) -> Any:
+        return self._values.get(scheme)
+
+    def __contains__(self, scheme: object) -> bool:
+        return scheme in self._values
+
+    def names(self) -> list[str]:
+        return list(self._values)
+
+    def secret_strings(self) -> list[str]:
+        """Every secret text, for masking in messages."""
+        out: list[str] = []
+        for value in self._values.values():
+            if isinstance(value, str):
+                out.append(value)
+            elif isinstance(value, (tuple, list)):
+                out.extend(str(v) for v in value[1:])  # the user name of basic auth is not secret
+                if len(value) >= 2:
+                    out.append(base64.b64encode(f"{value[0]}:{value[1]}".encode()).decode())
+            elif isinstance(value, Mapping):
+                out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
+        return [s for s in out if len(s) >= 4]
+
+    def __repr__(self) -> str:
+        return "Credentials(" + ", ".join(f"{name}=***" for name in self._values) + ")"
+
+
+@dataclass
+class _Token:
+    value: str
+    expires_at: float | None
+
+
+@dataclass
+class TokenCache:
+    """OAuth2 client-credentials tokens fetched during a run (or a Runner's life)."""
+
+    clock: Callable[[], float] = time.monotonic
+    tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict)
+    fetches: int = 0
+
+    async def token(self, client: httpx.AsyncClient, token_url: str, creds: Mapping[str, Any], scopes: list[str]) -> str:
+        client_id = str(creds.get("client_id", ""))
+        scope = " ".join(scopes or creds.get("scopes") or ([creds["scope"]] if creds.get("scope") else []))
+        key = (token_url, client_id, scope)
+        cached = self.tokens.get(key)
+        if cached is not None and (cached.expires_at is None or cached.expires_at > self.clock()):
+            return cached.value
+        data = {"grant_type": "client_credentials"}
+        if scope:
+            data["scope"] = scope
+        auth = (client_id, str(creds.get("client_secret", "")))
+        try:
+            response = await client.post(token_url, data=data, auth=auth)
+        except httpx.HTTPError as exc:
+            raise RequestBuildError(f"could not fetch an OAuth2 token from {token_url}: {type(exc).__name__}") from None
+        self.fetches += 1
+        if response.status_code != 200:
+            raise RequestBuildError(f"the OAuth2 token endpoint {token_url} answered {response.status_code}")
+        try:
+            body = response.json()
+            access = str(body["access_token"])
+        except (ValueError, KeyError, TypeError):
+            raise RequestBuildError(f"the OAuth2 token endpoint {token_url} sent no access_token") from None
+        expires_in = body.get("expires_in")
+        expires_at = None
+        if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+            expires_at = self.clock() + float(expires_in) - 5.0  # refresh a little early
+        self.tokens[key] = _Token(access, expires_at)
+        return access
+
+
+def _requirements(operation: Operation, schemes: Mapping[str, Any], creds: Credentials) -> list[tuple[str, tuple[str, ...]]]:
+    """The schemes to apply: the first requirement all of whose schemes have credentials."""
+    if operation.security is None:
+        # The description applies security nowhere: credentials given for one of its schemes apply everywhere.
+        return [(name, ()) for name in creds.names() if name in schemes]
+    for requirement in operation.security:
+        if not requirement:
+            continue  # `{}` means anonymous access is allowed; prefer authenticating if we can
+        if all(name in creds for name in requirement):
+            return list(requirement.items())
+    return []
+
+
+async def apply_security(
+    prepared: PreparedRequest,
+    operation: Operation,
+    creds: Credentials,
+    tokens: TokenCache,
+    client: httpx.AsyncClient,
+) -> None:
+    if not creds.names():
+        return
+    schemes = operation.description.security_schemes()
+    for name, scopes in _requirements(operation, schemes, creds):
+        scheme = schemes.get(name)
+        if not isinstance(scheme, Mapping):
+            continue
+        value = creds.get(name)
+        kind = str(scheme.get("type", "")).lower()
+        if kind in ("http", "basic"):
+            http_scheme = str(scheme.get("scheme", "basic" if kind == "basic" else "")).lower()
+            if http_scheme == "basic":
+                _set_header(prepared, "Authorization", _basic(value, name))
+            elif http_scheme == "bearer":
+                _set_header(prepared, "Authorization", f"Bearer {_token(value, name)}")
+            else:
+                _set_header(prepared, "Authorization", f"{scheme.get('scheme')} {_token(value, name)}")
+        elif kind == "apikey":
+            key_name = str(scheme.get("name", ""))
+            where = scheme.get("in")
+            secret = _token(value, name)
+            if where == "header":
+                _set_header(prepared, key_name, secret)
+            elif where == "query":
+                piece = f"{quote(key_name, safe='')}={quote(secret, safe='')}"
+                prepared.query = [q for q in prepared.query if not q.startswith(quote(key_name, safe="") + "=")] + [piece]
+            elif where == "cookie":
+                _add_cookie(prepared, key_name, secret)
+        elif kind in ("oauth2", "openidconnect"):
+            if isinstance(value, Mapping) and "client_id" in value:
+                token_url = _client_credentials_url(scheme, operation)
+                if token_url is None:
+                    raise RequestBuildError(f"security scheme {name!r} has no clientCredentials flow with a tokenUrl; pass an access token instead")
+                access = await tokens.token(client, token_url, value, list(scopes))
+                _set_header(prepared, "Authorization", f"Bearer {access}")
+            else:
+                _set_header(prepared, "Authorization", f"Bearer {_token(value, name)}")
+
+
+def _client_credentials_url(scheme: Mapping[str, Any], operation: Operation) -> str | None:
+    flows = scheme.get("flows")
+    if isinstance(flows, Mapping):
+        flow = flows.get("clientCredentials")
+        if isinstance(flow, Mapping) and isinstance(flow.get("tokenUrl"), str):
+            return urljoin(operation.description.base_url(operation) or operation.description.url, flow["tokenUrl"])
+    if scheme.get("flow") == "application" and isinstance(scheme.get("tokenUrl"), str):  # Swagger 2.0
+        return str(scheme["tokenUrl"])
+    return None
+
+
+def _set_header(prepared: PreparedRequest, name: str, value: str) -> None:
+    if prepared.has_header(name):
+        return  # a parameter the document sets explicitly wins over a scheme
+    prepared.headers.append((name, value))
+
+
+def _add_cookie(prepared: PreparedRequest, name: str, value: str) -> None:
+    for i, (key, existing) in enumerate(prepared.headers):
+        if key.lower() == "cookie":
+            prepared.headers[i] = (key, f"{existing}; {name}={value}")
+            return
+    prepared.headers.append(("Cookie", f"{name}={value}"))
+
+
+def _basic(value: Any, name: str) -> str:
+    if isinstance(value, str) and ":" in value:
+        user, _, password = value.partition(":")
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        user, password = str(value[0]), str(value[1])
+    else:
+        raise ArazzoError(f"credential {name!r} is for HTTP basic auth: give (username, password) or 'username:password'")
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def _token(value: Any, name: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise ArazzoError(f"credential {name!r} must be a string (a token or key)")

@@ -1,0 +1,77 @@
+"""Requests and responses as runtime expressions see them (DEC-24, DEC-25)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from .expressions import HttpView
+from .expressions.context import BodyKind
+
+__all__ = ["response_view", "request_view", "parse_body", "joined_headers", "body_excerpt"]
+
+
+def joined_headers(headers: httpx.Headers) -> dict[str, str]:
+    """Lower-cased names; repeated headers joined with ", ", Set-Cookie keeping its first value."""
+    result: dict[str, str] = {}
+    for name, value in headers.multi_items():
+        key = name.lower()
+        if key in result:
+            if key != "set-cookie":
+                result[key] = f"{result[key]}, {value}"
+        else:
+            result[key] = value
+    return result
+
+
+def parse_body(content: bytes, content_type: str | None) -> tuple[Any, BodyKind]:
+    if not content:
+        return None, "empty"
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    charset = "utf-8"
+    if content_type and "charset=" in content_type.lower():
+        charset = content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip().strip('"') or "utf-8"
+    if media == "application/json" or media.endswith("+json"):
+        try:
+            return json.loads(content.decode(charset, errors="replace")), "json"
+        except ValueError:
+            return content.decode(charset, errors="replace"), "text"
+    if media.startswith("text/") or media.endswith("xml") or media in ("application/x-www-form-urlencoded", "application/javascript"):
+        return content.decode(charset, errors="replace"), "text"
+    if not media:
+        # No content type: JSON if it parses as JSON, else text if it decodes.
+        try:
+            return json.loads(content), "json"
+        except (ValueError, UnicodeDecodeError):
+            pass
+        try:
+            return content.decode("utf-8"), "text"
+        except UnicodeDecodeError:
+            return content, "binary"
+    return content, "binary"
+
+
+def response_view(response: httpx.Response) -> HttpView:
+    body, kind = parse_body(response.content, response.headers.get("content-type"))
+    return HttpView(headers=joined_headers(response.headers), body=body, body_kind=kind)
+
+
+def request_view(request: httpx.Request, body_value: Any, path: dict[str, Any], query: dict[str, Any]) -> HttpView:
+    content = request.content if not isinstance(request.stream, httpx.AsyncByteStream) or request.content else b""
+    content_type = request.headers.get("content-type")
+    if body_value is not None and not isinstance(body_value, bytes):
+        kind: BodyKind = "json" if content_type and ("json" in content_type) else "text"
+        body: Any = body_value
+        if kind == "text" and not isinstance(body_value, str):
+            body, kind = parse_body(content, content_type)
+    else:
+        body, kind = parse_body(content, content_type)
+    return HttpView(headers=joined_headers(request.headers), body=body, body_kind=kind, path=path, query=query)
+
+
+def body_excerpt(response: httpx.Response, limit: int = 200) -> str:
+    text = response.content[: limit * 4].decode("utf-8", errors="replace")
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
