@@ -50,7 +50,9 @@ class Runner:
         workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
+        mock: bool | Mapping[str, Any] = False,
     ) -> None:
+        self.mock = mock
         self.servers = servers
         self.credentials = credentials if isinstance(credentials, Credentials) else Credentials(credentials)
         self.client = client
@@ -72,6 +74,13 @@ class Runner:
 
     async def arun(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
         document = _document(spec)
+        if self.mock:
+            # Offline mode: an in-process transport answers from the OpenAPI descriptions.
+            from .mock import mock_client
+
+            options = self.mock if isinstance(self.mock, Mapping) else {}
+            async with mock_client(document, **options) as client:
+                return await self._execute(client, document, workflow_id, inputs or {})
         if self.client is not None:
             return await self._execute(self.client, document, workflow_id, inputs or {})
         async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
@@ -124,6 +133,7 @@ async def arun_workflow(
     workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] | None = None,
+    mock: bool | Mapping[str, Any] = False,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
 
@@ -140,6 +150,7 @@ async def arun_workflow(
         workflow_inputs=workflow_inputs,
         sleep=sleep,
         clock=clock,
+        mock=mock,
     )
     return await runner.arun(spec, workflow_id, inputs)
 
@@ -157,6 +168,7 @@ def run_workflow(
     workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] | None = None,
+    mock: bool | Mapping[str, Any] = False,
 ) -> WorkflowResult:
     """The synchronous twin of :func:`arun_workflow` (same parameters)."""
     return _run_sync(
@@ -172,5 +184,6 @@ def run_workflow(
             workflow_inputs=workflow_inputs,
             sleep=sleep,
             clock=clock,
+            mock=mock,
         )
     )

@@ -63,11 +63,35 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
+    run.add_argument("--mock", action="store_true",
+                     help="offline: answer every request from the OpenAPI description instead of the network")
+    run.add_argument("--mock-scenario", metavar="FILE", help="YAML file overriding mock responses per operationId or stepId")
+    run.add_argument("--mock-seed", type=int, default=0, metavar="N", help="seed for generated mock values (default 0)")
 
     lst = sub.add_parser("list", help="list the workflows of a document", description="List workflows with their inputs and outputs.")
     lst.add_argument("spec", metavar="SPEC")
     lst.add_argument("--json", action="store_true", help="print as JSON")
+
+    for module_name in _COMMAND_MODULES:
+        module = _command_module(module_name)
+        if module is not None:
+            module.register(sub)
     return parser
+
+
+# Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
+_COMMAND_MODULES = ("check", "mock")
+
+
+def _command_module(name: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(f"arazzo_runner.commands.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"arazzo_runner.commands.{name}":
+            return None
+        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -81,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_run(args)
         if args.command == "list":
             return _cmd_list(args)
+        module = _command_module(args.command)
+        if module is not None:
+            return int(module.run(args))
     except _UsageError as exc:
         print(f"arazzo-runner: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -103,8 +130,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     inputs = _read_inputs(args, workflow)
     servers = _read_servers(args.server, document)
     credentials = _read_credentials(args.credential, document)
+    mock: Any = False
+    if args.mock or args.mock_scenario:
+        mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
     result = run_workflow(
-        document, args.workflow, inputs, servers=servers, credentials=credentials, timeout=args.timeout
+        document, args.workflow, inputs, servers=servers, credentials=credentials, timeout=args.timeout, mock=mock
     )
     if args.json:
         json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=False, default=str)

@@ -1,0 +1,1 @@
+"""Sub-commands of the arazzo-runner CLI beyond run and list: each module has register(subparsers) and run(args)."""

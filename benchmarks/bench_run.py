@@ -1,0 +1,104 @@
+"""Benchmark: one pre-loaded run of the reference workflow vs plain httpx, and load() of the real description.
+
+    python benchmarks/bench_run.py [--runs N]
+
+1. ``load()`` of ``../shared/corpus/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml``,
+   which references Stytch's real 1.46 MB B2B OpenAPI description (skipped when ../shared is absent).
+2. One run of the pre-loaded reference workflow against the local sandbox on 127.0.0.1,
+   next to plain httpx sending the same two requests. Both share one keep-alive AsyncClient,
+   so the comparison is the engine's own cost.
+
+Prints medians and the overhead; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
+
+import httpx  # noqa: E402
+
+from arazzo_runner import Runner, load  # noqa: E402
+from stytch_sandbox import DEFAULT_MEMBER_ID, DEFAULT_ORGANIZATION_ID, StytchSandbox  # noqa: E402
+
+SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
+CORPUS_SPEC = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
+INPUTS = {"organization_id": DEFAULT_ORGANIZATION_ID, "member_id": DEFAULT_MEMBER_ID}
+
+
+def bench_load(repeats: int) -> list[float]:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        load(CORPUS_SPEC)
+        times.append(time.perf_counter() - started)
+    return times
+
+
+async def bench_runs(runs: int) -> tuple[list[float], list[float]]:
+    doc = load(SPEC)
+    with StytchSandbox() as sandbox:
+        auth = "Basic " + base64.b64encode(f"{sandbox.project_id}:{sandbox.secret}".encode()).decode()
+        get_url = f"{sandbox.url}/v1/b2b/recovery_codes/{DEFAULT_ORGANIZATION_ID}/{DEFAULT_MEMBER_ID}"
+        rotate_url = f"{sandbox.url}/v1/b2b/recovery_codes/rotate"
+        async with httpx.AsyncClient() as client:
+            runner = Runner(servers=sandbox.url, credentials={"basicAuth": (sandbox.project_id, sandbox.secret)}, client=client)
+
+            async def engine_once() -> None:
+                result = await runner.arun(doc, "recovery-codes-rotate", INPUTS)
+                assert result.status == "succeeded", result.error
+
+            async def plain_once() -> None:
+                first = await client.get(get_url, headers={"Authorization": auth})
+                assert first.status_code == 200
+                first.json()["recovery_codes"]
+                second = await client.post(rotate_url, json=INPUTS, headers={"Authorization": auth})
+                assert second.status_code == 200
+                second.json()["recovery_codes"]
+
+            for _ in range(20):  # warm up both paths and the connection
+                await engine_once()
+                await plain_once()
+            engine_times: list[float] = []
+            plain_times: list[float] = []
+            for _ in range(runs):  # interleave so drift hits both alike
+                started = time.perf_counter()
+                await plain_once()
+                plain_times.append(time.perf_counter() - started)
+                started = time.perf_counter()
+                await engine_once()
+                engine_times.append(time.perf_counter() - started)
+    return engine_times, plain_times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=300)
+    parser.add_argument("--load-repeats", type=int, default=7)
+    args = parser.parse_args()
+
+    if CORPUS_SPEC.exists():
+        times = bench_load(args.load_repeats)
+        print(f"load() of the corpus reference workflow + 1.46 MB description: "
+              f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms ({args.load_repeats} loads)")
+    else:
+        print(f"load() benchmark skipped: {CORPUS_SPEC} not found (the ../shared corpus is absent)")
+
+    engine, plain = asyncio.run(bench_runs(args.runs))
+    e, p = statistics.median(engine), statistics.median(plain)
+    print(f"reference workflow, pre-loaded, one run: median {e * 1000:.3f} ms ({args.runs} runs)")
+    print(f"plain httpx, the same two requests:     median {p * 1000:.3f} ms")
+    print(f"engine overhead: {(e / p - 1) * 100:+.1f}% ({(e - p) * 1e6:.0f} us per run)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
