@@ -125,6 +125,28 @@ def load(
     return loader.load_entry(spec, base_uri)
 
 
+def load_collecting(
+    text: str,
+    url: str,
+    *,
+    strict: bool = False,
+    openapi_cache: dict[str, OpenAPIDescription] | None = None,
+) -> tuple[ArazzoDocument | None, list[Diagnostic], Positions | None]:
+    """Load like :func:`load_text` but never raise for document problems (for ``check``).
+
+    Returns the entry document (None when it could not be parsed), every
+    diagnostic, and the entry document's positions. ``openapi_cache`` maps
+    absolute URLs to loaded descriptions; it is read and filled, so one
+    caller checking many documents loads each shared OpenAPI file once.
+    """
+    loader = _Loader(LoadOptions(strict=strict))
+    if openapi_cache is not None:
+        loader.documents.openapi = openapi_cache
+    document = loader.collect(text, url)
+    raw = loader.raw.get(url)
+    return document, list(loader.diagnostics.items), raw.positions if raw is not None else None
+
+
 def load_text(text: str, *, base_uri: str | None = None, strict: bool = False) -> ArazzoDocument:
     """Load an Arazzo document given as text; relative source URLs resolve against ``base_uri`` (default: cwd)."""
     loader = _Loader(LoadOptions(strict=strict))
@@ -153,10 +175,7 @@ class _Loader:
         return self.load_entry_text(text, url)
 
     def load_entry_text(self, text: str, url: str) -> ArazzoDocument:
-        self._read_arazzo(url, text, None)
-        for raw in list(self.raw.values()):
-            self._compile(raw)
-        self._check_depends_on_cycles()
+        self.collect(text, url)
         errors = [d for d in self.diagnostics.items if d.severity == "error"]
         if errors:
             first = errors[0]
@@ -165,6 +184,14 @@ class _Loader:
             exc.diagnostics = list(self.diagnostics.items)  # type: ignore[attr-defined]
             raise exc
         return self.documents.arazzo[url]
+
+    def collect(self, text: str, url: str) -> ArazzoDocument | None:
+        """Both passes without raising: the entry document (None if unreadable); findings in ``self.diagnostics``."""
+        self._read_arazzo(url, text, None)
+        for raw in list(self.raw.values()):
+            self._compile(raw)
+        self._check_depends_on_cycles()
+        return self.documents.arazzo.get(url)
 
     # -- pass 1: read documents ----------------------------------------
     def _read_arazzo(self, url: str, text: str | None, referrer: Location | None) -> None:
@@ -763,10 +790,13 @@ class _DocumentCompiler:
         for action_list, label in ((merged_success, "onSuccess"), (merged_failure, "onFailure")):
             for action in action_list:
                 if action.step_id is not None and action.step_id not in step_ids:
+                    where = action.location
+                    if where is not None and where.pointer is not None:
+                        where = self.loc(where.pointer + "/stepId")
                     self.diag.error(
                         "ARZ015",
                         f"action {action.name!r} names step {action.step_id!r}, which is not a step of this workflow; steps: {', '.join(sorted(step_ids))}",
-                        action.location,
+                        where,
                     )
         outputs = self._outputs(raw.get("outputs"), f"{pointer}/outputs")
         return Step(

@@ -47,6 +47,7 @@ class Operation:
     parameters: tuple[OperationParameter, ...] = ()
     servers: tuple[str, ...] = ()
     security: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: no requirement anywhere
+    document_url: str = ""  # the document the Operation Object lives in (for its relative $refs)
 
     @property
     def label(self) -> str:
@@ -61,7 +62,7 @@ class Operation:
         return None
 
     def request_content_types(self) -> list[str]:
-        body = self.description.resolve(self.data.get("requestBody"))
+        body = self.description.resolve(self.data.get("requestBody"), base=self.document_url or None)
         if isinstance(body, Mapping):
             content = body.get("content")
             if isinstance(content, Mapping):
@@ -96,40 +97,51 @@ class OpenAPIDescription:
         self._index()
 
     # -- references ---------------------------------------------------
-    def resolve(self, node: Any, _seen: frozenset[str] = frozenset()) -> Any:
-        """Follow ``$ref`` (internal or external) until a non-reference node."""
+    def resolve(self, node: Any, _seen: frozenset[str] = frozenset(), *, base: str | None = None) -> Any:
+        """Follow ``$ref`` (internal or external) until a non-reference node.
+
+        ``base`` is the URL of the document ``node`` was read from (this
+        description's own URL by default): a ``$ref`` inside an external file
+        is relative to that file, not to the entry document.
+        """
+        return self.resolve_at(node, base or self.url, _seen)[0]
+
+    def resolve_at(self, node: Any, base: str, _seen: frozenset[str] = frozenset()) -> tuple[Any, str]:
+        """Like :meth:`resolve`, also returning the URL of the document the result lives in."""
         while isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
             ref = node["$ref"]
-            if ref in _seen:
+            target_doc, _, fragment = ref.partition("#")
+            absolute = urljoin(base, target_doc) if target_doc else base
+            key = f"{absolute}#{fragment}"
+            if key in _seen:
                 raise SourceError(f"circular $ref {ref!r} in {self.display}", Location(self.display))
-            _seen = _seen | {ref}
-            node = self.lookup_ref(ref)
-        return node
+            _seen = _seen | {key}
+            node = _walk_pointer(self._document(absolute), unquote(fragment), ref, self.display)
+            base = absolute
+        return node, base
 
-    def lookup_ref(self, ref: str) -> Any:
+    def lookup_ref(self, ref: str, base: str | None = None) -> Any:
         target_doc, _, fragment = ref.partition("#")
-        if target_doc:
-            doc = self._external_document(target_doc)
-        else:
-            doc = self.data
-        return _walk_pointer(doc, unquote(fragment), ref, self.display)
+        absolute = urljoin(base or self.url, target_doc) if target_doc else (base or self.url)
+        return _walk_pointer(self._document(absolute), unquote(fragment), ref, self.display)
 
-    def _external_document(self, relative: str) -> Any:
-        absolute = urljoin(self.url, relative)
+    def _document(self, absolute: str) -> Any:
+        if absolute == self.url:
+            return self.data
         if absolute not in self._external:
             text = read_url(absolute)
             self._external[absolute] = parse_fast(text, absolute)
         return self._external[absolute]
 
-    def resolve_deep(self, node: Any, _depth: int = 0) -> Any:
+    def resolve_deep(self, node: Any, _depth: int = 0, *, base: str | None = None) -> Any:
         """A copy of ``node`` with every ``$ref`` inside it replaced (recursive refs stop at depth 64)."""
         if _depth > 64:
             return node
-        node = self.resolve(node)
+        node, where = self.resolve_at(node, base or self.url)
         if isinstance(node, Mapping):
-            return {k: self.resolve_deep(v, _depth + 1) for k, v in node.items()}
+            return {k: self.resolve_deep(v, _depth + 1, base=where) for k, v in node.items()}
         if isinstance(node, list):
-            return [self.resolve_deep(v, _depth + 1) for v in node]
+            return [self.resolve_deep(v, _depth + 1, base=where) for v in node]
         return node
 
     # -- index ----------------------------------------------------------
@@ -140,7 +152,7 @@ class OpenAPIDescription:
         doc_servers = self._servers(self.data.get("servers"))
         doc_security = self.data.get("security")
         for template, raw_item in paths.items():
-            item = self.resolve(raw_item)
+            item, item_base = self.resolve_at(raw_item, self.url)
             if not isinstance(item, Mapping):
                 continue
             item_params = item.get("parameters") or []
@@ -158,9 +170,10 @@ class OpenAPIDescription:
                     operation_id=op.get("operationId") if isinstance(op.get("operationId"), str) else None,
                     pointer=pointer,
                     data=op,
-                    parameters=self._parameters(item_params, op.get("parameters") or []),
+                    parameters=self._parameters(item_params, op.get("parameters") or [], item_base),
                     servers=self._servers(op.get("servers")) or item_servers,
                     security=_security(security),
+                    document_url=item_base,
                 )
                 self.operations.append(operation)
                 if operation.operation_id is not None:
@@ -169,10 +182,14 @@ class OpenAPIDescription:
                     else:
                         self.operations_by_id[operation.operation_id] = operation
 
-    def _parameters(self, item_params: list[Any], op_params: list[Any]) -> tuple[OperationParameter, ...]:
+    def _parameters(self, item_params: list[Any], op_params: list[Any], base: str) -> tuple[OperationParameter, ...]:
         merged: dict[tuple[str, str], OperationParameter] = {}
+        if not isinstance(item_params, list):
+            item_params = []
+        if not isinstance(op_params, list):
+            op_params = []
         for raw in [*item_params, *op_params]:  # operation-level wins over path-item level
-            param = self.resolve(raw)
+            param, param_base = self.resolve_at(raw, base)
             if not isinstance(param, Mapping) or "name" not in param or "in" not in param:
                 continue
             content = param.get("content")
@@ -201,10 +218,18 @@ class OpenAPIDescription:
                 style=style if isinstance(style, str) else None,
                 explode=explode if isinstance(explode, bool) else None,
                 allow_reserved=bool(param.get("allowReserved", False)),
-                schema=self.resolve(schema) if isinstance(schema, Mapping) else None,
+                schema=self._lenient_resolve(schema, param_base) if isinstance(schema, Mapping) else None,
                 content_type=content_type,
             )
         return tuple(merged.values())
+
+    def _lenient_resolve(self, node: Any, base: str) -> Any:
+        # A schema is informational here (it does not change how a value is sent),
+        # so a broken $ref inside one must not make the whole description unusable.
+        try:
+            return self.resolve(node, base=base)
+        except SourceError:
+            return node
 
     def _servers(self, servers: Any) -> tuple[str, ...]:
         if self.is_swagger2 and servers is None:
@@ -230,7 +255,13 @@ class OpenAPIDescription:
         if self.is_swagger2:
             host = self.data.get("host")
             base_path = str(self.data.get("basePath") or "")
-            schemes = operation.data.get("schemes") or self.data.get("schemes") or ["https"]
+            own_scheme = urlsplit(self.url).scheme
+            default = [own_scheme] if own_scheme in ("http", "https") else ["https"]
+            schemes = operation.data.get("schemes") or self.data.get("schemes") or default
+            if not isinstance(schemes, list) or not schemes:
+                schemes = default
+            if base_path == "/":
+                base_path = ""
             if not host:
                 split = urlsplit(self.url)
                 if split.scheme in ("http", "https"):

@@ -82,7 +82,7 @@ def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_
     path_values: dict[str, str] = {}
     for param in step.parameters:
         _apply_parameter(param, ctx, target, prepared, path_values)
-    prepared.path = _fill_path(operation.path, path_values, operation.label)
+    prepared.path = _fill_path(operation.path, path_values, operation.label, prepared.warnings)
     if step.request_body is not None:
         _apply_body(step.request_body, ctx, target, prepared)
     if prepared.cookies:
@@ -105,8 +105,7 @@ def _apply_parameter(
         path_values[param.name] = serialize_path(param.name, value, style, explode, content_type)
         prepared.path_values[param.name] = value
     elif location == "query":
-        if value is None and declared is not None and not declared.required:
-            return  # an optional query parameter whose value is null is left out
+        # DEC-27: null is spelled `null` like any other JSON value; it is not dropped.
         prepared.query.extend(
             serialize_query(param.name, value, style, explode, declared.allow_reserved if declared else False, content_type)
         )
@@ -118,8 +117,13 @@ def _apply_parameter(
         prepared.cookies.extend(serialize_cookie(param.name, value, explode))
 
 
-def _fill_path(template: str, values: Mapping[str, str], label: str) -> str:
-    missing = [m for m in _TEMPLATE_VAR.findall(template) if m not in values]
+def _fill_path(template: str, values: Mapping[str, str], label: str, warnings: list[str] | None = None) -> str:
+    variables = _TEMPLATE_VAR.findall(template)
+    missing = [m for m in variables if m not in values]
+    if warnings is not None:
+        for name in values:
+            if name not in variables:
+                warnings.append(f"path parameter {name!r} has no {{{name}}} in {label}; it was not sent")
     if missing:
         names = ", ".join(repr(m) for m in missing)
         raise RequestBuildError(f"{label}: no value for path parameter {names}; add it to the step's parameters with in: path")
@@ -130,26 +134,25 @@ def choose_content_type(body: RequestBody, target: OperationTarget, value: Any) 
     """DEC-29: the step's contentType, else the operation's (application/json preferred), else by value."""
     if body.content_type:
         return body.content_type
-    declared = target.operation.request_content_types()
+    # Wildcard ranges (`*/*`, `application/*`) name no concrete type to send.
+    declared = [m for m in target.operation.request_content_types() if "*" not in m]
     if len(declared) == 1:
         return declared[0]
     if declared:
         for media in declared:
-            if is_json_media_type(media):
+            if media.split(";", 1)[0].strip().lower() == "application/json":
                 return media
         return declared[0]
-    if isinstance(value, (dict, list)):
-        return "application/json"
-    if isinstance(value, bytes):
+    if isinstance(value, (bytes, bytearray)):
         return "application/octet-stream"
-    return "text/plain"
+    if isinstance(value, str):
+        return "text/plain"
+    return "application/json"  # objects, arrays, numbers, booleans, null
 
 
 def _apply_body(body: RequestBody, ctx: EvalContext, target: OperationTarget, prepared: PreparedRequest) -> None:
     if body.payload is None:
-        if body.content_type:
-            prepared.content_type = body.content_type
-        return
+        return  # no payload, no body: nothing is invented, not even a Content-Type
     value = _evaluate(body.payload, ctx, "requestBody payload")
     content_type = choose_content_type(body, target, value)
     written_as_string = body.payload.is_template_string or (body.payload.is_literal and isinstance(value, str))

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
@@ -149,30 +149,47 @@ async def apply_security(
             if where == "header":
                 _set_header(prepared, key_name, secret)
             elif where == "query":
-                piece = f"{quote(key_name, safe='')}={quote(secret, safe='')}"
-                prepared.query = [q for q in prepared.query if not q.startswith(quote(key_name, safe="") + "=")] + [piece]
+                encoded_name = quote(key_name, safe="")
+                if not any(q.split("=", 1)[0] == encoded_name for q in prepared.query):
+                    prepared.query.append(f"{encoded_name}={quote(secret, safe='')}")
             elif where == "cookie":
                 _add_cookie(prepared, key_name, secret)
         elif kind in ("oauth2", "openidconnect"):
+            if prepared.has_header("Authorization"):
+                continue  # an explicit Authorization parameter wins; no token is fetched for nothing
             if isinstance(value, Mapping) and "client_id" in value:
-                token_url = _client_credentials_url(scheme, operation)
+                token_url = _client_credentials_url(scheme, prepared.base_url or operation.description.url)
                 if token_url is None:
                     raise RequestBuildError(f"security scheme {name!r} has no clientCredentials flow with a tokenUrl; pass an access token instead")
                 access = await tokens.token(client, token_url, value, list(scopes))
                 _set_header(prepared, "Authorization", f"Bearer {access}")
+            elif isinstance(value, Mapping) and "access_token" in value:
+                _set_header(prepared, "Authorization", f"Bearer {_token(value['access_token'], name)}")
             else:
                 _set_header(prepared, "Authorization", f"Bearer {_token(value, name)}")
 
 
-def _client_credentials_url(scheme: Mapping[str, Any], operation: Operation) -> str | None:
+def _client_credentials_url(scheme: Mapping[str, Any], base_url: str) -> str | None:
+    """The token endpoint, a relative ``tokenUrl`` resolved against the server the request goes to.
+
+    OpenAPI resolves relative URLs against the Server Object's URL; with a
+    ``servers=`` override that is the override, so a test server or a
+    staging host gets its own token endpoint, not production's.
+    """
+    token_url: Any = None
     flows = scheme.get("flows")
     if isinstance(flows, Mapping):
         flow = flows.get("clientCredentials")
-        if isinstance(flow, Mapping) and isinstance(flow.get("tokenUrl"), str):
-            return urljoin(operation.description.base_url(operation) or operation.description.url, flow["tokenUrl"])
-    if scheme.get("flow") == "application" and isinstance(scheme.get("tokenUrl"), str):  # Swagger 2.0
-        return str(scheme["tokenUrl"])
-    return None
+        if isinstance(flow, Mapping):
+            token_url = flow.get("tokenUrl")
+    elif scheme.get("flow") == "application":  # Swagger 2.0
+        token_url = scheme.get("tokenUrl")
+    if not isinstance(token_url, str) or not token_url:
+        return None
+    if urlsplit(token_url).scheme:
+        return token_url
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return urljoin(base, token_url.lstrip("/")) if not token_url.startswith("/") else urljoin(base_url, token_url)
 
 
 def _set_header(prepared: PreparedRequest, name: str, value: str) -> None:
@@ -184,6 +201,9 @@ def _set_header(prepared: PreparedRequest, name: str, value: str) -> None:
 def _add_cookie(prepared: PreparedRequest, name: str, value: str) -> None:
     for i, (key, existing) in enumerate(prepared.headers):
         if key.lower() == "cookie":
+            names = {part.split("=", 1)[0].strip() for part in existing.split(";")}
+            if name in names:
+                return  # a cookie parameter the document sets explicitly wins over a scheme
             prepared.headers[i] = (key, f"{existing}; {name}={value}")
             return
     prepared.headers.append(("Cookie", f"{name}={value}"))

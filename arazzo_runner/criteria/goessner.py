@@ -211,7 +211,7 @@ def _truthy(value: Any) -> bool:
     if value is _MISSING or value is None or value is False:
         return False
     if _is_number(value):
-        return value != 0 and value == value
+        return bool(value != 0 and value == value)
     if isinstance(value, str):
         return value != ""
     return True
