@@ -6,6 +6,7 @@
 """
 
 from .api import Runner, arun_workflow, run_workflow
+from .check import check
 from .diagnostics import Diagnostic
 from .engine import Limits
 from .errors import (
@@ -28,6 +29,7 @@ __version__ = "0.1.0"
 __all__ = [
     "load",
     "load_text",
+    "check",
     "run_workflow",
     "arun_workflow",
     "Runner",

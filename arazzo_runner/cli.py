@@ -282,7 +282,7 @@ def _cmd_list(args: argparse.Namespace) -> int:
     from .loader import load
 
     document = load(args.spec)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for wf in document.workflows.values():
         props = (wf.inputs_schema or {}).get("properties") or {}
         rows.append({

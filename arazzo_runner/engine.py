@@ -76,9 +76,17 @@ class _WorkflowOutcome:
 
 
 class _LimitExceeded(Exception):
+    """A limit (DEC-42) was hit: it ends the whole run, not just the workflow it happened in.
+
+    Each workflow it passes through on the way up evaluates its outputs
+    leniently (DEC-13) and records them here, so the top-level result still
+    carries the root workflow's outputs.
+    """
+
     def __init__(self, failure: Failure) -> None:
         super().__init__(failure.message)
         self.failure = failure
+        self.outputs: dict[str, Any] = {}
 
 
 @dataclass
@@ -141,6 +149,8 @@ class Execution:
                 )
             else:
                 outcome = await self._run_workflow(document, workflow, dict(inputs), 0)
+        except _LimitExceeded as exc:
+            outcome = _WorkflowOutcome("failed", exc.outputs, exc.failure, None)
         except asyncio.TimeoutError:
             outcome = _WorkflowOutcome(
                 "failed",
@@ -171,8 +181,13 @@ class Execution:
     ) -> _WorkflowOutcome:
         wf_id = workflow.workflow_id
         if depth > self.limits.max_depth:
-            return _WorkflowOutcome(
-                "failed", {}, Failure("limit_exceeded", f"workflow {wf_id!r} would nest deeper than max_depth ({self.limits.max_depth})", wf_id), None
+            raise _LimitExceeded(
+                Failure(
+                    "limit_exceeded",
+                    f"workflow {wf_id!r} was not started: it would nest workflow calls deeper than "
+                    f"max_depth ({self.limits.max_depth}) (a workflow calling itself?)",
+                    wf_id,
+                )
             )
         for ref in workflow.depends_on:
             key = (ref.document_url, ref.workflow_id)
@@ -194,7 +209,9 @@ class Execution:
         try:
             status, error = await self._run_steps(frame)
         except _LimitExceeded as exc:
-            status, error = "failed", exc.failure
+            exc.outputs = self._workflow_outputs(frame)
+            self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=exc.outputs)
+            raise
         outputs = self._workflow_outputs(frame)
         outcome = _WorkflowOutcome(status, outputs, error, frame.last_exchange)
         self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=outputs)
@@ -209,11 +226,7 @@ class Execution:
         attempt = 1
         while pointer < len(steps):
             step = steps[pointer]
-            self.steps_executed += 1
-            if self.steps_executed > self.limits.max_steps:
-                raise _LimitExceeded(
-                    Failure("limit_exceeded", f"stopped at step {step.step_id!r}: the run executed more than max_steps ({self.limits.max_steps}) steps (a goto loop?)", workflow.workflow_id, step.step_id)
-                )
+            self._count_step(workflow, step)
             started = time.perf_counter()
             outcome = await self._execute_step(frame, step)
             frame.step_outputs[step.step_id] = outcome.outputs
@@ -266,11 +279,11 @@ class Execution:
                 raise _LimitExceeded(
                     Failure("limit_exceeded", f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)", workflow.workflow_id, step.step_id, ex.status_code)
                 )
-            if delay > 0:
-                await self.sleep(delay)
+            # Slept even when 0, so every retry wait is visible to an injected sleep (T-17).
+            await self.sleep(delay)
             if action.step_id is not None:
                 target = workflow.steps[workflow.step_index(action.step_id)]
-                self.steps_executed += 1
+                self._count_step(workflow, target)
                 pre = await self._execute_step(frame, target)
                 frame.step_outputs[target.step_id] = pre.outputs
                 self._record(
@@ -282,6 +295,19 @@ class Execution:
                 await self._run_workflow(child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1)
             attempt += 1
         return "succeeded", None
+
+    def _count_step(self, workflow: Workflow, step: Step) -> None:
+        self.steps_executed += 1
+        if self.steps_executed > self.limits.max_steps:
+            raise _LimitExceeded(
+                Failure(
+                    "limit_exceeded",
+                    f"stopped before step {step.step_id!r} of workflow {workflow.workflow_id!r}: the run already "
+                    f"executed max_steps ({self.limits.max_steps}) steps (a goto loop without an exit?)",
+                    workflow.workflow_id,
+                    step.step_id,
+                )
+            )
 
     async def _goto_workflow(self, frame: _Frame, action: Action) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
@@ -327,6 +353,7 @@ class Execution:
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(prepared, target.operation, self.credentials, self.tokens, self.client)
+            self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
             request = self._build(prepared)
         except ArazzoError as exc:
             return _StepOutcome(False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error")

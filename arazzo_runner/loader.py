@@ -26,7 +26,7 @@ from jsonschema.exceptions import SchemaError
 from .criteria import compile_criterion
 from .diagnostics import Diagnostic
 from .errors import ArazzoError, DocumentError, Location, SourceError
-from .expressions import CompiledValue, compile_value
+from .expressions import CompiledValue, compile_value, parse_expression
 from .fetch import display_name, path_to_url, read_url
 from .model import (
     Action,
@@ -50,6 +50,9 @@ __all__ = ["load", "LoadOptions"]
 _VERSION_RE = re.compile(r"^1\.0\.\d+(-.+)?$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 _OUTPUT_KEY_RE = re.compile(r"^[a-zA-Z0-9.\-_]+$")
+_EXPRESSION_LOOKALIKE = re.compile(
+    r"^\$(url|method|statusCode|request\.|response\.|inputs\.|outputs\.|steps\.|workflows\.|sourceDescriptions\.|components\.)"
+)
 _REUSABLE_RE = re.compile(r"^\$components\.(parameters|successActions|failureActions|inputs)\.(.+)$")
 
 _FIELDS: dict[str, frozenset[str]] = {
@@ -330,10 +333,40 @@ class _DocumentCompiler:
 
     def compile_value(self, value: Any, pointer: str) -> CompiledValue:
         try:
-            return compile_value(value)
+            compiled = compile_value(value)
         except ArazzoError as exc:
             self.diag.from_exception(exc, self.loc(pointer))
             return compile_value(None)
+        self._lint_literal_expressions(value, pointer)
+        return compiled
+
+    def _lint_literal_expressions(self, value: Any, pointer: str) -> None:
+        """A string that looks like a runtime expression but does not parse stays literal text (DEC-16).
+
+        That is almost always a typo or a non-standard form (``$response.body.id``,
+        ``$steps.x.id`` without ``.outputs.``), so say so: a warning, an error in strict mode.
+        """
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                self._lint_literal_expressions(item, f"{pointer}/{escape_pointer_token(str(key))}")
+            return
+        if isinstance(value, list):
+            for i, item in enumerate(value):
+                self._lint_literal_expressions(item, f"{pointer}/{i}")
+            return
+        if not isinstance(value, str) or not _EXPRESSION_LOOKALIKE.match(value):
+            return
+        try:
+            parse_expression(value)
+        except ArazzoError as exc:
+            message = (
+                f"{value!r} looks like a runtime expression but does not parse ({exc.message}), "
+                "so it is used as literal text"
+            )
+            if self.strict:
+                self.error(pointer, message, "ARZ019")
+            else:
+                self.warning(pointer, message, "ARZ019")
 
     # -- the document -------------------------------------------------
     def compile(self) -> ArazzoDocument | None:
@@ -483,6 +516,7 @@ class _DocumentCompiler:
             if step is not None:
                 steps.append(step)
         outputs = self._outputs(raw.get("outputs"), f"{pointer}/outputs")
+        self._check_steps_scope(wf_id, steps, outputs, pointer)
         return Workflow(
             workflow_id=wf_id,
             summary=raw.get("summary") if isinstance(raw.get("summary"), str) else None,
@@ -496,6 +530,64 @@ class _DocumentCompiler:
             document_url=self.raw.url,
             location=self.loc(pointer),
         )
+
+    def _check_steps_scope(
+        self, wf_id: str, steps: list[Step], outputs: tuple[tuple[str, CompiledValue], ...], pointer: str
+    ) -> None:
+        """DEC-14/T-59: ``$steps.X`` must name a step of this workflow (a child's steps are out of scope)."""
+        declared = {step.step_id: {name for name, _ in step.outputs} for step in steps}
+        reported: set[tuple[str, str]] = set()
+
+        def check(expressions: Any, where: Location | None) -> None:
+            for expression in expressions:
+                step_id = expression.step_id if expression.root == "steps" else None
+                if step_id is None:
+                    continue
+                key = (step_id, str(expression))
+                if key in reported:
+                    continue
+                reported.add(key)
+                if step_id not in declared:
+                    known = ", ".join(declared) or "(none)"
+                    self.diag.error(
+                        "ARZ017",
+                        f"{expression} names step {step_id!r}, which is not a step of workflow {wf_id!r} "
+                        f"(steps: {known}); $steps only reaches the current workflow's steps — "
+                        "expose a child workflow's values through its outputs and $outputs/$workflows",
+                        where,
+                    )
+                    continue
+                name = expression.name or ""
+                names = declared[step_id]
+                if name not in names and not any(name.startswith(n + ".") for n in names):
+                    self.diag.warning(
+                        "ARZ018",
+                        f"{expression}: step {step_id!r} declares no output {name!r} "
+                        f"(outputs: {', '.join(sorted(names)) or '(none)'})",
+                        where,
+                    )
+
+        for step in steps:
+            for param in step.parameters:
+                check(param.value.expressions(), param.pointer or step.location)
+            body = step.request_body
+            if body is not None:
+                if body.payload is not None:
+                    check(body.payload.expressions(), body.location)
+                for replacement in body.replacements:
+                    check(replacement.value.expressions(), body.location)
+            for spec in step.success_criteria:
+                check(spec.criterion.expressions(), spec.location)
+            for action in (*step.on_success, *step.on_failure):
+                for spec in action.criteria:
+                    check(spec.criterion.expressions(), spec.location)
+            for name, value in step.outputs:
+                where = step.location
+                if where is not None and where.pointer is not None:
+                    where = self.loc(f"{where.pointer}/outputs/{escape_pointer_token(name)}")
+                check(value.expressions(), where)
+        for name, value in outputs:
+            check(value.expressions(), self.loc(f"{pointer}/outputs/{escape_pointer_token(name)}"))
 
     def _inputs_schema(self, schema: Any, pointer: str) -> tuple[Mapping[str, Any] | None, Any, set[str]]:
         if schema is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from .expressions import EvalContext, to_text
 from .model import OperationTarget, Parameter, RequestBody, Step
 from .serialize import serialize_cookie, serialize_header, serialize_path, serialize_query
 
-__all__ = ["PreparedRequest", "prepare_request", "choose_content_type", "is_json_media_type"]
+__all__ = ["PreparedRequest", "prepare_request", "choose_content_type", "is_json_media_type", "encode_multipart"]
 
 _TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
 
@@ -47,7 +48,7 @@ class PreparedRequest:
     base_url: str
     path: str  # the path with parameters filled in, encoded
     query: list[str] = field(default_factory=list)  # encoded name=value pieces
-    headers: list[tuple[str, str]] = field(default_factory=list)
+    headers: list[tuple[str, Any]] = field(default_factory=list)  # values: str, or UTF-8 bytes if not ASCII
     cookies: list[tuple[str, str]] = field(default_factory=list)
     content: bytes | None = None
     content_type: str | None = None
@@ -85,6 +86,8 @@ def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_
     prepared.path = _fill_path(operation.path, path_values, operation.label, prepared.warnings)
     if step.request_body is not None:
         _apply_body(step.request_body, ctx, target, prepared)
+        if prepared.method in ("GET", "HEAD", "DELETE") and (prepared.content is not None or prepared.multipart is not None):
+            prepared.warnings.append(f"{operation.label} is sent with a request body; {prepared.method} requests should not carry one (DEC-32)")
     if prepared.cookies:
         prepared.headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in prepared.cookies)))
     return prepared
@@ -111,10 +114,29 @@ def _apply_parameter(
         )
         prepared.query_values[param.name] = value
     elif location == "header":
+        text = serialize_header(param.name, value, explode, content_type)
         prepared.headers = [(k, v) for k, v in prepared.headers if k.lower() != param.name.lower()]
-        prepared.headers.append((param.name, serialize_header(param.name, value, explode, content_type)))
+        prepared.headers.append((_header_name(param.name), _header_value(param.name, text)))
     elif location == "cookie":
         prepared.cookies.extend(serialize_cookie(param.name, value, explode))
+
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def _header_name(name: str) -> str:
+    if not _TOKEN.match(name):
+        raise RequestBuildError(f"header parameter {name!r}: not a valid HTTP header name")
+    return name
+
+
+def _header_value(name: str, text: str) -> Any:
+    """The value as it goes on the wire: ASCII as is, other text as UTF-8 bytes (RFC 9110 obs-text)."""
+    if any(c in text for c in "\r\n\0"):
+        raise RequestBuildError(f"header parameter {name!r}: the value contains a line break or NUL, which HTTP does not allow")
+    if text.isascii():
+        return text
+    return text.encode("utf-8")
 
 
 def _fill_path(template: str, values: Mapping[str, str], label: str, warnings: list[str] | None = None) -> str:
@@ -170,7 +192,13 @@ def _apply_body(body: RequestBody, ctx: EvalContext, target: OperationTarget, pr
             except ValueError:
                 prepared.body_value = value
         else:
-            prepared.content = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            try:
+                prepared.content = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+            except (TypeError, ValueError):
+                raise RequestBuildError(
+                    f"the {media} payload holds a value JSON cannot carry (binary data?); send it as "
+                    "multipart/form-data or application/octet-stream instead"
+                ) from None
     elif media == "application/x-www-form-urlencoded":
         if isinstance(value, Mapping):
             pairs: list[tuple[str, str]] = []
@@ -185,33 +213,60 @@ def _apply_body(body: RequestBody, ctx: EvalContext, target: OperationTarget, pr
     elif media == "multipart/form-data":
         if not isinstance(value, Mapping):
             raise RequestBuildError("a multipart/form-data payload must be an object of fields")
-        data: dict[str, Any] = {}
-        files: dict[str, Any] = {}
-        for key, item in value.items():
-            if isinstance(item, Mapping) and ("content" in item or "filename" in item):
-                files[str(key)] = (
-                    str(item.get("filename", key)),
-                    _to_bytes(item.get("content", "")),
-                    str(item.get("contentType", "application/octet-stream")),
-                )
-            elif isinstance(item, bytes):
-                files[str(key)] = (str(key), item, "application/octet-stream")
-            elif isinstance(item, list):
-                data[str(key)] = [to_text(v) for v in item]
-            else:
-                data[str(key)] = to_text(item)
-        prepared.multipart = (data, files)
-        prepared.content_type = None  # httpx writes the boundary
+        boundary = _boundary(content_type)
+        prepared.content = encode_multipart(value, boundary)
+        if "boundary=" not in (content_type or "").lower():
+            prepared.content_type = f"{content_type}; boundary={boundary}"
     elif isinstance(value, bytes):
         prepared.content = value
     else:
         prepared.content = to_text(value).encode("utf-8")
 
 
-def _to_bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return to_text(value).encode("utf-8")
+def _boundary(content_type: str | None) -> str:
+    for piece in (content_type or "").split(";")[1:]:
+        key, _, val = piece.strip().partition("=")
+        if key.lower() == "boundary" and val:
+            return val.strip('"')
+    return "arazzo-" + os.urandom(12).hex()
+
+
+def _quote_disposition(text: str) -> str:
+    # As browsers do (HTML form submission): escape the quote and line breaks in names.
+    return text.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def encode_multipart(fields: Mapping[str, Any], boundary: str) -> bytes:
+    """RFC 7578 ``multipart/form-data``: one part per field, one per list item.
+
+    A field whose value is an object with ``content`` (and optionally
+    ``filename`` and ``contentType``) is a file part; raw bytes are a file
+    part named after the field; anything else is a text part (DEC-17 text).
+    """
+    out = bytearray()
+    for key, item in fields.items():
+        items = item if isinstance(item, list) else [item]
+        for entry in items:
+            name = _quote_disposition(str(key))
+            out += f"--{boundary}\r\n".encode("ascii")
+            if isinstance(entry, Mapping) and ("content" in entry or "filename" in entry):
+                filename = _quote_disposition(str(entry.get("filename", key)))
+                part_type = str(entry.get("contentType", "application/octet-stream"))
+                raw = entry.get("content", "")
+                data = raw if isinstance(raw, (bytes, bytearray)) else to_text(raw).encode("utf-8")
+                out += f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'.encode("utf-8")
+                out += f"Content-Type: {part_type}\r\n\r\n".encode("utf-8")
+                out += bytes(data)
+            elif isinstance(entry, (bytes, bytearray)):
+                out += f'Content-Disposition: form-data; name="{name}"; filename="{name}"\r\n'.encode("utf-8")
+                out += b"Content-Type: application/octet-stream\r\n\r\n"
+                out += bytes(entry)
+            else:
+                out += f'Content-Disposition: form-data; name="{name}"\r\n\r\n'.encode("utf-8")
+                out += to_text(entry).encode("utf-8")
+            out += b"\r\n"
+    out += f"--{boundary}--\r\n".encode("ascii")
+    return bytes(out)
 
 
 def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content_type: str | None) -> Any:

@@ -62,8 +62,8 @@ class Credentials:
 
 @dataclass
 class _Token:
-    value: str
-    expires_at: float | None
+    value: str = field(repr=False)
+    expires_at: float | None = None
 
 
 @dataclass
@@ -71,8 +71,12 @@ class TokenCache:
     """OAuth2 client-credentials tokens fetched during a run (or a Runner's life)."""
 
     clock: Callable[[], float] = time.monotonic
-    tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict)
+    tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict, repr=False)
     fetches: int = 0
+
+    def secret_values(self) -> list[str]:
+        """The access tokens fetched so far, for masking in messages."""
+        return [t.value for t in self.tokens.values()]
 
     async def token(self, client: httpx.AsyncClient, token_url: str, creds: Mapping[str, Any], scopes: list[str]) -> str:
         client_id = str(creds.get("client_id", ""))

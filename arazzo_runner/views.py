@@ -59,16 +59,37 @@ def response_view(response: httpx.Response) -> HttpView:
 
 
 def request_view(request: httpx.Request, body_value: Any, path: dict[str, Any], query: dict[str, Any]) -> HttpView:
-    content = request.content if not isinstance(request.stream, httpx.AsyncByteStream) or request.content else b""
+    """The request as sent (DEC-25, DEC-26): every header httpx will put on the wire, the body bytes.
+
+    A JSON body is given as the value that was serialised (equal to the bytes
+    sent); any other body is read back from the request itself, so a form,
+    a multipart body or raw bytes are exactly what went out.
+    """
+    content = _request_content(request)
     content_type = request.headers.get("content-type")
-    if body_value is not None and not isinstance(body_value, bytes):
-        kind: BodyKind = "json" if content_type and ("json" in content_type) else "text"
-        body: Any = body_value
-        if kind == "text" and not isinstance(body_value, str):
-            body, kind = parse_body(content, content_type)
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    body: Any
+    if body_value is not None and (media == "application/json" or media.endswith("+json")):
+        body, kind = body_value, "json"
+    elif media == "multipart/form-data" and content:
+        try:
+            body, kind = content.decode("utf-8"), "text"
+        except UnicodeDecodeError:
+            body, kind = content, "binary"
     else:
         body, kind = parse_body(content, content_type)
     return HttpView(headers=joined_headers(request.headers), body=body, body_kind=kind, path=path, query=query)
+
+
+def _request_content(request: httpx.Request) -> bytes:
+    try:
+        return request.content
+    except httpx.RequestNotRead:
+        pass
+    if isinstance(request.stream, httpx.SyncByteStream):
+        # A multipart body: reading it now buffers it, and the same bytes are then sent.
+        return request.read()
+    return b""
 
 
 def body_excerpt(response: httpx.Response, limit: int = 200) -> str:

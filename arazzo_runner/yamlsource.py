@@ -32,7 +32,7 @@ __all__ = ["Positions", "parse_document", "parse_fast", "escape_pointer_token"]
 MAX_NODES = 5_000_000
 
 
-class _CoreSchemaLoader(_BaseLoader):  # type: ignore[misc,valid-type]
+class _CoreSchemaLoader(_BaseLoader):
     """A safe loader whose implicit scalar types follow the YAML 1.2 core schema."""
 
 

@@ -29,9 +29,28 @@ class Report:
                 return Location(loc.file, loc.line, at + 1, pointer)
         return loc
 
-    def add(self, code: str, message: str, pointer: str, *, severity: Severity | None = None, find: str | None = None) -> None:
+    def key_location(self, pointer: str) -> Location:
+        """Where the mapping key of the member at ``pointer`` is written (its value's place when not found)."""
+        loc = self.positions.location(pointer)
+        key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        if loc.line is None or loc.column is None or loc.pointer != pointer:
+            return loc
+        for line_no in range(loc.line, max(loc.line - 3, 0), -1):
+            if line_no > len(self.lines):
+                continue
+            line = self.lines[line_no - 1]
+            limit = loc.column - 1 if line_no == loc.line else len(line)
+            for quoted in (key, f'"{key}"', f"'{key}'"):
+                at = line.rfind(quoted, 0, limit)
+                if at >= 0:
+                    return Location(loc.file, line_no, at + 1, pointer)
+        return loc
+
+    def add(self, code: str, message: str, pointer: str, *, severity: Severity | None = None, find: str | None = None,
+            at_key: bool = False) -> None:
         level = severity or code_info(code).severity
-        self.items.append(Diagnostic(level, code, message, self.location(pointer, find)))  # type: ignore[arg-type]
+        where = self.key_location(pointer) if at_key else self.location(pointer, find)
+        self.items.append(Diagnostic(level, code, message, where))  # type: ignore[arg-type]
 
     def error(self, code: str, message: str, pointer: str, *, find: str | None = None) -> None:
         self.add(code, message, pointer, severity="error", find=find)

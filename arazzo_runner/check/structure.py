@@ -64,11 +64,11 @@ class _Walker:
         for key in obj:
             if key.startswith("x-") and extensions:
                 if key.startswith(_RESERVED_EXT):
-                    self.r.warning("ARZ030", f"extension {key!r} uses a prefix reserved by the OpenAPI Initiative (EXT-2)", _p(pointer, key))
+                    self.r.add("ARZ100", f"extension {key!r} uses a prefix reserved by the OpenAPI Initiative (EXT-2)", _p(pointer, key), at_key=True)
                 continue
             if key not in allowed:
                 message = f"unknown field {key!r} in {kind} object (allowed: {', '.join(sorted(allowed))}, or x- extensions)"
-                self.r.add("ARZ004", message, _p(pointer, key), severity="error" if self.r.strict else "warning")
+                self.r.add("ARZ004", message, _p(pointer, key), severity="error" if self.r.strict else "warning", at_key=True)
 
     def required(self, obj: Mapping[str, Any], pointer: str, kind: str, *names: str) -> None:
         for name in names:
@@ -242,7 +242,7 @@ class _Walker:
         if not isinstance(ref, str):
             self.r.error("ARZ003", f"'reference' must be a runtime expression string, not {_type_name(ref)}", _p(pointer, "reference"))
         if "value" in obj and not isinstance(obj["value"], str):
-            self.r.add("ARZ037", f"Reusable Object 'value' is {_type_name(obj['value'])}; the 1.0.1 field table types it "
+            self.r.add("ARZ107", f"Reusable Object 'value' is {_type_name(obj['value'])}; the 1.0.1 field table types it "
                        "as a string (accepted: the schema allows any type, DEC-45)", _p(pointer, "value"))
 
     def parameter(self, value: Any, pointer: str, calls_operation: bool | None) -> None:

@@ -1,0 +1,28 @@
+"""Offline mode: answer a workflow's requests from its OpenAPI descriptions.
+
+Beside the engine, never under it: the engine does not import this package;
+:class:`arazzo_runner.Runner` hands it the document and gets an
+``httpx.AsyncClient`` back (``mock=True``), and ``arazzo-runner mock`` serves
+the same responses over HTTP. See docs/mock.md.
+"""
+
+from .inputs import complete_inputs, generate_inputs
+from .responder import MockExchange, MockResponder, MockResponse
+from .scenario import Override, Scenario, ScenarioError, load_scenario
+from .server import make_server
+from .transport import MockTransport, mock_client
+
+__all__ = [
+    "mock_client",
+    "MockTransport",
+    "MockResponder",
+    "MockResponse",
+    "MockExchange",
+    "generate_inputs",
+    "complete_inputs",
+    "Scenario",
+    "Override",
+    "ScenarioError",
+    "load_scenario",
+    "make_server",
+]

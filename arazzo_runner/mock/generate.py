@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import math
 import random
 import uuid
 from collections.abc import Mapping
@@ -93,6 +94,10 @@ class ValueGenerator:
         self.rng = rng
         self.echo = echo or {}
         self.status_code = status_code
+        # One id per name in a response (``user_id`` at the top and ``user.user_id`` agree),
+        # except inside arrays, whose items must stay distinct.
+        self._ids: dict[str, str] = {}
+        self._array_depth = 0
 
     # -- entry ----------------------------------------------------------------
     def generate(self, schema: Any, name: str | None = None) -> Any:
@@ -222,8 +227,9 @@ class ValueGenerator:
                     if prop in required_set:
                         out[prop] = {}
                     continue  # an optional recursive property is left out
-                if prop in self.echo and fits_type(self.echo[prop], resolved):
-                    out[prop] = copy.deepcopy(self.echo[prop])
+                echoed = _coerce(self.echo[prop], resolved) if prop in self.echo else None
+                if prop in self.echo and fits_type(echoed, resolved):
+                    out[prop] = copy.deepcopy(echoed)
                 elif prop == "status_code" and self.status_code is not None and _primary_type(resolved or {}) == "integer":
                     out[prop] = self.status_code
                 else:
@@ -249,8 +255,12 @@ class ValueGenerator:
         values: list[Any] = []
         if isinstance(prefix, list):
             values = [self._value(p, singular, depth + 1, refs) for p in prefix[:count]]
-        while len(values) < count:
-            values.append(self._value(items if items is not None else {"type": "string"}, singular, depth + 1, refs))
+        self._array_depth += 1
+        try:
+            while len(values) < count:
+                values.append(self._value(items if items is not None else {"type": "string"}, singular, depth + 1, refs))
+        finally:
+            self._array_depth -= 1
         if schema.get("uniqueItems"):
             seen: list[Any] = []
             for value in values:
@@ -339,7 +349,11 @@ class ValueGenerator:
         lowered = (name or "").lower()
         if lowered == "id" or lowered.endswith("_id"):
             prefix = lowered[:-3].replace("_", "-") or "id"
-            return f"{prefix}-test-{self._uuid()}"
+            if self._array_depth:
+                return f"{prefix}-test-{self._uuid()}"
+            if lowered not in self._ids:
+                self._ids[lowered] = f"{prefix}-test-{self._uuid()}"
+            return self._ids[lowered]
         if "email" in lowered:
             return f"{self._word()}.{self.rng.randint(1, 9999)}@example.com"
         if lowered.endswith("_at") or lowered in ("created", "updated", "expires", "timestamp"):
@@ -395,13 +409,29 @@ def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[Any, Any]:
             low = high - 1000
     elif high is None:
         high = low + 1000
+    assert low is not None and high is not None
     if integer:
-        import math
-
         low, high = math.ceil(low), math.floor(high)
         if high < low:
             high = low
     return low, high
+
+
+def _coerce(value: Any, schema: Any) -> Any:
+    """A path or query value (always text) read as the number or boolean the schema wants, when it is one."""
+    if not isinstance(value, str) or not isinstance(schema, Mapping):
+        return value
+    kind = _primary_type(schema)
+    try:
+        if kind == "integer" and value.lstrip("-").isdigit():
+            return int(value)
+        if kind == "number":
+            return float(value)
+    except ValueError:
+        return value
+    if kind == "boolean" and value in ("true", "false"):
+        return value == "true"
+    return value
 
 
 def _empty(schema: Mapping[str, Any]) -> Any:

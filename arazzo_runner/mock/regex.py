@@ -8,15 +8,15 @@ Every candidate is checked with ``re.search`` before it is returned.
 
 from __future__ import annotations
 
+import importlib
 import random
 import re
 import string
+import sys
 from typing import Any
 
-try:  # Python 3.11+
-    import re._parser as _sre_parse  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_parse as _sre_parse  # type: ignore[no-redef]
+# The parser behind ``re``: ``re._parser`` since 3.11, ``sre_parse`` (deprecated there) before.
+_sre_parse: Any = importlib.import_module("re._parser" if sys.version_info >= (3, 11) else "sre_parse")
 
 __all__ = ["generate_matching"]
 
