@@ -78,7 +78,7 @@ class Runner:
             # Offline mode: an in-process transport answers from the OpenAPI descriptions.
             from .mock import mock_client
 
-            options = self.mock if isinstance(self.mock, Mapping) else {}
+            options = {"workflow": workflow_id, **(self.mock if isinstance(self.mock, Mapping) else {})}
             async with mock_client(document, **options) as client:
                 return await self._execute(client, document, workflow_id, inputs or {})
         if self.client is not None:

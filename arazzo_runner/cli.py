@@ -128,6 +128,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     document = load(args.spec, strict=args.strict)
     workflow = document.workflow(args.workflow)
     inputs = _read_inputs(args, workflow)
+    if args.mock or args.mock_scenario:
+        from .mock import complete_inputs
+
+        inputs = complete_inputs(workflow, inputs, args.mock_seed, sys.stderr)
     servers = _read_servers(args.server, document)
     credentials = _read_credentials(args.credential, document)
     mock: Any = False

@@ -131,6 +131,7 @@ class Execution:
         self.steps_executed = 0
         self.step_results: list[StepResult] = []
         self.warnings: list[str] = []
+        self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
@@ -240,7 +241,7 @@ class Execution:
                 status_code=ex.status_code,
                 outputs=outcome.outputs,
                 method=ex.method,
-                url=ex.url,
+                url=self.redactor.mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
                 attempt=attempt,
                 duration=time.perf_counter() - started,
                 error=self.redactor.mask(outcome.error) if outcome.error else None,
@@ -469,7 +470,7 @@ class Execution:
                 inputs=frame.inputs,
                 steps=frame.step_outputs,
                 workflows=self.records,
-                source_descriptions=_source_fields(doc),
+                source_descriptions=self._source_fields(doc),
                 components=doc.components,
                 outputs=outputs,
             )
@@ -477,7 +478,7 @@ class Execution:
             inputs=frame.inputs,
             steps=frame.step_outputs,
             workflows=self.records,
-            source_descriptions=_source_fields(doc),
+            source_descriptions=self._source_fields(doc),
             components=doc.components,
             url=exchange.url,
             method=exchange.method,
@@ -486,6 +487,13 @@ class Execution:
             response=exchange.response,
             outputs=outputs,
         )
+
+    def _source_fields(self, doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
+        # Computed once per document per run; kept in the run, not in a module global.
+        fields = self._sources_cache.get(doc.url)
+        if fields is None:
+            fields = self._sources_cache[doc.url] = doc.source_fields()
+        return fields
 
     def _base_url(self, target: OperationTarget) -> str | None:
         servers = self.servers
@@ -508,18 +516,6 @@ class Execution:
         return self.client.build_request(
             prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
         )
-
-
-_SOURCE_FIELDS_CACHE: dict[int, dict[str, dict[str, Any]]] = {}
-
-
-def _source_fields(doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
-    # The document is immutable, so its source fields can be computed once per document object.
-    cached = _SOURCE_FIELDS_CACHE.get(id(doc))
-    if cached is None or cached.get("__doc__", {}).get("ref") is not doc:
-        cached = {**doc.source_fields(), "__doc__": {"ref": doc}}
-        _SOURCE_FIELDS_CACHE[id(doc)] = cached
-    return cached
 
 
 def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:

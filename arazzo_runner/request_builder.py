@@ -65,6 +65,12 @@ class PreparedRequest:
             url += "?" + "&".join(self.query)
         return url
 
+    def __repr__(self) -> str:
+        # Headers, query and body may carry credentials: only their shape is shown.
+        names = ", ".join(k for k, _ in self.headers)
+        size = len(self.content) if self.content is not None else 0
+        return f"PreparedRequest({self.method} {self.path}, query={len(self.query)} items, headers=[{names}], body={size} bytes)"
+
     def has_header(self, name: str) -> bool:
         lowered = name.lower()
         return any(k.lower() == lowered for k, _ in self.headers)
@@ -84,6 +90,7 @@ def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_
     for param in step.parameters:
         _apply_parameter(param, ctx, target, prepared, path_values)
     prepared.path = _fill_path(operation.path, path_values, operation.label, prepared.warnings)
+    _warn_missing_required(step, operation, prepared)
     if step.request_body is not None:
         _apply_body(step.request_body, ctx, target, prepared)
         if prepared.method in ("GET", "HEAD", "DELETE") and (prepared.content is not None or prepared.multipart is not None):
@@ -119,6 +126,25 @@ def _apply_parameter(
         prepared.headers.append((_header_name(param.name), _header_value(param.name, text)))
     elif location == "cookie":
         prepared.cookies.extend(serialize_cookie(param.name, value, explode))
+
+
+def _warn_missing_required(step: Step, operation: Any, prepared: PreparedRequest) -> None:
+    """DEC-28: a required parameter without a value is a warning (path variables already failed)."""
+    given = {(p.location, p.name.lower() if p.location == "header" else p.name) for p in step.parameters}
+    # Credentials may fill these (apiKey schemes, Authorization); security runs after this.
+    by_security = {"authorization"} | {
+        str(s.get("name", "")).lower()
+        for s in operation.description.security_schemes().values()
+        if isinstance(s, Mapping) and str(s.get("type", "")).lower() == "apikey"
+    }
+    for declared in operation.parameters:
+        if not declared.required or declared.location not in ("query", "header", "cookie"):
+            continue
+        key = (declared.location, declared.name.lower() if declared.location == "header" else declared.name)
+        if key not in given and declared.name.lower() not in by_security:
+            prepared.warnings.append(
+                f"{operation.label} requires {declared.location} parameter {declared.name!r}, and the step gives none"
+            )
 
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")

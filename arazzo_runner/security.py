@@ -54,7 +54,9 @@ class Credentials:
                     out.append(base64.b64encode(f"{value[0]}:{value[1]}".encode()).decode())
             elif isinstance(value, Mapping):
                 out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
-        return [s for s in out if len(s) >= 4]
+        # Also as they appear in a URL (an apiKey in the query is percent-encoded).
+        out.extend([quote(s, safe="") for s in out])
+        return list(dict.fromkeys(s for s in out if len(s) >= 4))
 
     def __repr__(self) -> str:
         return "Credentials(" + ", ".join(f"{name}=***" for name in self._values) + ")"

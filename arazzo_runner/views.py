@@ -69,6 +69,7 @@ def request_view(request: httpx.Request, body_value: Any, path: dict[str, Any], 
     content_type = request.headers.get("content-type")
     media = (content_type or "").split(";", 1)[0].strip().lower()
     body: Any
+    kind: BodyKind
     if body_value is not None and (media == "application/json" or media.endswith("+json")):
         body, kind = body_value, "json"
     elif media == "multipart/form-data" and content:

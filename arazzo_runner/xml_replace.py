@@ -35,7 +35,7 @@ def replace_xml(text: str, target: str, value: Any) -> str:
             node.getparent().set(node.attrname, new_text)
         else:
             raise RequestBuildError(f"replacement target {target!r} selects something that is not an element or attribute")
-    declaration = text.lstrip().startswith("<?xml")
-    return etree.tostring(root, encoding="unicode") if not declaration else (
-        '<?xml version="1.0" encoding="UTF-8"?>' + etree.tostring(root, encoding="unicode")
-    )
+    serialised = str(etree.tostring(root, encoding="unicode"))
+    if text.lstrip().startswith("<?xml"):
+        return '<?xml version="1.0" encoding="UTF-8"?>' + serialised
+    return serialised

@@ -291,3 +291,10 @@ def test_a_runner_reuses_its_token_across_runs(tmp_path: Path) -> None:
         "GET /r Bearer tok",
         "GET /r Bearer tok",
     ]
+
+
+def test_prepared_request_repr_shows_no_header_or_query_values() -> None:
+    prepared = _apply("[{basic: [], qkey: []}]", {"basic": ("u", "pw-secret"), "qkey": "qk-secret"})
+    text = repr(prepared)
+    assert "Authorization" in text and "GET /r" in text
+    assert "pw-secret" not in text and "qk-secret" not in text and _basic("u", "pw-secret")[6:] not in text
