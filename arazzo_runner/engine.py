@@ -52,7 +52,12 @@ class _Exchange:
     status_code: int | None = None
     response: HttpView | None = None
     retry_after_header: str | None = None
-    excerpt: str | None = None
+    raw_response: httpx.Response | None = None
+
+    @property
+    def excerpt(self) -> str | None:
+        """A short excerpt of the response body, for failure messages (computed only when one is needed)."""
+        return body_excerpt(self.raw_response) if self.raw_response is not None else None
 
 
 @dataclass
@@ -354,7 +359,8 @@ class Execution:
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(prepared, target.operation, self.credentials, self.tokens, self.client)
-            self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
+            if self.tokens.tokens:
+                self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
             request = self._build(prepared)
         except ArazzoError as exc:
             return _StepOutcome(False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error")
@@ -362,8 +368,7 @@ class Execution:
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         try:
-            response = await self.client.send(request, follow_redirects=False)
-            await response.aread()
+            response = await self.client.send(request, follow_redirects=False)  # reads the body
         except httpx.TimeoutException:
             return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} timed out after {self.limits.request_timeout:g}s", reason="transport_error", warnings=prepared.warnings)
         except httpx.HTTPError as exc:
@@ -372,7 +377,7 @@ class Execution:
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.retry_after_header = response.headers.get("retry-after")
-        exchange.excerpt = body_excerpt(response)
+        exchange.raw_response = response
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
     async def _execute_workflow_step(self, frame: _Frame, step: Step) -> _StepOutcome:
@@ -454,8 +459,8 @@ class Execution:
     def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
         """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""
         outputs: dict[str, Any] = {}
+        ctx = self._context(frame, None, outputs)  # $outputs sees the outputs evaluated so far (DEC-14)
         for name, value in frame.workflow.outputs:
-            ctx = self._context(frame, None, outputs)
             try:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:
@@ -555,21 +560,5 @@ def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
 
 def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:
     """DEC-11: the inputs against the workflow's JSON Schema; one sentence per problem."""
-    validator = workflow.inputs_validator
-    if validator is None:
-        return []
-    problems = []
-    for error in sorted(validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
-        where = "/".join(str(p) for p in error.absolute_path)
-        if error.validator == "required":
-            missing = error.message.split("'")[1] if "'" in error.message else error.message
-            problems.append(f"input {missing!r} is required (schema rule 'required')")
-        elif error.validator == "additionalProperties":
-            problems.append(f"{error.message} (schema rule 'additionalProperties')")
-        else:
-            name = where or "(inputs)"
-            shown = error.message
-            if where and where.split("/")[0] in workflow.secret_inputs:
-                shown = f"value does not satisfy {error.validator!r}"
-            problems.append(f"input {name!r}: {shown} (schema rule {error.validator!r})")
-    return problems
+    check = workflow.inputs_check
+    return [] if check is None else check.problems(inputs)

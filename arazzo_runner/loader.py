@@ -27,6 +27,7 @@ from .criteria import compile_criterion
 from .diagnostics import Diagnostic
 from .errors import ArazzoError, DocumentError, Location, SourceError
 from .expressions import CompiledValue, compile_value, parse_expression
+from .inputs import InputsCheck
 from .fetch import display_name, path_to_url, read_url
 from .model import (
     Action,
@@ -522,7 +523,7 @@ class _DocumentCompiler:
             summary=raw.get("summary") if isinstance(raw.get("summary"), str) else None,
             description=raw.get("description") if isinstance(raw.get("description"), str) else None,
             inputs_schema=schema,
-            inputs_validator=validator,
+            inputs_check=validator,
             secret_inputs=frozenset(secrets),
             depends_on=tuple(depends_on),
             steps=tuple(steps),
@@ -607,7 +608,7 @@ class _DocumentCompiler:
             for name, prop in (inlined.get("properties") or {}).items()
             if isinstance(prop, Mapping) and prop.get("format") == "password"
         }
-        return inlined, Draft202012Validator(inlined), secrets
+        return inlined, InputsCheck(inlined, frozenset(secrets)), secrets
 
     def _inline_refs(self, node: Any, pointer: str, depth: int) -> Any:
         """Replace ``$ref``s into this document (``#/components/inputs/…``) by their targets (WF-5)."""

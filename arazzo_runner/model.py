@@ -16,9 +16,8 @@ from .errors import Location, WorkflowNotFound
 from .openapi import OpenAPIDescription, Operation
 
 if TYPE_CHECKING:  # pragma: no cover
-    from jsonschema.protocols import Validator
-
     from .criteria import Criterion
+    from .inputs import InputsCheck
     from .expressions import CompiledValue
 
 __all__ = [
@@ -142,7 +141,7 @@ class Workflow:
     summary: str | None
     description: str | None
     inputs_schema: Mapping[str, Any] | None
-    inputs_validator: Validator | None = field(repr=False, compare=False)
+    inputs_check: InputsCheck | None = field(repr=False, compare=False)
     secret_inputs: frozenset[str]
     depends_on: tuple[WorkflowRef, ...]
     steps: tuple[Step, ...]

@@ -282,6 +282,14 @@ class OpenAPIDescription:
         return None
 
     def security_schemes(self) -> Mapping[str, Any]:
+        """The security schemes by name, ``$ref``s resolved (computed once: read on every request)."""
+        cached: Mapping[str, Any] | None = self.__dict__.get("_security_schemes")
+        if cached is None:
+            cached = self._read_security_schemes()
+            self.__dict__["_security_schemes"] = cached
+        return cached
+
+    def _read_security_schemes(self) -> Mapping[str, Any]:
         if self.is_swagger2:
             schemes = self.data.get("securityDefinitions") or {}
         else:

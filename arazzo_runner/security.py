@@ -28,10 +28,19 @@ __all__ = ["Credentials", "TokenCache", "apply_security"]
 class Credentials:
     """Secret values by security scheme name. Never shown in a repr or an error."""
 
-    __slots__ = ("_values",)
+    __slots__ = ("_values", "_secret_strings", "_basic_headers")
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self._values: dict[str, Any] = dict(values or {})
+        self._secret_strings: list[str] | None = None
+        self._basic_headers: dict[str, str] = {}
+
+    def basic_header(self, scheme: str) -> str:
+        """The ``Authorization`` value for an HTTP basic scheme (encoded once: sent on every request)."""
+        header = self._basic_headers.get(scheme)
+        if header is None:
+            header = self._basic_headers[scheme] = _basic(self._values.get(scheme), scheme)
+        return header
 
     def get(self, scheme: str) -> Any:
         return self._values.get(scheme)
@@ -43,7 +52,12 @@ class Credentials:
         return list(self._values)
 
     def secret_strings(self) -> list[str]:
-        """Every secret text, for masking in messages."""
+        """Every secret text, for masking in messages (computed once; credentials do not change)."""
+        if self._secret_strings is None:
+            self._secret_strings = self._collect_secret_strings()
+        return list(self._secret_strings)
+
+    def _collect_secret_strings(self) -> list[str]:
         out: list[str] = []
         for value in self._values.values():
             if isinstance(value, str):
@@ -143,7 +157,7 @@ async def apply_security(
         if kind in ("http", "basic"):
             http_scheme = str(scheme.get("scheme", "basic" if kind == "basic" else "")).lower()
             if http_scheme == "basic":
-                _set_header(prepared, "Authorization", _basic(value, name))
+                _set_header(prepared, "Authorization", creds.basic_header(name))
             elif http_scheme == "bearer":
                 _set_header(prepared, "Authorization", f"Bearer {_token(value, name)}")
             else:

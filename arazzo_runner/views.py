@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -10,7 +11,43 @@ import httpx
 from .expressions import HttpView
 from .expressions.context import BodyKind
 
-__all__ = ["response_view", "request_view", "parse_body", "joined_headers", "body_excerpt"]
+__all__ = ["response_view", "request_view", "parse_body", "joined_headers", "body_excerpt", "LazyHeaders"]
+
+
+class LazyHeaders(Mapping[str, str]):
+    """The headers of a message as expressions see them, joined only when first read.
+
+    Most steps never read a header, so the DEC-25 view is built on demand.
+    """
+
+    __slots__ = ("_headers", "_joined")
+
+    def __init__(self, headers: httpx.Headers) -> None:
+        self._headers = headers
+        self._joined: dict[str, str] | None = None
+
+    def _view(self) -> dict[str, str]:
+        if self._joined is None:
+            self._joined = joined_headers(self._headers)
+        return self._joined
+
+    def __getitem__(self, name: str) -> str:
+        return self._view()[name]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self._view().get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._view()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._view())
+
+    def __len__(self) -> int:
+        return len(self._view())
+
+    def __repr__(self) -> str:
+        return f"LazyHeaders({list(self._view())!r})"
 
 
 def joined_headers(headers: httpx.Headers) -> dict[str, str]:
@@ -55,7 +92,7 @@ def parse_body(content: bytes, content_type: str | None) -> tuple[Any, BodyKind]
 
 def response_view(response: httpx.Response) -> HttpView:
     body, kind = parse_body(response.content, response.headers.get("content-type"))
-    return HttpView(headers=joined_headers(response.headers), body=body, body_kind=kind)
+    return HttpView(headers=LazyHeaders(response.headers), body=body, body_kind=kind)
 
 
 def request_view(request: httpx.Request, body_value: Any, path: dict[str, Any], query: dict[str, Any]) -> HttpView:
@@ -79,7 +116,7 @@ def request_view(request: httpx.Request, body_value: Any, path: dict[str, Any], 
             body, kind = content, "binary"
     else:
         body, kind = parse_body(content, content_type)
-    return HttpView(headers=joined_headers(request.headers), body=body, body_kind=kind, path=path, query=query)
+    return HttpView(headers=LazyHeaders(request.headers), body=body, body_kind=kind, path=path, query=query)
 
 
 def _request_content(request: httpx.Request) -> bytes:

@@ -6,7 +6,9 @@
    which references Stytch's real 1.46 MB B2B OpenAPI description (skipped when ../shared is absent).
 2. One run of the pre-loaded reference workflow against the local sandbox on 127.0.0.1,
    next to plain httpx sending the same two requests. Both share one keep-alive AsyncClient,
-   so the comparison is the engine's own cost.
+   so the comparison is the engine's own cost. The sandbox runs in its own process, as an API
+   server would (``--in-process`` serves it from a thread of this process instead, where it
+   competes with the client for the interpreter lock).
 
 Prints medians and the overhead; asserts nothing.
 """
@@ -16,9 +18,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +32,13 @@ sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
 import httpx  # noqa: E402
 
 from arazzo_runner import Runner, load  # noqa: E402
-from stytch_sandbox import DEFAULT_MEMBER_ID, DEFAULT_ORGANIZATION_ID, StytchSandbox  # noqa: E402
+from stytch_sandbox import (  # noqa: E402
+    DEFAULT_MEMBER_ID,
+    DEFAULT_ORGANIZATION_ID,
+    DEFAULT_PROJECT_ID,
+    DEFAULT_SECRET,
+    StytchSandbox,
+)
 
 SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
 CORPUS_SPEC = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
@@ -43,14 +54,34 @@ def bench_load(repeats: int) -> list[float]:
     return times
 
 
-async def bench_runs(runs: int) -> tuple[list[float], list[float]]:
+@contextlib.contextmanager
+def sandbox_url(in_process: bool) -> Iterator[str]:
+    if in_process:
+        with StytchSandbox() as sandbox:
+            yield sandbox.url
+        return
+    proc = subprocess.Popen(
+        [sys.executable, "-u", str(ROOT / "examples" / "stytch_sandbox.py"), "--port", "0"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        yield first.rsplit(" ", 1)[-1].strip()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def bench_runs(runs: int, in_process: bool) -> tuple[list[float], list[float]]:
     doc = load(SPEC)
-    with StytchSandbox() as sandbox:
-        auth = "Basic " + base64.b64encode(f"{sandbox.project_id}:{sandbox.secret}".encode()).decode()
-        get_url = f"{sandbox.url}/v1/b2b/recovery_codes/{DEFAULT_ORGANIZATION_ID}/{DEFAULT_MEMBER_ID}"
-        rotate_url = f"{sandbox.url}/v1/b2b/recovery_codes/rotate"
+    project, secret = DEFAULT_PROJECT_ID, DEFAULT_SECRET
+    with sandbox_url(in_process) as url:
+        auth = "Basic " + base64.b64encode(f"{project}:{secret}".encode()).decode()
+        get_url = f"{url}/v1/b2b/recovery_codes/{DEFAULT_ORGANIZATION_ID}/{DEFAULT_MEMBER_ID}"
+        rotate_url = f"{url}/v1/b2b/recovery_codes/rotate"
         async with httpx.AsyncClient() as client:
-            runner = Runner(servers=sandbox.url, credentials={"basicAuth": (sandbox.project_id, sandbox.secret)}, client=client)
+            runner = Runner(servers=url, credentials={"basicAuth": (project, secret)}, client=client)
 
             async def engine_once() -> None:
                 result = await runner.arun(doc, "recovery-codes-rotate", INPUTS)
@@ -83,6 +114,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=300)
     parser.add_argument("--load-repeats", type=int, default=7)
+    parser.add_argument("--in-process", action="store_true", help="serve the sandbox from a thread of this process")
     args = parser.parse_args()
 
     if CORPUS_SPEC.exists():
@@ -92,7 +124,7 @@ def main() -> int:
     else:
         print(f"load() benchmark skipped: {CORPUS_SPEC} not found (the ../shared corpus is absent)")
 
-    engine, plain = asyncio.run(bench_runs(args.runs))
+    engine, plain = asyncio.run(bench_runs(args.runs, args.in_process))
     e, p = statistics.median(engine), statistics.median(plain)
     print(f"reference workflow, pre-loaded, one run: median {e * 1000:.3f} ms ({args.runs} runs)")
     print(f"plain httpx, the same two requests:     median {p * 1000:.3f} ms")

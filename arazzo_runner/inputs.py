@@ -1,0 +1,116 @@
+"""Checking a workflow's inputs against its ``inputs`` JSON Schema (DEC-11).
+
+Full validation uses jsonschema (2020-12). Most workflows declare a flat
+object of typed properties, and validating those with jsonschema costs more
+than building a request, so such schemas also get a compiled check that
+answers "valid" directly; any other schema, and any input the quick check
+rejects, goes through jsonschema, which also words the problems.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+__all__ = ["InputsCheck", "compile_inputs_check", "inputs_problems"]
+
+# Keywords that only annotate: they never make an instance invalid (format is an annotation, DEC-11).
+_ANNOTATIONS = frozenset({"description", "title", "format", "examples", "example", "default", "deprecated",
+                          "readOnly", "writeOnly", "$comment", "contentMediaType", "contentEncoding"})
+
+
+def _is_integer(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return True
+    return isinstance(value, float) and value.is_integer()
+
+
+_TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
+    "string": lambda v: isinstance(v, str),
+    "integer": _is_integer,
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+    "object": lambda v: isinstance(v, Mapping),
+    "array": lambda v: isinstance(v, list),
+    "null": lambda v: v is None,
+}
+
+QuickCheck = Callable[[Mapping[str, Any]], bool]
+
+
+def _compile_quick(schema: Mapping[str, Any]) -> QuickCheck | None:
+    """A check equivalent to the schema, for flat objects of typed properties; None for anything else."""
+    if set(schema) - _ANNOTATIONS - {"type", "properties", "required"}:
+        return None
+    if schema.get("type", "object") != "object":
+        return None
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    if not isinstance(properties, Mapping) or not isinstance(required, list):
+        return None
+    tests: list[tuple[str, Callable[[Any], bool]]] = []
+    for name, prop in properties.items():
+        if not isinstance(prop, Mapping) or set(prop) - _ANNOTATIONS - {"type"}:
+            return None
+        kind = prop.get("type")
+        if kind is None:
+            continue  # any value is valid
+        if not isinstance(kind, str) or kind not in _TYPE_TESTS:
+            return None
+        tests.append((str(name), _TYPE_TESTS[kind]))
+    names = tuple(str(r) for r in required)
+
+    def quick(inputs: Mapping[str, Any]) -> bool:
+        for name in names:
+            if name not in inputs:
+                return False
+        for name, test in tests:
+            if name in inputs and not test(inputs[name]):
+                return False
+        return True
+
+    return quick
+
+
+class InputsCheck:
+    """A workflow's compiled inputs schema."""
+
+    __slots__ = ("schema", "validator", "quick", "secret_inputs")
+
+    def __init__(self, schema: Mapping[str, Any], secret_inputs: frozenset[str] = frozenset()) -> None:
+        self.schema = schema
+        self.validator = Draft202012Validator(schema)
+        self.quick = _compile_quick(schema)
+        self.secret_inputs = secret_inputs
+
+    def problems(self, inputs: Mapping[str, Any]) -> list[str]:
+        """One sentence per problem, naming the input and the schema rule; [] when valid."""
+        if self.quick is not None and self.quick(inputs):
+            return []
+        problems = []
+        for error in sorted(self.validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
+            where = "/".join(str(p) for p in error.absolute_path)
+            if error.validator == "required":
+                missing = error.message.split("'")[1] if "'" in error.message else error.message
+                problems.append(f"input {missing!r} is required (schema rule 'required')")
+            elif error.validator == "additionalProperties":
+                problems.append(f"{error.message} (schema rule 'additionalProperties')")
+            else:
+                name = where or "(inputs)"
+                shown = error.message
+                if where and where.split("/")[0] in self.secret_inputs:
+                    shown = f"value does not satisfy {error.validator!r}"  # never echo a password
+                problems.append(f"input {name!r}: {shown} (schema rule {error.validator!r})")
+        return problems
+
+
+def compile_inputs_check(schema: Mapping[str, Any], secret_inputs: frozenset[str] = frozenset()) -> InputsCheck:
+    return InputsCheck(schema, secret_inputs)
+
+
+def inputs_problems(check: InputsCheck | None, inputs: Mapping[str, Any]) -> list[str]:
+    return [] if check is None else check.problems(inputs)
