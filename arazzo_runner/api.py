@@ -61,7 +61,8 @@ class Runner:
             max_steps=base.max_steps,
             max_depth=base.max_depth,
             max_retry_delay=base.max_retry_delay,
-            request_timeout=timeout if limits is None else base.request_timeout,
+            # A request timeout set in Limits wins; otherwise the timeout= argument applies.
+            request_timeout=base.request_timeout if base.request_timeout is not None else timeout,
             run_timeout=base.run_timeout,
         )
         self.workflow_inputs = workflow_inputs

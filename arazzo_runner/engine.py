@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from .errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
-from .expressions import EvalContext, HttpView, WorkflowRecord
+from .expressions import EvalContext, HttpView, WorkflowRecord, input_reference
 from .model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
 from .redact import Redactor
 from .request_builder import PreparedRequest, prepare_request
@@ -38,7 +38,7 @@ class Limits:
     max_steps: int = 1000
     max_depth: int = 32
     max_retry_delay: float = 300.0
-    request_timeout: float | None = 30.0
+    request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
     run_timeout: float | None = None
 
 
@@ -370,7 +370,7 @@ class Execution:
         try:
             response = await self.client.send(request, follow_redirects=False)  # reads the body
         except httpx.TimeoutException:
-            return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} timed out after {self.limits.request_timeout:g}s", reason="transport_error", warnings=prepared.warnings)
+            return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} timed out" + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""), reason="transport_error", warnings=prepared.warnings)
         except httpx.HTTPError as exc:
             detail = str(exc) or type(exc).__name__
             return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} failed: {_transport_reason(exc, detail)}", reason="transport_error", warnings=prepared.warnings)
@@ -388,6 +388,8 @@ class Execution:
             try:
                 child_inputs[param.name] = param.value.evaluate(ctx)
             except EvaluationError as exc:
+                if isinstance(exc, UnresolvedExpression) and input_reference(param.value) is not None:
+                    continue  # exactly an input this run was not given: the child does not get it either
                 return _StepOutcome(False, _Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error")
         child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
         problems = validate_inputs(child_wf, child_inputs)

@@ -43,7 +43,7 @@ from .model import (
     Workflow,
     WorkflowRef,
 )
-from .openapi import OpenAPIDescription, Operation, load_openapi
+from .openapi import OpenAPIDescription, Operation, load_openapi_cached
 from .yamlsource import Positions, escape_pointer_token, parse_document
 
 __all__ = ["load", "LoadOptions"]
@@ -234,7 +234,7 @@ class _Loader:
         if url in self.documents.openapi:
             return self.documents.openapi[url]
         try:
-            description = load_openapi(url, display_name(url))
+            description = load_openapi_cached(url, display_name(url))
         except ArazzoError as exc:
             self.diagnostics.error("ARZ010", f"cannot load source description: {exc.message}", location)
             return None

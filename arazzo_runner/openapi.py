@@ -6,6 +6,9 @@ effort), with internal and external ``$ref``s resolved on demand.
 
 from __future__ import annotations
 
+import os
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +18,10 @@ from .errors import SourceError, Location
 from .fetch import read_url
 from .yamlsource import escape_pointer_token, parse_fast
 
-__all__ = ["OpenAPIDescription", "Operation", "OperationParameter", "HTTP_METHODS", "load_openapi"]
+__all__ = [
+    "OpenAPIDescription", "Operation", "OperationParameter", "HTTP_METHODS", "load_openapi", "load_openapi_cached",
+    "clear_cache",
+]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
@@ -338,6 +344,43 @@ def _walk_pointer(doc: Any, fragment: str, ref: str, display: str) -> Any:
         else:
             raise SourceError(f"$ref {ref!r} does not resolve in {display}: no {token!r}", Location(display))
     return node
+
+
+# Parsed descriptions of local files, by (url, modification time, size). A description is
+# only read after loading, so documents loaded one after another (24 workflows over the
+# same two Stytch descriptions, say) share one parse. Bounded; cleared by clear_cache().
+_CACHE_SIZE = 16
+_cache: OrderedDict[tuple[str, int, int], OpenAPIDescription] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def clear_cache() -> None:
+    """Forget every parsed description (they are re-read on the next load)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def load_openapi_cached(url: str, display: str) -> OpenAPIDescription:
+    """Like :func:`load_openapi`, reusing an earlier parse of the same unchanged local file."""
+    split = urlsplit(url)
+    if split.scheme != "file":
+        return load_openapi(url, display)
+    try:
+        stat = os.stat(unquote(split.path))
+    except OSError:
+        return load_openapi(url, display)  # reports the missing file
+    key = (url, stat.st_mtime_ns, stat.st_size)
+    with _cache_lock:
+        cached = _cache.get(key)
+        if cached is not None:
+            _cache.move_to_end(key)
+            return cached
+    description = load_openapi(url, display)
+    with _cache_lock:
+        _cache[key] = description
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return description
 
 
 def load_openapi(url: str, display: str, text: str | None = None) -> OpenAPIDescription:

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .errors import ArazzoError, EvaluationError, RequestBuildError
-from .expressions import EvalContext, to_text
+from .errors import ArazzoError, EvaluationError, RequestBuildError, UnresolvedExpression
+from .expressions import EvalContext, input_reference, to_text
 from .model import OperationTarget, Parameter, RequestBody, Step
 from .serialize import serialize_cookie, serialize_header, serialize_path, serialize_query
 
@@ -104,7 +104,14 @@ def _apply_parameter(
     param: Parameter, ctx: EvalContext, target: OperationTarget, prepared: PreparedRequest, path_values: dict[str, str]
 ) -> None:
     location = param.location or "query"
-    value = _evaluate(param.value, ctx, f"parameter {param.name!r} ({location})")
+    try:
+        value = param.value.evaluate(ctx)
+    except UnresolvedExpression as exc:
+        if input_reference(param.value) is not None:
+            return  # its value is exactly an input the run was not given: the parameter is not sent
+        raise RequestBuildError(f"parameter {param.name!r} ({location}): {exc.message}") from None
+    except EvaluationError as exc:
+        raise RequestBuildError(f"parameter {param.name!r} ({location}): {exc.message}") from None
     declared = target.operation.parameter(param.name, location)
     style = declared.style if declared else None
     explode = declared.explode if declared else None

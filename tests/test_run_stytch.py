@@ -266,3 +266,16 @@ def test_console_script_entry_point_runs(sandbox):
 
 def test_errors_are_arazzo_errors():
     assert issubclass(InputError, ArazzoError) and issubclass(WorkflowFailed, ArazzoError)
+
+
+def test_limits_request_timeout_wins_over_timeout_argument(doc):
+    from arazzo_runner import Limits
+
+    with LoopbackServer() as server:
+        server.script("GET", "/v1/b2b/recovery_codes/{org}/{member}", [Reply(200, body={}, delay=2)])
+        result = run_workflow(doc, WF, INPUTS, servers=server.url, timeout=30,
+                              limits=Limits(max_steps=10, request_timeout=0.2))
+        assert "timed out after 0.2s" in result.error.message
+        # Limits without a request timeout: the timeout= argument applies.
+        result = run_workflow(doc, WF, INPUTS, servers=server.url, timeout=0.2, limits=Limits(max_steps=10))
+        assert "timed out after 0.2s" in result.error.message

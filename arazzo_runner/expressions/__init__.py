@@ -22,7 +22,7 @@ from .ast import (
 from .context import EvalContext, HttpView, WorkflowRecord
 from .parser import parse_expression, scan_expression, try_parse_expression
 from .pointer import JsonPointer
-from .template import CompiledValue, compile_value
+from .template import CompiledValue, compile_value, input_reference
 from .text import to_text
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "try_parse_expression",
     "scan_expression",
     "compile_value",
+    "input_reference",
     "CompiledValue",
     "Expression",
     "JsonPointer",

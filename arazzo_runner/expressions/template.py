@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from .ast import Expression
+from ..errors import UnresolvedExpression
+from .ast import Expression, InputExpression
 from .context import EvalContext
 from .parser import parse_span, try_parse_expression
 from .text import to_text
@@ -111,13 +112,28 @@ class ObjectValue(CompiledValue):
 
     items: tuple[tuple[Any, CompiledValue], ...]
     literal: bool
+    omittable: bool = False  # some member is exactly `$inputs.NAME`
 
     @property
     def is_literal(self) -> bool:  # type: ignore[override]
         return self.literal
 
     def evaluate(self, ctx: EvalContext) -> dict[Any, Any]:
-        return {key: value.evaluate(ctx) for key, value in self.items}
+        try:
+            return {key: value.evaluate(ctx) for key, value in self.items}
+        except UnresolvedExpression:
+            if not self.omittable:
+                raise
+        # A member whose value is exactly an input the run was not given is left out:
+        # the input is optional (required ones are checked before the run).
+        result: dict[Any, Any] = {}
+        for key, value in self.items:
+            try:
+                result[key] = value.evaluate(ctx)
+            except UnresolvedExpression:
+                if input_reference(value) is None:
+                    raise
+        return result
 
     def expressions(self) -> Iterator[Expression]:
         for _, value in self.items:
@@ -141,6 +157,15 @@ class ArrayValue(CompiledValue):
     def expressions(self) -> Iterator[Expression]:
         for value in self.items:
             yield from value.expressions()
+
+
+def input_reference(value: CompiledValue) -> str | None:
+    """The input name when ``value`` is exactly ``$inputs.NAME`` (no pointer), else None."""
+    if isinstance(value, ExpressionValue):
+        expression = value.expression
+        if isinstance(expression, InputExpression) and expression.input_pointer is None:
+            return expression.input_name
+    return None
 
 
 def compile_template(text: str) -> tuple[str | Expression, ...] | None:
@@ -193,7 +218,8 @@ def compile_value(value: Any, *, strict: bool = False) -> CompiledValue:
         return _compile_string(value, strict)
     if isinstance(value, dict):
         items = tuple((key, compile_value(item, strict=strict)) for key, item in value.items())
-        return ObjectValue(items, all(item.is_literal for _, item in items))
+        omittable = any(input_reference(item) is not None for _, item in items)
+        return ObjectValue(items, all(item.is_literal for _, item in items), omittable)
     if isinstance(value, (list, tuple)):
         elements = tuple(compile_value(item, strict=strict) for item in value)
         return ArrayValue(elements, all(item.is_literal for item in elements))
