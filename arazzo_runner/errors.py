@@ -92,15 +92,17 @@ class ArazzoError(Exception):
         return ["    " + line, "    " + " " * (self.source_offset - start) + "^"]
 
     def __str__(self) -> str:
-        head = self.message
+        # The first line says where and what; any further lines of the message (an excerpt
+        # with a caret) follow it, so "(at /pointer)" stays on the line it belongs to.
+        head, _, detail = self.message.partition("\n")
         loc = self.location
         if loc is not None:
             where = str(loc)
             if loc.pointer is not None:
-                head = f"{where}: {self.message} (at {loc.pointer or '/'})"
+                head = f"{where}: {head} (at {loc.pointer or '/'})"
             else:
-                head = f"{where}: {self.message}"
-        lines = [head, *self.caret_lines()]
+                head = f"{where}: {head}"
+        lines = [head, *([detail] if detail else []), *self.caret_lines()]
         return "\n".join(lines)
 
     def __reduce__(self) -> tuple[Any, ...]:
