@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint clean typecheck
+.PHONY: demo test bench clean typecheck
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
