@@ -16,6 +16,7 @@ from .openapi import OpenAPIDescription, Operation
 if TYPE_CHECKING:  # pragma: no cover
     pass
 from .compiler_base import _REUSABLE_RE, CompilerBase, _close_matches, _list, _type_name
+from .yamlsource import unescape_pointer_token
 
 
 class ReferenceResolver(CompilerBase):
@@ -154,7 +155,7 @@ class ReferenceResolver(CompilerBase):
             if self.sources[name].type != "openapi":
                 self.error(pointer, f"operationPath: source {name!r} is not an OpenAPI description", "ARZ013")
             return None
-        tokens = [unquote(t).replace("~1", "/").replace("~0", "~") for t in fragment.lstrip("/").split("/")] if fragment else []
+        tokens = [unescape_pointer_token(unquote(t)) for t in fragment.lstrip("/").split("/")] if fragment else []
         found = description.operation_at(tokens)
         if isinstance(found, Operation):
             return OperationTarget(name, found)

@@ -20,7 +20,7 @@ from .model import (
     Step,
     Workflow,
 )
-from .yamlsource import escape_pointer_token
+from .yamlsource import escape_pointer_token, unescape_pointer_token
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
@@ -280,7 +280,7 @@ class DocumentCompiler(StepCompiler):
             if isinstance(ref, str) and ref.startswith("#/"):
                 target: Any = self.data
                 for token in ref[2:].split("/"):
-                    token = unquote(token).replace("~1", "/").replace("~0", "~")
+                    token = unescape_pointer_token(unquote(token))
                     if isinstance(target, Mapping) and token in target:
                         target = target[token]
                     else:

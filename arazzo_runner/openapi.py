@@ -15,8 +15,8 @@ from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from .errors import SourceError, Location
-from .fetch import read_url
-from .yamlsource import escape_pointer_token, parse_fast
+from .fetch import display_name, read_url
+from .yamlsource import escape_pointer_token, parse_fast, unescape_pointer_token
 
 __all__ = [
     "OpenAPIDescription", "Operation", "OperationParameter", "HTTP_METHODS", "load_openapi", "load_openapi_cached",
@@ -54,6 +54,7 @@ class Operation:
     servers: tuple[str, ...] = ()
     security: tuple[Mapping[str, tuple[str, ...]], ...] | None = None  # None: no requirement anywhere
     document_url: str = ""  # the document the Operation Object lives in (for its relative $refs)
+    content_types: tuple[str, ...] = ()  # the request body's media types, resolved at load
 
     @property
     def label(self) -> str:
@@ -68,15 +69,7 @@ class Operation:
         return None
 
     def request_content_types(self) -> list[str]:
-        body = self.description.resolve(self.data.get("requestBody"), base=self.document_url or None)
-        if isinstance(body, Mapping):
-            content = body.get("content")
-            if isinstance(content, Mapping):
-                return [str(k) for k in content]
-        consumes = self.data.get("consumes") or self.description.data.get("consumes")
-        if isinstance(consumes, list):
-            return [str(c) for c in consumes]
-        return []
+        return list(self.content_types)
 
 
 class OpenAPIDescription:
@@ -97,10 +90,12 @@ class OpenAPIDescription:
         self.version = version
         self.is_swagger2 = "swagger" in data and version.startswith("2")
         self._external: dict[str, Any] = {}
+        self.external_stamps: dict[str, tuple[int, int] | None] = {}  # other files read, by URL
         self.operations: list[Operation] = []
         self.operations_by_id: dict[str, Operation] = {}
         self.duplicate_operation_ids: set[str] = set()
         self._index()
+        self.security_schemes()  # resolved now, so no $ref is read during a run
 
     # -- references ---------------------------------------------------
     def resolve(self, node: Any, _seen: frozenset[str] = frozenset(), *, base: str | None = None) -> Any:
@@ -122,22 +117,27 @@ class OpenAPIDescription:
             if key in _seen:
                 raise SourceError(f"circular $ref {ref!r} in {self.display}", Location(self.display))
             _seen = _seen | {key}
-            node = _walk_pointer(self._document(absolute), unquote(fragment), ref, self.display)
+            node = _walk_pointer(self._document(absolute), unquote(fragment), ref, display_name(absolute))
             base = absolute
         return node, base
 
     def lookup_ref(self, ref: str, base: str | None = None) -> Any:
         target_doc, _, fragment = ref.partition("#")
         absolute = urljoin(base or self.url, target_doc) if target_doc else (base or self.url)
-        return _walk_pointer(self._document(absolute), unquote(fragment), ref, self.display)
+        return _walk_pointer(self._document(absolute), unquote(fragment), ref, display_name(absolute))
 
     def _document(self, absolute: str) -> Any:
         if absolute == self.url:
             return self.data
         if absolute not in self._external:
+            self.external_stamps[absolute] = _file_stamp(absolute)
             text = read_url(absolute)
             self._external[absolute] = parse_fast(text, absolute)
         return self._external[absolute]
+
+    def is_current(self) -> bool:
+        """Whether no other file this description read has changed since (for the load cache)."""
+        return all(_file_stamp(url) == stamp for url, stamp in self.external_stamps.items())
 
     def resolve_deep(self, node: Any, _depth: int = 0, *, base: str | None = None) -> Any:
         """A copy of ``node`` with every ``$ref`` inside it replaced (recursive refs stop at depth 64)."""
@@ -180,6 +180,7 @@ class OpenAPIDescription:
                     servers=self._servers(op.get("servers")) or item_servers,
                     security=_security(security),
                     document_url=item_base,
+                    content_types=self._request_content_types(op, item_base),
                 )
                 self.operations.append(operation)
                 if operation.operation_id is not None:
@@ -187,6 +188,18 @@ class OpenAPIDescription:
                         self.duplicate_operation_ids.add(operation.operation_id)
                     else:
                         self.operations_by_id[operation.operation_id] = operation
+
+    def _request_content_types(self, op: Mapping[str, Any], base: str) -> tuple[str, ...]:
+        # Resolved here, at load: a $ref into another file is read now, not in the middle of a run.
+        body = self.resolve(op.get("requestBody"), base=base)
+        if isinstance(body, Mapping):
+            content = body.get("content")
+            if isinstance(content, Mapping):
+                return tuple(str(k) for k in content)
+        consumes = op.get("consumes") or self.data.get("consumes")
+        if isinstance(consumes, list):
+            return tuple(str(c) for c in consumes)
+        return ()
 
     def _parameters(self, item_params: list[Any], op_params: list[Any], base: str) -> tuple[OperationParameter, ...]:
         merged: dict[tuple[str, str], OperationParameter] = {}
@@ -336,7 +349,7 @@ def _walk_pointer(doc: Any, fragment: str, ref: str, display: str) -> Any:
         return doc
     node = doc
     for raw in fragment.lstrip("/").split("/"):
-        token = raw.replace("~1", "/").replace("~0", "~")
+        token = unescape_pointer_token(raw)
         if isinstance(node, Mapping) and token in node:
             node = node[token]
         elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
@@ -352,6 +365,18 @@ def _walk_pointer(doc: Any, fragment: str, ref: str, display: str) -> Any:
 _CACHE_SIZE = 16
 _cache: OrderedDict[tuple[str, int, int], OpenAPIDescription] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def _file_stamp(url: str) -> tuple[int, int] | None:
+    """Modification time and size of a local file (None for other URLs or a file that is gone)."""
+    split = urlsplit(url)
+    if split.scheme != "file":
+        return None
+    try:
+        stat = os.stat(unquote(split.path))
+    except OSError:
+        return None
+    return (stat.st_mtime_ns, stat.st_size)
 
 
 def clear_cache() -> None:
@@ -372,7 +397,7 @@ def load_openapi_cached(url: str, display: str) -> OpenAPIDescription:
     key = (url, stat.st_mtime_ns, stat.st_size)
     with _cache_lock:
         cached = _cache.get(key)
-        if cached is not None:
+        if cached is not None and cached.is_current():
             _cache.move_to_end(key)
             return cached
     description = load_openapi(url, display)

@@ -20,6 +20,7 @@ from .errors import ArazzoError, EvaluationError, RequestBuildError, UnresolvedE
 from .expressions import EvalContext, input_reference, to_text
 from .model import OperationTarget, Parameter, RequestBody, Step
 from .serialize import serialize_cookie, serialize_header, serialize_path, serialize_query
+from .yamlsource import unescape_pointer_token
 
 __all__ = ["PreparedRequest", "prepare_request", "choose_content_type", "is_json_media_type", "encode_multipart"]
 
@@ -331,7 +332,7 @@ def _set_pointer(document: Any, pointer: str, new: Any) -> Any:
         return new
     if not pointer.startswith("/"):
         raise RequestBuildError(f"replacement target {pointer!r} is not a JSON Pointer (it must start with '/')")
-    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/")]
+    tokens = [unescape_pointer_token(t) for t in pointer[1:].split("/")]
     parent = document
     for depth, token in enumerate(tokens[:-1]):
         parent = _child(parent, token, pointer, tokens[: depth + 1])

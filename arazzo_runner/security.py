@@ -1,6 +1,7 @@
 """Applying credentials to requests from the OpenAPI security schemes and requirements.
 
-Credentials are keyed by security scheme name. HTTP basic takes
+Credentials are keyed by security scheme name, or by ``"<source>.<scheme>"``
+for one source description only (that key wins over the bare name). HTTP basic takes
 ``(username, password)`` (or ``"username:password"``), HTTP bearer, OAuth2
 and OpenID Connect take a token string, apiKey the key string. OAuth2 with a
 ``clientCredentials`` flow also accepts ``{"client_id": …, "client_secret": …}``
@@ -9,9 +10,10 @@ and fetches its own token from the scheme's ``tokenUrl``, cached until expiry.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -19,10 +21,11 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 
 from .errors import ArazzoError, RequestBuildError
-from .openapi import Operation
+from .openapi import OpenAPIDescription, Operation
+from .redact import Redactor, Secret
 from .request_builder import PreparedRequest
 
-__all__ = ["Credentials", "TokenCache", "apply_security"]
+__all__ = ["Credentials", "TokenCache", "apply_security", "shared_scheme_names"]
 
 
 class Credentials:
@@ -51,26 +54,35 @@ class Credentials:
     def names(self) -> list[str]:
         return list(self._values)
 
-    def secret_strings(self) -> list[str]:
-        """Every secret text, for masking in messages (computed once; credentials do not change)."""
-        if self._secret_strings is None:
-            self._secret_strings = self._collect_secret_strings()
-        return list(self._secret_strings)
+    def key_for(self, source: str | None, scheme: str) -> str | None:
+        """The credential to use for ``scheme`` of ``source``: ``source.scheme`` first, then the bare name."""
+        if source is not None and f"{source}.{scheme}" in self._values:
+            return f"{source}.{scheme}"
+        return scheme if scheme in self._values else None
 
-    def _collect_secret_strings(self) -> list[str]:
-        out: list[str] = []
+    def secrets(self) -> list[Secret]:
+        """The raw secret values, for :class:`Redactor` (which derives the forms they take in text)."""
+        out: list[Secret] = []
         for value in self._values.values():
             if isinstance(value, str):
                 out.append(value)
+                if ":" in value:
+                    # Perhaps "user:password" for HTTP basic (the scheme type is not known here).
+                    user, _, password = value.partition(":")
+                    out.append((user, password))
             elif isinstance(value, (tuple, list)):
-                out.extend(str(v) for v in value[1:])  # the user name of basic auth is not secret
                 if len(value) >= 2:
-                    out.append(base64.b64encode(f"{value[0]}:{value[1]}".encode()).decode())
+                    out.append((str(value[0]), str(value[1])))  # the user name of basic auth is not secret
+                out.extend(str(v) for v in value[2:])
             elif isinstance(value, Mapping):
                 out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
-        # Also as they appear in a URL (an apiKey in the query is percent-encoded).
-        out.extend([quote(s, safe="") for s in out])
-        return list(dict.fromkeys(s for s in out if len(s) >= 4))
+        return out
+
+    def secret_strings(self) -> list[str]:
+        """Every secret text, for masking in messages (computed once; credentials do not change)."""
+        if self._secret_strings is None:
+            self._secret_strings = Redactor(self.secrets()).secrets()
+        return list(self._secret_strings)
 
     def __repr__(self) -> str:
         return "Credentials(" + ", ".join(f"{name}=***" for name in self._values) + ")"
@@ -89,18 +101,46 @@ class TokenCache:
     clock: Callable[[], float] = time.monotonic
     tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict, repr=False)
     fetches: int = 0
+    # One lock per token key, so concurrent runs sharing the cache fetch a token once. An asyncio
+    # lock belongs to one event loop, and a Runner's sync run() starts a loop per call: kept per loop.
+    _locks: dict[tuple[str, str, str], tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def secret_values(self) -> list[str]:
         """The access tokens fetched so far, for masking in messages."""
         return [t.value for t in self.tokens.values()]
 
+    def _cached(self, key: tuple[str, str, str]) -> str | None:
+        cached = self.tokens.get(key)
+        if cached is not None and (cached.expires_at is None or cached.expires_at > self.clock()):
+            return cached.value
+        return None
+
+    def _lock(self, key: tuple[str, str, str]) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        held = self._locks.get(key)
+        if held is None or held[0] is not loop:
+            held = self._locks[key] = (loop, asyncio.Lock())
+        return held[1]
+
     async def token(self, client: httpx.AsyncClient, token_url: str, creds: Mapping[str, Any], scopes: list[str]) -> str:
         client_id = str(creds.get("client_id", ""))
         scope = " ".join(scopes or creds.get("scopes") or ([creds["scope"]] if creds.get("scope") else []))
         key = (token_url, client_id, scope)
-        cached = self.tokens.get(key)
-        if cached is not None and (cached.expires_at is None or cached.expires_at > self.clock()):
-            return cached.value
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        async with self._lock(key):
+            cached = self._cached(key)  # fetched by a concurrent request while this one waited
+            if cached is not None:
+                return cached
+            return await self._fetch(client, key, token_url, client_id, scope, creds)
+
+    async def _fetch(
+        self, client: httpx.AsyncClient, key: tuple[str, str, str], token_url: str, client_id: str, scope: str,
+        creds: Mapping[str, Any],
+    ) -> str:
         data = {"grant_type": "client_credentials"}
         if scope:
             data["scope"] = scope
@@ -125,16 +165,54 @@ class TokenCache:
         return access
 
 
-def _requirements(operation: Operation, schemes: Mapping[str, Any], creds: Credentials) -> list[tuple[str, tuple[str, ...]]]:
-    """The schemes to apply: the first requirement all of whose schemes have credentials."""
+def shared_scheme_names(descriptions: Iterable[OpenAPIDescription]) -> frozenset[str]:
+    """The security scheme names that more than one OpenAPI description defines."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for description in descriptions:
+        for name in description.security_schemes():
+            (shared if name in seen else seen).add(name)
+    return frozenset(shared)
+
+
+def _requirements(
+    operation: Operation,
+    schemes: Mapping[str, Any],
+    creds: Credentials,
+    source: str | None,
+    shared_schemes: Collection[str],
+    warnings: list[str],
+) -> list[tuple[str, tuple[str, ...], str]]:
+    """The schemes to apply, each with its scopes and the credential key to use.
+
+    With requirements, the first one all of whose schemes have credentials.
+    """
     if operation.security is None:
-        # The description applies security nowhere: credentials given for one of its schemes apply everywhere.
-        return [(name, ()) for name in creds.names() if name in schemes]
+        # The description applies security nowhere: credentials given for one of its schemes apply everywhere,
+        # but a bare scheme name only when no other source defines a scheme of that name (another host).
+        chosen: dict[str, str] = {}
+        prefix = f"{source}." if source is not None else None
+        for key in creds.names():
+            if prefix is not None and key.startswith(prefix) and key[len(prefix):] in schemes:
+                chosen[key[len(prefix):]] = key
+        for key in creds.names():
+            if key not in schemes or key in chosen:
+                continue
+            if key in shared_schemes:
+                where = f"{source}.{key}" if source is not None else f"<source>.{key}"
+                warnings.append(
+                    f"credential {key!r} was not sent: the operation declares no security requirement and several "
+                    f"sources define a security scheme {key!r}; give the credential as {where!r} to send it here"
+                )
+                continue
+            chosen[key] = key
+        return [(name, (), key) for name, key in chosen.items()]
     for requirement in operation.security:
         if not requirement:
             continue  # `{}` means anonymous access is allowed; prefer authenticating if we can
-        if all(name in creds for name in requirement):
-            return list(requirement.items())
+        keys = {name: creds.key_for(source, name) for name in requirement}
+        if all(keys.values()):
+            return [(name, scopes, str(keys[name])) for name, scopes in requirement.items()]
     return []
 
 
@@ -144,28 +222,37 @@ async def apply_security(
     creds: Credentials,
     tokens: TokenCache,
     client: httpx.AsyncClient,
+    *,
+    source: str | None = None,
+    shared_schemes: Collection[str] = (),
 ) -> None:
+    """Add the credentials the operation's security asks for; ``source`` is the step's source name.
+
+    ``shared_schemes`` (see :func:`shared_scheme_names`): scheme names several sources define, for
+    which a bare credential is not sent to an operation without security requirements (a warning
+    on ``prepared`` says so).
+    """
     if not creds.names():
         return
     schemes = operation.description.security_schemes()
-    for name, scopes in _requirements(operation, schemes, creds):
+    for name, scopes, key in _requirements(operation, schemes, creds, source, shared_schemes, prepared.warnings):
         scheme = schemes.get(name)
         if not isinstance(scheme, Mapping):
             continue
-        value = creds.get(name)
+        value = creds.get(key)
         kind = str(scheme.get("type", "")).lower()
         if kind in ("http", "basic"):
             http_scheme = str(scheme.get("scheme", "basic" if kind == "basic" else "")).lower()
             if http_scheme == "basic":
-                _set_header(prepared, "Authorization", creds.basic_header(name))
+                _set_header(prepared, "Authorization", creds.basic_header(key))
             elif http_scheme == "bearer":
-                _set_header(prepared, "Authorization", f"Bearer {_token(value, name)}")
+                _set_header(prepared, "Authorization", f"Bearer {_token(value, key)}")
             else:
-                _set_header(prepared, "Authorization", f"{scheme.get('scheme')} {_token(value, name)}")
+                _set_header(prepared, "Authorization", f"{scheme.get('scheme')} {_token(value, key)}")
         elif kind == "apikey":
             key_name = str(scheme.get("name", ""))
             where = scheme.get("in")
-            secret = _token(value, name)
+            secret = _token(value, key)
             if where == "header":
                 _set_header(prepared, key_name, secret)
             elif where == "query":
@@ -184,9 +271,9 @@ async def apply_security(
                 access = await tokens.token(client, token_url, value, list(scopes))
                 _set_header(prepared, "Authorization", f"Bearer {access}")
             elif isinstance(value, Mapping) and "access_token" in value:
-                _set_header(prepared, "Authorization", f"Bearer {_token(value['access_token'], name)}")
+                _set_header(prepared, "Authorization", f"Bearer {_token(value['access_token'], key)}")
             else:
-                _set_header(prepared, "Authorization", f"Bearer {_token(value, name)}")
+                _set_header(prepared, "Authorization", f"Bearer {_token(value, key)}")
 
 
 def _client_credentials_url(scheme: Mapping[str, Any], base_url: str) -> str | None:

@@ -70,18 +70,23 @@ def parse_body(content: bytes, content_type: str | None) -> tuple[Any, BodyKind]
     charset = "utf-8"
     if content_type and "charset=" in content_type.lower():
         charset = content_type.lower().split("charset=", 1)[1].split(";", 1)[0].strip().strip('"') or "utf-8"
-    if media == "application/json" or media.endswith("+json"):
         try:
-            return json.loads(content.decode(charset, errors="replace")), "json"
-        except ValueError:
-            return content.decode(charset, errors="replace"), "text"
+            b"x".decode(charset, errors="replace")
+        except (LookupError, ValueError):  # an unknown charset (or not a text encoding): read the body as UTF-8
+            charset = "utf-8"
+    if media == "application/json" or media.endswith("+json"):
+        text = content.decode(charset, errors="replace")
+        try:
+            return json.loads(text), "json"
+        except (ValueError, RecursionError):  # not JSON, or nested too deeply to parse: criteria see text
+            return text, "text"
     if media.startswith("text/") or media.endswith("xml") or media in ("application/x-www-form-urlencoded", "application/javascript"):
         return content.decode(charset, errors="replace"), "text"
     if not media:
         # No content type: JSON if it parses as JSON, else text if it decodes.
         try:
             return json.loads(content), "json"
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             pass
         try:
             return content.decode("utf-8"), "text"

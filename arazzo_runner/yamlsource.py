@@ -26,7 +26,7 @@ try:  # libyaml is in every PyYAML wheel we install; fall back quietly if not.
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["Positions", "parse_document", "parse_fast", "escape_pointer_token"]
+__all__ = ["Positions", "parse_document", "parse_fast", "escape_pointer_token", "unescape_pointer_token"]
 
 # Most nodes any one document may expand to: a guard against alias bombs (SEC-2).
 MAX_NODES = 5_000_000
@@ -119,7 +119,13 @@ _OpenAPILoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping_str_k
 
 
 def escape_pointer_token(token: str | int) -> str:
+    """One JSON Pointer reference token written out (RFC 6901: '~' as '~0', '/' as '~1')."""
     return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def unescape_pointer_token(token: str) -> str:
+    """One JSON Pointer reference token read back: '~1' becomes '/' first, then '~0' becomes '~'."""
+    return token.replace("~1", "/").replace("~0", "~")
 
 
 @dataclass

@@ -427,3 +427,12 @@ def test_T_39_template_string_in_json_body_stays_text() -> None:
     compiled = compile_value('{"quantity": "{$inputs.quantity}", "order": {$inputs.order}}')
     text = compiled.evaluate(make_ctx())
     assert json.loads(text) == {"quantity": "3", "order": {"id": 9, "items": [1, 2]}}
+
+
+def test_components_value_is_a_copy_so_a_run_never_changes_the_document() -> None:
+    components = {"parameters": {"page": {"name": "page", "in": "query", "value": 1}}}
+    ctx = EvalContext(components=components)
+    value = parse_expression("$components.parameters.page").evaluate(ctx)
+    assert value == {"name": "page", "in": "query", "value": 1}
+    value["value"] = 99
+    assert components["parameters"]["page"]["value"] == 1

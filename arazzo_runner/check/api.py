@@ -23,7 +23,7 @@ from ..expressions import HttpExpression, StatusCodeExpression
 from ..expressions.template import ArrayValue, CompiledValue, ExpressionValue, LiteralValue, ObjectValue, TemplateValue
 from ..model import ArazzoDocument, CriterionSpec, Step
 from ..openapi import OpenAPIDescription, Operation
-from ..yamlsource import escape_pointer_token
+from ..yamlsource import escape_pointer_token, unescape_pointer_token
 from .report import Report
 from .schemas import NO, UNKNOWN, YES, View, literal_type_ok, type_names, view, walk_pointer
 from .sites import iter_sites
@@ -155,7 +155,7 @@ class _ApiChecker:
     def _raw(self, pointer: str) -> Any:
         node: Any = self.doc.data
         for token in pointer.lstrip("/").split("/") if pointer else []:
-            token = token.replace("~1", "/").replace("~0", "~")
+            token = unescape_pointer_token(token)
             if isinstance(node, Mapping):
                 node = node.get(token)
             elif isinstance(node, list) and token.isdigit() and int(token) < len(node):

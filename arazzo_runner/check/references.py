@@ -28,6 +28,7 @@ from ..expressions import (
     WorkflowExpression,
 )
 from ..expressions.template import LiteralValue, ObjectValue, ArrayValue, TemplateValue, CompiledValue
+from ..compiler_base import _list
 from ..model import ArazzoDocument, Step, Workflow
 from ..yamlsource import escape_pointer_token
 from .report import Report
@@ -37,10 +38,6 @@ __all__ = ["check_references", "reachability", "declared_names"]
 
 _HTTP = (UrlExpression, MethodExpression, StatusCodeExpression, HttpExpression)
 _LOOKS_LIKE = re.compile(r"\$(inputs|steps|outputs|workflows|response|request|components|sourceDescriptions)\.[A-Za-z0-9_]|\$(statusCode|url|method)\b")
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def reachability(workflow: Workflow, raw_steps: list[Any]) -> tuple[dict[int, set[int]], dict[str, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, Severity
 from ..errors import Location
-from ..yamlsource import Positions
+from ..yamlsource import Positions, unescape_pointer_token
 from .codes import code_info
 
 __all__ = ["Report"]
@@ -32,7 +32,7 @@ class Report:
     def key_location(self, pointer: str) -> Location:
         """Where the mapping key of the member at ``pointer`` is written (its value's place when not found)."""
         loc = self.positions.location(pointer)
-        key = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+        key = unescape_pointer_token(pointer.rsplit("/", 1)[-1])
         if loc.line is None or loc.column is None or loc.pointer != pointer:
             return loc
         for line_no in range(loc.line, max(loc.line - 3, 0), -1):

@@ -23,32 +23,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ..compiler_base import _NAME_RE as _NAME
+from ..compiler_base import _OUTPUT_KEY_RE as _KEY
+from ..compiler_base import _VERSION_RE as _VERSION
+from ..compiler_base import _type_name
 from ..yamlsource import escape_pointer_token
 from .report import Report
 
 __all__ = ["check_structure"]
 
-_VERSION = re.compile(r"^1\.0\.\d+(-.+)?$")
-_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
-_KEY = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 _RESERVED_EXT = ("x-oai-", "x-oas-", "x-arazzo")
 _URI_BAD = re.compile(r"[\s<>\"\\^`{|}]")
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
 
 
 def _p(pointer: str, key: str | int) -> str:

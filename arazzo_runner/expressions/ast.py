@@ -28,6 +28,7 @@ selects does not exist, and :class:`EvaluationError` for a type problem.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -466,4 +467,5 @@ class ComponentExpression(Expression):
         if value is _MISSING:
             found = describe_value(group) if group is not None else "absent"
             raise self._unresolved(f"there is no component {self.kind}.{self.key} ({self.kind} is {found})")
-        return value
+        # A copy: what a run does with the value (an output the caller edits) never reaches the document.
+        return copy.deepcopy(value)

@@ -21,15 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ExpressionSyntaxError, UnresolvedExpression
+from ..yamlsource import escape_pointer_token, unescape_pointer_token
 
 __all__ = ["JsonPointer", "describe_value"]
 
 _ARRAY_INDEX = re.compile(r"(?:0|[1-9][0-9]*)\Z")
 _BAD_ESCAPE = re.compile(r"~(?![01])")
-
-
-def _escape(token: str) -> str:
-    return token.replace("~", "~0").replace("/", "~1")
 
 
 def describe_value(value: Any) -> str:
@@ -97,15 +94,15 @@ class JsonPointer:
                 offset + bad.start(),
                 expected="~0 or ~1",
             )
-        tokens = tuple(t.replace("~1", "/").replace("~0", "~") for t in text[1:].split("/"))
+        tokens = tuple(unescape_pointer_token(t) for t in text[1:].split("/"))
         return cls(tokens)
 
     def __str__(self) -> str:
-        return "".join("/" + _escape(t) for t in self.tokens)
+        return "".join("/" + escape_pointer_token(t) for t in self.tokens)
 
     def prefix_text(self, count: int) -> str:
         """The pointer text of the first ``count`` tokens (``/`` for none), for messages."""
-        return "".join("/" + _escape(t) for t in self.tokens[:count]) or "/"
+        return "".join("/" + escape_pointer_token(t) for t in self.tokens[:count]) or "/"
 
     def resolve(self, value: Any, *, expression: str | None = None) -> Any:
         """The value this pointer selects inside ``value``.
