@@ -21,6 +21,7 @@ from typing import Any
 from ..criteria.condition_ast import Comparison, ExpressionRef, Literal, Logical, Node
 from ..expressions import HttpExpression, StatusCodeExpression
 from ..expressions.template import ArrayValue, CompiledValue, ExpressionValue, LiteralValue, ObjectValue, TemplateValue
+from ..media import media_type as _essence
 from ..model import ArazzoDocument, CriterionSpec, Step
 from ..openapi import OpenAPIDescription, Operation
 from ..yamlsource import escape_pointer_token, unescape_pointer_token
@@ -509,8 +510,8 @@ def _parameter_literal_ok(value: Any, allowed: set[str]) -> bool:
 
 
 def _media_match(given: str, declared: str) -> bool:
-    g = given.split(";")[0].strip().lower()
-    d = declared.split(";")[0].strip().lower()
+    g = _essence(given)
+    d = _essence(declared)
     if g == d or d == "*/*":
         return True
     if d.endswith("/*") and g.split("/")[0] == d.split("/")[0]:

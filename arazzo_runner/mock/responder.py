@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..media import is_json
 from ..model import ArazzoDocument, Step, Workflow
 from ..openapi import OpenAPIDescription, Operation
 from .generate import ValueGenerator, first_example
@@ -316,8 +317,7 @@ def _key(operation: Operation) -> tuple[str, str]:
 
 def _pick_media_type(types: list[str]) -> str:
     for media in types:
-        lowered = media.split(";", 1)[0].strip().lower()
-        if lowered == _JSON or lowered.endswith("+json"):
+        if is_json(media):
             return media
     for media in types:
         if "*" not in media:
@@ -328,10 +328,9 @@ def _pick_media_type(types: list[str]) -> str:
 def _encode(payload: Any, content_type: str | None) -> bytes:
     if payload is None:
         return b""
-    media = (content_type or _JSON).split(";", 1)[0].strip().lower()
     if isinstance(payload, bytes):
         return payload
-    if media == _JSON or media.endswith("+json"):
+    if is_json(content_type or _JSON):
         return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     if isinstance(payload, str):
         return payload.encode("utf-8")
