@@ -51,8 +51,10 @@ class Runner:
         sleep: Callable[[float], Awaitable[None]] | None = None,
         clock: Callable[[], float] | None = None,
         mock: bool | Mapping[str, Any] = False,
+        follow_redirects: bool = False,
     ) -> None:
         self.mock = mock
+        self.follow_redirects = follow_redirects
         self.servers = servers
         self.credentials = credentials if isinstance(credentials, Credentials) else Credentials(credentials)
         self.client = client
@@ -81,7 +83,7 @@ class Runner:
 
             options = {"workflow": workflow_id, **(self.mock if isinstance(self.mock, Mapping) else {})}
             async with mock_client(document, **options) as client:
-                return await self._execute(client, document, workflow_id, inputs or {})
+                return await self._execute(client, document, workflow_id, inputs or {}, any_host=True)
         if self.client is not None:
             return await self._execute(self.client, document, workflow_id, inputs or {})
         async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
@@ -91,7 +93,13 @@ class Runner:
         return _run_sync(self.arun(spec, workflow_id, inputs))
 
     async def _execute(
-        self, client: httpx.AsyncClient, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]
+        self,
+        client: httpx.AsyncClient,
+        document: ArazzoDocument,
+        workflow_id: str,
+        inputs: Mapping[str, Any],
+        *,
+        any_host: bool = False,
     ) -> WorkflowResult:
         kwargs: dict[str, Any] = {}
         if self.sleep is not None:
@@ -105,6 +113,8 @@ class Runner:
             limits=self.limits,
             workflow_inputs=self.workflow_inputs,
             tokens=self.tokens,
+            any_host=any_host,
+            follow_redirects=self.follow_redirects,
             **kwargs,
         )
         return await execution.run(document, workflow_id, inputs)
@@ -135,6 +145,7 @@ async def arun_workflow(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
+    follow_redirects: bool = False,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
 
@@ -152,6 +163,7 @@ async def arun_workflow(
         sleep=sleep,
         clock=clock,
         mock=mock,
+        follow_redirects=follow_redirects,
     )
     return await runner.arun(spec, workflow_id, inputs)
 
@@ -170,6 +182,7 @@ def run_workflow(
     sleep: Callable[[float], Awaitable[None]] | None = None,
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
+    follow_redirects: bool = False,
 ) -> WorkflowResult:
     """The synchronous twin of :func:`arun_workflow` (same parameters)."""
     return _run_sync(
@@ -186,5 +199,6 @@ def run_workflow(
             sleep=sleep,
             clock=clock,
             mock=mock,
+            follow_redirects=follow_redirects,
         )
     )

@@ -7,12 +7,15 @@ workflow failed, 2 the document, the inputs or the command line is invalid.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
+import math
 import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
+from urllib.parse import urlsplit
 
 from .errors import ArazzoError
 from .model import ArazzoDocument, Workflow
@@ -39,6 +42,17 @@ def credential_env_name(scheme: str) -> str:
     return CREDENTIAL_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", scheme).upper()
 
 
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds, positive and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of seconds")
+    return value
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="arazzo-runner",
@@ -59,10 +73,14 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="base URL for every source, or for one source (repeatable)")
     run.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE",
                      help="credential for an OpenAPI security scheme: user:password for basic, else a token or key. "
-                          f"Also read from {CREDENTIAL_ENV_PREFIX}<SCHEME> environment variables.")
-    run.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)")
+                          "Name it SOURCE.SCHEME to send it to that source only (needed when several sources "
+                          f"define the scheme). Also read from {CREDENTIAL_ENV_PREFIX}<SCHEME> environment variables.")
+    run.add_argument("--timeout", type=_positive_seconds, default=30.0, metavar="SECONDS",
+                     help="per-request timeout (default 30)")
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
+    run.add_argument("--follow-redirects", action="store_true",
+                     help="follow 3xx redirects (by default a step sees the 3xx response itself)")
     run.add_argument("--mock", action="store_true",
                      help="offline: answer every request from the OpenAPI description instead of the network")
     run.add_argument("--mock-scenario", metavar="FILE", help="YAML file overriding mock responses per operationId or stepId")
@@ -138,14 +156,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.mock or args.mock_scenario:
         mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
     result = run_workflow(
-        document, args.workflow, inputs, servers=servers, credentials=credentials, timeout=args.timeout, mock=mock
+        document,
+        args.workflow,
+        inputs,
+        servers=servers,
+        credentials=credentials,
+        timeout=args.timeout,
+        mock=mock,
+        follow_redirects=args.follow_redirects,
     )
     if args.json:
-        json.dump(result.to_dict(), sys.stdout, indent=2, ensure_ascii=False, default=str)
+        json.dump(_jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
         sys.stdout.write("\n")
     else:
         _print_summary(result, sys.stdout)
     return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as strict JSON can carry it: NaN and infinities as strings, bytes as ``{"base64": ...}``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, Mapping):
+        return {key if isinstance(key, str) else str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    return value
 
 
 def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]:
@@ -225,14 +263,26 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
         return None
     default: str | None = None
     per_source: dict[str, str] = {}
+
+    def checked(url: str) -> str:
+        expected = "an http:// or https:// URL with a host, e.g. http://localhost:8080"
+        try:
+            split = urlsplit(url)
+            split.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+        except ValueError as exc:
+            raise _UsageError(f"--server {url!r} is not a valid URL ({exc}); expected {expected}") from None
+        if split.scheme.lower() not in ("http", "https") or not split.hostname:
+            raise _UsageError(f"--server {url!r} is not {expected}")
+        return url
+
     for item in items:
         name, sep, url = item.partition("=")
         if sep and "://" not in name:
             if name not in document.sources:
                 raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(document.sources)}")
-            per_source[name] = url
+            per_source[name] = checked(url)
         else:
-            default = item
+            default = checked(item)
     if default is not None and not per_source:
         return default
     if default is not None:
@@ -245,6 +295,13 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
     schemes: set[str] = set()
     for source in document.documents.openapi.values():
         schemes.update(source.security_schemes())
+    # SOURCE.SCHEME names a scheme of one source (source names have no dots), in any loaded Arazzo document.
+    qualified: set[str] = set()
+    for arazzo in document.documents.arazzo.values():
+        for source_name, named in arazzo.sources.items():
+            description = document.documents.openapi.get(named.url) if named.type == "openapi" else None
+            if description is not None:
+                qualified.update(f"{source_name}.{scheme}" for scheme in description.security_schemes())
     credentials: dict[str, Any] = {}
     for scheme in sorted(schemes):
         env_value = os.environ.get(credential_env_name(scheme))
@@ -253,9 +310,12 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise _UsageError("--credential expects SCHEME=VALUE")
-        if schemes and name not in schemes:
-            raise _UsageError(f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))}")
+            raise _UsageError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
+        if schemes and name not in schemes and name not in qualified:
+            raise _UsageError(
+                f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))} "
+                f"(or SOURCE.SCHEME: {', '.join(sorted(qualified))})"
+            )
         credentials[name] = value
     return credentials
 

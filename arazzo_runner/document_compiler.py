@@ -112,7 +112,11 @@ class DocumentCompiler(StepCompiler):
             if name in self.sources:
                 self.error(f"{pointer}/name", f"duplicate source description name {name!r}", "ARZ005")
                 continue
-            url = urljoin(self.raw.url, raw_url)
+            try:
+                url = urljoin(self.raw.url, raw_url)
+            except ValueError as exc:
+                self.error(f"{pointer}/url", f"source url is not a valid URL: {exc}", "ARZ003")
+                continue
             if kind is not None and kind not in ("openapi", "arazzo"):
                 self.error(f"{pointer}/type", f"source type must be 'openapi' or 'arazzo', not {kind!r}", "ARZ003")
                 continue
@@ -264,11 +268,24 @@ class DocumentCompiler(StepCompiler):
             where = "/".join(str(p) for p in exc.path)
             self.error(pointer + ("/" + where if where else ""), f"invalid inputs schema: {exc.message}", "ARZ007")
             return None, None, set()
-        secrets = {
-            str(name)
-            for name, prop in (inlined.get("properties") or {}).items()
-            if isinstance(prop, Mapping) and prop.get("format") == "password"
-        }
+        # The names of password properties at any depth: their values are masked wherever they sit in the inputs.
+        secrets: set[str] = set()
+
+        def collect(node: Any, depth: int) -> None:
+            if depth > 64 or not isinstance(node, Mapping):
+                return
+            properties = node.get("properties")
+            if isinstance(properties, Mapping):
+                for name, prop in properties.items():
+                    if isinstance(prop, Mapping) and prop.get("format") == "password":
+                        secrets.add(str(name))
+                    collect(prop, depth + 1)
+            for keyword in ("items", "prefixItems", "allOf", "anyOf", "oneOf", "additionalProperties"):
+                sub = node.get(keyword)
+                for branch in sub if isinstance(sub, list) else [sub]:
+                    collect(branch, depth + 1)
+
+        collect(inlined, 0)
         return inlined, InputsCheck(inlined, frozenset(secrets)), secrets
 
     def _inline_refs(self, node: Any, pointer: str, depth: int) -> Any:

@@ -19,10 +19,10 @@ import httpx
 from .errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
 from .expressions import EvalContext, HttpView, WorkflowRecord, input_reference
 from .model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
-from .redact import Redactor
+from .redact import MIN_SECRET_LENGTH, Redactor
 from .request_builder import PreparedRequest, prepare_request
 from .result import Failure, StepResult, WorkflowResult
-from .security import Credentials, TokenCache, apply_security
+from .security import Credentials, TokenCache, apply_security, shared_scheme_names
 from .views import body_excerpt, request_view, response_view
 
 __all__ = ["Limits", "Execution", "ServerMap"]
@@ -54,10 +54,12 @@ class _Exchange:
     retry_after_header: str | None = None
     raw_response: httpx.Response | None = None
 
-    @property
-    def excerpt(self) -> str | None:
-        """A short excerpt of the response body, for failure messages (computed only when one is needed)."""
-        return body_excerpt(self.raw_response) if self.raw_response is not None else None
+    def excerpt(self, mask: Callable[[str], str]) -> str | None:
+        """A short excerpt of the response body, for failure messages (computed only when one is needed).
+
+        Masked before it is cut, so a secret straddling the cut cannot leak in part.
+        """
+        return body_excerpt(self.raw_response, mask=mask) if self.raw_response is not None else None
 
 
 @dataclass
@@ -121,6 +123,8 @@ class Execution:
         clock: Callable[[], float] = time.time,
         redactor: Redactor | None = None,
         tokens: TokenCache | None = None,
+        any_host: bool = False,
+        follow_redirects: bool = False,
     ) -> None:
         self.client = client
         self.servers = servers
@@ -129,14 +133,19 @@ class Execution:
         self.workflow_inputs = dict(workflow_inputs or {})
         self.sleep = sleep
         self.clock = clock
-        self.redactor = redactor or Redactor(self.credentials.secret_strings())
+        self.redactor = redactor or Redactor(self.credentials.secrets())
         self.tokens = tokens or TokenCache()
+        # The transport answers whatever host a URL names (an offline mock): a server URL
+        # with an undefined variable is then sent as written instead of failing the step.
+        self.any_host = any_host
+        self.follow_redirects = follow_redirects  # DEC-35: off unless asked; $statusCode then sees the 3xx
         self.records: dict[str, WorkflowRecord] = {}
         self.completed: dict[tuple[str, str], _WorkflowOutcome] = {}
         self.steps_executed = 0
         self.step_results: list[StepResult] = []
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
+        self._shared_schemes: dict[int, frozenset[str]] = {}
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
@@ -146,7 +155,6 @@ class Execution:
             raise InputError(
                 f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems
             )
-        self.redactor.add_many(str(inputs[name]) for name in workflow.secret_inputs if name in inputs)
         started = time.perf_counter()
         try:
             if self.limits.run_timeout is not None:
@@ -171,6 +179,11 @@ class Execution:
         error = outcome.error
         if error is not None:
             error = _redact_failure(error, self.redactor)
+        if self.redactor.unmaskable:
+            self.warnings.append(
+                f"a credential or password input is shorter than {MIN_SECRET_LENGTH} characters and cannot be "
+                "masked: it may appear in messages and results"
+            )
         return WorkflowResult(
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
@@ -195,15 +208,17 @@ class Execution:
                     wf_id,
                 )
             )
+        # Every workflow the run starts (child, dependsOn, goto and retry targets) has its own password inputs.
+        self.redactor.add_many(_secret_values(inputs, workflow.secret_inputs))
         for ref in workflow.depends_on:
             key = (ref.document_url, ref.workflow_id)
             done = self.completed.get(key)
             if done is None:
                 dep_doc, dep_wf = document.resolve_workflow(ref)
                 dep_inputs = dict(self.workflow_inputs.get(ref.workflow_id, inputs))
-                problems = validate_inputs(dep_wf, dep_inputs)
-                if problems:
-                    done = _WorkflowOutcome("failed", {}, Failure("invalid_inputs", f"workflow {ref.workflow_id!r}: invalid inputs: " + "; ".join(problems), ref.workflow_id), None)
+                invalid = self._invalid_inputs(dep_wf, dep_inputs, f"workflow {ref.workflow_id!r}", ref.workflow_id)
+                if invalid is not None:
+                    done = _WorkflowOutcome("failed", {}, invalid, None)
                 else:
                     done = await self._run_workflow(dep_doc, dep_wf, dep_inputs, depth + 1)
             if done.status != "succeeded":
@@ -239,22 +254,9 @@ class Execution:
             frame.last_exchange = outcome.exchange
             ctx = self._context(frame, outcome.exchange)
             ex = outcome.exchange
-            record = dict(
-                step_id=step.step_id,
-                workflow_id=workflow.workflow_id,
-                succeeded=outcome.succeeded,
-                status_code=ex.status_code,
-                outputs=outcome.outputs,
-                method=ex.method,
-                url=self.redactor.mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
-                attempt=attempt,
-                duration=time.perf_counter() - started,
-                error=self.redactor.mask(outcome.error) if outcome.error else None,
-                warnings=tuple(self.redactor.mask(w) for w in outcome.warnings),
-            )
             if outcome.succeeded:
                 action = _select(step.on_success, ctx, None)
-                self._record(record, _describe(action) if action else "next")
+                self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "next")
                 if action is None:
                     pointer += 1
                     budgets, attempt = {}, 1
@@ -267,7 +269,7 @@ class Execution:
                     continue
                 return await self._goto_workflow(frame, action)
             action = _select(step.on_failure, ctx, budgets)
-            self._record(record, _describe(action) if action else "stop")
+            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop")
             if action is None:
                 return "failed", self._step_failure(frame, step, outcome, None)
             if action.kind == "end":
@@ -290,12 +292,10 @@ class Execution:
             if action.step_id is not None:
                 target = workflow.steps[workflow.step_index(action.step_id)]
                 self._count_step(workflow, target)
+                target_started = time.perf_counter()
                 pre = await self._execute_step(frame, target)
                 frame.step_outputs[target.step_id] = pre.outputs
-                self._record(
-                    dict(step_id=target.step_id, workflow_id=workflow.workflow_id, succeeded=pre.succeeded, status_code=pre.exchange.status_code, outputs=pre.outputs, method=pre.exchange.method, url=pre.exchange.url, error=pre.error),
-                    f"back to {step.step_id}",
-                )
+                self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
             elif action.workflow is not None:
                 child_doc, child_wf = frame.document.resolve_workflow(action.workflow)
                 await self._run_workflow(child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1)
@@ -320,15 +320,47 @@ class Execution:
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
-        problems = validate_inputs(target, inputs)
-        if problems:
-            return "failed", Failure("invalid_inputs", f"goto workflow {target.workflow_id!r}: invalid inputs: " + "; ".join(problems), frame.workflow.workflow_id, action=action.name)
+        invalid = self._invalid_inputs(
+            target, inputs, f"goto workflow {target.workflow_id!r}", frame.workflow.workflow_id, action=action.name
+        )
+        if invalid is not None:
+            return "failed", invalid
         outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
 
-    def _record(self, fields: dict[str, Any], next_action: str) -> None:
-        self.step_results.append(StepResult(next_action=next_action, **fields))
+    def _record(
+        self, workflow: Workflow, step: Step, outcome: _StepOutcome, attempt: int, started: float, next_action: str
+    ) -> None:
+        """The one place a step record is made: its URL, error and warnings are masked here."""
+        ex = outcome.exchange
+        mask = self.redactor.mask
+        self.step_results.append(
+            StepResult(
+                step_id=step.step_id,
+                workflow_id=workflow.workflow_id,
+                succeeded=outcome.succeeded,
+                status_code=ex.status_code,
+                outputs=outcome.outputs,
+                method=ex.method,
+                url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
+                attempt=attempt,
+                duration=time.perf_counter() - started,
+                error=mask(outcome.error) if outcome.error else None,
+                next_action=next_action,
+                warnings=tuple(mask(w) for w in outcome.warnings),
+            )
+        )
+
+    def _invalid_inputs(
+        self, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
+    ) -> Failure | None:
+        """DEC-11 for a workflow the run starts itself: None when valid, else an ``invalid_inputs`` failure."""
+        problems = validate_inputs(workflow, inputs)
+        if not problems:
+            return None
+        message = self.redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
+        return Failure("invalid_inputs", message, workflow_id, **fields)
 
     def _retry_delay(self, action: Action, exchange: _Exchange) -> float:
         header = exchange.retry_after_header
@@ -341,6 +373,10 @@ class Execution:
             except (TypeError, ValueError):
                 when = None
             if when is not None:
+                if when.tzinfo is None:  # "-0000" parses naive; an HTTP date is always UTC (RFC 9110)
+                    from datetime import timezone
+
+                    when = when.replace(tzinfo=timezone.utc)
                 return max(0.0, when.timestamp() - self.clock())
         return action.retry_after or 0.0
 
@@ -353,22 +389,31 @@ class Execution:
     async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
         ctx = self._context(frame, None)
         exchange = _Exchange()
-        base_url = self._base_url(target)
+        try:
+            base_url = self._base_url(target)
+        except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
+            return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None:
             return _StepOutcome(False, exchange, {}, f"no server URL for {target.source!r}: the description has no usable servers entry; pass servers=", reason="request_error")
         try:
             prepared = prepare_request(step, target, ctx, base_url)
-            await apply_security(prepared, target.operation, self.credentials, self.tokens, self.client)
+            await apply_security(
+                prepared, target.operation, self.credentials, self.tokens, self.client,
+                source=target.source, shared_schemes=self._shared_scheme_names(frame.document),
+            )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
             request = self._build(prepared)
         except ArazzoError as exc:
             return _StepOutcome(False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error")
+        except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
+            message = f"could not build the request (server URL {base_url!r}): {exc}"
+            return _StepOutcome(False, exchange, {}, message, reason="request_error")
         exchange.url = str(request.url)
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         try:
-            response = await self.client.send(request, follow_redirects=False)  # reads the body
+            response = await self.client.send(request, follow_redirects=self.follow_redirects)  # reads the body
         except httpx.TimeoutException:
             return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} timed out" + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""), reason="transport_error", warnings=prepared.warnings)
         except httpx.HTTPError as exc:
@@ -392,10 +437,9 @@ class Execution:
                     continue  # exactly an input this run was not given: the child does not get it either
                 return _StepOutcome(False, _Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error")
         child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
-        problems = validate_inputs(child_wf, child_inputs)
-        if problems:
-            message = f"workflow {child_wf.workflow_id!r} was given invalid inputs: " + "; ".join(problems)
-            return _StepOutcome(False, _Exchange(), {}, message, reason="invalid_inputs")
+        invalid = self._invalid_inputs(child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id)
+        if invalid is not None:
+            return _StepOutcome(False, _Exchange(), {}, invalid.message, reason="invalid_inputs")
         outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
         exchange = outcome.last_exchange or _Exchange()
         result = self._finish_step(frame, step, exchange, outcome.outputs, [])
@@ -428,7 +472,8 @@ class Execution:
                 warn.append(f"output {name!r} left out: {exc.message}")
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
-            excerpt = f": {exchange.excerpt}" if exchange.excerpt else ""
+            shown = exchange.excerpt(self.redactor.mask)
+            excerpt = f": {shown}" if shown else ""
             error = f"success criterion {failed.text!r} not met ({explanation}); response {status}{excerpt}"
             return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn)
         return _StepOutcome(True, exchange, outputs, None, warnings=warn)
@@ -440,13 +485,13 @@ class Execution:
             reason = "ended_by_failure_action"
             tail = f"failure action {action.name!r} (end) stopped the workflow"
         else:
-            reason = outcome.reason if outcome.reason != "unhandled_step_failure" or True else "unhandled_step_failure"
             if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
                 reason = outcome.reason
             else:
                 reason = "unhandled_step_failure"
             tail = "no failure action matched, so the workflow stopped"
         message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
+        excerpt = ex.excerpt(self.redactor.mask)
         return Failure(
             reason=reason,
             message=self.redactor.mask(message),
@@ -455,7 +500,7 @@ class Execution:
             status_code=ex.status_code,
             criterion=outcome.failed_criterion,
             action=action.name if action else None,
-            response_excerpt=self.redactor.mask(ex.excerpt) if ex.excerpt else None,
+            response_excerpt=excerpt or None,
         )
 
     def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
@@ -502,24 +547,28 @@ class Execution:
             fields = self._sources_cache[doc.url] = doc.source_fields()
         return fields
 
+    def _shared_scheme_names(self, doc: ArazzoDocument) -> frozenset[str]:
+        """Scheme names several OpenAPI sources of the loaded documents define (once per run)."""
+        documents = doc.documents
+        shared = self._shared_schemes.get(id(documents))
+        if shared is None:
+            shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
+        return shared
+
     def _base_url(self, target: OperationTarget) -> str | None:
         servers = self.servers
         if isinstance(servers, str):
             return servers
         if isinstance(servers, Mapping) and target.source in servers:
             return servers[target.source]
-        return target.description.base_url(target.operation)
+        # A server variable without a default fails the step, unless the transport answers any host.
+        return target.description.base_url(target.operation, target.source, strict=not self.any_host)
 
     def _build(self, prepared: PreparedRequest) -> httpx.Request:
         headers = list(prepared.headers)
         if prepared.content_type and not any(k.lower() == "content-type" for k, _ in headers):
             headers.append(("Content-Type", prepared.content_type))
         timeout = self.limits.request_timeout
-        if prepared.multipart is not None:
-            data, files = prepared.multipart
-            return self.client.build_request(
-                prepared.method, prepared.url, headers=headers, data=data, files=files or None, timeout=timeout
-            )
         return self.client.build_request(
             prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
         )
@@ -558,6 +607,19 @@ def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
         message=redactor.mask(failure.message),
         response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
     )
+
+
+def _secret_values(value: Any, names: frozenset[str], secret: bool = False) -> list[str]:
+    """The values found under a password input name at any depth of the inputs (every leaf below one)."""
+    if not names and not secret:
+        return []
+    if isinstance(value, Mapping):
+        return [s for key, item in value.items() for s in _secret_values(item, names, secret or key in names)]
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in _secret_values(item, names, secret)]
+    if secret and value is not None and not isinstance(value, bool):
+        return [str(value)]
+    return []
 
 
 def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:

@@ -102,10 +102,29 @@ class InputsCheck:
             else:
                 name = where or "(inputs)"
                 shown = error.message
-                if where and where.split("/")[0] in self.secret_inputs:
+                if self._touches_secret(error.absolute_path, error.instance):
                     shown = f"value does not satisfy {error.validator!r}"  # never echo a password
                 problems.append(f"input {name!r}: {shown} (schema rule {error.validator!r})")
         return problems
+
+
+    def _touches_secret(self, path: Any, instance: Any) -> bool:
+        """Whether the value an error would echo is, or holds, a password input (at any depth)."""
+        if not self.secret_inputs:
+            return False
+        if any(str(segment) in self.secret_inputs for segment in path):
+            return True
+        return _holds_secret(instance, self.secret_inputs, 0)
+
+
+def _holds_secret(value: Any, names: frozenset[str], depth: int) -> bool:
+    if depth > 64:
+        return True  # too deep to tell: hide it
+    if isinstance(value, Mapping):
+        return any(str(k) in names or _holds_secret(v, names, depth + 1) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_secret(v, names, depth + 1) for v in value)
+    return False
 
 
 def compile_inputs_check(schema: Mapping[str, Any], secret_inputs: frozenset[str] = frozenset()) -> InputsCheck:

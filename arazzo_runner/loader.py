@@ -125,10 +125,13 @@ class _Loader:
     # -- entry points ---------------------------------------------------
     def load_entry(self, spec: str | os.PathLike[str], base_uri: str | None) -> ArazzoDocument:
         text_spec = os.fspath(spec)
-        if urlsplit(text_spec).scheme in ("http", "https", "file"):
-            url = text_spec
-        else:
-            url = urljoin(base_uri, text_spec) if base_uri else path_to_url(text_spec)
+        try:
+            if urlsplit(text_spec).scheme in ("http", "https", "file"):
+                url = text_spec
+            else:
+                url = urljoin(base_uri, text_spec) if base_uri else path_to_url(text_spec)
+        except ValueError as exc:
+            raise DocumentError(f"{display_name(text_spec)!r} is not a valid path or URL: {exc}") from None
         try:
             text = read_url(url)
         except SourceError as exc:
@@ -175,8 +178,11 @@ class _Loader:
         for i, source in enumerate(_list(data.get("sourceDescriptions"))):
             if not isinstance(source, Mapping) or not isinstance(source.get("url"), str):
                 continue
-            source_url = urljoin(url, source["url"])
             pointer = f"/sourceDescriptions/{i}"
+            try:
+                source_url = urljoin(url, source["url"])
+            except ValueError:
+                continue  # reported with its location when the document is compiled
             kind = source.get("type")
             if kind == "arazzo":
                 self._read_arazzo(source_url, None, positions.location(pointer + "/url"))

@@ -269,8 +269,14 @@ class OpenAPIDescription:
         return tuple(urls)
 
     # -- servers and security -------------------------------------------
-    def base_url(self, operation: Operation) -> str | None:
-        """The base URL the operation is served at (DEC-33), or None when unknown."""
+    def base_url(self, operation: Operation, source: str | None = None, *, strict: bool = True) -> str | None:
+        """The base URL the operation is served at (DEC-33), or None when unknown.
+
+        Raises :class:`SourceError` when the server URL cannot be used as it is: a
+        ``{variable}`` without a default (unless ``strict`` is false: the in-process
+        mock answers any host), or not a valid URL. ``source`` (the name the Arazzo
+        document gives this description) is for that message.
+        """
         if self.is_swagger2:
             host = self.data.get("host")
             base_path = str(self.data.get("basePath") or "")
@@ -293,11 +299,28 @@ class OpenAPIDescription:
                 return f"{split.scheme}://{split.netloc}"
             return None
         url = operation.servers[0]
-        if urlsplit(url).scheme:
-            return url
-        resolved = urljoin(self.url, url)
-        if urlsplit(resolved).scheme in ("http", "https"):
-            return resolved
+        where = f"source {source!r}" if source else self.display
+        import re
+
+        variable = re.search(r"\{([^{}]*)\}", url) if strict else None
+        if variable is not None:
+            raise SourceError(
+                f"server URL {url!r} of {where} has variable {variable.group(1)!r} without a default; "
+                "pass servers= (--server on the command line) with the URL to use",
+                Location(self.display),
+            )
+        try:
+            if urlsplit(url).scheme:
+                return url
+            resolved = urljoin(self.url, url)
+            if urlsplit(resolved).scheme in ("http", "https"):
+                return resolved
+        except ValueError as exc:
+            raise SourceError(
+                f"server URL {url!r} of {where} is not a valid URL ({exc}); "
+                "pass servers= (--server on the command line) with the URL to use",
+                Location(self.display),
+            ) from None
         return None
 
     def security_schemes(self) -> Mapping[str, Any]:
@@ -312,8 +335,9 @@ class OpenAPIDescription:
         if self.is_swagger2:
             schemes = self.data.get("securityDefinitions") or {}
         else:
-            schemes = (self.data.get("components") or {}).get("securitySchemes") or {}
-        return {name: self.resolve(s) for name, s in schemes.items()} if isinstance(schemes, Mapping) else {}
+            components = self.data.get("components")
+            schemes = components.get("securitySchemes") if isinstance(components, Mapping) else None
+        return {str(name): self.resolve(s) for name, s in schemes.items()} if isinstance(schemes, Mapping) else {}
 
     def iter_operations(self) -> Iterator[Operation]:
         return iter(self.operations)
@@ -340,7 +364,11 @@ def _security(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
     result = []
     for requirement in raw:
         if isinstance(requirement, Mapping):
-            result.append({str(k): tuple(v or ()) for k, v in requirement.items()})
+            # Scopes are a list of strings; anything else (`basicAuth: 1`, `basicAuth: read`) means none.
+            result.append({
+                str(k): tuple(v) if isinstance(v, list) and all(isinstance(s, str) for s in v) else ()
+                for k, v in requirement.items()
+            })
     return tuple(result)
 
 

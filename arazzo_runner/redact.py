@@ -12,7 +12,7 @@ import base64
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-__all__ = ["Redactor", "MASK", "MIN_SECRET_LENGTH", "Secret"]
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "Secret"]
 
 MASK = "***"
 MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words and numbers everywhere

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import httpx
@@ -135,7 +135,15 @@ def _request_content(request: httpx.Request) -> bytes:
     return b""
 
 
-def body_excerpt(response: httpx.Response, limit: int = 200) -> str:
-    text = response.content[: limit * 4].decode("utf-8", errors="replace")
+def body_excerpt(response: httpx.Response, limit: int = 200, mask: Callable[[str], str] | None = None) -> str:
+    """The start of the body on one line, at most ``limit`` characters.
+
+    ``mask`` (hiding secrets) is applied to the whole body before it is cut: masking the excerpt
+    instead would miss a secret that straddles the cut and leak its first characters.
+    """
+    if mask is not None:
+        text = mask(response.content.decode("utf-8", errors="replace"))
+    else:
+        text = response.content[: limit * 4].decode("utf-8", errors="replace")
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"

@@ -29,7 +29,10 @@ except ImportError:  # pragma: no cover
 __all__ = ["Positions", "parse_document", "parse_fast", "escape_pointer_token", "unescape_pointer_token"]
 
 # Most nodes any one document may expand to: a guard against alias bombs (SEC-2).
-MAX_NODES = 5_000_000
+# A million nodes is far beyond any real Arazzo document and is rejected in about a second.
+MAX_NODES = 1_000_000
+# Deepest nesting of collections an Arazzo document may have (far below Python's recursion limit).
+MAX_DEPTH = 128
 
 
 class _CoreSchemaLoader(_BaseLoader):
@@ -175,6 +178,9 @@ class _Builder:
         self.loader = loader
         self.positions = Positions(file)
         self.count = 0
+        # The collection nodes from the root to the node being built: an alias that
+        # points back at one of them is recursive and would expand forever.
+        self._path: set[int] = set()
 
     def _error(self, node: yaml.Node, pointer: str, message: str) -> DocumentError:
         mark = node.start_mark
@@ -190,6 +196,17 @@ class _Builder:
             if node.tag not in _SCALAR_TAGS:
                 raise self._error(node, pointer, f"YAML tag {node.tag!r} is not allowed; use plain JSON-compatible values")
             return self.loader.construct_object(node)
+        if id(node) in self._path:
+            raise self._error(node, pointer, "recursive YAML alias: an alias refers to a collection that contains it")
+        if len(self._path) >= MAX_DEPTH:
+            raise self._error(node, pointer, f"the document is nested too deeply (more than {MAX_DEPTH} levels)")
+        self._path.add(id(node))
+        try:
+            return self._build_collection(node, pointer)
+        finally:
+            self._path.discard(id(node))
+
+    def _build_collection(self, node: yaml.Node, pointer: str) -> Any:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 raise self._error(node, pointer, f"YAML tag {node.tag!r} is not allowed")
@@ -226,6 +243,8 @@ def parse_document(text: str, file: str) -> tuple[Any, Positions]:
         return builder.build(node, ""), builder.positions
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
+    except RecursionError:
+        raise DocumentError("the document is nested too deeply to read", Location(file)) from None
     finally:
         loader.dispose()
 
@@ -233,12 +252,14 @@ def parse_document(text: str, file: str) -> tuple[Any, Positions]:
 def parse_fast(text: str, file: str) -> Any:
     """Parse a (possibly large) OpenAPI description without position bookkeeping."""
     stripped = text.lstrip()
-    if stripped.startswith("{"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError:
-            pass  # YAML flow mappings also start with "{": let the YAML parser judge.
     try:
+        if stripped.startswith("{"):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError:
+                pass  # YAML flow mappings also start with "{": let the YAML parser judge.
         return yaml.load(text, Loader=_OpenAPILoader)  # noqa: S506 - a safe loader subclass
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
+    except RecursionError:
+        raise DocumentError("the document is nested too deeply to read", Location(file)) from None

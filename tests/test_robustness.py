@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
@@ -80,6 +79,7 @@ def test_unknown_charset_falls_back_to_utf8(server: LoopbackServer, tmp_path: Pa
     assert result.status == "succeeded", result.error
     assert result.steps[0].outputs == {"a": "é"}
     assert parse_body(b"hi", "text/plain; charset=bogus") == ("hi", "text")
+    assert parse_body(b"hi", "text/plain; charset=rot13") == ("hi", "text")  # a codec, not a text encoding
 
 
 def test_json_nested_too_deeply_is_kept_as_text(server: LoopbackServer, tmp_path: Path) -> None:
@@ -173,10 +173,16 @@ def test_billion_laughs_is_rejected_quickly() -> None:
     assert time.perf_counter() - started < 5
 
 
-def test_deeply_nested_arazzo_document_is_a_document_error() -> None:
-    text = "a: " + "[" * 100_000 + "]" * 100_000 + "\n"
-    with pytest.raises(DocumentError, match="nested too deeply"):
+@pytest.mark.parametrize("depth", [900, 100_000])
+def test_deeply_nested_arazzo_document_is_a_document_error(depth: int) -> None:
+    # libyaml itself stops at 1000 levels; below that the builder must not hit the recursion limit.
+    text = "a: " + "[" * depth + "]" * depth + "\n"
+    with pytest.raises(DocumentError, match="nested too deeply|maximum nesting depth") as info:
         parse_document(text, "deep.yaml")
+    assert info.value.location is not None and info.value.location.line == 1
+    block = "a:\n" + "".join("  " * i + "- \n" for i in range(900))
+    with pytest.raises(DocumentError, match="nested too deeply"):
+        parse_document(block, "deep.yaml")
 
 
 def test_openapi_json_nested_too_deeply() -> None:
@@ -185,7 +191,7 @@ def test_openapi_json_nested_too_deeply() -> None:
         parse_fast(text, "deep.json")
     assert "deep.json" in str(info.value)
     with pytest.raises(ArazzoError, match="nested too deeply"):
-        parse_fast("a: " + "[" * 100_000 + "]" * 100_000 + "\n", "deep.yaml")
+        parse_fast("a: " + "[" * 900 + "]" * 900 + "\n", "deep.yaml")
 
 
 def test_security_scopes_must_be_lists_of_strings() -> None:
@@ -288,6 +294,11 @@ def test_server_variable_without_default_fails_before_sending(tmp_path: Path) ->
     assert ("server URL 'http://{host}:8765' of source 'api' has variable 'host' without a default; pass servers="
             in result.error.message)
     assert result.steps[0].method is None  # nothing was sent
+
+
+def test_server_variable_without_default_is_fine_with_the_mock(tmp_path: Path) -> None:
+    spec = _write(tmp_path, server="http://{host}:8765")
+    assert run_workflow(spec, "w", mock=True).status == "succeeded"
 
 
 def test_server_variable_with_default_is_filled(server: LoopbackServer, tmp_path: Path) -> None:
@@ -412,3 +423,54 @@ def test_http_document_size_is_limited_while_streaming(server: LoopbackServer, m
     with pytest.raises(ArazzoError, match="larger than 1000 bytes"):
         fetch.read_url(f"{server.url}/big.yaml")
     assert fetch.read_url(f"{server.url}/ok.yaml") == "a: 1\n"
+
+
+def test_endless_http_document_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A chunked body with no end: the read stops once it passes the limit instead of buffering it all."""
+    import socket
+    import threading
+
+    from arazzo_runner import fetch
+
+    monkeypatch.setattr(fetch, "MAX_DOCUMENT_BYTES", 10_000)
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(10)
+    sent = [0]
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(10)
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/yaml\r\nTransfer-Encoding: chunked\r\n\r\n")
+            chunk = b"x" * 1000
+            try:
+                while sent[0] < 50_000_000:  # gives up long before this if the client keeps reading
+                    conn.sendall(b"3e8\r\n" + chunk + b"\r\n")
+                    sent[0] += len(chunk)
+            except OSError:
+                pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(ArazzoError, match="larger than 10000 bytes"):
+            fetch.read_url(f"http://127.0.0.1:{listener.getsockname()[1]}/endless.yaml")
+        thread.join(timeout=20)
+    finally:
+        listener.close()
+    assert not thread.is_alive()
+    assert sent[0] < 50_000_000
+
+
+def test_invalid_url_with_credentials_is_reported_masked() -> None:
+    from arazzo_runner.fetch import display_name, read_url
+
+    assert display_name("https://u:s3cret@h.example:8/a?b=c") == "https://***@h.example:8/a?b=c"
+    assert display_name("https://h.example/a@b") == "https://h.example/a@b"
+    assert display_name("http://u:s3cret@[::1/x.yaml") == "http://***@[::1/x.yaml"
+    with pytest.raises(ArazzoError, match="not a valid URL") as info:
+        read_url("http://u:s3cret@[::1/x.yaml")
+    assert "s3cret" not in str(info.value)

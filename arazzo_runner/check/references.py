@@ -29,7 +29,7 @@ from ..expressions import (
 )
 from ..expressions.template import LiteralValue, ObjectValue, ArrayValue, TemplateValue, CompiledValue
 from ..compiler_base import _list
-from ..model import ArazzoDocument, Step, Workflow
+from ..model import ArazzoDocument, Workflow
 from ..yamlsource import escape_pointer_token
 from .report import Report
 from .sites import Site, iter_sites
@@ -135,7 +135,8 @@ class _ReferenceChecker:
         for i, raw in enumerate(_list(self.doc.data.get("workflows"))):
             if not isinstance(raw, Mapping):
                 continue
-            wf = self.doc.workflows.get(raw.get("workflowId"))  # type: ignore[arg-type]
+            wf_id = raw.get("workflowId")
+            wf = self.doc.workflows.get(wf_id) if isinstance(wf_id, str) else None  # a non-string id is reported elsewhere
             if wf is None or getattr(wf.location, "pointer", None) != f"/workflows/{i}":
                 continue
             self.workflow(wf, raw, f"/workflows/{i}")
@@ -165,7 +166,6 @@ class _ReferenceChecker:
     def site(self, wf: Workflow, site: Site, inputs: set[str] | None, seen_outputs: list[str]) -> None:
         e = site.expression
         text = str(e)
-        step = site.step
         if isinstance(e, StepOutputExpression):
             self.step_reference(wf, site, e)
         elif isinstance(e, InputExpression):

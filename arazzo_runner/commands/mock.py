@@ -23,14 +23,25 @@ def register(subparsers: Any) -> None:
         "on 127.0.0.1, validating every request against its operation. Ctrl-C stops.",
     )
     parser.add_argument("openapi", metavar="OPENAPI", help="path or URL of an OpenAPI description (or of an Arazzo document)")
-    parser.add_argument("--port", type=int, default=8000, metavar="N", help="port to listen on (default 8000; 0 picks a free one)")
+    parser.add_argument("--port", type=_port, default=8000, metavar="N", help="port to listen on (default 8000; 0 picks a free one)")
     parser.add_argument("--seed", type=int, default=0, metavar="N", help="seed for generated values (default 0)")
     parser.add_argument("--scenario", metavar="FILE", help="YAML file overriding responses per operationId (or stepId)")
     parser.add_argument("--no-validate", action="store_true", help="answer invalid requests too instead of 400")
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port number, 0 to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return value
+
+
 def run(args: argparse.Namespace) -> int:
-    from ..mock import MockResponder, make_server
+    from ..mock import make_server
 
     responder = _responder(args.openapi, seed=args.seed, scenario=args.scenario, validate=not args.no_validate)
     try:

@@ -1,0 +1,73 @@
+"""DEC-35: redirects are not followed unless asked; when asked, the step sees the final response."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from arazzo_runner import run_workflow
+from arazzo_runner.cli import main
+from tests.support.loopback import LoopbackServer, Reply
+
+OPENAPI = """\
+openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: http://127.0.0.1:9}]
+paths:
+  /old:
+    get:
+      operationId: getOld
+      responses: {'200': {description: ok}, '302': {description: moved}}
+"""
+ARAZZO = """\
+arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions: [{name: api, url: openapi.yaml, type: openapi}]
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: get
+        operationId: getOld
+        outputs:
+          status: $statusCode
+          where: $response.header.Location
+          name: $response.body#/name
+    outputs:
+      status: $steps.get.outputs.status
+      name: $steps.get.outputs.name
+"""
+
+
+@pytest.fixture()
+def spec(tmp_path: Path) -> Path:
+    (tmp_path / "openapi.yaml").write_text(OPENAPI)
+    (tmp_path / "wf.yaml").write_text(ARAZZO)
+    return tmp_path / "wf.yaml"
+
+
+@pytest.fixture()
+def server():
+    with LoopbackServer() as srv:
+        srv.script("GET", "/old", [Reply(302, headers={"Location": "/new"})])
+        srv.script("GET", "/new", [Reply(200, body={"name": "moved here"})])
+        yield srv
+
+
+def test_a_redirect_is_not_followed_by_default(spec: Path, server: LoopbackServer) -> None:
+    result = run_workflow(spec, "w", servers=server.url)
+    assert result.status == "succeeded"
+    assert result.steps[0].outputs["status"] == 302 and result.steps[0].outputs["where"] == "/new"
+    assert [r.path for r in server.requests] == ["/old"]
+
+
+def test_a_redirect_is_followed_when_asked(spec: Path, server: LoopbackServer) -> None:
+    result = run_workflow(spec, "w", servers=server.url, follow_redirects=True)
+    assert result.outputs == {"status": 200, "name": "moved here"}
+    assert [r.path for r in server.requests] == ["/old", "/new"]
+
+
+def test_the_cli_follows_redirects_when_asked(spec: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(spec), "-w", "w", "--server", server.url, "--follow-redirects", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["outputs"] == {"status": 200, "name": "moved here"}
