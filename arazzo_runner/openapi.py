@@ -7,10 +7,12 @@ effort), with internal and external ``$ref``s resolved on demand.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -24,6 +26,7 @@ __all__ = [
 ]
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,24 @@ class Operation:
     @property
     def label(self) -> str:
         return f"{self.method.upper()} {self.path}"
+
+    @cached_property
+    def path_pieces(self) -> tuple[str, ...]:
+        """The path template split once: literal text at even positions, variable names at odd ones."""
+        return tuple(_TEMPLATE_VARIABLE.split(self.path))
+
+    @cached_property
+    def unsupplied_required(self) -> tuple[OperationParameter, ...]:
+        """Required query, header and cookie parameters that credentials cannot supply (DEC-28)."""
+        by_security = {"authorization"} | {
+            str(s.get("name", "")).lower()
+            for s in self.description.security_schemes().values()
+            if isinstance(s, Mapping) and str(s.get("type", "")).lower() == "apikey"
+        }
+        return tuple(
+            p for p in self.parameters
+            if p.required and p.location in ("query", "header", "cookie") and p.name.lower() not in by_security
+        )
 
     def parameter(self, name: str, location: str) -> OperationParameter | None:
         for param in self.parameters:

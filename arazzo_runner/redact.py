@@ -12,9 +12,10 @@ import base64
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
-__all__ = ["MASK", "MIN_SECRET_LENGTH", "Redactor", "Secret"]
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "TRUNCATED", "Redactor", "Secret"]
 
 MASK = "***"
+TRUNCATED = "…"  # how every message marks a value it shortened
 MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words and numbers everywhere
 
 Secret = str | tuple[str, str]  # a value, or an HTTP basic (user, password) pair
@@ -66,4 +67,19 @@ class Redactor:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
+        if TRUNCATED in text:
+            text = self._mask_cut_secrets(text)
         return text
+
+    def _mask_cut_secrets(self, text: str) -> str:
+        """A message that shortens a long value ends it with '…': a secret cut there leaves only its
+        beginning, which plain replacement cannot find. Mask any such beginning (4+ characters)."""
+        pieces = text.split(TRUNCATED)
+        for index, piece in enumerate(pieces[:-1]):
+            for secret in self._secrets:
+                for length in range(min(len(secret) - 1, len(piece)), MIN_SECRET_LENGTH - 1, -1):
+                    if piece.endswith(secret[:length]):
+                        piece = piece[: len(piece) - length] + MASK
+                        break
+            pieces[index] = piece
+        return TRUNCATED.join(pieces)

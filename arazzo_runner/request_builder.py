@@ -25,7 +25,6 @@ from .yamlsource import unescape_pointer_token
 
 __all__ = ["PreparedRequest", "prepare_request", "choose_content_type", "is_json_media_type", "encode_multipart"]
 
-_TEMPLATE_VAR = re.compile(r"\{([^{}]+)\}")
 
 
 # Kept under their old names for callers of this module.
@@ -82,7 +81,7 @@ def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_
     path_values: dict[str, str] = {}
     for param in step.parameters:
         _apply_parameter(param, ctx, target, prepared, path_values)
-    prepared.path = _fill_path(operation.path, path_values, operation.label, prepared.warnings)
+    prepared.path = _fill_path(operation, path_values, prepared.warnings)
     _warn_missing_required(step, operation, prepared)
     if step.request_body is not None:
         _apply_body(step.request_body, ctx, target, prepared)
@@ -130,18 +129,13 @@ def _apply_parameter(
 
 def _warn_missing_required(step: Step, operation: Any, prepared: PreparedRequest) -> None:
     """DEC-28: a required parameter without a value is a warning (path variables already failed)."""
+    required = operation.unsupplied_required  # credentials may fill the others; security runs after this
+    if not required:
+        return
     given = {(p.location, p.name.lower() if p.location == "header" else p.name) for p in step.parameters}
-    # Credentials may fill these (apiKey schemes, Authorization); security runs after this.
-    by_security = {"authorization"} | {
-        str(s.get("name", "")).lower()
-        for s in operation.description.security_schemes().values()
-        if isinstance(s, Mapping) and str(s.get("type", "")).lower() == "apikey"
-    }
-    for declared in operation.parameters:
-        if not declared.required or declared.location not in ("query", "header", "cookie"):
-            continue
+    for declared in required:
         key = (declared.location, declared.name.lower() if declared.location == "header" else declared.name)
-        if key not in given and declared.name.lower() not in by_security:
+        if key not in given:
             prepared.warnings.append(
                 f"{operation.label} requires {declared.location} parameter {declared.name!r}, and the step gives none"
             )
@@ -165,17 +159,21 @@ def _header_value(name: str, text: str) -> Any:
     return text.encode("utf-8")
 
 
-def _fill_path(template: str, values: Mapping[str, str], label: str, warnings: list[str] | None = None) -> str:
-    variables = _TEMPLATE_VAR.findall(template)
-    missing = [m for m in variables if m not in values]
+def _fill_path(operation: Any, values: Mapping[str, str], warnings: list[str] | None = None) -> str:
+    pieces = operation.path_pieces  # the template split at load: text, variable, text, …
+    variables = pieces[1::2]
     if warnings is not None:
         for name in values:
             if name not in variables:
-                warnings.append(f"path parameter {name!r} has no {{{name}}} in {label}; it was not sent")
-    if missing:
+                warnings.append(f"path parameter {name!r} has no {{{name}}} in {operation.label}; it was not sent")
+    try:
+        return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
+    except KeyError:
+        missing = [m for m in variables if m not in values]
         names = ", ".join(repr(m) for m in missing)
-        raise RequestBuildError(f"{label}: no value for path parameter {names}; add it to the step's parameters with in: path")
-    return _TEMPLATE_VAR.sub(lambda m: values[m.group(1)], template)
+        raise RequestBuildError(
+            f"{operation.label}: no value for path parameter {names}; add it to the step's parameters with in: path"
+        ) from None
 
 
 def choose_content_type(body: RequestBody, target: OperationTarget, value: Any) -> str | None:

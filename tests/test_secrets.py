@@ -447,3 +447,25 @@ def test_the_token_lock_is_per_event_loop() -> None:
     assert asyncio.run(contended()) == ["t-1234", "t-1234"]
     assert asyncio.run(contended()) == ["t-1234", "t-1234"]
     assert cache.fetches == 4
+
+
+def test_a_secret_cut_short_by_a_message_is_still_masked() -> None:
+    from arazzo_runner.redact import Redactor
+
+    redactor = Redactor(["tok_SECRET_0123456789"])
+    assert redactor.mask("body: {\"token\": \"tok_SECRE…") == "body: {\"token\": \"***…"
+    assert redactor.mask("short tok… stays") == "short tok… stays"  # under 4 characters: not a secret's beginning
+    assert redactor.mask("a whole tok_SECRET_0123456789 and a cut tok_SEC…") == "a whole *** and a cut ***…"
+
+
+def test_criteria_explanations_mark_cuts_the_redactor_understands() -> None:
+    from arazzo_runner.criteria import compile_criterion
+    from arazzo_runner.expressions import EvalContext, HttpView
+    from arazzo_runner.redact import Redactor
+
+    secret = "sk_live_" + "x" * 200
+    ctx = EvalContext(status_code=200, response=HttpView(body={"token": secret}, body_kind="json"))
+    verdict = compile_criterion("$response.body#/token == 'nope'").evaluate(ctx)
+    assert not verdict.passed and "…" in verdict.explanation
+    masked = Redactor([secret]).mask(verdict.explanation)
+    assert "sk_live_" not in masked

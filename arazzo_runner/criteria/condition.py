@@ -213,7 +213,7 @@ def _render(value: Any) -> str:
         shown = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     except (TypeError, ValueError):
         shown = repr(value)
-    return shown if len(shown) <= 120 else shown[:117] + "..."
+    return shown if len(shown) <= 120 else shown[:119] + "…"  # '…' marks a cut (see redact.py)
 
 
 def _operands(node: Node) -> Iterator[Node]:

@@ -41,7 +41,7 @@ _SHOW = 80
 
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else to_text(value)
-    return text if len(text) <= _SHOW else text[: _SHOW - 4] + '..."'
+    return text if len(text) <= _SHOW else text[: _SHOW - 2] + '…"'  # '…' marks a cut (see redact.py)
 
 
 # -- regex (DEC-20) ------------------------------------------------------------
