@@ -13,6 +13,7 @@ from .engine import Execution, Limits, ServerMap
 from .errors import ArazzoError
 from .loader import load
 from .model import ArazzoDocument
+from .preflight import check_credentials, check_servers
 from .result import WorkflowResult
 from .security import Credentials, TokenCache
 
@@ -76,7 +77,15 @@ class Runner:
         return f"Runner(servers={self.servers!r}, credentials={self.credentials!r})"
 
     async def arun(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
+        """Run ``workflow_id`` of ``spec`` (a path or a loaded document) with this runner's settings.
+
+        Raises :class:`ArazzoError` before any request when the document, the workflow id, the inputs,
+        ``servers`` or the credentials are invalid; anything that goes wrong at the API gives a result
+        with ``status == "failed"`` and an ``error`` saying why.
+        """
         document = _document(spec)
+        check_servers(self.servers, document)
+        check_credentials(self.credentials, document)
         if self.mock:
             # Offline mode: an in-process transport answers from the OpenAPI descriptions.
             from .mock import mock_client
@@ -90,6 +99,7 @@ class Runner:
             return await self._execute(client, document, workflow_id, inputs or {})
 
     def run(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
+        """The synchronous twin of :meth:`arun` (not for use inside a running event loop)."""
         return _run_sync(self.arun(spec, workflow_id, inputs))
 
     async def _execute(
@@ -149,9 +159,27 @@ async def arun_workflow(
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
 
-    Raises :class:`ArazzoError` before any request when the document, the
-    workflow id or the inputs are invalid; HTTP and criteria failures give a
-    result with ``status == "failed"`` and an ``error`` saying why.
+    ``inputs``: the workflow's inputs, checked against its ``inputs`` JSON Schema first.
+    ``servers``: ``None`` (each OpenAPI source's own ``servers``), one base URL for every
+    source, or ``{source name: base URL}``.
+    ``credentials``: secrets by OpenAPI security scheme name (``"source.scheme"`` for one
+    source only): ``(user, password)`` or ``"user:password"`` for HTTP basic; a token string
+    for bearer, OAuth2 and OpenID Connect; ``{"client_id", "client_secret"}`` to fetch an
+    OAuth2 client-credentials token; the key for apiKey.
+    ``client``: an ``httpx.AsyncClient`` you own (proxies, mTLS, a mock transport); otherwise
+    one is created for the run and closed after. ``timeout``: seconds per request.
+    ``limits``: :class:`Limits` (steps per run, nesting depth, retry wait, run timeout).
+    ``workflow_inputs``: ``{workflowId: inputs}`` for workflows the run starts without a
+    step passing them (``dependsOn``, ``goto`` or ``retry`` to a workflow).
+    ``mock``: ``True`` (or ``{"seed": n, "scenario": path}``) answers every request from the
+    OpenAPI descriptions, offline. ``follow_redirects``: follow 3xx responses (off: a step
+    sees the 3xx itself). ``sleep`` and ``clock``: replace ``asyncio.sleep`` and ``time.time``
+    (retry waits and ``Retry-After`` dates), for tests.
+
+    Raises :class:`ArazzoError` before any request when the document, the workflow id, the
+    inputs, ``servers`` or the credentials are invalid. Anything that goes wrong at the API
+    (a status the criteria reject, a refused connection, a timeout) gives a result with
+    ``status == "failed"`` and an ``error`` saying which step, why, and what was received.
     """
     runner = Runner(
         servers=servers,
@@ -184,7 +212,16 @@ def run_workflow(
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
 ) -> WorkflowResult:
-    """The synchronous twin of :func:`arun_workflow` (same parameters)."""
+    """Run ``workflow_id`` of ``spec`` and return its :class:`WorkflowResult` (blocking).
+
+    The synchronous twin of :func:`arun_workflow`, with the same parameters (see there);
+    inside a running event loop, ``await arun_workflow(...)`` instead.
+
+        result = run_workflow("wf.arazzo.yaml", "login", {"user": "ada"},
+                              servers="http://127.0.0.1:8000", credentials={"basicAuth": ("id", "secret")})
+        result.raise_for_status()
+        print(result.outputs)
+    """
     return _run_sync(
         arun_workflow(
             spec,

@@ -15,10 +15,10 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
-from urllib.parse import urlsplit
 
 from .errors import ArazzoError
 from .model import ArazzoDocument, Workflow
+from .preflight import server_url_problem
 
 __all__ = ["main", "credential_env_name"]
 
@@ -79,6 +79,7 @@ def _build_parser() -> argparse.ArgumentParser:
                      help="per-request timeout (default 30)")
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
+    add_source_option(run)
     run.add_argument("--follow-redirects", action="store_true",
                      help="follow 3xx redirects (by default a step sees the 3xx response itself)")
     run.add_argument("--mock", action="store_true",
@@ -88,6 +89,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
     lst = sub.add_parser("list", help="list the workflows of a document", description="List workflows with their inputs and outputs.")
     lst.add_argument("spec", metavar="SPEC")
+    add_source_option(lst)
     lst.add_argument("--json", action="store_true", help="print as JSON")
 
     for module_name in _COMMAND_MODULES:
@@ -112,6 +114,23 @@ def _command_module(name: str) -> Any:
         raise
 
 
+def add_source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", default=[], metavar="URL=PATH",
+                        help="read the source description the document names by URL from PATH instead "
+                             "(repeatable), e.g. a local copy of a remote OpenAPI description")
+
+
+def source_map(items: list[str]) -> dict[str, str]:
+    """--source URL=PATH items as a mapping (split at the last '=', since URLs may hold '=')."""
+    sources: dict[str, str] = {}
+    for item in items:
+        url, sep, path = item.rpartition("=")
+        if not sep or not url or not path:
+            raise _UsageError(f"--source expects URL=PATH, got {item!r}")
+        sources[url] = path
+    return sources
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
@@ -127,15 +146,41 @@ def main(argv: Sequence[str] | None = None) -> int:
         if module is not None:
             return int(module.run(args))
     except _UsageError as exc:
-        print(f"arazzo-runner: error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return _report_invalid(args, str(exc), None)
     except ArazzoError as exc:
-        print(f"arazzo-runner: error: {exc}", file=sys.stderr)
-        return EXIT_INVALID
+        return _report_invalid(args, str(exc), exc)
     except KeyboardInterrupt:
         print("arazzo-runner: interrupted", file=sys.stderr)
         return 130
     parser.error(f"unknown command {args.command!r}")
+
+
+def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | None) -> int:
+    """Exit 2: the message on stderr, and with --json also a JSON error object on stdout for scripts."""
+    diagnostics = getattr(exc, "diagnostics", None) or []
+    errors = [d for d in diagnostics if d.severity == "error"]
+    hint = ""
+    if len(errors) > 1 and getattr(args, "spec", None):
+        hint = f"\nrun 'arazzo-runner check {args.spec}' to see all {len(errors)} errors"
+    print(f"arazzo-runner: error: {message}{hint}", file=sys.stderr)
+    if getattr(args, "json", False):
+        location = exc.location if exc is not None else None
+        error = {
+            "message": exc.message if exc is not None else message,
+            "code": exc.code if exc is not None else None,
+            "file": location.file if location else None,
+            "line": location.line if location else None,
+            "column": location.column if location else None,
+            "pointer": location.pointer if location else None,
+            "errors": [
+                {"code": d.code, "message": d.message, "file": d.file, "line": d.line, "column": d.column,
+                 "pointer": d.pointer}
+                for d in errors
+            ],
+        }
+        json.dump({"status": "error", "error": error}, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return EXIT_INVALID
 
 
 # -- run --------------------------------------------------------------------
@@ -143,7 +188,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .api import run_workflow
     from .loader import load
 
-    document = load(args.spec, strict=args.strict)
+    document = load(args.spec, strict=args.strict, sources=source_map(args.source))
     workflow = document.workflow(args.workflow)
     inputs = _read_inputs(args, workflow)
     if args.mock or args.mock_scenario:
@@ -265,14 +310,9 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
     per_source: dict[str, str] = {}
 
     def checked(url: str) -> str:
-        expected = "an http:// or https:// URL with a host, e.g. http://localhost:8080"
-        try:
-            split = urlsplit(url)
-            split.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-        except ValueError as exc:
-            raise _UsageError(f"--server {url!r} is not a valid URL ({exc}); expected {expected}") from None
-        if split.scheme.lower() not in ("http", "https") or not split.hostname:
-            raise _UsageError(f"--server {url!r} is not {expected}")
+        problem = server_url_problem(url)
+        if problem:
+            raise _UsageError(f"--server: {problem}")
         return url
 
     for item in items:
@@ -345,7 +385,7 @@ def _print_summary(result: Any, out: TextIO) -> None:
 def _cmd_list(args: argparse.Namespace) -> int:
     from .loader import load
 
-    document = load(args.spec)
+    document = load(args.spec, sources=source_map(args.source))
     rows: list[dict[str, Any]] = []
     for wf in document.workflows.values():
         props = (wf.inputs_schema or {}).get("properties") or {}

@@ -12,8 +12,8 @@ from jsonschema.exceptions import SchemaError
 
 from .errors import ArazzoError, Location
 from .expressions import CompiledValue
-from .fetch import read_url
-from .inputs import InputsCheck
+from .expressions import InputExpression
+from .inputs import InputNames, InputsCheck
 from .model import (
     ArazzoDocument,
     SourceDescription,
@@ -133,7 +133,7 @@ class DocumentCompiler(StepCompiler):
     def _sniff_type(self, url: str, pointer: str) -> str | None:
         """DEC-36: a source without ``type`` is OpenAPI if it has an openapi/swagger key, Arazzo if an arazzo key."""
         try:
-            text = read_url(url)
+            text = self.loader.read(url)
         except ArazzoError as exc:
             self.error(f"{pointer}/url", f"cannot load source description: {exc.message}", "ARZ010")
             return None
@@ -183,6 +183,9 @@ class DocumentCompiler(StepCompiler):
                 steps.append(step)
         outputs = self._outputs(raw.get("outputs"), f"{pointer}/outputs")
         self._check_steps_scope(wf_id, steps, outputs, pointer)
+        names = validator.names if validator is not None else None
+        if "inputs" not in raw or names is not None:  # a schema that names no inputs says nothing to check
+            self._check_inputs_scope(wf_id, names, steps, outputs, pointer)
         return Workflow(
             workflow_id=wf_id,
             summary=raw.get("summary") if isinstance(raw.get("summary"), str) else None,
@@ -195,6 +198,7 @@ class DocumentCompiler(StepCompiler):
             outputs=outputs,
             document_url=self.raw.url,
             location=self.loc(pointer),
+            optional_inputs=names.optional if names is not None else frozenset(),
         )
 
     def _check_steps_scope(
@@ -254,6 +258,71 @@ class DocumentCompiler(StepCompiler):
                 check(value.expressions(), where)
         for name, value in outputs:
             check(value.expressions(), self.loc(f"{pointer}/outputs/{escape_pointer_token(name)}"))
+
+    def _check_inputs_scope(
+        self,
+        wf_id: str,
+        names: InputNames | None,
+        steps: list[Step],
+        outputs: tuple[tuple[str, CompiledValue], ...],
+        pointer: str,
+    ) -> None:
+        """``$inputs.X`` must name an input the workflow's inputs schema declares (ARZ112, as ``check`` says).
+
+        A schema that lists ``properties`` and lets no other name through makes
+        an undeclared name an error: it is a typo, which would otherwise fail a
+        step mid-run or be left out silently. A workflow with no inputs schema
+        at all gets a warning. Pointers are those ``check`` uses, so its
+        finding and ours are one.
+        """
+        if names is not None and names.open:
+            return
+        reported: set[tuple[str, str]] = set()
+
+        def check(expressions: Any, where: str) -> None:
+            for expression in expressions:
+                if not isinstance(expression, InputExpression):
+                    continue
+                name = expression.input_name
+                if (where, name) in reported:
+                    continue
+                if names is not None:
+                    if names.allows(name, dotted=True):
+                        continue
+                    reported.add((where, name))
+                    self.error(where, f"{expression}: workflow {wf_id!r} declares no input {names.unknown_message(name)}", "ARZ112")
+                else:
+                    reported.add((where, name))
+                    self.warning(where, f"{expression}: workflow {wf_id!r} has no inputs schema listing its inputs, "
+                                 f"so {name!r} cannot be checked before the run", "ARZ112")
+
+        def criterion(spec: Any) -> None:
+            base = spec.location.pointer if spec.location is not None and spec.location.pointer is not None else pointer
+            context = spec.criterion.context_expression
+            for expression in spec.criterion.expressions():
+                check([expression], base + ("/context" if context is not None and expression is context else "/condition"))
+
+        for step in steps:
+            step_pointer = step.location.pointer if step.location is not None and step.location.pointer else pointer
+            for param in step.parameters:
+                base = param.pointer.pointer if param.pointer is not None and param.pointer.pointer else step_pointer
+                check(param.value.expressions(), base + "/value")
+            body = step.request_body
+            if body is not None:
+                body_pointer = body.location.pointer if body.location is not None and body.location.pointer else step_pointer + "/requestBody"
+                if body.payload is not None:
+                    check(body.payload.expressions(), body_pointer + "/payload")
+                for i, replacement in enumerate(body.replacements):
+                    check(replacement.value.expressions(), f"{body_pointer}/replacements/{i}/value")
+            for spec in step.success_criteria:
+                criterion(spec)
+            for action in (*step.on_success, *step.on_failure):
+                for spec in action.criteria:
+                    criterion(spec)
+            for name, value in step.outputs:
+                check(value.expressions(), f"{step_pointer}/outputs/{escape_pointer_token(name)}")
+        for name, value in outputs:
+            check(value.expressions(), f"{pointer}/outputs/{escape_pointer_token(name)}")
 
     def _inputs_schema(self, schema: Any, pointer: str) -> tuple[Mapping[str, Any] | None, Any, set[str]]:
         if schema is None:

@@ -46,33 +46,34 @@ def _without_userinfo(url: str) -> str:
     return urlunsplit(split._replace(netloc="***@" + split.netloc.rpartition("@")[2]))
 
 
-def read_url(url: str) -> str:
+def read_url(url: str, display: str | None = None) -> str:
+    """The text at ``url``; messages name it ``display`` (default: a short form of the URL)."""
+    shown = display or display_name(url)
     try:
         split = urlsplit(url)
     except ValueError as exc:
-        raise SourceError(f"{display_name(url)!r} is not a valid URL ({exc})", Location(display_name(url))) from None
+        raise SourceError(f"{shown!r} is not a valid URL ({exc})", Location(shown)) from None
     if split.scheme == "file":
         path = unquote(split.path)
         try:
             size = os.path.getsize(path)
             if size > MAX_DOCUMENT_BYTES:
-                raise SourceError(f"{display_name(url)} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(display_name(url)))
+                raise SourceError(f"{shown} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(shown))
             with open(path, encoding="utf-8") as handle:
                 return handle.read()
         except FileNotFoundError:
-            raise SourceError(f"file not found: {display_name(url)}", Location(display_name(url))) from None
+            raise SourceError(f"file not found: {shown}", Location(shown)) from None
         except IsADirectoryError:
             raise SourceError(
-                f"{display_name(url)!r} is a directory; give the path of an Arazzo document (.yaml/.yml/.json)",
-                Location(display_name(url)),
+                f"{shown!r} is a directory; give the path of an Arazzo document (.yaml/.yml/.json)",
+                Location(shown),
             ) from None
         except UnicodeDecodeError as exc:
-            raise SourceError(f"{display_name(url)} is not UTF-8 text: {exc.reason}", Location(display_name(url))) from None
+            raise SourceError(f"{shown} is not UTF-8 text: {exc.reason}", Location(shown)) from None
         except OSError as exc:
-            raise SourceError(f"cannot read {display_name(url)}: {exc.strerror}", Location(display_name(url))) from None
+            raise SourceError(f"cannot read {shown}: {exc.strerror}", Location(shown)) from None
     if split.scheme in ("http", "https"):
         return _read_http(url)
-    shown = display_name(url)
     raise SourceError(f"unsupported URL scheme {split.scheme!r} in {shown!r} (use a file path or http(s) URL)", Location(shown))
 
 

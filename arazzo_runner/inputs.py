@@ -9,12 +9,14 @@ rejects, goes through jsonschema, which also words the problems.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
-__all__ = ["InputsCheck", "compile_inputs_check", "inputs_problems"]
+__all__ = ["InputsCheck", "InputNames", "input_names", "compile_inputs_check", "inputs_problems"]
 
 # Keywords that only annotate: they never make an instance invalid (format is an annotation, DEC-11).
 _ANNOTATIONS = frozenset({"description", "title", "format", "examples", "example", "default", "deprecated",
@@ -76,16 +78,108 @@ def _compile_quick(schema: Mapping[str, Any]) -> QuickCheck | None:
     return quick
 
 
+class InputNames:
+    """The input names an inputs schema declares, and whether it lets other names through.
+
+    An object schema that lists ``properties`` names its inputs; any other name
+    is taken for a typo unless ``additionalProperties`` (or
+    ``unevaluatedProperties``) is true or a schema, or a ``patternProperties``
+    pattern matches it. ``allOf``/``anyOf``/``oneOf`` branches add their names.
+    """
+
+    __slots__ = ("declared", "required", "patterns", "open")
+
+    def __init__(self, declared: frozenset[str], required: frozenset[str], patterns: tuple[str, ...], open_: bool) -> None:
+        self.declared = declared
+        self.required = required
+        self.patterns = patterns
+        self.open = open_
+
+    @property
+    def optional(self) -> frozenset[str]:
+        """Declared but not required: the inputs a run may leave out (DEC-18)."""
+        return self.declared - self.required
+
+    def allows(self, name: str, *, dotted: bool = False) -> bool:
+        """Whether ``name`` is an input this schema admits; ``dotted``: ``a.b`` also counts when ``a`` is declared."""
+        if self.open or name in self.declared:
+            return True
+        if dotted and name.split(".", 1)[0] in self.declared:
+            return True
+        for pattern in self.patterns:
+            try:
+                if re.search(pattern, name):
+                    return True
+            except re.error:
+                return True  # a pattern we cannot read: it may match
+        return False
+
+    def unknown_message(self, name: str) -> str:
+        """``'x'; did you mean 'y'? (inputs: a, y)`` — the tail of a message about an undeclared input."""
+        close = difflib.get_close_matches(name, sorted(self.declared), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        known = ", ".join(sorted(self.declared)) or "none"
+        return f"{name!r}{hint} (inputs: {known})"
+
+
+def input_names(schema: Any) -> InputNames | None:
+    """The names ``schema`` declares, or None when it does not list ``properties`` (it then says nothing about names)."""
+    declared: set[str] = set()
+    required: set[str] = set()
+    patterns: list[str] = []
+    state = {"said": False, "open": False}
+
+    def walk(node: Any, depth: int, top: bool) -> None:
+        if depth > 16 or not isinstance(node, Mapping):
+            return
+        props = node.get("properties")
+        if isinstance(props, Mapping):
+            declared.update(str(k) for k in props)
+            state["said"] = True
+        req = node.get("required")
+        if top and isinstance(req, list):
+            required.update(str(r) for r in req)
+        for keyword in ("additionalProperties", "unevaluatedProperties"):
+            extra = node.get(keyword)
+            if extra is True or isinstance(extra, Mapping):
+                state["open"] = True
+        pattern_props = node.get("patternProperties")
+        if isinstance(pattern_props, Mapping):
+            patterns.extend(str(k) for k in pattern_props)
+        for group in ("allOf", "anyOf", "oneOf"):
+            branches = node.get(group)
+            for branch in branches if isinstance(branches, list) else []:
+                # What every instance must satisfy (allOf) is required; a branch of a choice is not.
+                walk(branch, depth + 1, top and group == "allOf")
+
+    walk(schema, 0, True)
+    if not state["said"]:
+        return None
+    return InputNames(frozenset(declared), frozenset(required), tuple(patterns), state["open"])
+
+
 class InputsCheck:
     """A workflow's compiled inputs schema."""
 
-    __slots__ = ("schema", "validator", "quick", "secret_inputs")
+    __slots__ = ("schema", "validator", "quick", "secret_inputs", "names")
 
     def __init__(self, schema: Mapping[str, Any], secret_inputs: frozenset[str] = frozenset()) -> None:
         self.schema = schema
         self.validator = Draft202012Validator(schema)
         self.quick = _compile_quick(schema)
         self.secret_inputs = secret_inputs
+        self.names = input_names(schema)
+
+    def unknown_inputs(self, inputs: Mapping[str, Any], also: frozenset[str] = frozenset()) -> list[str]:
+        """One sentence per given input name the schema does not declare (and ``also`` does not hold)."""
+        names = self.names
+        if names is None or names.open:
+            return []
+        return [
+            f"unknown input {names.unknown_message(str(name))}"
+            for name in inputs
+            if str(name) not in also and not names.allows(str(name))
+        ]
 
     def problems(self, inputs: Mapping[str, Any]) -> list[str]:
         """One sentence per problem, naming the input and the schema rule; [] when valid."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -29,7 +29,7 @@ from .model import (
     DocumentSet,
     WorkflowRef,
 )
-from .openapi import OpenAPIDescription, load_openapi_cached
+from .openapi import OpenAPIDescription, load_openapi, load_openapi_cached
 from .yamlsource import Positions, parse_document
 
 __all__ = ["load", "LoadOptions"]
@@ -40,6 +40,9 @@ class LoadOptions:
     """How strictly to read documents (DEC-41): strict turns unknown fields and lenient fallbacks into errors."""
 
     strict: bool = False
+    # Source URLs (absolute, as resolved) to read from another place instead: a local copy of
+    # a description the document names by a remote URL, to work offline (--source URL=PATH).
+    sources: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -75,14 +78,18 @@ def load(
     *,
     base_uri: str | None = None,
     strict: bool = False,
+    sources: Mapping[str, str] | None = None,
 ) -> ArazzoDocument:
     """Load an Arazzo document from a path or URL, with every source it references.
 
     Everything is parsed, resolved and compiled here, once: running a workflow
     afterwards only evaluates. Raises :class:`DocumentError` (naming the file,
     line and JSON pointer) when the document or a source is invalid.
+    ``strict`` turns unknown fields and lenient fallbacks into errors.
+    ``sources`` maps source URLs, as the document resolves them, to local paths
+    (or other URLs) to read instead, e.g. to work offline.
     """
-    loader = _Loader(LoadOptions(strict=strict))
+    loader = _Loader(LoadOptions(strict=strict, sources=dict(sources or {})))
     return loader.load_entry(spec, base_uri)
 
 
@@ -92,6 +99,7 @@ def load_collecting(
     *,
     strict: bool = False,
     openapi_cache: dict[str, OpenAPIDescription] | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> tuple[ArazzoDocument | None, list[Diagnostic], Positions | None]:
     """Load like :func:`load_text` but never raise for document problems (for ``check``).
 
@@ -100,7 +108,7 @@ def load_collecting(
     absolute URLs to loaded descriptions; it is read and filled, so one
     caller checking many documents loads each shared OpenAPI file once.
     """
-    loader = _Loader(LoadOptions(strict=strict))
+    loader = _Loader(LoadOptions(strict=strict, sources=dict(sources or {})))
     if openapi_cache is not None:
         loader.documents.openapi = openapi_cache
     document = loader.collect(text, url)
@@ -117,6 +125,7 @@ def load_text(text: str, *, base_uri: str | None = None, strict: bool = False) -
 
 class _Loader:
     def __init__(self, options: LoadOptions) -> None:
+        self.displays: dict[str, str] = {}  # URL -> how messages name the document
         self.options = options
         self.documents = DocumentSet()
         self.raw: dict[str, _Raw] = {}
@@ -132,10 +141,12 @@ class _Loader:
                 url = urljoin(base_uri, text_spec) if base_uri else path_to_url(text_spec)
         except ValueError as exc:
             raise DocumentError(f"{display_name(text_spec)!r} is not a valid path or URL: {exc}") from None
+        if urlsplit(text_spec).scheme not in ("http", "https", "file"):
+            self.displays[url] = text_spec  # messages name the entry document as the user typed it
         try:
-            text = read_url(url)
+            text = read_url(url, self.displays.get(url))
         except SourceError as exc:
-            raise DocumentError(exc.message, exc.location) from None
+            raise DocumentError(exc.message) from None  # the message names the file already
         return self.load_entry_text(text, url)
 
     def load_entry_text(self, text: str, url: str) -> ArazzoDocument:
@@ -162,10 +173,10 @@ class _Loader:
     def _read_arazzo(self, url: str, text: str | None, referrer: Location | None) -> None:
         if url in self.raw:
             return
-        display = display_name(url)
+        display = self.displays.get(url) or display_name(url)
         try:
             if text is None:
-                text = read_url(url)
+                text = self.read(url)
             data, positions = parse_document(text, display)
         except ArazzoError as exc:
             self.diagnostics.from_exception(exc, exc.location or referrer, "ARZ010")
@@ -198,12 +209,26 @@ class _Loader:
         if url in self.documents.openapi:
             return self.documents.openapi[url]
         try:
-            description = load_openapi_cached(url, display_name(url))
+            if url in self.options.sources:
+                description = load_openapi(url, display_name(url), self.read(url))
+            else:
+                description = load_openapi_cached(url, display_name(url))
         except ArazzoError as exc:
             self.diagnostics.error("ARZ010", f"cannot load source description: {exc.message}", location)
             return None
         self.documents.openapi[url] = description
         return description
+
+    def read(self, url: str) -> str:
+        """The text of the document at ``url``, or of the local copy ``sources`` names for it."""
+        replacement = self.options.sources.get(url)
+        if replacement is None:
+            return read_url(url)
+        local = replacement if urlsplit(replacement).scheme in ("http", "https", "file") else path_to_url(replacement)
+        try:
+            return read_url(local)
+        except SourceError as exc:
+            raise SourceError(f"{exc.message} (given with --source for {display_name(url)})", exc.location) from None
 
     def _check_depends_on_cycles(self) -> None:
         graph: dict[tuple[str, str], list[tuple[WorkflowRef, Location | None]]] = {}

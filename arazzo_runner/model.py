@@ -148,6 +148,8 @@ class Workflow:
     outputs: tuple[tuple[str, CompiledValue], ...]
     document_url: str
     location: Location | None = None
+    # Inputs the schema declares but does not require: a run may leave them out (DEC-18).
+    optional_inputs: frozenset[str] = frozenset()
 
     def step_index(self, step_id: str) -> int:
         for step in self.steps:

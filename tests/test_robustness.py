@@ -267,12 +267,36 @@ def test_bad_server_url_in_document_fails_the_step(tmp_path: Path) -> None:
     assert "http://[::1" in result.error.message
 
 
-def test_bad_server_url_given_as_argument_fails_the_step(tmp_path: Path) -> None:
+def test_bad_server_url_given_as_argument_is_refused_before_any_request(tmp_path: Path) -> None:
+    from arazzo_runner import ArazzoError
+
     spec = _write(tmp_path, server="http://127.0.0.1:1")
-    result = run_workflow(spec, "w", servers="http://example.com:x")
-    assert result.status == "failed"
-    assert result.error is not None and result.error.reason == "request_error"
-    assert "could not build the request" in result.error.message
+    for servers, expected in (
+        ("http://example.com:x", "not a valid URL"),
+        ("localhost:1", "is not an http:// or https:// URL"),
+        ("ftp://x", "is not an http:// or https:// URL"),
+        ("http://", "is not an http:// or https:// URL"),
+        ({"nosuch": "http://x"}, "names source 'nosuch'"),
+    ):
+        with pytest.raises(ArazzoError) as info:
+            run_workflow(spec, "w", servers=servers)
+        assert expected in str(info.value), servers
+        with pytest.raises(ArazzoError):
+            run_workflow(spec, "w", servers=servers, mock=True)
+
+
+def test_a_basic_credential_of_the_wrong_shape_is_refused_before_any_request(tmp_path: Path) -> None:
+    from arazzo_runner import ArazzoError
+    from arazzo_runner.cli import main as cli_main
+
+    spec = Path(__file__).resolve().parent.parent / "specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml"
+    inputs = {"organization_id": "o", "member_id": "m"}
+    with pytest.raises(ArazzoError) as info:
+        run_workflow(spec, "recovery-codes-rotate", inputs, servers="http://127.0.0.1:1", credentials={"basicAuth": "x"})
+    assert "HTTP basic" in str(info.value) and "'username:password'" in str(info.value)
+    code = cli_main(["run", str(spec), "-w", "recovery-codes-rotate", "--inputs", json.dumps(inputs),
+                     "--server", "http://127.0.0.1:1", "--credential", "basicAuth=x"])
+    assert code == 2
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "65536"])

@@ -28,7 +28,7 @@ from ..diagnostics import Diagnostic
 from ..errors import ArazzoError, Location
 from ..fetch import display_name, path_to_url, read_url
 from ..loader import load_collecting
-from ..openapi import OpenAPIDescription, load_openapi
+from ..openapi import OpenAPIDescription
 from ..yamlsource import parse_document
 from .api import check_api
 from .codes import CODES, Code
@@ -63,13 +63,8 @@ class Checker:
 
     def __init__(self, *, strict: bool = False, sources: Mapping[str, str] | None = None) -> None:
         self.strict = strict
+        self.sources = dict(sources or {})  # read by the loader; a wrong path is reported where it is used
         self.openapi_cache: dict[str, OpenAPIDescription] = {}
-        for url, local in (sources or {}).items():
-            local_url = local if urlsplit(local).scheme in ("http", "https", "file") else path_to_url(local)
-            try:
-                self.openapi_cache[url] = load_openapi(url, display_name(url), read_url(local_url))
-            except ArazzoError:
-                continue  # reported when a document uses it
 
     def check(self, spec: str | os.PathLike[str]) -> FileResult:
         text_spec = os.fspath(spec)
@@ -86,7 +81,9 @@ class Checker:
 
     def check_text(self, text: str, url: str) -> list[Diagnostic]:
         """Check one document given as text; ``url`` is where it lives (relative source URLs resolve against it)."""
-        document, loaded, positions = load_collecting(text, url, strict=self.strict, openapi_cache=self.openapi_cache)
+        document, loaded, positions = load_collecting(
+            text, url, strict=self.strict, openapi_cache=self.openapi_cache, sources=self.sources
+        )
         if positions is None:
             return _ordered(loaded)  # not parseable: the loader said where
         report = Report(positions, text, strict=self.strict)

@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from ..cli import _UsageError, add_source_option, source_map
+
 __all__ = ["register", "run"]
 
 EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
@@ -25,8 +27,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format (default text)")
     parser.add_argument("--strict", action="store_true",
                         help="unknown fields and lenient fallbacks are errors (DEC-41)")
-    parser.add_argument("--source", action="append", default=[], metavar="URL=PATH",
-                        help="read the source description at URL from PATH instead (repeatable), e.g. to check offline")
+    add_source_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,13 +35,11 @@ def run(args: argparse.Namespace) -> int:
     from ..check import Checker
     from ..check.render import render_json, render_sarif, render_text
 
-    sources: dict[str, str] = {}
-    for item in args.source:
-        url, sep, path = item.partition("=")
-        if not sep or not url or not path:
-            print(f"arazzo-runner: error: --source expects URL=PATH, got {item!r}", file=sys.stderr)
-            return EXIT_UNREADABLE
-        sources[url] = path
+    try:
+        sources = source_map(args.source)
+    except _UsageError as exc:
+        print(f"arazzo-runner: error: {exc}", file=sys.stderr)
+        return EXIT_UNREADABLE
     checker = Checker(strict=args.strict, sources=sources)
     results = [checker.check(spec) for spec in args.specs]
     diagnostics = [d for r in results for d in r.diagnostics]

@@ -13,6 +13,14 @@ parameters and body fields of the request being answered) takes the value that
 was sent, when that value fits the property's type, so chained steps see
 coherent data (the ``organization_id`` sent is the ``organization_id``
 returned).
+
+*Memory*: a ``memory`` mapping shared by the generators of one run remembers
+every ``*_id`` string the mock made up (by field name), and later responses
+take the remembered id for a field of the same name instead of a new one: the
+``user_id`` a create answered is the ``user_id`` a later search lists (in an
+array, its first item). Echo comes first; bare ``id`` is not remembered (every
+kind of resource has one), nor ids that name the exchange itself (``request_id``,
+``trace_id``, …: a new one per response).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import copy
 import math
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -34,6 +42,8 @@ _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 _WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima")
 _MAX_DEPTH = 24  # deeper than any sane response; stops pathological recursion
 _OPTIONAL_DEPTH = 8  # optional properties are generated down to this depth, required ones always
+# Ids of the exchange, not of a resource: never remembered across responses.
+_PER_RESPONSE_IDS = frozenset({"id", "request_id", "trace_id", "span_id", "correlation_id", "event_id"})
 
 
 def first_example(media: Mapping[str, Any], resolve: Any) -> tuple[bool, Any]:
@@ -89,6 +99,7 @@ class ValueGenerator:
         *,
         echo: Mapping[str, Any] | None = None,
         status_code: int | None = None,
+        memory: dict[str, str] | None = None,
     ) -> None:
         self._resolve = resolve  # follows $ref (OpenAPIDescription.resolve)
         self.rng = rng
@@ -98,6 +109,10 @@ class ValueGenerator:
         # except inside arrays, whose items must stay distinct.
         self._ids: dict[str, str] = {}
         self._array_depth = 0
+        # Ids made up earlier in the run, by lower-cased field name (see the module docstring), and
+        # the names whose remembered id an array item of this response already took.
+        self.memory = memory
+        self._remembered_in_array: set[str] = set()
 
     # -- entry ----------------------------------------------------------------
     def generate(self, schema: Any, name: str | None = None) -> Any:
@@ -290,7 +305,10 @@ class ValueGenerator:
         pattern = schema.get("pattern")
         value: str | None = None
         if isinstance(fmt, str):
-            value = self._formatted(fmt, name)
+            if fmt.lower() == "uuid" and name and name.lower().endswith("_id"):
+                value = self._id(name.lower(), self._uuid)
+            else:
+                value = self._formatted(fmt, name)
         if value is None and isinstance(pattern, str):
             value = generate_matching(pattern, self.rng)
         if value is None:
@@ -344,16 +362,29 @@ class ValueGenerator:
     def _word(self) -> str:
         return self.rng.choice(_WORDS)
 
+    def _id(self, key: str, make: Callable[[], str]) -> str:
+        """The id for field ``key``: one per response outside arrays, remembered across the run (``memory``)."""
+        memory = self.memory if key not in _PER_RESPONSE_IDS else None
+        remembered = memory.get(key) if memory is not None else None
+        if self._array_depth:
+            if remembered is not None and key not in self._remembered_in_array:
+                self._remembered_in_array.add(key)  # the first item is the one made up before; the others differ
+                return remembered
+            value = make()
+        else:
+            if key not in self._ids:
+                self._ids[key] = remembered if remembered is not None else make()
+            value = self._ids[key]
+        if memory is not None:
+            memory.setdefault(key, value)
+        return value
+
     def _named(self, name: str | None) -> str:
         """A plausible string for a property with no format, guessed from its name."""
         lowered = (name or "").lower()
         if lowered == "id" or lowered.endswith("_id"):
             prefix = lowered[:-3].replace("_", "-") or "id"
-            if self._array_depth:
-                return f"{prefix}-test-{self._uuid()}"
-            if lowered not in self._ids:
-                self._ids[lowered] = f"{prefix}-test-{self._uuid()}"
-            return self._ids[lowered]
+            return self._id(lowered, lambda: f"{prefix}-test-{self._uuid()}")
         if "email" in lowered:
             return f"{self._word()}.{self.rng.randint(1, 9999)}@example.com"
         if lowered.endswith("_at") or lowered in ("created", "updated", "expires", "timestamp"):

@@ -12,7 +12,9 @@ transport and the ``arazzo-runner mock`` server both wrap it). For each request:
    the response schema (:mod:`.generate`), echoing request values into same-named fields:
    the values of this request (path and query parameters, body fields at any depth, the
    outermost winning), then those of earlier requests of the run, so an ``email_address``
-   sent when a member is created comes back when the member is read.
+   sent when a member is created comes back when the member is read; an ``*_id`` the mock
+   made up in an earlier response is reused for a field of that name (the ``user_id`` a
+   create answered is the one a later search lists).
 
 Step attribution: the transport sees requests, not steps. The steps that call
 each operation are listed in document order: those of ``workflow`` and of the
@@ -103,6 +105,7 @@ class MockResponder:
         self._op_calls: dict[str, int] = {}
         self._previous: tuple[tuple[str, str], Step | None] | None = None
         self._sent: dict[str, Any] = {}  # every value sent so far in this run, by field name
+        self._made_up_ids: dict[str, str] = {}  # every *_id the mock generated so far in this run, by field name
         step_ids: list[str] = []
         if document is not None:
             for step in _document_steps(document, workflow):
@@ -154,7 +157,9 @@ class MockResponder:
             echo = {**self._sent, **sent}  # this request's values win over earlier ones
             self._sent.update(sent)
         rng = random.Random(f"{self.seed}|{operation.description.url}|{operation.pointer}|{call_index}|{status}")
-        generator = ValueGenerator(operation.description.resolve, rng, echo=echo, status_code=status)
+        generator = ValueGenerator(
+            operation.description.resolve, rng, echo=echo, status_code=status, memory=self._made_up_ids
+        )
         content_type: str | None = _JSON
         extra: list[tuple[str, str]] = []
         if override is not None and override.has_body:

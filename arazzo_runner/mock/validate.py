@@ -19,8 +19,11 @@ and whether they are about credentials (answered 401) or the request (400).
 
 from __future__ import annotations
 
+import threading
+import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from typing import Any
@@ -31,6 +34,24 @@ from ..openapi import OpenAPIDescription, Operation
 __all__ = ["RequestProblems", "validate_request", "ValidationInput"]
 
 _SPECS: weakref.WeakKeyDictionary[OpenAPIDescription, Any] = weakref.WeakKeyDictionary()
+# warnings.catch_warnings swaps the process-wide filter list: serialised, so that two threads of the mock
+# server cannot interleave and leave "ignore" installed for good.
+_QUIET = threading.Lock()
+
+
+@contextmanager
+def _third_party_quiet() -> Iterator[None]:
+    """Silence the warnings openapi-core and its dependencies emit while they run.
+
+    openapi-core warns through :mod:`warnings` about what it does not support
+    (``UserWarning: Unsupported scheme type`` for an oauth2 scheme, deprecations
+    of its own API): noise on the user's terminal that says nothing about the
+    workflow. Only openapi-core code runs inside this block; our own messages are
+    written after it, never through :mod:`warnings`.
+    """
+    with _QUIET, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 @dataclass(frozen=True)
@@ -101,13 +122,15 @@ class _CoreRequest:
 
 def validate_request(operation: Operation, request: ValidationInput) -> RequestProblems:
     """Every way ``request`` breaks what ``operation`` declares, one sentence each."""
-    from openapi_core.validation.request.exceptions import SecurityValidationError
-
     result = RequestProblems()
     if operation.description.is_swagger2:
         return result  # openapi-core reads OpenAPI 3.x only: Swagger 2.0 requests are answered unchecked
-    spec = _spec_for(operation.description)
-    for error in spec.request_validator.iter_errors(_CoreRequest(operation, request)):
+    with _third_party_quiet():  # its first import may warn too
+        from openapi_core.validation.request.exceptions import SecurityValidationError
+
+        spec = _spec_for(operation.description)
+        errors = list(spec.request_validator.iter_errors(_CoreRequest(operation, request)))
+    for error in errors:
         if isinstance(error, SecurityValidationError):
             result.unauthorized = True
             result.problems.append(_security_sentence(operation))

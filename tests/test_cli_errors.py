@@ -1,0 +1,52 @@
+"""How the command line reports invalid input: exit 2, a message on stderr, and JSON on stdout with --json."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from arazzo_runner.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
+
+TWO_ERRORS = """\
+arazzo: 1.0.1
+info: {title: t, version: '1'}
+sourceDescriptions:
+  - {name: api, url: %s, type: openapi}
+workflows:
+  - workflowId: w
+    steps:
+      - stepId: s
+        operationId: api_b2b_recovery_codes_v1_Rotate
+        successCriteria:
+          - condition: $statusCode = 200
+      - stepId: t
+        operationId: nope
+"""
+
+
+def test_json_mode_prints_an_error_object_for_invalid_input(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(SPEC), "-w", "nope", "--json"]) == 2
+    captured = capsys.readouterr()
+    data = json.loads(captured.out)
+    assert data["status"] == "error"
+    assert "no workflow 'nope'" in data["error"]["message"]
+    assert "no workflow 'nope'" in captured.err
+
+
+def test_a_document_with_several_errors_points_to_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    openapi = ROOT / "specs" / "stytch" / "openapi" / "stytch-b2b-openapi.yml"
+    spec = tmp_path / "bad.yml"
+    spec.write_text(TWO_ERRORS % openapi)
+    assert main(["list", str(spec)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yml:11:24" in err and "'=' alone is not an operator" in err
+    assert f"run 'arazzo-runner check {spec}' to see all 2 errors" in err
+    assert main(["run", str(spec), "-w", "w", "--json"]) == 2
+    data = json.loads(capsys.readouterr().out)
+    assert [e["line"] for e in data["error"]["errors"]] == [11, 13]
+    assert data["error"]["file"].endswith("bad.yml") and data["error"]["line"] == 11
