@@ -249,6 +249,8 @@ def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]
             else:
                 data = _json(text, f"--inputs file {path}")
         else:
+            if os.path.isfile(raw) and not raw.lstrip().startswith(("{", "[")):
+                raise _UsageError(f"--inputs takes JSON text or @FILE; to read the file {raw!r}, write --inputs @{raw}")
             data = _json(raw, "--inputs")
         if not isinstance(data, Mapping):
             raise _UsageError("--inputs must be a JSON object of input names to values")

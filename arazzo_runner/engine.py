@@ -433,8 +433,8 @@ class Execution:
             try:
                 child_inputs[param.name] = param.value.evaluate(ctx)
             except EvaluationError as exc:
-                if isinstance(exc, UnresolvedExpression) and input_reference(param.value) is not None:
-                    continue  # exactly an input this run was not given: the child does not get it either
+                if isinstance(exc, UnresolvedExpression) and is_absent_optional_input(param.value, ctx):
+                    continue  # exactly an optional input this run was not given: the child does not get it either
                 return _StepOutcome(False, _Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error")
         child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
         invalid = self._invalid_inputs(child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id)

@@ -99,8 +99,8 @@ def _apply_parameter(
     try:
         value = param.value.evaluate(ctx)
     except UnresolvedExpression as exc:
-        if input_reference(param.value) is not None:
-            return  # its value is exactly an input the run was not given: the parameter is not sent
+        if is_absent_optional_input(param.value, ctx):
+            return  # its value is exactly an optional input the run was not given: not sent (DEC-18)
         raise RequestBuildError(f"parameter {param.name!r} ({location}): {exc.message}") from None
     except EvaluationError as exc:
         raise RequestBuildError(f"parameter {param.name!r} ({location}): {exc.message}") from None

@@ -50,3 +50,11 @@ def test_a_document_with_several_errors_points_to_check(tmp_path: Path, capsys: 
     data = json.loads(capsys.readouterr().out)
     assert [e["line"] for e in data["error"]["errors"]] == [11, 13]
     assert data["error"]["file"].endswith("bad.yml") and data["error"]["line"] == 11
+
+
+def test_inputs_given_a_file_name_without_at_suggests_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.json").write_text('{"organization_id": "o", "member_id": "m"}')
+    assert main(["run", str(SPEC), "-w", "recovery-codes-rotate", "--inputs", "in.json"]) == 2
+    assert "--inputs @in.json" in capsys.readouterr().err

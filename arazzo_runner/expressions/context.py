@@ -52,7 +52,8 @@ class EvalContext:
     ``source_descriptions`` maps a source name to its fields (``name``,
     ``url`` resolved to an absolute URL, ``type``). ``components`` maps
     ``parameters`` / ``successActions`` / ``failureActions`` / ``inputs`` to
-    the document's component objects as plain data.
+    the document's component objects as plain data. ``optional_inputs`` names
+    the inputs the workflow declares without requiring them (DEC-18).
     """
 
     inputs: Mapping[str, Any] = field(default_factory=dict)
@@ -66,3 +67,6 @@ class EvalContext:
     request: HttpView | None = None
     response: HttpView | None = None
     outputs: Mapping[str, Any] | None = None
+    # Inputs the workflow declares but does not require: a value that is exactly one of
+    # these, when the run was not given it, is left out rather than failing (DEC-18).
+    optional_inputs: frozenset[str] = frozenset()

@@ -41,6 +41,8 @@ __all__ = [
     "ArrayValue",
     "compile_value",
     "compile_template",
+    "input_reference",
+    "is_absent_optional_input",
 ]
 
 
@@ -124,14 +126,14 @@ class ObjectValue(CompiledValue):
         except UnresolvedExpression:
             if not self.omittable:
                 raise
-        # A member whose value is exactly an input the run was not given is left out:
-        # the input is optional (required ones are checked before the run).
+        # A member whose value is exactly an optional input (declared, not required) the run
+        # was not given is left out (DEC-18); any other unresolved member still fails.
         result: dict[Any, Any] = {}
         for key, value in self.items:
             try:
                 result[key] = value.evaluate(ctx)
             except UnresolvedExpression:
-                if input_reference(value) is None:
+                if not is_absent_optional_input(value, ctx):
                     raise
         return result
 
@@ -166,6 +168,12 @@ def input_reference(value: CompiledValue) -> str | None:
         if isinstance(expression, InputExpression) and expression.input_pointer is None:
             return expression.input_name
     return None
+
+
+def is_absent_optional_input(value: CompiledValue, ctx: EvalContext) -> bool:
+    """Whether ``value`` is exactly ``$inputs.NAME`` for an optional input the run was not given (DEC-18)."""
+    name = input_reference(value)
+    return name is not None and name in ctx.optional_inputs and name not in ctx.inputs
 
 
 def compile_template(text: str) -> tuple[str | Expression, ...] | None:
