@@ -197,6 +197,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
         inputs = complete_inputs(workflow, inputs, args.mock_seed, sys.stderr)
     servers = _read_servers(args.server, document)
     credentials = _read_credentials(args.credential, document)
+    if args.mock or args.mock_scenario:
+        from .mock import placeholder_credentials
+
+        credentials, notes = placeholder_credentials(document, credentials)
+        for note in notes:
+            print(note, file=sys.stderr)
     mock: Any = False
     if args.mock or args.mock_scenario:
         mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
@@ -364,14 +370,22 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
 
 def _print_summary(result: Any, out: TextIO) -> None:
     out.write(f"workflow {result.workflow_id}: {result.status} in {result.duration * 1000:.0f} ms\n")
+    group: str | None = result.workflow_id
     for number, step in enumerate(result.steps, 1):
+        # Steps of a child, dependsOn or goto workflow sit under a "workflow <id>:" marker (a child's
+        # steps come before the parent step that called it), so equal step ids are not ambiguous.
+        nested = bool(step.workflow_id) and step.workflow_id != result.workflow_id
+        if nested and step.workflow_id != group:
+            out.write(f"  workflow {step.workflow_id}:\n")
+        group = step.workflow_id if nested else result.workflow_id
+        pad = "    " if nested else "  "
         code = step.status_code if step.status_code is not None else "-"
         where = f"{step.method} {step.url}" if step.method else ""
-        out.write(f"  {number}. {step.step_id:<28} {step.status:<9} {code!s:<4} {where}\n")
+        out.write(f"{pad}{number}. {step.step_id:<28} {step.status:<9} {code!s:<4} {where}\n")
         if step.next_action and step.next_action not in ("next",):
-            out.write(f"       then: {step.next_action}\n")
+            out.write(f"{pad}     then: {step.next_action}\n")
         for warning in step.warnings:
-            out.write(f"       warning: {warning}\n")
+            out.write(f"{pad}     warning: {warning}\n")
     if result.error is not None:
         out.write(f"error: {result.error.message}\n")
     for warning in result.warnings:

@@ -162,7 +162,7 @@ class StepCompiler(ReferenceResolver):
                 self.diag.from_exception(exc, self.loc(f"{p}/condition"), "ARZ021")
                 continue
             for warning in criterion.warnings:
-                self.warning(p, warning, "ARZ025")
+                self.warning(f"{p}/condition", warning, "ARZ025")  # where --strict reports it (ARZ021)
             result.append(CriterionSpec(criterion, condition, self.loc(p)))
         return result
 

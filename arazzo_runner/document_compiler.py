@@ -11,8 +11,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
 from .errors import ArazzoError, Location
-from .expressions import CompiledValue
-from .expressions import InputExpression
+from .expressions import CompiledValue, InputExpression
 from .inputs import InputNames, InputsCheck
 from .model import (
     ArazzoDocument,
@@ -33,6 +32,15 @@ class DocumentCompiler(StepCompiler):
 
     def compile(self) -> ArazzoDocument | None:
         data = self.data
+        if "arazzo" not in data and ("openapi" in data or "swagger" in data):
+            # One clear error rather than "missing 'arazzo'" plus every other Arazzo field.
+            key = "openapi" if "openapi" in data else "swagger"
+            self.error(
+                f"/{key}",
+                "this is an OpenAPI description, not an Arazzo document; pass the Arazzo document that references it",
+                "ARZ001",
+            )
+            return None
         self.check_fields(data, "root", "")
         version = data.get("arazzo")
         if "arazzo" not in data:

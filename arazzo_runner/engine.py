@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 
 from .errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
-from .expressions import EvalContext, HttpView, WorkflowRecord, input_reference
+from .expressions import EvalContext, HttpView, WorkflowRecord
+from .expressions.template import is_absent_optional_input
 from .model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request_builder import PreparedRequest, prepare_request
@@ -150,7 +151,7 @@ class Execution:
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
         workflow = document.workflow(workflow_id)
-        problems = validate_inputs(workflow, inputs)
+        problems = self._unknown_inputs(document, workflow, inputs) + validate_inputs(workflow, inputs)
         if problems:
             raise InputError(
                 f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems
@@ -193,6 +194,47 @@ class Execution:
             warnings=tuple(self.redactor.mask(w) for w in self.warnings),
             duration=time.perf_counter() - started,
         )
+
+    def _unknown_inputs(self, document: ArazzoDocument, workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:
+        """Input names the top-level workflow does not declare: typos, reported before anything is sent.
+
+        Only for the workflow the run starts: its dependsOn workflows receive its
+        inputs (DEC-10), so a name one of those declares is not unknown.
+        """
+        check = workflow.inputs_check
+        if check is None or not inputs:
+            return []
+        problems = check.unknown_inputs(inputs)
+        if not problems:
+            return problems
+        also = self._dependency_input_names(document, workflow)
+        return [] if also is None else check.unknown_inputs(inputs, also=also)
+
+    def _dependency_input_names(self, document: ArazzoDocument, workflow: Workflow) -> frozenset[str] | None:
+        """The inputs the dependsOn workflows (transitively) declare that get the caller's inputs (DEC-10).
+
+        None when one of them does not list its inputs (or admits any name): then any name may be for it.
+        """
+        names: set[str] = set()
+        seen: set[tuple[str, str]] = set()
+        pending = [(document, workflow)]
+        while pending:
+            doc, wf = pending.pop()
+            for ref in wf.depends_on:
+                key = (ref.document_url, ref.workflow_id)
+                if key in seen or ref.workflow_id in self.workflow_inputs:
+                    continue
+                seen.add(key)
+                try:
+                    dep = doc.resolve_workflow(ref)
+                except (KeyError, ArazzoError):
+                    continue
+                dep_names = dep[1].inputs_check.names if dep[1].inputs_check is not None else None
+                if dep_names is None or dep_names.open or dep_names.patterns:
+                    return None
+                names.update(dep_names.declared)
+                pending.append(dep)
+        return frozenset(names)
 
     # -- workflows ----------------------------------------------------------
     async def _run_workflow(
@@ -489,7 +531,7 @@ class Execution:
                 reason = outcome.reason
             else:
                 reason = "unhandled_step_failure"
-            tail = "no failure action matched, so the workflow stopped"
+            tail = f"no failure action matched, so workflow {wf_id!r} stopped"  # named: failures nest
         message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
         excerpt = ex.excerpt(self.redactor.mask)
         return Failure(
@@ -511,8 +553,31 @@ class Execution:
             try:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:
-                self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {exc.message}")
+                why = self._unrun_step_reason(frame, value, ctx) or exc.message
+                self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
         return outputs
+
+    def _unrun_step_reason(self, frame: _Frame, value: Any, ctx: EvalContext) -> str | None:
+        """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
+
+        Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
+        """
+        for expression in value.expressions():
+            if expression.root != "steps" or expression.step_id is None:
+                continue
+            step_id = expression.step_id
+            try:
+                expression.evaluate(ctx)
+                continue
+            except EvaluationError:
+                pass
+            if step_id not in frame.step_outputs:
+                return f"step {step_id!r} did not run"
+            wf_id = frame.workflow.workflow_id
+            last = next((r for r in reversed(self.step_results) if r.workflow_id == wf_id and r.step_id == step_id), None)
+            if last is not None and not last.succeeded:
+                return f"step {step_id!r} failed"
+        return None
 
     # -- helpers -------------------------------------------------------------
     def _context(self, frame: _Frame, exchange: _Exchange | None, outputs: Mapping[str, Any] | None = None) -> EvalContext:
@@ -525,6 +590,7 @@ class Execution:
                 source_descriptions=self._source_fields(doc),
                 components=doc.components,
                 outputs=outputs,
+                optional_inputs=frame.workflow.optional_inputs,
             )
         return EvalContext(
             inputs=frame.inputs,
@@ -538,6 +604,7 @@ class Execution:
             request=exchange.request,
             response=exchange.response,
             outputs=outputs,
+            optional_inputs=frame.workflow.optional_inputs,
         )
 
     def _source_fields(self, doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-__all__ = ["InputsCheck", "InputNames", "input_names", "compile_inputs_check", "inputs_problems"]
+__all__ = ["InputNames", "InputsCheck", "compile_inputs_check", "input_names", "inputs_problems"]
 
 # Keywords that only annotate: they never make an instance invalid (format is an annotation, DEC-11).
 _ANNOTATIONS = frozenset({"description", "title", "format", "examples", "example", "default", "deprecated",

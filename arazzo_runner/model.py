@@ -7,6 +7,7 @@ and actions are already merged into each step (DEC-07, DEC-08).
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -202,8 +203,10 @@ class ArazzoDocument:
             return self.workflows[workflow_id]
         except KeyError:
             known = ", ".join(sorted(self.workflows)) or "(none)"
+            close = difflib.get_close_matches(workflow_id, list(self.workflows), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise WorkflowNotFound(
-                f"no workflow {workflow_id!r} in {self.display}; workflows defined: {known}"
+                f"no workflow {workflow_id!r} in {self.display}{hint}; workflows defined: {known}"
             ) from None
 
     def resolve_workflow(self, ref: WorkflowRef) -> tuple[ArazzoDocument, Workflow]:

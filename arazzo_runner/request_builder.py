@@ -17,7 +17,8 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 from .errors import ArazzoError, EvaluationError, RequestBuildError, UnresolvedExpression
-from .expressions import EvalContext, input_reference, to_text
+from .expressions import EvalContext, to_text
+from .expressions.template import is_absent_optional_input
 from .media import is_json, is_xml, media_type
 from .model import OperationTarget, Parameter, RequestBody, Step
 from .serialize import serialize_cookie, serialize_header, serialize_path, serialize_query

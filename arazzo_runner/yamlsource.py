@@ -242,11 +242,28 @@ def parse_document(text: str, file: str) -> tuple[Any, Positions]:
         builder = _Builder(file, loader)
         return builder.build(node, ""), builder.positions
     except yaml.YAMLError as exc:
-        raise _yaml_error(exc, file) from None
+        raise (_json_error(text, file) or _yaml_error(exc, file)) from None
     except RecursionError:
         raise DocumentError("the document is nested too deeply to read", Location(file)) from None
     finally:
         loader.dispose()
+
+
+def _json_error(text: str, file: str) -> DocumentError | None:
+    """For a JSON document the YAML parser rejected, the JSON parser's own words and place.
+
+    YAML's message for a missing comma ("did not find expected node content") does not
+    tell a JSON author what is wrong; ``json`` does ("Expecting ',' delimiter").
+    """
+    if not (file.lower().endswith(".json") or text.lstrip().startswith(("{", "["))):
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return DocumentError(f"invalid JSON: {exc.msg}", Location(file, exc.lineno, exc.colno, None))
+    except RecursionError:
+        return None
+    return None  # valid JSON the YAML parser still rejects: its message stands
 
 
 def parse_fast(text: str, file: str) -> Any:

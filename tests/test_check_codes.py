@@ -49,7 +49,8 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
      "1", "            value: 1"),
     ("ARZ024", [("            type: end\n", "            type: end\n            stepId: create\n")], "name: done", None),
     ("ARZ025", [("              - condition: $response.body#/name != null\n",
-                 "              - condition: $response.body#/name != null\n                type: simple\n")], "condition: $response.body#/name", None),
+                 "              - condition: $response.body#/name != null\n                type: simple\n")],
+     "$response.body#/name != null\n                type: simple", None),  # at the condition, where --strict reports it
     ("ARZ026", [("operationId: getPet\n", "operationId: getPet\n        requestBody:\n          payload: {a: 1}\n")], "payload: {a: 1}", None),
     ("ARZ027", [("          - condition: $statusCode == 200\n", ""), ("        successCriteria:\n        onSuccess", "        successCriteria: []\n        onSuccess")], "[]", None),
     ("ARZ100", [("  version: 1.0.0\n", "  version: 1.0.0\n  x-oai-note: 1\n")], "x-oai-note", None),

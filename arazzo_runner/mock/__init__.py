@@ -6,6 +6,7 @@ Beside the engine, never under it: the engine does not import this package;
 the same responses over HTTP. See docs/mock.md.
 """
 
+from .credentials import placeholder_credentials
 from .inputs import complete_inputs, generate_inputs
 from .responder import MockExchange, MockResponder, MockResponse
 from .scenario import Override, Scenario, ScenarioError, load_scenario
@@ -20,6 +21,7 @@ __all__ = [
     "MockExchange",
     "generate_inputs",
     "complete_inputs",
+    "placeholder_credentials",
     "Scenario",
     "Override",
     "ScenarioError",

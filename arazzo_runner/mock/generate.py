@@ -306,7 +306,7 @@ class ValueGenerator:
         value: str | None = None
         if isinstance(fmt, str):
             if fmt.lower() == "uuid" and name and name.lower().endswith("_id"):
-                value = self._id(name.lower(), self._uuid)
+                value = self._id(name.lower(), self._uuid, _is_uuid)
             else:
                 value = self._formatted(fmt, name)
         if value is None and isinstance(pattern, str):
@@ -362,10 +362,15 @@ class ValueGenerator:
     def _word(self) -> str:
         return self.rng.choice(_WORDS)
 
-    def _id(self, key: str, make: Callable[[], str]) -> str:
-        """The id for field ``key``: one per response outside arrays, remembered across the run (``memory``)."""
+    def _id(self, key: str, make: Callable[[], str], fits: Callable[[str], bool] | None = None) -> str:
+        """The id for field ``key``: one per response outside arrays, remembered across the run (``memory``).
+
+        ``fits``: whether a remembered id suits this field (a ``uuid`` field takes only a UUID).
+        """
         memory = self.memory if key not in _PER_RESPONSE_IDS else None
         remembered = memory.get(key) if memory is not None else None
+        if remembered is not None and fits is not None and not fits(remembered):
+            remembered = None
         if self._array_depth:
             if remembered is not None and key not in self._remembered_in_array:
                 self._remembered_in_array.add(key)  # the first item is the one made up before; the others differ
@@ -398,6 +403,14 @@ class ValueGenerator:
         if "name" in lowered:
             return self._word().capitalize() + " " + self._word().capitalize()
         return f"{self._word()}-{self.rng.randint(1000, 9999)}"
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _primary_type(schema: Mapping[str, Any]) -> str | None:

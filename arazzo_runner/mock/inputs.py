@@ -19,7 +19,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from ..errors import ArazzoError
-from ..expressions.template import ArrayValue, CompiledValue, ObjectValue, input_reference
+from ..expressions.template import (
+    ArrayValue,
+    CompiledValue,
+    ObjectValue,
+    input_reference,
+)
 from ..media import is_json
 from ..model import Step, Workflow
 from ..openapi import OpenAPIDescription, Operation
@@ -61,9 +66,9 @@ def generate_inputs(
                 targets = _input_targets(workflow)
             target = targets.get(str(name))
             if target is not None and _fits_declared(prop, target[1]):
-                description, schema = target
+                description, fed = target
                 try:
-                    value = ValueGenerator(description.resolve, rng).generate(schema, str(name))
+                    value = ValueGenerator(description.resolve, rng).generate(fed, str(name))
                     value, found = _as_declared(prop, value), True
                 except ArazzoError:
                     found = False  # a $ref the description cannot resolve: the input's own schema, then
