@@ -88,15 +88,13 @@ class Runner:
         check_credentials(self.credentials, document)
         if self.mock:
             # Offline mode: an in-process transport answers from the OpenAPI descriptions.
-            from .mock import mock_client, placeholder_credentials
+            from .mock import mock_client
 
+            # Like inputs, credentials are not made up here: the command line does that, and says so
+            # (arazzo_runner.mock.placeholder_credentials does it for Python callers who want it).
             options = {"workflow": workflow_id, **(self.mock if isinstance(self.mock, Mapping) else {})}
-            # Offline, credentials the caller did not give are made up (the mock checks presence only).
-            credentials = Credentials(placeholder_credentials(document, self.credentials)[0])
             async with mock_client(document, **options) as client:
-                return await self._execute(
-                    client, document, workflow_id, inputs or {}, any_host=True, credentials=credentials
-                )
+                return await self._execute(client, document, workflow_id, inputs or {}, any_host=True)
         if self.client is not None:
             return await self._execute(self.client, document, workflow_id, inputs or {})
         async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
@@ -114,7 +112,6 @@ class Runner:
         inputs: Mapping[str, Any],
         *,
         any_host: bool = False,
-        credentials: Credentials | None = None,
     ) -> WorkflowResult:
         kwargs: dict[str, Any] = {}
         if self.sleep is not None:
@@ -124,7 +121,7 @@ class Runner:
         execution = Execution(
             client,
             servers=self.servers,
-            credentials=credentials if credentials is not None else self.credentials,
+            credentials=self.credentials,
             limits=self.limits,
             workflow_inputs=self.workflow_inputs,
             tokens=self.tokens,

@@ -287,5 +287,10 @@ def test_readme_offline_example_runs_with_made_up_inputs_and_credentials(capsys)
     captured = capsys.readouterr()
     assert "succeeded" in captured.out
     assert "credential 'basicAuth' not given; made up placeholder values" in captured.err
-    result = run_workflow(SPEC, WF, INPUTS, mock=True)  # the Python twin needs no credentials either
+    # From Python nothing is made up unasked; placeholder_credentials does it on request.
+    from arazzo_runner.mock import placeholder_credentials
+
+    assert run_workflow(SPEC, WF, INPUTS, mock=True).error.status_code == 401
+    credentials, _ = placeholder_credentials(load(SPEC), {})
+    result = run_workflow(SPEC, WF, INPUTS, mock=True, credentials=credentials)
     assert result.status == "succeeded", result.error
