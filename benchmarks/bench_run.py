@@ -32,6 +32,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
 import httpx  # noqa: E402
 
 from arazzo_runner import Runner, load  # noqa: E402
+from arazzo_runner.openapi import clear_cache  # noqa: E402
 from stytch_sandbox import (  # noqa: E402
     DEFAULT_MEMBER_ID,
     DEFAULT_ORGANIZATION_ID,
@@ -45,9 +46,12 @@ CORPUS_SPEC = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo" / "stytch-
 INPUTS = {"organization_id": DEFAULT_ORGANIZATION_ID, "member_id": DEFAULT_MEMBER_ID}
 
 
-def bench_load(repeats: int) -> list[float]:
+def bench_load(repeats: int, *, cold: bool) -> list[float]:
+    """Cold: the parsed-description cache is emptied first, so the 1.46 MB file is read and parsed every time."""
     times = []
     for _ in range(repeats):
+        if cold:
+            clear_cache()
         started = time.perf_counter()
         load(CORPUS_SPEC)
         times.append(time.perf_counter() - started)
@@ -118,9 +122,10 @@ def main() -> int:
     args = parser.parse_args()
 
     if CORPUS_SPEC.exists():
-        times = bench_load(args.load_repeats)
-        print(f"load() of the corpus reference workflow + 1.46 MB description: "
-              f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms ({args.load_repeats} loads)")
+        for label, cold in (("cold", True), ("cached description", False)):
+            times = bench_load(args.load_repeats, cold=cold)
+            print(f"load() of the corpus reference workflow + 1.46 MB description, {label}: "
+                  f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms ({args.load_repeats} loads)")
     else:
         print(f"load() benchmark skipped: {CORPUS_SPEC} not found (the ../shared corpus is absent)")
 
