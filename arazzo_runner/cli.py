@@ -323,18 +323,19 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
             raise _UsageError(f"--server: {problem}")
         return url
 
+    sources = document.all_source_names()
     for item in items:
         name, sep, url = item.partition("=")
         if sep and "://" not in name:
-            if name not in document.sources:
-                raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(document.sources)}")
+            if name not in sources:
+                raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
             per_source[name] = checked(url)
         else:
             default = checked(item)
     if default is not None and not per_source:
         return default
     if default is not None:
-        for name in document.sources:
+        for name in sources:
             per_source.setdefault(name, default)
     return per_source
 

@@ -17,7 +17,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 from .compiler_base import _list
 from .diagnostics import Diagnostic
@@ -209,8 +209,8 @@ class _Loader:
         if url in self.documents.openapi:
             return self.documents.openapi[url]
         try:
-            if url in self.options.sources:
-                description = load_openapi(url, display_name(url), self.read(url))
+            if self.options.sources:
+                description = load_openapi(url, display_name(url), self.read(url), reader=self.read)
             else:
                 description = load_openapi_cached(url, display_name(url))
         except ArazzoError as exc:
@@ -221,7 +221,7 @@ class _Loader:
 
     def read(self, url: str) -> str:
         """The text of the document at ``url``, or of the local copy ``sources`` names for it."""
-        replacement = self.options.sources.get(url)
+        replacement = self.options.sources.get(url) or self._beside_a_mapped_source(url)
         if replacement is None:
             return read_url(url)
         local = replacement if urlsplit(replacement).scheme in ("http", "https", "file") else path_to_url(replacement)
@@ -229,6 +229,17 @@ class _Loader:
             return read_url(local)
         except SourceError as exc:
             raise SourceError(f"{exc.message} (given with --source for {display_name(url)})", exc.location) from None
+
+    def _beside_a_mapped_source(self, url: str) -> str | None:
+        """A file next to a mapped source (its ``$ref``s), read from next to the local copy when it is there."""
+        for remote, local in self.options.sources.items():
+            folder = remote.rsplit("/", 1)[0] + "/"
+            if url.startswith(folder) and urlsplit(local).scheme in ("", "file"):
+                local_path = unquote(urlsplit(local).path) if urlsplit(local).scheme == "file" else local
+                candidate = os.path.join(os.path.dirname(local_path), unquote(url[len(folder):]))
+                if os.path.isfile(candidate):
+                    return candidate
+        return None
 
     def _check_depends_on_cycles(self) -> None:
         graph: dict[tuple[str, str], list[tuple[WorkflowRef, Location | None]]] = {}

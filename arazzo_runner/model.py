@@ -213,6 +213,13 @@ class ArazzoDocument:
         doc = self.documents.arazzo[ref.document_url]
         return doc, doc.workflow(ref.workflow_id)
 
+    def all_source_names(self) -> list[str]:
+        """Source names of this document and of every Arazzo document it reaches (``servers=`` keys)."""
+        names = dict.fromkeys(self.sources)
+        for document in self.documents.arazzo.values():
+            names.update(dict.fromkeys(document.sources))
+        return list(names)
+
     def source_fields(self) -> dict[str, dict[str, Any]]:
         return {
             name: {"name": s.name, "url": s.url, "type": s.type}

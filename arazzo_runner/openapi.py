@@ -10,7 +10,7 @@ import os
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -96,7 +96,14 @@ class Operation:
 class OpenAPIDescription:
     """A loaded OpenAPI description and its operation index."""
 
-    def __init__(self, url: str, data: Mapping[str, Any], display: str) -> None:
+    def __init__(
+        self, url: str, data: Mapping[str, Any], display: str, reader: Callable[[str], str] | None = None
+    ) -> None:
+        # How other files this description refers to are read (a source map may redirect them).
+        self._reader = reader or read_url
+        # A description may be shared by several loads and threads; files a $ref names that
+        # were not needed at load (a response read by the mock) are read under this lock.
+        self._lock = threading.Lock()
         self.url = url
         self.display = display
         self.data = data
@@ -150,15 +157,21 @@ class OpenAPIDescription:
     def _document(self, absolute: str) -> Any:
         if absolute == self.url:
             return self.data
-        if absolute not in self._external:
-            self.external_stamps[absolute] = _file_stamp(absolute)
-            text = read_url(absolute)
-            self._external[absolute] = parse_fast(text, absolute)
-        return self._external[absolute]
+        document = self._external.get(absolute)
+        if document is None:
+            with self._lock:
+                if absolute not in self._external:
+                    stamp = _file_stamp(absolute)
+                    self._external[absolute] = parse_fast(self._reader(absolute), absolute)
+                    self.external_stamps[absolute] = stamp
+                document = self._external[absolute]
+        return document
 
     def is_current(self) -> bool:
         """Whether no other file this description read has changed since (for the load cache)."""
-        return all(_file_stamp(url) == stamp for url, stamp in self.external_stamps.items())
+        with self._lock:
+            stamps = list(self.external_stamps.items())
+        return all(_file_stamp(url) == stamp for url, stamp in stamps)
 
     def resolve_deep(self, node: Any, _depth: int = 0, *, base: str | None = None) -> Any:
         """A copy of ``node`` with every ``$ref`` inside it replaced (recursive refs stop at depth 64)."""
@@ -457,9 +470,14 @@ def load_openapi_cached(url: str, display: str) -> OpenAPIDescription:
     return description
 
 
-def load_openapi(url: str, display: str, text: str | None = None) -> OpenAPIDescription:
-    """Read and index the OpenAPI description at ``url`` (a file: or http(s): URL)."""
+def load_openapi(
+    url: str, display: str, text: str | None = None, reader: Callable[[str], str] | None = None
+) -> OpenAPIDescription:
+    """Read and index the OpenAPI description at ``url`` (a file: or http(s): URL).
+
+    ``reader`` reads the other files its ``$ref``s name (default: :func:`read_url`).
+    """
     if text is None:
-        text = read_url(url)
+        text = (reader or read_url)(url)
     data = parse_fast(text, display)
-    return OpenAPIDescription(url, data, display)
+    return OpenAPIDescription(url, data, display, reader)

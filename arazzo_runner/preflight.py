@@ -39,9 +39,10 @@ def check_servers(servers: Any, document: ArazzoDocument) -> None:
     if servers is None:
         return
     if isinstance(servers, Mapping):
+        sources = document.all_source_names()
         for name, url in servers.items():
-            if name not in document.sources:
-                known = ", ".join(document.sources) or "(none)"
+            if name not in sources:
+                known = ", ".join(sources) or "(none)"
                 raise ArazzoError(f"servers names source {name!r}, which {document.display} does not declare; sources: {known}")
             problem = server_url_problem(url)
             if problem:

@@ -9,6 +9,7 @@ header. Callers only register raw values.
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
@@ -34,7 +35,14 @@ class Redactor:
         if len(secret) < MIN_SECRET_LENGTH:
             self.unmaskable = True
             return False
-        self._extend((secret, quote(secret, safe=""), quote_plus(secret)))
+        self._extend((
+            secret,
+            quote(secret, safe=""),
+            quote_plus(secret),
+            # As it appears inside a JSON string (an echoed body, an explanation showing a value).
+            json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+        ))
         return True
 
     def add_basic(self, user: str, password: str) -> bool:

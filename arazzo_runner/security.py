@@ -207,12 +207,27 @@ def _requirements(
                 continue
             chosen[key] = key
         return [(name, (), key) for name, key in chosen.items()]
+    withheld: list[str] = []
     for requirement in operation.security:
         if not requirement:
             continue  # `{}` means anonymous access is allowed; prefer authenticating if we can
-        keys = {name: creds.key_for(source, name) for name in requirement}
+        keys: dict[str, str | None] = {}
+        for name in requirement:
+            key = creds.key_for(source, name)
+            if key == name and name in shared_schemes:
+                # A bare name several sources define could belong to another host: only a
+                # credential qualified with this source is sent here.
+                withheld.append(name)
+                key = None
+            keys[name] = key
         if all(keys.values()):
             return [(name, scopes, str(keys[name])) for name, scopes in requirement.items()]
+    for name in dict.fromkeys(withheld):
+        where = f"{source}.{name}" if source is not None else f"<source>.{name}"
+        warnings.append(
+            f"credential {name!r} was not sent: several sources define a security scheme {name!r}, so a bare "
+            f"name could belong to another host; give the credential as {where!r} to send it here"
+        )
     return []
 
 

@@ -98,20 +98,23 @@ def _run_two_hosts(spec: Path, credentials: dict[str, Any]) -> tuple[Any, str | 
 
 
 def test_a_bare_credential_is_not_sent_to_another_source_defining_a_scheme_of_the_same_name(two_sources: Path) -> None:
+    # Both sources define 'bearerAuth' (a requires it): a bare name could belong to either host, so it
+    # goes to neither, and each step says which qualified name would send it there.
     result, auth_a, auth_b = _run_two_hosts(two_sources, {"bearerAuth": "A-ONLY-token"})
     assert result.status == "succeeded"
-    assert auth_a == "Bearer A-ONLY-token"
-    assert auth_b is None
+    assert (auth_a, auth_b) == (None, None)
+    sa = next(s for s in result.steps if s.step_id == "sa")
     sb = next(s for s in result.steps if s.step_id == "sb")
+    assert any("'a.bearerAuth'" in w for w in sa.warnings), sa.warnings
     assert any("'b.bearerAuth'" in w for w in sb.warnings), sb.warnings
     assert "A-ONLY-token" not in _dump(result)
 
 
 def test_a_qualified_credential_goes_to_its_source_and_wins_over_the_bare_name(two_sources: Path) -> None:
-    result, auth_a, auth_b = _run_two_hosts(two_sources, {"bearerAuth": "bare-token", "b.bearerAuth": "B-token"})
-    assert (auth_a, auth_b) == ("Bearer bare-token", "Bearer B-token")
+    result, auth_a, auth_b = _run_two_hosts(two_sources, {"a.bearerAuth": "A-token", "b.bearerAuth": "B-token"})
+    assert (auth_a, auth_b) == ("Bearer A-token", "Bearer B-token")
     assert not _all_warnings(result)
-    # An explicit requirement: the qualified key wins over the bare one, the bare one still works alone.
+    # The qualified key wins over the bare one; the bare one is not sent where the name is shared.
     _, auth_a, auth_b = _run_two_hosts(two_sources, {"bearerAuth": "bare-token", "a.bearerAuth": "A-token"})
     assert (auth_a, auth_b) == ("Bearer A-token", None)
 

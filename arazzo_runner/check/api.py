@@ -77,7 +77,8 @@ def accepted_statuses(criteria: Iterable[CriterionSpec]) -> frozenset[int]:
 
 
 def _responses(operation: Operation) -> Mapping[str, Any]:
-    responses = operation.description.resolve(operation.data.get("responses"))
+    # Resolved from the file the operation is written in: its $refs are relative to that file.
+    responses = operation.description.resolve_deep(operation.data.get("responses"), base=operation.document_url or None)
     return responses if isinstance(responses, Mapping) else {}
 
 

@@ -99,6 +99,7 @@ class MockResponder:
         self.validate = validate
         self.router = Router(self.descriptions)
         self.log: list[MockExchange] = []
+        self._resolved_responses: dict[tuple[str, str], Any] = {}
         self._lock = threading.Lock()
         self._plans: dict[tuple[str, str], _Plan] = {}
         self._step_calls: dict[str, int] = {}
@@ -217,12 +218,23 @@ class MockResponder:
                     return 200
         return 200
 
+    def _responses_of(self, operation: Operation) -> Any:
+        """The operation's responses with every $ref resolved from the file it is written in (once)."""
+        key = _key(operation)
+        cached = self._resolved_responses.get(key)
+        if cached is None:
+            cached = operation.description.resolve_deep(
+                operation.data.get("responses"), base=operation.document_url or None
+            )
+            self._resolved_responses[key] = cached
+        return cached
+
     def _documented(
         self, operation: Operation, status: int, generator: ValueGenerator
     ) -> tuple[str | None, Any, list[tuple[str, str]]]:
         """(content type, body value, headers) of the response the description documents for ``status``."""
         description = operation.description
-        responses = description.resolve(operation.data.get("responses"))
+        responses = self._responses_of(operation)
         response: Any = None
         if isinstance(responses, Mapping):
             for key in (str(status), f"{str(status)[0]}XX", f"{str(status)[0]}xx", "default"):
