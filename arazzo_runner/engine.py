@@ -455,7 +455,7 @@ class Execution:
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         try:
-            response = await self.client.send(request, follow_redirects=self.follow_redirects)  # reads the body
+            response = await self._send(request, prepared)  # reads the body
         except httpx.TimeoutException:
             return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} timed out" + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""), reason="transport_error", warnings=prepared.warnings)
         except httpx.HTTPError as exc:
@@ -544,6 +544,39 @@ class Execution:
             action=action.name if action else None,
             response_excerpt=excerpt or None,
         )
+
+    async def _send(self, request: httpx.Request, prepared: PreparedRequest) -> httpx.Response:
+        """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
+
+        httpx drops ``Authorization`` and ``Cookie`` when a redirect leaves the origin, but not an apiKey
+        header a security scheme added; the redirects are therefore followed here.
+        """
+        response = await self.client.send(request, follow_redirects=False)
+        if not self.follow_redirects:
+            return response
+        origin = _origin(request.url)
+        credential_headers = {"authorization", "cookie", "proxy-authorization"} | {
+            name.lower() for name in prepared.security_headers
+        }
+        for _ in range(MAX_REDIRECTS):
+            if not response.has_redirect_location:
+                return response
+            url = request.url.join(response.headers["location"])
+            method = request.method
+            if (response.status_code == 303 and method != "HEAD") or (response.status_code in (301, 302) and method == "POST"):
+                method = "GET"  # as browsers and httpx do; the body is dropped with the method
+            headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "host"]
+            content = request.content if method == request.method else None
+            if content is None:
+                headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+            if _origin(url) != origin:
+                headers = [(k, v) for k, v in headers if k.lower() not in credential_headers]
+            await response.aclose()
+            request = self.client.build_request(method, url, headers=headers, content=content, timeout=self.limits.request_timeout)
+            response = await self.client.send(request, follow_redirects=False)
+        if response.has_redirect_location:
+            raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+        return response
 
     def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
         """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""
@@ -658,6 +691,13 @@ def _describe(action: Action) -> str:
     if action.kind == "retry":
         return f"retry ({action.name})"
     return f"end ({action.name})"
+
+
+MAX_REDIRECTS = 20
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
 
 
 def _transport_reason(exc: httpx.HTTPError, detail: str) -> str:

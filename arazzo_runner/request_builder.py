@@ -50,6 +50,7 @@ class PreparedRequest:
     path_values: dict[str, Any] = field(default_factory=dict)
     query_values: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    security_headers: set[str] = field(default_factory=set)  # headers a security scheme added (credentials)
 
     @property
     def url(self) -> str:

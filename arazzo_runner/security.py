@@ -213,13 +213,13 @@ def _requirements(
             continue  # `{}` means anonymous access is allowed; prefer authenticating if we can
         keys: dict[str, str | None] = {}
         for name in requirement:
-            key = creds.key_for(source, name)
-            if key == name and name in shared_schemes:
+            found = creds.key_for(source, name)
+            if found == name and name in shared_schemes:
                 # A bare name several sources define could belong to another host: only a
                 # credential qualified with this source is sent here.
                 withheld.append(name)
-                key = None
-            keys[name] = key
+                found = None
+            keys[name] = found
         if all(keys.values()):
             return [(name, scopes, str(keys[name])) for name, scopes in requirement.items()]
     for name in dict.fromkeys(withheld):
@@ -318,6 +318,7 @@ def _set_header(prepared: PreparedRequest, name: str, value: str) -> None:
     if prepared.has_header(name):
         return  # a parameter the document sets explicitly wins over a scheme
     prepared.headers.append((name, value))
+    prepared.security_headers.add(name)
 
 
 def _add_cookie(prepared: PreparedRequest, name: str, value: str) -> None:

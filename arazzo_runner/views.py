@@ -141,9 +141,8 @@ def body_excerpt(response: httpx.Response, limit: int = 200, mask: Callable[[str
     ``mask`` (hiding secrets) is applied to the whole body before it is cut: masking the excerpt
     instead would miss a secret that straddles the cut and leak its first characters.
     """
-    if mask is not None:
-        text = mask(response.content.decode("utf-8", errors="replace"))
-    else:
-        text = response.content[: limit * 4].decode("utf-8", errors="replace")
+    # Enough of the body for the excerpt plus any secret straddling the cut (not a huge body whole).
+    head = response.content[: limit * 4 + 4096].decode("utf-8", errors="replace")
+    text = mask(head) if mask is not None else head
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit] + "…"

@@ -71,3 +71,38 @@ def test_a_redirect_is_followed_when_asked(spec: Path, server: LoopbackServer) -
 def test_the_cli_follows_redirects_when_asked(spec: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", str(spec), "-w", "w", "--server", server.url, "--follow-redirects", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["outputs"] == {"status": 200, "name": "moved here"}
+
+
+APIKEY_OPENAPI = """\
+openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: http://127.0.0.1:9}]
+components:
+  securitySchemes:
+    key: {type: apiKey, in: header, name: X-API-Key}
+security: [{key: []}]
+paths:
+  /old:
+    get:
+      operationId: getOld
+      responses: {'200': {description: ok}}
+"""
+
+
+@pytest.mark.parametrize("same_origin", [True, False])
+def test_credentials_never_follow_a_redirect_to_another_origin(tmp_path: Path, same_origin: bool) -> None:
+    (tmp_path / "openapi.yaml").write_text(APIKEY_OPENAPI)
+    (tmp_path / "wf.yaml").write_text(ARAZZO)
+    with LoopbackServer() as api, LoopbackServer() as elsewhere:
+        target = f"{api.url}/new" if same_origin else f"{elsewhere.url}/collect"
+        api.script("GET", "/old", [Reply(307, headers={"Location": target})])
+        api.script("GET", "/new", [Reply(200, body={"name": "same origin"})])
+        elsewhere.script("GET", "/collect", [Reply(200, body={"name": "other origin"})])
+        result = run_workflow(tmp_path / "wf.yaml", "w", servers=api.url, follow_redirects=True,
+                              credentials={"key": "S3cr3tKeyValue"})
+        assert result.outputs["status"] == 200
+        assert api.requests[0].header("X-API-Key") == "S3cr3tKeyValue"
+        if same_origin:
+            assert api.requests[1].header("X-API-Key") == "S3cr3tKeyValue"
+        else:
+            assert elsewhere.requests[0].header("X-API-Key") is None

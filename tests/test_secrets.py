@@ -339,6 +339,20 @@ def test_a_secret_straddling_the_excerpt_cut_is_masked_whole(tmp_path: Path) -> 
     assert MASK in result.error.response_excerpt
 
 
+def test_the_excerpt_is_masked_before_it_is_cut() -> None:
+    import httpx
+
+    from arazzo_runner.redact import Redactor
+    from arazzo_runner.views import body_excerpt
+
+    token = "tok_SECRETVALUE_abcdefghijklmnop"
+    response = httpx.Response(401, content=("x" * 195 + " " + token).encode())
+    # Masked first, the token becomes '***' and fits: no piece of it survives, and nothing is cut.
+    assert body_excerpt(response, mask=Redactor([token]).mask) == "x" * 195 + " ***"
+    # Cut first (no mask), the excerpt holds the token's first characters: what masking first prevents.
+    assert body_excerpt(response).endswith(" tok_…")
+
+
 # -- 4. every step record goes through the redactor ---------------------------------------------------
 
 def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> None:
