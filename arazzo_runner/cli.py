@@ -120,6 +120,14 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
                              "(repeatable), e.g. a local copy of a remote OpenAPI description")
 
 
+def _warn_unused_sources(sources: Mapping[str, str], document: ArazzoDocument) -> None:
+    used = {s.url for d in document.documents.arazzo.values() for s in d.sources.values()}
+    for url in sources:
+        if url not in used:
+            print(f"arazzo-runner: warning: --source {url!r} names no source of {document.display}; "
+                  f"sources: {', '.join(sorted(used))}", file=sys.stderr)
+
+
 def source_map(items: list[str]) -> dict[str, str]:
     """--source URL=PATH items as a mapping (split at the last '=', since URLs may hold '=')."""
     sources: dict[str, str] = {}
@@ -188,7 +196,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .api import run_workflow
     from .loader import load
 
-    document = load(args.spec, strict=args.strict, sources=source_map(args.source))
+    sources = source_map(args.source)
+    document = load(args.spec, strict=args.strict, sources=sources)
+    _warn_unused_sources(sources, document)
     workflow = document.workflow(args.workflow)
     inputs = _read_inputs(args, workflow)
     if args.mock or args.mock_scenario:

@@ -61,6 +61,8 @@ def check_credentials(credentials: Credentials, document: ArazzoDocument) -> Non
             if key is None or not isinstance(scheme, Mapping):
                 continue
             value = credentials.get(key)
+            if value is None or value == "" or value == ():
+                raise ArazzoError(f"credential {key!r} is empty; give its value, or leave it out")
             kind = str(scheme.get("type", "")).lower()
             http_scheme = str(scheme.get("scheme", "")).lower()
             if kind == "basic" or (kind == "http" and http_scheme == "basic"):
