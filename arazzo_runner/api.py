@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import weakref
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -72,6 +73,7 @@ class Runner:
         self.sleep = sleep
         self.clock = clock
         self.tokens = TokenCache()
+        self._checked: weakref.WeakValueDictionary[int, ArazzoDocument] = weakref.WeakValueDictionary()
 
     def __repr__(self) -> str:
         return f"Runner(servers={self.servers!r}, credentials={self.credentials!r})"
@@ -84,8 +86,10 @@ class Runner:
         with ``status == "failed"`` and an ``error`` saying why.
         """
         document = _document(spec)
-        check_servers(self.servers, document)
-        check_credentials(self.credentials, document)
+        if self._checked.get(id(document)) is not document:  # once per document for this runner's settings
+            check_servers(self.servers, document)
+            check_credentials(self.credentials, document)
+            self._checked[id(document)] = document
         if self.mock:
             # Offline mode: an in-process transport answers from the OpenAPI descriptions.
             from .mock import mock_client

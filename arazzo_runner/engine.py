@@ -52,8 +52,12 @@ class _Exchange:
     request: HttpView | None = None
     status_code: int | None = None
     response: HttpView | None = None
-    retry_after_header: str | None = None
     raw_response: httpx.Response | None = None
+
+    @property
+    def retry_after_header(self) -> str | None:
+        """The response's ``Retry-After`` (read only when a retry needs it)."""
+        return self.raw_response.headers.get("retry-after") if self.raw_response is not None else None
 
     def excerpt(self, mask: Callable[[str], str]) -> str | None:
         """A short excerpt of the response body, for failure messages (computed only when one is needed).
@@ -73,6 +77,9 @@ class _StepOutcome:
     reason: str = "unhandled_step_failure"
     child_error: Failure | None = None
     warnings: list[str] = field(default_factory=list)
+    # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
+    # $outputs included for a workflow step (DEC-14).
+    ctx: EvalContext | None = None
 
 
 @dataclass
@@ -294,7 +301,7 @@ class Execution:
             outcome = await self._execute_step(frame, step)
             frame.step_outputs[step.step_id] = outcome.outputs
             frame.last_exchange = outcome.exchange
-            ctx = self._context(frame, outcome.exchange)
+            ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
                 action = _select(step.on_success, ctx, None)
@@ -463,7 +470,6 @@ class Execution:
             return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} failed: {_transport_reason(exc, detail)}", reason="transport_error", warnings=prepared.warnings)
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
-        exchange.retry_after_header = response.headers.get("retry-after")
         exchange.raw_response = response
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
@@ -517,8 +523,8 @@ class Execution:
             shown = exchange.excerpt(self.redactor.mask)
             excerpt = f": {shown}" if shown else ""
             error = f"success criterion {failed.text!r} not met ({explanation}); response {status}{excerpt}"
-            return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn)
-        return _StepOutcome(True, exchange, outputs, None, warnings=warn)
+            return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
+        return _StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
 
     def _step_failure(self, frame: _Frame, step: Step, outcome: _StepOutcome, action: Action | None) -> Failure:
         wf_id = frame.workflow.workflow_id
