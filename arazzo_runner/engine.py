@@ -8,7 +8,6 @@ loaded document is only read. Steps run one at a time (DEC-43).
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -17,14 +16,23 @@ from typing import Any
 import httpx
 
 from .errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
-from .expressions import EvalContext, HttpView, WorkflowRecord
+from .expressions import EvalContext, WorkflowRecord
 from .expressions.template import is_absent_optional_input
-from .model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
+from .inputs import secret_values, unknown_inputs, validate_inputs
+from .model import (
+    Action,
+    ArazzoDocument,
+    CriterionSpec,
+    OperationTarget,
+    Step,
+    Workflow,
+)
 from .redact import MIN_SECRET_LENGTH, Redactor
-from .request_builder import PreparedRequest, prepare_request
+from .request_builder import prepare_request
 from .result import Failure, StepResult, WorkflowResult
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
-from .views import body_excerpt, request_view, response_view
+from .transport import Exchange, build_request, retry_delay, send, transport_reason
+from .views import request_view, response_view
 
 __all__ = ["Limits", "Execution", "ServerMap"]
 
@@ -44,33 +52,9 @@ class Limits:
 
 
 @dataclass
-class _Exchange:
-    """The last request/response of a step (or, for a workflow step, of its child, DEC-52)."""
-
-    url: str | None = None
-    method: str | None = None
-    request: HttpView | None = None
-    status_code: int | None = None
-    response: HttpView | None = None
-    raw_response: httpx.Response | None = None
-
-    @property
-    def retry_after_header(self) -> str | None:
-        """The response's ``Retry-After`` (read only when a retry needs it)."""
-        return self.raw_response.headers.get("retry-after") if self.raw_response is not None else None
-
-    def excerpt(self, mask: Callable[[str], str]) -> str | None:
-        """A short excerpt of the response body, for failure messages (computed only when one is needed).
-
-        Masked before it is cut, so a secret straddling the cut cannot leak in part.
-        """
-        return body_excerpt(self.raw_response, mask=mask) if self.raw_response is not None else None
-
-
-@dataclass
 class _StepOutcome:
     succeeded: bool
-    exchange: _Exchange
+    exchange: Exchange
     outputs: dict[str, Any]
     error: str | None = None
     failed_criterion: str | None = None
@@ -87,7 +71,7 @@ class _WorkflowOutcome:
     status: str
     outputs: dict[str, Any]
     error: Failure | None
-    last_exchange: _Exchange | None
+    last_exchange: Exchange | None
 
 
 class _LimitExceeded(Exception):
@@ -113,7 +97,7 @@ class _Frame:
     inputs: Mapping[str, Any]
     depth: int
     step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    last_exchange: _Exchange | None = None
+    last_exchange: Exchange | None = None
 
 
 class Execution:
@@ -158,7 +142,7 @@ class Execution:
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
         workflow = document.workflow(workflow_id)
-        problems = self._unknown_inputs(document, workflow, inputs) + validate_inputs(workflow, inputs)
+        problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
             raise InputError(
                 f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems
@@ -202,47 +186,6 @@ class Execution:
             duration=time.perf_counter() - started,
         )
 
-    def _unknown_inputs(self, document: ArazzoDocument, workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:
-        """Input names the top-level workflow does not declare: typos, reported before anything is sent.
-
-        Only for the workflow the run starts: its dependsOn workflows receive its
-        inputs (DEC-10), so a name one of those declares is not unknown.
-        """
-        check = workflow.inputs_check
-        if check is None or not inputs:
-            return []
-        problems = check.unknown_inputs(inputs)
-        if not problems:
-            return problems
-        also = self._dependency_input_names(document, workflow)
-        return [] if also is None else check.unknown_inputs(inputs, also=also)
-
-    def _dependency_input_names(self, document: ArazzoDocument, workflow: Workflow) -> frozenset[str] | None:
-        """The inputs the dependsOn workflows (transitively) declare that get the caller's inputs (DEC-10).
-
-        None when one of them does not list its inputs (or admits any name): then any name may be for it.
-        """
-        names: set[str] = set()
-        seen: set[tuple[str, str]] = set()
-        pending = [(document, workflow)]
-        while pending:
-            doc, wf = pending.pop()
-            for ref in wf.depends_on:
-                key = (ref.document_url, ref.workflow_id)
-                if key in seen or ref.workflow_id in self.workflow_inputs:
-                    continue
-                seen.add(key)
-                try:
-                    dep = doc.resolve_workflow(ref)
-                except (KeyError, ArazzoError):
-                    continue
-                dep_names = dep[1].inputs_check.names if dep[1].inputs_check is not None else None
-                if dep_names is None or dep_names.open or dep_names.patterns:
-                    return None
-                names.update(dep_names.declared)
-                pending.append(dep)
-        return frozenset(names)
-
     # -- workflows ----------------------------------------------------------
     async def _run_workflow(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
@@ -258,7 +201,7 @@ class Execution:
                 )
             )
         # Every workflow the run starts (child, dependsOn, goto and retry targets) has its own password inputs.
-        self.redactor.add_many(_secret_values(inputs, workflow.secret_inputs))
+        self.redactor.add_many(secret_values(inputs, workflow.secret_inputs))
         for ref in workflow.depends_on:
             key = (ref.document_url, ref.workflow_id)
             done = self.completed.get(key)
@@ -331,7 +274,7 @@ class Execution:
                 return await self._goto_workflow(frame, action)
             # retry: spend one unit of this action's budget, wait, run the target, then the step again
             budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
-            delay = self._retry_delay(action, outcome.exchange)
+            delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
             if delay > self.limits.max_retry_delay:
                 raise _LimitExceeded(
                     Failure("limit_exceeded", f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)", workflow.workflow_id, step.step_id, ex.status_code)
@@ -411,24 +354,6 @@ class Execution:
         message = self.redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
         return Failure("invalid_inputs", message, workflow_id, **fields)
 
-    def _retry_delay(self, action: Action, exchange: _Exchange) -> float:
-        header = exchange.retry_after_header
-        if header:
-            header = header.strip()
-            if header.isdigit():
-                return float(header)
-            try:
-                when = email.utils.parsedate_to_datetime(header)
-            except (TypeError, ValueError):
-                when = None
-            if when is not None:
-                if when.tzinfo is None:  # "-0000" parses naive; an HTTP date is always UTC (RFC 9110)
-                    from datetime import timezone
-
-                    when = when.replace(tzinfo=timezone.utc)
-                return max(0.0, when.timestamp() - self.clock())
-        return action.retry_after or 0.0
-
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
         if step.operation is not None:
@@ -437,7 +362,7 @@ class Execution:
 
     async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
         ctx = self._context(frame, None)
-        exchange = _Exchange()
+        exchange = Exchange()
         try:
             base_url = self._base_url(target)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
@@ -452,7 +377,7 @@ class Execution:
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
-            request = self._build(prepared)
+            request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
             return _StepOutcome(False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error")
         except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
@@ -462,12 +387,14 @@ class Execution:
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         try:
-            response = await self._send(request, prepared)  # reads the body
+            response = await send(
+                self.client, request, prepared, follow_redirects=self.follow_redirects, timeout=self.limits.request_timeout
+            )  # reads the body
         except httpx.TimeoutException:
             return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} timed out" + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""), reason="transport_error", warnings=prepared.warnings)
         except httpx.HTTPError as exc:
             detail = str(exc) or type(exc).__name__
-            return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} failed: {_transport_reason(exc, detail)}", reason="transport_error", warnings=prepared.warnings)
+            return _StepOutcome(False, exchange, {}, f"{request.method} {request.url} failed: {transport_reason(exc, detail)}", reason="transport_error", warnings=prepared.warnings)
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.raw_response = response
@@ -483,13 +410,13 @@ class Execution:
             except EvaluationError as exc:
                 if isinstance(exc, UnresolvedExpression) and is_absent_optional_input(param.value, ctx):
                     continue  # exactly an optional input this run was not given: the child does not get it either
-                return _StepOutcome(False, _Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error")
+                return _StepOutcome(False, Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error")
         child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
         invalid = self._invalid_inputs(child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id)
         if invalid is not None:
-            return _StepOutcome(False, _Exchange(), {}, invalid.message, reason="invalid_inputs")
+            return _StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
         outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
-        exchange = outcome.last_exchange or _Exchange()
+        exchange = outcome.last_exchange or Exchange()
         result = self._finish_step(frame, step, exchange, outcome.outputs, [])
         if outcome.status != "succeeded":
             cause = outcome.error.message if outcome.error else "it failed"
@@ -499,7 +426,7 @@ class Execution:
         return result
 
     def _finish_step(
-        self, frame: _Frame, step: Step, exchange: _Exchange, child_outputs: Mapping[str, Any] | None, warnings: list[str]
+        self, frame: _Frame, step: Step, exchange: Exchange, child_outputs: Mapping[str, Any] | None, warnings: list[str]
     ) -> _StepOutcome:
         ctx = self._context(frame, exchange, child_outputs)
         failed: CriterionSpec | None = None
@@ -551,39 +478,6 @@ class Execution:
             response_excerpt=excerpt or None,
         )
 
-    async def _send(self, request: httpx.Request, prepared: PreparedRequest) -> httpx.Response:
-        """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
-
-        httpx drops ``Authorization`` and ``Cookie`` when a redirect leaves the origin, but not an apiKey
-        header a security scheme added; the redirects are therefore followed here.
-        """
-        response = await self.client.send(request, follow_redirects=False)
-        if not self.follow_redirects:
-            return response
-        origin = _origin(request.url)
-        credential_headers = {"authorization", "cookie", "proxy-authorization"} | {
-            name.lower() for name in prepared.security_headers
-        }
-        for _ in range(MAX_REDIRECTS):
-            if not response.has_redirect_location:
-                return response
-            url = request.url.join(response.headers["location"])
-            method = request.method
-            if (response.status_code == 303 and method != "HEAD") or (response.status_code in (301, 302) and method == "POST"):
-                method = "GET"  # as browsers and httpx do; the body is dropped with the method
-            headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "host"]
-            content = request.content if method == request.method else None
-            if content is None:
-                headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
-            if _origin(url) != origin:
-                headers = [(k, v) for k, v in headers if k.lower() not in credential_headers]
-            await response.aclose()
-            request = self.client.build_request(method, url, headers=headers, content=content, timeout=self.limits.request_timeout)
-            response = await self.client.send(request, follow_redirects=False)
-        if response.has_redirect_location:
-            raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
-        return response
-
     def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
         """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""
         outputs: dict[str, Any] = {}
@@ -619,7 +513,7 @@ class Execution:
         return None
 
     # -- helpers -------------------------------------------------------------
-    def _context(self, frame: _Frame, exchange: _Exchange | None, outputs: Mapping[str, Any] | None = None) -> EvalContext:
+    def _context(self, frame: _Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None) -> EvalContext:
         doc = frame.document
         if exchange is None:
             return EvalContext(
@@ -670,15 +564,6 @@ class Execution:
         # A server variable without a default fails the step, unless the transport answers any host.
         return target.description.base_url(target.operation, target.source, strict=not self.any_host)
 
-    def _build(self, prepared: PreparedRequest) -> httpx.Request:
-        headers = list(prepared.headers)
-        if prepared.content_type and not any(k.lower() == "content-type" for k, _ in headers):
-            headers.append(("Content-Type", prepared.content_type))
-        timeout = self.limits.request_timeout
-        return self.client.build_request(
-            prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
-        )
-
 
 def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
     """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
@@ -699,19 +584,6 @@ def _describe(action: Action) -> str:
     return f"end ({action.name})"
 
 
-MAX_REDIRECTS = 20
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
-    return (url.scheme, url.host, url.port)
-
-
-def _transport_reason(exc: httpx.HTTPError, detail: str) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return f"could not connect ({detail})"
-    return f"{type(exc).__name__}: {detail}"
-
-
 def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
     from dataclasses import replace
 
@@ -720,22 +592,3 @@ def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
         message=redactor.mask(failure.message),
         response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
     )
-
-
-def _secret_values(value: Any, names: frozenset[str], secret: bool = False) -> list[str]:
-    """The values found under a password input name at any depth of the inputs (every leaf below one)."""
-    if not names and not secret:
-        return []
-    if isinstance(value, Mapping):
-        return [s for key, item in value.items() for s in _secret_values(item, names, secret or key in names)]
-    if isinstance(value, (list, tuple)):
-        return [s for item in value for s in _secret_values(item, names, secret)]
-    if secret and value is not None and not isinstance(value, bool):
-        return [str(value)]
-    return []
-
-
-def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:
-    """DEC-11: the inputs against the workflow's JSON Schema; one sentence per problem."""
-    check = workflow.inputs_check
-    return [] if check is None else check.problems(inputs)

@@ -12,11 +12,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
-__all__ = ["InputNames", "InputsCheck", "compile_inputs_check", "input_names", "inputs_problems"]
+from .errors import ArazzoError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import ArazzoDocument, Workflow
+
+__all__ = [
+    "InputNames", "InputsCheck", "compile_inputs_check", "input_names", "inputs_problems", "validate_inputs",
+    "unknown_inputs", "secret_values",
+]
 
 # Keywords that only annotate: they never make an instance invalid (format is an annotation, DEC-11).
 _ANNOTATIONS = frozenset({"description", "title", "format", "examples", "example", "default", "deprecated",
@@ -227,3 +235,72 @@ def compile_inputs_check(schema: Mapping[str, Any], secret_inputs: frozenset[str
 
 def inputs_problems(check: InputsCheck | None, inputs: Mapping[str, Any]) -> list[str]:
     return [] if check is None else check.problems(inputs)
+
+
+def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:
+    """DEC-11: the inputs against the workflow's JSON Schema; one sentence per problem."""
+    check = workflow.inputs_check
+    return [] if check is None else check.problems(inputs)
+
+
+def unknown_inputs(
+    document: ArazzoDocument,
+    workflow: Workflow,
+    inputs: Mapping[str, Any],
+    workflow_inputs: Mapping[str, Any],
+) -> list[str]:
+    """Input names the top-level workflow does not declare: typos, reported before anything is sent.
+
+    Only for the workflow the run starts: its dependsOn workflows receive its
+    inputs (DEC-10), so a name one of those declares is not unknown.
+    """
+    check = workflow.inputs_check
+    if check is None or not inputs:
+        return []
+    problems = check.unknown_inputs(inputs)
+    if not problems:
+        return problems
+    also = _dependency_input_names(document, workflow, workflow_inputs)
+    return [] if also is None else check.unknown_inputs(inputs, also=also)
+
+
+def _dependency_input_names(
+    document: ArazzoDocument, workflow: Workflow, workflow_inputs: Mapping[str, Any]
+) -> frozenset[str] | None:
+    """The inputs the dependsOn workflows (transitively) declare that get the caller's inputs (DEC-10).
+
+    None when one of them does not list its inputs (or admits any name): then any name may be for it.
+    """
+    names: set[str] = set()
+    seen: set[tuple[str, str]] = set()
+    pending = [(document, workflow)]
+    while pending:
+        doc, wf = pending.pop()
+        for ref in wf.depends_on:
+            key = (ref.document_url, ref.workflow_id)
+            if key in seen or ref.workflow_id in workflow_inputs:
+                continue
+            seen.add(key)
+            try:
+                dep = doc.resolve_workflow(ref)
+            except (KeyError, ArazzoError):
+                continue
+            dep_names = dep[1].inputs_check.names if dep[1].inputs_check is not None else None
+            if dep_names is None or dep_names.open or dep_names.patterns:
+                return None
+            names.update(dep_names.declared)
+            pending.append(dep)
+    return frozenset(names)
+
+
+def secret_values(value: Any, names: frozenset[str], secret: bool = False) -> list[str]:
+    """The values found under a password input name at any depth of the inputs (every leaf below one)."""
+    if not names and not secret:
+        return []
+    if isinstance(value, Mapping):
+        return [s for key, item in value.items() for s in secret_values(item, names, secret or key in names)]
+    if isinstance(value, (list, tuple)):
+        return [s for item in value for s in secret_values(item, names, secret)]
+    if secret and value is not None and not isinstance(value, bool):
+        return [str(value)]
+    return []

@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.engine import validate_inputs
+from arazzo_runner.inputs import validate_inputs
 from arazzo_runner.loader import load_text
 from arazzo_runner.mock import MockResponder, generate_inputs
 from arazzo_runner.mock.generate import ValueGenerator

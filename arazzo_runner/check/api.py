@@ -19,14 +19,31 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..criteria.condition_ast import Comparison, ExpressionRef, Literal, Logical, Node
+from ..errors import ArazzoError
 from ..expressions import HttpExpression, StatusCodeExpression
-from ..expressions.template import ArrayValue, CompiledValue, ExpressionValue, LiteralValue, ObjectValue, TemplateValue
+from ..expressions.template import (
+    ArrayValue,
+    CompiledValue,
+    ExpressionValue,
+    LiteralValue,
+    ObjectValue,
+    TemplateValue,
+)
 from ..media import media_type as _essence
 from ..model import ArazzoDocument, CriterionSpec, Step
 from ..openapi import OpenAPIDescription, Operation
 from ..yamlsource import escape_pointer_token, unescape_pointer_token
 from .report import Report
-from .schemas import NO, UNKNOWN, YES, View, literal_type_ok, type_names, view, walk_pointer
+from .schemas import (
+    NO,
+    UNKNOWN,
+    YES,
+    View,
+    literal_type_ok,
+    type_names,
+    view,
+    walk_pointer,
+)
 from .sites import iter_sites
 
 __all__ = ["check_api", "accepted_statuses"]
@@ -71,7 +88,7 @@ def accepted_statuses(criteria: Iterable[CriterionSpec]) -> frozenset[int]:
         elif crit.type == "regex" and isinstance(crit.context_expression, StatusCodeExpression) and crit.matcher is not None:
             try:
                 result &= frozenset(s for s in ALL_STATUSES if crit.matcher.check(s, "json")[0])
-            except Exception:  # noqa: BLE001 - a matcher problem leaves the set unconstrained
+            except ArazzoError:  # a matcher problem leaves the set unconstrained
                 pass
     return result
 

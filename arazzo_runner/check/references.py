@@ -14,6 +14,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..compiler_base import _list
+from ..errors import ArazzoError
 from ..expressions import (
     ComponentExpression,
     Expression,
@@ -27,8 +29,13 @@ from ..expressions import (
     UrlExpression,
     WorkflowExpression,
 )
-from ..expressions.template import LiteralValue, ObjectValue, ArrayValue, TemplateValue, CompiledValue
-from ..compiler_base import _list
+from ..expressions.template import (
+    ArrayValue,
+    CompiledValue,
+    LiteralValue,
+    ObjectValue,
+    TemplateValue,
+)
 from ..model import ArazzoDocument, Workflow
 from ..yamlsource import escape_pointer_token
 from .report import Report
@@ -239,7 +246,7 @@ class _ReferenceChecker:
                    site.pointer, find=text)
         try:
             _, child = self.doc.resolve_workflow(step.workflow)
-        except Exception:  # noqa: BLE001 - an unresolved child was reported by the loader
+        except (KeyError, ArazzoError):  # an unresolved child was reported by the loader
             return
         names = {n for n, _ in child.outputs}
         if not _dotted_ok(e.output_name, names):
