@@ -98,6 +98,9 @@ class _Frame:
     depth: int
     step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_exchange: Exchange | None = None
+    # What a step's parameters and body are evaluated against: no request or response yet. Built once,
+    # since everything in it is read through (the step outputs dict above grows as steps run).
+    base_context: EvalContext | None = None
 
 
 class Execution:
@@ -516,7 +519,9 @@ class Execution:
     def _context(self, frame: _Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None) -> EvalContext:
         doc = frame.document
         if exchange is None:
-            return EvalContext(
+            if outputs is None and frame.base_context is not None:
+                return frame.base_context
+            context = EvalContext(
                 inputs=frame.inputs,
                 steps=frame.step_outputs,
                 workflows=self.records,
@@ -525,6 +530,9 @@ class Execution:
                 outputs=outputs,
                 optional_inputs=frame.workflow.optional_inputs,
             )
+            if outputs is None:
+                frame.base_context = context
+            return context
         return EvalContext(
             inputs=frame.inputs,
             steps=frame.step_outputs,
