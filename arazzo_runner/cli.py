@@ -160,6 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("arazzo-runner: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`arazzo-runner run … --json | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
     parser.error(f"unknown command {args.command!r}")
 
 
@@ -169,7 +174,7 @@ def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | N
     errors = [d for d in diagnostics if d.severity == "error"]
     hint = ""
     if len(errors) > 1 and getattr(args, "spec", None):
-        hint = f"\nrun 'arazzo-runner check {args.spec}' to see all {len(errors)} errors"
+        hint = f"\nrun 'arazzo-runner check {args.spec}' for the full report"
     print(f"arazzo-runner: error: {message}{hint}", file=sys.stderr)
     if getattr(args, "json", False):
         location = exc.location if exc is not None else None
@@ -294,6 +299,12 @@ def _coerce_input(name: str, value: str, schema: Any) -> Any:
     if isinstance(types, str):
         types = [types]
     if not types:
+        # No type to read it by: JSON text for an object or array is taken as that value.
+        if value.lstrip().startswith(("{", "[")):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                pass
         return value
     if "string" in types:
         return value

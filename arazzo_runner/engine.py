@@ -370,8 +370,12 @@ class Execution:
             base_url = self._base_url(target)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
+        if base_url is None and self.any_host:
+            base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
         if base_url is None:
-            return _StepOutcome(False, exchange, {}, f"no server URL for {target.source!r}: the description has no usable servers entry; pass servers=", reason="request_error")
+            message = (f"no server URL for {target.source!r}: its description has no usable servers entry; "
+                       "pass servers= (--server on the command line)")
+            return _StepOutcome(False, exchange, {}, message, reason="request_error")
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -453,6 +457,10 @@ class Execution:
             shown = exchange.excerpt(self.redactor.mask)
             excerpt = f": {shown}" if shown else ""
             error = f"success criterion {failed.text!r} not met ({explanation}); response {status}{excerpt}"
+            location = exchange.response.headers.get("location") if exchange.response is not None else None
+            if location and not self.follow_redirects and 300 <= (exchange.status_code or 0) < 400:
+                error += (f" (a redirect to {self.redactor.mask(location)}, not followed: pass follow_redirects=True, "
+                          "or --follow-redirects on the command line, to follow it)")
             return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
         return _StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
 

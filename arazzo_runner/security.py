@@ -228,7 +228,21 @@ def _requirements(
             f"credential {name!r} was not sent: several sources define a security scheme {name!r}, so a bare "
             f"name could belong to another host; give the credential as {where!r} to send it here"
         )
+    if not withheld:
+        _note_unmet_requirement(operation, warnings)
     return []
+
+
+def _note_unmet_requirement(operation: Operation, warnings: list[str]) -> None:
+    """Say so when the operation requires credentials the run was not given (a 401 then explains itself)."""
+    requirements = operation.security
+    if not requirements or any(not requirement for requirement in requirements):
+        return  # nothing required, or anonymous access allowed
+    options = " or ".join(repr(" and ".join(requirement)) for requirement in requirements)
+    warnings.append(
+        f"{operation.label} requires credentials for {options}, and none were given "
+        "(credentials=, or --credential SCHEME=VALUE / ARAZZO_CREDENTIAL_<SCHEME> on the command line)"
+    )
 
 
 async def apply_security(
@@ -248,6 +262,7 @@ async def apply_security(
     on ``prepared`` says so).
     """
     if not creds.names():
+        _note_unmet_requirement(operation, prepared.warnings)
         return
     schemes = operation.description.security_schemes()
     for name, scopes, key in _requirements(operation, schemes, creds, source, shared_schemes, prepared.warnings):

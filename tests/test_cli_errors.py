@@ -45,7 +45,7 @@ def test_a_document_with_several_errors_points_to_check(tmp_path: Path, capsys: 
     assert main(["list", str(spec)]) == 2
     err = capsys.readouterr().err
     assert "bad.yml:11:24" in err and "'=' alone is not an operator" in err
-    assert f"run 'arazzo-runner check {spec}' to see all 2 errors" in err
+    assert f"run 'arazzo-runner check {spec}' for the full report" in err
     assert main(["run", str(spec), "-w", "w", "--json"]) == 2
     data = json.loads(capsys.readouterr().out)
     assert [e["line"] for e in data["error"]["errors"]] == [11, 13]
@@ -58,3 +58,33 @@ def test_inputs_given_a_file_name_without_at_suggests_it(tmp_path: Path, capsys:
     (tmp_path / "in.json").write_text('{"organization_id": "o", "member_id": "m"}')
     assert main(["run", str(SPEC), "-w", "recovery-codes-rotate", "--inputs", "in.json"]) == 2
     assert "--inputs @in.json" in capsys.readouterr().err
+
+
+def test_an_untyped_input_given_as_json_text_is_read_as_json() -> None:
+    from arazzo_runner.cli import _coerce_input
+
+    assert _coerce_input("customer", '{"uri": "https://x.example/c/1"}', {"oneOf": [{"type": "object"}]}) == {
+        "uri": "https://x.example/c/1"}
+    assert _coerce_input("name", "plain text", {}) == "plain text"
+
+
+def test_a_required_credential_that_was_not_given_is_named(capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ARAZZO_CREDENTIAL_BASICAUTH", raising=False)
+    code = main(["run", str(SPEC), "-w", "recovery-codes-rotate", "-i", "organization_id=o", "-i", "member_id=m",
+                 "--server", "http://127.0.0.1:1"])
+    assert code == 1
+    assert "requires credentials for 'basicAuth', and none were given" in capsys.readouterr().out
+
+
+def test_mock_mode_needs_no_server_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "api.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /ping:\n    get:\n      operationId: ping\n"
+        "      responses: {'200': {description: ok, content: {application/json: {example: {ok: true}}}}}\n")
+    (tmp_path / "wf.yaml").write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions: [{name: api, url: api.yaml, type: openapi}]\n"
+        "workflows:\n  - workflowId: w\n    steps:\n      - stepId: p\n        operationId: ping\n"
+        "        successCriteria: [{condition: $statusCode == 200}]\n")
+    assert main(["run", str(tmp_path / "wf.yaml"), "-w", "w", "--mock"]) == 0
+    assert main(["run", str(tmp_path / "wf.yaml"), "-w", "w"]) == 1
+    assert "pass servers= (--server on the command line)" in capsys.readouterr().out

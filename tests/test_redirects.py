@@ -106,3 +106,13 @@ def test_credentials_never_follow_a_redirect_to_another_origin(tmp_path: Path, s
             assert api.requests[1].header("X-API-Key") == "S3cr3tKeyValue"
         else:
             assert elsewhere.requests[0].header("X-API-Key") is None
+
+
+def test_a_redirect_that_fails_the_criteria_says_how_to_follow_it(tmp_path: Path, server: LoopbackServer) -> None:
+    (tmp_path / "openapi.yaml").write_text(OPENAPI)
+    (tmp_path / "wf.yaml").write_text(ARAZZO.replace("        outputs:\n          status: $statusCode",
+                                                     "        successCriteria: [{condition: $statusCode == 200}]\n"
+                                                     "        outputs:\n          status: $statusCode"))
+    result = run_workflow(tmp_path / "wf.yaml", "w", servers=server.url)
+    assert result.status == "failed"
+    assert "a redirect to /new, not followed" in result.error.message and "--follow-redirects" in result.error.message
