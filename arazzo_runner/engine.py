@@ -448,9 +448,7 @@ class Execution:
         for name, value in step.outputs:
             try:
                 outputs[name] = value.evaluate(ctx)
-            except UnresolvedExpression as exc:
-                warn.append(f"output {name!r} left out: {exc.message}")
-            except EvaluationError as exc:
+            except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 warn.append(f"output {name!r} left out: {exc.message}")
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"

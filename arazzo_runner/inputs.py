@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .model import ArazzoDocument, Workflow
 
 __all__ = [
-    "InputNames", "InputsCheck", "compile_inputs_check", "input_names", "inputs_problems", "validate_inputs",
+    "InputNames", "InputsCheck", "input_names", "validate_inputs",
     "unknown_inputs", "secret_values",
 ]
 
@@ -227,14 +227,6 @@ def _holds_secret(value: Any, names: frozenset[str], depth: int) -> bool:
     if isinstance(value, list):
         return any(_holds_secret(v, names, depth + 1) for v in value)
     return False
-
-
-def compile_inputs_check(schema: Mapping[str, Any], secret_inputs: frozenset[str] = frozenset()) -> InputsCheck:
-    return InputsCheck(schema, secret_inputs)
-
-
-def inputs_problems(check: InputsCheck | None, inputs: Mapping[str, Any]) -> list[str]:
-    return [] if check is None else check.problems(inputs)
 
 
 def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:

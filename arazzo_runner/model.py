@@ -18,8 +18,8 @@ from .openapi import OpenAPIDescription, Operation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .criteria import Criterion
-    from .inputs import InputsCheck
     from .expressions import CompiledValue
+    from .inputs import InputsCheck
 
 __all__ = [
     "ArazzoDocument",

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-from .errors import SourceError, Location
+from .errors import Location, SourceError
 from .fetch import display_name, read_url
 from .yamlsource import escape_pointer_token, parse_fast, unescape_pointer_token
 

@@ -16,21 +16,28 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
-from .errors import ArazzoError, EvaluationError, RequestBuildError, UnresolvedExpression
+from .errors import (
+    ArazzoError,
+    EvaluationError,
+    RequestBuildError,
+    UnresolvedExpression,
+)
 from .expressions import EvalContext, to_text
 from .expressions.template import is_absent_optional_input
 from .media import is_json, is_xml, media_type
 from .model import OperationTarget, Parameter, RequestBody, Step
-from .serialize import serialize_cookie, serialize_header, serialize_path, serialize_query
+from .serialize import (
+    serialize_cookie,
+    serialize_header,
+    serialize_path,
+    serialize_query,
+)
 from .yamlsource import unescape_pointer_token
 
-__all__ = ["PreparedRequest", "prepare_request", "choose_content_type", "is_json_media_type", "encode_multipart"]
+__all__ = ["PreparedRequest", "prepare_request", "choose_content_type", "encode_multipart"]
 
 
 
-# Kept under their old names for callers of this module.
-is_json_media_type = is_json
-is_xml_media_type = is_xml
 
 
 @dataclass
@@ -46,7 +53,6 @@ class PreparedRequest:
     content: bytes | None = None
     content_type: str | None = None
     body_value: Any = None  # the body as evaluated (for $request.body)
-    multipart: tuple[dict[str, Any], dict[str, Any]] | None = None
     path_values: dict[str, Any] = field(default_factory=dict)
     query_values: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
@@ -87,7 +93,7 @@ def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_
     _warn_missing_required(step, operation, prepared)
     if step.request_body is not None:
         _apply_body(step.request_body, ctx, target, prepared)
-        if prepared.method in ("GET", "HEAD", "DELETE") and (prepared.content is not None or prepared.multipart is not None):
+        if prepared.method in ("GET", "HEAD", "DELETE") and prepared.content is not None:
             prepared.warnings.append(f"{operation.label} is sent with a request body; {prepared.method} requests should not carry one (DEC-32)")
     if prepared.cookies:
         prepared.headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in prepared.cookies)))
@@ -210,7 +216,7 @@ def _apply_body(body: RequestBody, ctx: EvalContext, target: OperationTarget, pr
     media = media_type(content_type)
     prepared.content_type = content_type
     prepared.body_value = value
-    if is_json_media_type(media):
+    if is_json(media):
         if isinstance(value, str) and written_as_string:
             prepared.content = value.encode("utf-8")  # a JSON template written as text is sent as written
             try:
@@ -297,7 +303,7 @@ def encode_multipart(fields: Mapping[str, Any], boundary: str) -> bytes:
 
 def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content_type: str | None) -> Any:
     """DEC-31: after evaluation, in list order; JSON Pointer for JSON, XPath for XML."""
-    if is_xml_media_type(content_type) or (isinstance(value, str) and value.lstrip().startswith("<")):
+    if is_xml(content_type) or (isinstance(value, str) and value.lstrip().startswith("<")):
         from .xml_replace import replace_xml
 
         text = to_text(value)

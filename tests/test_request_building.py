@@ -18,8 +18,15 @@ import pytest
 
 from arazzo_runner import load, run_workflow
 from arazzo_runner.errors import RequestBuildError
-from arazzo_runner.request_builder import _set_pointer, is_json_media_type, is_xml_media_type
-from arazzo_runner.serialize import serialize_cookie, serialize_header, serialize_path, serialize_query
+from arazzo_runner.media import is_json as is_json_media_type
+from arazzo_runner.media import is_xml as is_xml_media_type
+from arazzo_runner.request_builder import _set_pointer
+from arazzo_runner.serialize import (
+    serialize_cookie,
+    serialize_header,
+    serialize_path,
+    serialize_query,
+)
 from arazzo_runner.views import request_view
 from arazzo_runner.xml_replace import replace_xml
 

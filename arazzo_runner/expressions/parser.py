@@ -26,6 +26,7 @@ cannot be written in those two positions.
 
 from __future__ import annotations
 
+from ..errors import ExpressionSyntaxError
 from .ast import (
     ComponentExpression,
     Expression,
@@ -39,7 +40,6 @@ from .ast import (
     UrlExpression,
     WorkflowExpression,
 )
-from ..errors import ExpressionSyntaxError
 from .pointer import JsonPointer
 
 __all__ = ["parse_expression", "try_parse_expression", "scan_expression", "ROOTS_EXPECTED"]
