@@ -199,11 +199,7 @@ def _requirements(
             if key not in schemes or key in chosen:
                 continue
             if key in shared_schemes:
-                where = f"{source}.{key}" if source is not None else f"<source>.{key}"
-                warnings.append(
-                    f"credential {key!r} was not sent: the operation declares no security requirement and several "
-                    f"sources define a security scheme {key!r}; give the credential as {where!r} to send it here"
-                )
+                warnings.append(_withheld(key, source))
                 continue
             chosen[key] = key
         return [(name, (), key) for name, key in chosen.items()]
@@ -222,15 +218,19 @@ def _requirements(
             keys[name] = found
         if all(keys.values()):
             return [(name, scopes, str(keys[name])) for name, scopes in requirement.items()]
-    for name in dict.fromkeys(withheld):
-        where = f"{source}.{name}" if source is not None else f"<source>.{name}"
-        warnings.append(
-            f"credential {name!r} was not sent: several sources define a security scheme {name!r}, so a bare "
-            f"name could belong to another host; give the credential as {where!r} to send it here"
-        )
+    warnings.extend(_withheld(name, source) for name in dict.fromkeys(withheld))
     if not withheld:
         _note_unmet_requirement(operation, warnings)
     return []
+
+
+def _withheld(scheme: str, source: str | None) -> str:
+    """Why a bare-named credential was not sent here, and the name that would send it."""
+    where = f"{source}.{scheme}" if source is not None else f"<source>.{scheme}"
+    return (
+        f"credential {scheme!r} was not sent: several sources define a security scheme {scheme!r}, so a bare "
+        f"name could belong to another host; give the credential as {where!r} to send it here"
+    )
 
 
 def _note_unmet_requirement(operation: Operation, warnings: list[str]) -> None:
