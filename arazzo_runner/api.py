@@ -10,15 +10,15 @@ from typing import Any
 
 import httpx
 
-from .engine import Execution, Limits, ServerMap
+from .compile.loader import load
+from .engine.execution import Execution, Limits, ServerMap
+from .engine.preflight import check_credentials, check_servers
+from .engine.security import Credentials, TokenCache
 from .errors import ArazzoError
-from .loader import load
-from .model import ArazzoDocument
-from .preflight import check_credentials, check_servers
+from .plan.model import ArazzoDocument
 from .result import WorkflowResult
-from .security import Credentials, TokenCache
 
-__all__ = ["run_workflow", "arun_workflow", "Runner", "Spec"]
+__all__ = ["Runner", "Spec", "arun_workflow", "run_workflow"]
 
 Spec = ArazzoDocument | str | os.PathLike[str]
 

@@ -16,17 +16,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from .result import WorkflowResult
 
 __all__ = [
-    "Location",
     "ArazzoError",
     "DocumentError",
-    "SourceError",
+    "EvaluationError",
     "ExpressionSyntaxError",
     "InputError",
-    "WorkflowNotFound",
-    "EvaluationError",
-    "UnresolvedExpression",
+    "Location",
     "RequestBuildError",
+    "SourceError",
+    "UnresolvedExpression",
     "WorkflowFailed",
+    "WorkflowNotFound",
 ]
 
 

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from .errors import WorkflowFailed
 
-__all__ = ["WorkflowResult", "StepResult", "Failure", "Status"]
+__all__ = ["Failure", "Status", "StepResult", "WorkflowResult"]
 
 Status = Literal["succeeded", "failed"]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout without installing
 
-from arazzo_runner.criteria import compile_condition, compile_criterion
-from arazzo_runner.expressions import EvalContext, HttpView, compile_value, parse_expression
+from arazzo_runner.language.criteria import compile_condition, compile_criterion
+from arazzo_runner.language.expressions import EvalContext, HttpView, compile_value, parse_expression
 
 CONDITION = "$statusCode == 200 && $response.body#/status == 'active'"
 EXPRESSION = "$response.body#/a/0/b"
@@ -46,8 +46,10 @@ def main() -> None:
         (f"criterion  {CONDITION}  (Criterion.evaluate)", _per_call_us(lambda: criterion.evaluate(ctx), number)),
         (f"expression {EXPRESSION}  (Expression.evaluate)", _per_call_us(lambda: expression.evaluate(ctx), number)),
         (f"template   {TEMPLATE}  (CompiledValue.evaluate)", _per_call_us(lambda: template.evaluate(ctx), number)),
-        (f"parse      {CONDITION}  (compile_condition, load time)",
-         _per_call_us(lambda: compile_condition(CONDITION), 5_000)),
+        (
+            f"parse      {CONDITION}  (compile_condition, load time)",
+            _per_call_us(lambda: compile_condition(CONDITION), 5_000),
+        ),
     ]
     for label, micros in rows:
         print(f"{micros:8.3f} us  {label}")

@@ -58,9 +58,13 @@ def main() -> int:
         warm.append(seconds)
     print(f"mock runs, warm (median of 5):             {statistics.median(warm):6.3f} s  {ok}/{len(docs)} succeeded")
     seconds, ok, _ = _runs(docs, scenario_second_step=True)
-    print(f"mock runs, 2nd step answers 500:           {seconds:6.3f} s  {len(docs) - ok}/{len(docs)} failed as expected")
+    print(
+        f"mock runs, 2nd step answers 500:           {seconds:6.3f} s  {len(docs) - ok}/{len(docs)} failed as expected"
+    )
     verdict = "under" if cold < 3.0 else "OVER"
-    print(f"all 24 mock runs together: {cold:.3f} s cold, {statistics.median(warm):.3f} s warm ({verdict} the 3 s target)")
+    print(
+        f"all 24 mock runs together: {cold:.3f} s cold, {statistics.median(warm):.3f} s warm ({verdict} the 3 s target)"
+    )
     return 0 if cold < 3.0 else 1
 
 

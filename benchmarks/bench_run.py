@@ -30,9 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
 
 import httpx  # noqa: E402
-
-from arazzo_runner import Runner, load  # noqa: E402
-from arazzo_runner.openapi import clear_cache  # noqa: E402
 from stytch_sandbox import (  # noqa: E402
     DEFAULT_MEMBER_ID,
     DEFAULT_ORGANIZATION_ID,
@@ -40,6 +37,9 @@ from stytch_sandbox import (  # noqa: E402
     DEFAULT_SECRET,
     StytchSandbox,
 )
+
+from arazzo_runner import Runner, load  # noqa: E402
+from arazzo_runner.openapi.index import clear_cache  # noqa: E402
 
 SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
 CORPUS_SPEC = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
@@ -66,7 +66,8 @@ def sandbox_url(in_process: bool) -> Iterator[str]:
         return
     proc = subprocess.Popen(
         [sys.executable, "-u", str(ROOT / "examples" / "stytch_sandbox.py"), "--port", "0"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -124,8 +125,10 @@ def main() -> int:
     if CORPUS_SPEC.exists():
         for label, cold in (("cold", True), ("cached description", False)):
             times = bench_load(args.load_repeats, cold=cold)
-            print(f"load() of the corpus reference workflow + 1.46 MB description, {label}: "
-                  f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms ({args.load_repeats} loads)")
+            print(
+                f"load() of the corpus reference workflow + 1.46 MB description, {label}: "
+                f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms ({args.load_repeats} loads)"
+            )
     else:
         print(f"load() benchmark skipped: {CORPUS_SPEC} not found (the ../shared corpus is absent)")
 

@@ -343,7 +343,7 @@ class _SandboxHandler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # headers and body are separate writes
     server_version = "StytchSandbox/1.0"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:

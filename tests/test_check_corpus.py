@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner.check import Checker, check
-from arazzo_runner.check.report import Report
-from arazzo_runner.check.structure import check_structure
-from arazzo_runner.yamlsource import parse_document
+from arazzo_runner.checker import Checker, check
+from arazzo_runner.checker.report import Report
+from arazzo_runner.checker.structure import check_structure
+from arazzo_runner.sources.yamlsource import parse_document
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -31,10 +31,12 @@ needs_spec = pytest.mark.skipif(not SPEC.is_dir(), reason=f"Arazzo spec referenc
 
 # The two examples that name their OpenAPI by absolute URL: read the copies beside them instead (offline).
 OFFLINE_SOURCES = {
-    "https://raw.githubusercontent.com/swagger-api/swagger-petstore/master/src/main/resources/openapi.yaml":
-        str(EXAMPLES / "external" / "swagger-petstore-openapi.yaml"),
-    "https://raw.githubusercontent.com/OAI/Arazzo-Specification/main/examples/1.0.0/bnpl-openapi.yaml":
-        str(EXAMPLES / "bnpl-openapi.yaml"),
+    "https://raw.githubusercontent.com/swagger-api/swagger-petstore/master/src/main/resources/openapi.yaml": str(
+        EXAMPLES / "external" / "swagger-petstore-openapi.yaml"
+    ),
+    "https://raw.githubusercontent.com/OAI/Arazzo-Specification/main/examples/1.0.0/bnpl-openapi.yaml": str(
+        EXAMPLES / "bnpl-openapi.yaml"
+    ),
 }
 
 
@@ -59,8 +61,13 @@ def test_every_stytch_file_checks_without_errors() -> None:
 @needs_stytch
 def test_cli_checks_all_stytch_files_in_one_command() -> None:
     files = [str(p) for p in sorted(STYTCH.glob("*.yml"))]
-    done = subprocess.run([sys.executable, "-m", "arazzo_runner", "check", "--format", "json", *files],
-                          capture_output=True, text=True, cwd=ROOT, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", "check", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["summary"]["error"] == 0 and len(report["files"]) == 24
@@ -112,17 +119,32 @@ def test_errata_in_the_spec_examples_are_reported() -> None:
 
 ERRATA_DOCUMENTS = {
     # ERR-1: the source is petStoreDescription; the operationPath says petstoreDescription.
-    "ERR-1": ("operationPath: '{$sourceDescriptions.petstoreDescription.url}#/paths/~1pets/get'", "ARZ013", "case-sensitive"),
+    "ERR-1": (
+        "operationPath: '{$sourceDescriptions.petstoreDescription.url}#/paths/~1pets/get'",
+        "ARZ013",
+        "case-sensitive",
+    ),
     # ERR-2: loginUser is the operationId; the stepId is loginStep.
-    "ERR-2": ("operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
-              "          - name: X-Session\n            in: header\n            value: $steps.loginUser.outputs.sessionToken",
-              "ARZ017", "loginUser"),
+    "ERR-2": (
+        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
+        "          - name: X-Session\n            in: header\n            value: $steps.loginUser.outputs.sessionToken",
+        "ARZ017",
+        "loginUser",
+    ),
     # ERR-3: a condition wrapped in braces.
-    "ERR-3": ("operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
-              "        successCriteria:\n          - condition: '{$statusCode == 401}'", "ARZ025", "brace"),
+    "ERR-3": (
+        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
+        "        successCriteria:\n          - condition: '{$statusCode == 401}'",
+        "ARZ025",
+        "brace",
+    ),
     # ERR-4: a form string with a field missing '=' and an expression missing '{'.
-    "ERR-4": ("operationId: createPet\n        requestBody:\n          contentType: application/x-www-form-urlencoded\n"
-              "          payload: 'grant_type=authorization_code&code{$inputs.code}&scope=$inputs.scope}'", "ARZ103 ARZ102", ""),
+    "ERR-4": (
+        "operationId: createPet\n        requestBody:\n          contentType: application/x-www-form-urlencoded\n"
+        "          payload: 'grant_type=authorization_code&code{$inputs.code}&scope=$inputs.scope}'",
+        "ARZ103 ARZ102",
+        "",
+    ),
 }
 
 
@@ -133,11 +155,13 @@ def test_errata_from_the_spec_text_are_reported(tmp_path: Path, erratum: str) ->
     step, codes, words = ERRATA_DOCUMENTS[erratum]
     fixtures = Path(__file__).parent / "check_fixtures"
     (tmp_path / "pets.openapi.yaml").write_text((fixtures / "pets.openapi.yaml").read_text(), encoding="utf-8")
-    doc = ("arazzo: 1.0.1\ninfo:\n  title: errata\n  version: 1.0.1\nsourceDescriptions:\n"
-           "  - name: petStoreDescription\n    url: pets.openapi.yaml\n    type: openapi\n"
-           "workflows:\n  - workflowId: w\n    inputs:\n      type: object\n      properties:\n"
-           "        code: {type: string}\n        scope: {type: string}\n"
-           "    steps:\n      - stepId: loginStep\n        " + step + "\n")
+    doc = (
+        "arazzo: 1.0.1\ninfo:\n  title: errata\n  version: 1.0.1\nsourceDescriptions:\n"
+        "  - name: petStoreDescription\n    url: pets.openapi.yaml\n    type: openapi\n"
+        "workflows:\n  - workflowId: w\n    inputs:\n      type: object\n      properties:\n"
+        "        code: {type: string}\n        scope: {type: string}\n"
+        "    steps:\n      - stepId: loginStep\n        " + step + "\n"
+    )
     (tmp_path / "doc.arazzo.yaml").write_text(doc, encoding="utf-8")
     found = check(tmp_path / "doc.arazzo.yaml")
     for code in codes.split():
@@ -167,8 +191,11 @@ def _structure_verdict(text: str, name: str) -> bool:
 
 
 @needs_spec
-@pytest.mark.parametrize("path", sorted((SPEC / "tests" / "v1.0").glob("*/*.yaml")) if SPEC.is_dir() else [],
-                         ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize(
+    "path",
+    sorted((SPEC / "tests" / "v1.0").glob("*/*.yaml")) if SPEC.is_dir() else [],
+    ids=lambda p: f"{p.parent.name}/{p.name}",
+)
 def test_structure_verdict_matches_official_fixtures(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     expected = path.parent.name == "pass"
@@ -201,8 +228,15 @@ CROSS_CHECK = {
     "retry-without-target": (SMALL + "        onFailure: [{name: r, type: retry}]\n", True),
     "negative-retry": (SMALL + "        onFailure: [{name: r, type: retry, retryLimit: -1}]\n", False),
     "output-not-string": (SMALL + "        outputs: {a: 1}\n", False),
-    "criterion-bad-type": (SMALL + "        successCriteria: [{condition: x, context: $statusCode, type: glob}]\n", False),
-    "cet-bad-version": (SMALL + "        successCriteria: [{condition: x, context: $statusCode, type: {type: xpath, version: xpath-31}}]\n", False),
+    "criterion-bad-type": (
+        SMALL + "        successCriteria: [{condition: x, context: $statusCode, type: glob}]\n",
+        False,
+    ),
+    "cet-bad-version": (
+        SMALL
+        + "        successCriteria: [{condition: x, context: $statusCode, type: {type: xpath, version: xpath-31}}]\n",
+        False,
+    ),
     "reusable-extra-property": (SMALL + "        parameters: [{reference: $components.parameters.p, note: x}]\n", True),
     "duplicate-depends-on": (SMALL.replace("    steps:", "    dependsOn: [a, a]\n    steps:"), False),
     "component-key": (SMALL + "components:\n  parameters:\n    'a b': {name: a, in: query, value: 1}\n", False),
@@ -216,7 +250,9 @@ def test_structure_verdict_agrees_with_the_official_schema(name: str) -> None:
     data, _ = parse_document(text, name)
     assert _structure_verdict(text, name) is expected
     if name in PROSE_WINS:
-        assert _schema_verdict(data) is not expected, f"{name}: the schema was expected to disagree ({PROSE_WINS[name]})"
+        assert _schema_verdict(data) is not expected, (
+            f"{name}: the schema was expected to disagree ({PROSE_WINS[name]})"
+        )
     else:
         assert _schema_verdict(data) is expected
 

@@ -7,14 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.cli import main
+from arazzo_runner.cli.main import main
 
 FIXTURES = Path(__file__).parent / "check_fixtures"
 
 
 def _broken(tmp_path: Path) -> Path:
     (tmp_path / "pets.openapi.yaml").write_text((FIXTURES / "pets.openapi.yaml").read_text(), encoding="utf-8")
-    text = (FIXTURES / "pets.arazzo.yaml").read_text().replace("tag: $response.body#/tags/0", "tag: $response.body#/tagz/0")
+    text = (
+        (FIXTURES / "pets.arazzo.yaml")
+        .read_text()
+        .replace("tag: $response.body#/tags/0", "tag: $response.body#/tagz/0")
+    )
     path = tmp_path / "doc.arazzo.yaml"
     path.write_text(text, encoding="utf-8")
     return path
@@ -30,7 +34,9 @@ def test_text_is_compiler_style_with_source_line_and_caret(tmp_path: Path, capsy
     assert main(["check", str(path)]) == 1
     lines = capsys.readouterr().out.splitlines()
     head = next(i for i, line in enumerate(lines) if "error[ARZ130]" in line)
-    assert lines[head].startswith(f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}:48:16: error[ARZ130]: ")
+    assert lines[head].startswith(
+        f"{path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}:48:16: error[ARZ130]: "
+    )
     assert lines[head + 1] == " 48 |           tag: $response.body#/tagz/0"
     assert lines[head + 2] == "    |                ^"
     assert lines[head + 3].strip() == "= at /workflows/0/steps/1/outputs/tag"
@@ -42,7 +48,12 @@ def test_json_format(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     report = json.loads(capsys.readouterr().out)
     [d] = report["diagnostics"]
     assert (d["code"], d["severity"], d["line"], d["column"], d["pointer"]) == (
-        "ARZ130", "error", 48, 16, "/workflows/0/steps/1/outputs/tag")
+        "ARZ130",
+        "error",
+        48,
+        16,
+        "/workflows/0/steps/1/outputs/tag",
+    )
     assert d["rule"] == "response-pointer" and report["summary"]["error"] == 1
 
 
@@ -75,7 +86,11 @@ def test_yaml_syntax_error_is_an_error_with_a_place(tmp_path: Path, capsys: pyte
 
 def test_strict_turns_unknown_fields_into_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "pets.openapi.yaml").write_text((FIXTURES / "pets.openapi.yaml").read_text(), encoding="utf-8")
-    text = (FIXTURES / "pets.arazzo.yaml").read_text().replace("      - stepId: create\n", "      - stepId: create\n        timeout: 5\n")
+    text = (
+        (FIXTURES / "pets.arazzo.yaml")
+        .read_text()
+        .replace("      - stepId: create\n", "      - stepId: create\n        timeout: 5\n")
+    )
     path = tmp_path / "doc.arazzo.yaml"
     path.write_text(text, encoding="utf-8")
     assert main(["check", str(path)]) == 0
@@ -84,6 +99,6 @@ def test_strict_turns_unknown_fields_into_errors(tmp_path: Path, capsys: pytest.
 
 
 def test_python_api_is_exported() -> None:
-    from arazzo_runner.check import check
+    from arazzo_runner.checker import check
 
     assert check(FIXTURES / "pets.arazzo.yaml") == []

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.cli import main
+from arazzo_runner.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
@@ -52,8 +52,9 @@ def test_a_document_with_several_errors_points_to_check(tmp_path: Path, capsys: 
     assert data["error"]["file"].endswith("bad.yml") and data["error"]["line"] == 11
 
 
-def test_inputs_given_a_file_name_without_at_suggests_it(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_inputs_given_a_file_name_without_at_suggests_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "in.json").write_text('{"organization_id": "o", "member_id": "m"}')
     assert main(["run", str(SPEC), "-w", "recovery-codes-rotate", "--inputs", "in.json"]) == 2
@@ -61,18 +62,32 @@ def test_inputs_given_a_file_name_without_at_suggests_it(tmp_path: Path, capsys:
 
 
 def test_an_untyped_input_given_as_json_text_is_read_as_json() -> None:
-    from arazzo_runner.cli import _coerce_input
+    from arazzo_runner.cli.main import _coerce_input
 
     assert _coerce_input("customer", '{"uri": "https://x.example/c/1"}', {"oneOf": [{"type": "object"}]}) == {
-        "uri": "https://x.example/c/1"}
+        "uri": "https://x.example/c/1"
+    }
     assert _coerce_input("name", "plain text", {}) == "plain text"
 
 
-def test_a_required_credential_that_was_not_given_is_named(capsys: pytest.CaptureFixture[str],
-                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_required_credential_that_was_not_given_is_named(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("ARAZZO_CREDENTIAL_BASICAUTH", raising=False)
-    code = main(["run", str(SPEC), "-w", "recovery-codes-rotate", "-i", "organization_id=o", "-i", "member_id=m",
-                 "--server", "http://127.0.0.1:1"])
+    code = main(
+        [
+            "run",
+            str(SPEC),
+            "-w",
+            "recovery-codes-rotate",
+            "-i",
+            "organization_id=o",
+            "-i",
+            "member_id=m",
+            "--server",
+            "http://127.0.0.1:1",
+        ]
+    )
     assert code == 1
     assert "requires credentials for 'basicAuth', and none were given" in capsys.readouterr().out
 
@@ -80,11 +95,13 @@ def test_a_required_credential_that_was_not_given_is_named(capsys: pytest.Captur
 def test_mock_mode_needs_no_server_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "api.yaml").write_text(
         "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /ping:\n    get:\n      operationId: ping\n"
-        "      responses: {'200': {description: ok, content: {application/json: {example: {ok: true}}}}}\n")
+        "      responses: {'200': {description: ok, content: {application/json: {example: {ok: true}}}}}\n"
+    )
     (tmp_path / "wf.yaml").write_text(
         "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions: [{name: api, url: api.yaml, type: openapi}]\n"
         "workflows:\n  - workflowId: w\n    steps:\n      - stepId: p\n        operationId: ping\n"
-        "        successCriteria: [{condition: $statusCode == 200}]\n")
+        "        successCriteria: [{condition: $statusCode == 200}]\n"
+    )
     assert main(["run", str(tmp_path / "wf.yaml"), "-w", "w", "--mock"]) == 0
     assert main(["run", str(tmp_path / "wf.yaml"), "-w", "w"]) == 1
     assert "pass servers= (--server on the command line)" in capsys.readouterr().out

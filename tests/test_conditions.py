@@ -6,14 +6,27 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner.criteria import compile_condition
-from arazzo_runner.criteria.condition_ast import Comparison, ExpressionRef, Index, Literal, Logical, Member, Not
 from arazzo_runner.errors import ExpressionSyntaxError
-from arazzo_runner.expressions import EvalContext, HttpView, parse_expression
+from arazzo_runner.language.criteria import compile_condition
+from arazzo_runner.language.criteria.condition_ast import (
+    Comparison,
+    ExpressionRef,
+    Index,
+    Literal,
+    Logical,
+    Member,
+    Not,
+)
+from arazzo_runner.language.expressions import EvalContext, HttpView, parse_expression
 
 
-def ctx(status: int | None = 200, body: Any = None, headers: dict[str, str] | None = None,
-        inputs: dict[str, Any] | None = None, body_kind: str = "json") -> EvalContext:
+def ctx(
+    status: int | None = 200,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    inputs: dict[str, Any] | None = None,
+    body_kind: str = "json",
+) -> EvalContext:
     response = None if status is None else HttpView(headers=headers or {}, body=body, body_kind=body_kind)  # type: ignore[arg-type]
     return EvalContext(inputs=inputs or {}, status_code=status, response=response)
 
@@ -24,17 +37,38 @@ def holds(condition: str, context: EvalContext, *, strict: bool = False) -> bool
 
 # -- the table: (id, condition, context, expected) -----------------------------------------------
 
-BODY = {"ok": True, "name": "o'brien", "items": [{"id": 1}, {"id": 7}], "count": 0, "status": "Active",
-        "redirectAuthToken": None, "n": "10", "tags": [], "text": "abc"}
+BODY = {
+    "ok": True,
+    "name": "o'brien",
+    "items": [{"id": 1}, {"id": 7}],
+    "count": 0,
+    "status": "Active",
+    "redirectAuthToken": None,
+    "n": "10",
+    "tags": [],
+    "text": "abc",
+}
 
 TABLE: list[tuple[str, str, EvalContext, bool]] = [
     # T-22: && || and parentheses
-    ("T-22-201-ok", "($statusCode == 200 || $statusCode == 201) && $response.body#/ok == true",
-     ctx(201, {"ok": True}), True),
-    ("T-22-201-not-ok", "($statusCode == 200 || $statusCode == 201) && $response.body#/ok == true",
-     ctx(201, {"ok": False}), False),
-    ("T-22-404-ok", "($statusCode == 200 || $statusCode == 201) && $response.body#/ok == true",
-     ctx(404, {"ok": True}), False),
+    (
+        "T-22-201-ok",
+        "($statusCode == 200 || $statusCode == 201) && $response.body#/ok == true",
+        ctx(201, {"ok": True}),
+        True,
+    ),
+    (
+        "T-22-201-not-ok",
+        "($statusCode == 200 || $statusCode == 201) && $response.body#/ok == true",
+        ctx(201, {"ok": False}),
+        False,
+    ),
+    (
+        "T-22-404-ok",
+        "($statusCode == 200 || $statusCode == 201) && $response.body#/ok == true",
+        ctx(404, {"ok": True}),
+        False,
+    ),
     ("T-22-DEC-19-and-binds-tighter", "$statusCode == 404 || $statusCode == 200 && false", ctx(404), True),
     ("DEC-19-or-left-operand-false", "false || $statusCode == 200", ctx(200), True),
     # T-23: !
@@ -44,8 +78,12 @@ TABLE: list[tuple[str, str, EvalContext, bool]] = [
     ("DEC-19-double-not", "!!$response.body#/ok", ctx(200, {"ok": True}), True),
     # T-32: strings and case
     ("T-32-CRIT-10-quote-escape", "$response.body#/name == 'O''Brien'", ctx(200, BODY), True),
-    ("T-32-CRIT-12-header-case", "$response.header.Content-Type == 'APPLICATION/JSON'",
-     ctx(200, headers={"content-type": "application/json"}), True),
+    (
+        "T-32-CRIT-12-header-case",
+        "$response.header.Content-Type == 'APPLICATION/JSON'",
+        ctx(200, headers={"content-type": "application/json"}),
+        True,
+    ),
     ("CRIT-12-abc", "'ABC' == 'abc'", ctx(), True),
     ("CRIT-12-DEC-19-ordering-casefold", "'apple' < 'BANANA'", ctx(), True),
     ("CRIT-12-casefold-sharp-s", "'STRASSE' == 'straße'", ctx(), True),
@@ -83,8 +121,7 @@ TABLE: list[tuple[str, str, EvalContext, bool]] = [
     ("T-35-pointer-form", "$response.body#/items/1/id == 7", ctx(200, BODY), True),
     ("T-35-DEC-18-index-out-of-range", "$response.body.items[5].id == null", ctx(200, BODY), True),
     ("CRIT-11-index-by-string", "$response.body['status'] == 'active'", ctx(200, BODY), True),
-    ("CRIT-11-index-by-expression", "$response.body.items[$inputs.i].id == 7", ctx(200, BODY, inputs={"i": 1}),
-     True),
+    ("CRIT-11-index-by-expression", "$response.body.items[$inputs.i].id == 7", ctx(200, BODY, inputs={"i": 1}), True),
     ("CRIT-11-length-extension", "$response.body.items.length == 2", ctx(200, BODY), True),
     ("DEC-15-dotted-input-then-index", "$inputs.a.b[0] == 'x'", ctx(inputs={"a": {"b": ["x"]}}), True),
     ("DEC-15-property-on-group", "($response.body#/items)[0].id == 1", ctx(200, BODY), True),
@@ -117,6 +154,7 @@ def test_condition_table(condition: str, context: EvalContext, expected: bool) -
 
 # -- AST shape and precedence (DEC-19) --------------------------------------------------------------
 
+
 def E(text: str) -> ExpressionRef:
     return ExpressionRef(parse_expression(text))
 
@@ -129,11 +167,17 @@ SHAPES = [
     ("DEC-19-not-over-rel", "!1 < 2", Comparison("<", Not(Literal(1)), Literal(2))),
     ("DEC-19-postfix-over-not", "!$response.body.a", Not(Member(E("$response.body"), "a"))),
     ("DEC-19-parens", "(1 || 2) && 3", Logical("&&", Logical("||", Literal(1), Literal(2)), Literal(3))),
-    ("CRIT-14-chain", "$response.body.items[1].id",
-     Member(Index(Member(E("$response.body"), "items"), Literal(1)), "id")),
+    (
+        "CRIT-14-chain",
+        "$response.body.items[1].id",
+        Member(Index(Member(E("$response.body"), "items"), Literal(1)), "id"),
+    ),
     ("CRIT-10-literals", "'it''s' != null", Comparison("!=", Literal("it's"), Literal(None))),
-    ("DEC-19-left-assoc-eq", "1 == 1 == true", Comparison("==", Comparison("==", Literal(1), Literal(1)),
-                                                          Literal(True))),
+    (
+        "DEC-19-left-assoc-eq",
+        "1 == 1 == true",
+        Comparison("==", Comparison("==", Literal(1), Literal(1)), Literal(True)),
+    ),
 ]
 
 
@@ -148,7 +192,7 @@ PRINT = [
     ("DEC-19-print-minimal-parens", "((1 || 2)) && (3)", "(1 || 2) && 3"),
     ("DEC-19-print-right-assoc-needs-parens", "1 || (2 || 3)", "1 || (2 || 3)"),
     ("DEC-19-print-not-comparison", "!($statusCode == 200)", "!($statusCode == 200)"),
-    ("DEC-19-print-double-quotes-become-single", "$inputs.x == \"a'b\"", "$inputs.x == 'a''b'"),
+    ("DEC-19-print-double-quotes-become-single", '$inputs.x == "a\'b"', "$inputs.x == 'a''b'"),
     ("DEC-15-print-member-on-dotted-name", "($inputs.a).b", "($inputs.a).b"),
     ("DEC-15-print-member-on-pointer", "($response.body#/a).b", "($response.body#/a).b"),
     ("DEC-15-print-spaces", "$statusCode==200", "$statusCode == 200"),
@@ -221,13 +265,18 @@ def test_DEC_49_T_36_braces_lenient_warns_and_passes() -> None:
 
 
 def test_nesting_limit_is_a_syntax_error() -> None:
-    for text in ["(" * 500 + "1" + ")" * 500, "!" * 5000 + "true", " && ".join(["true"] * 500),
-                 "$response.body" + "[0]" * 500]:
+    for text in [
+        "(" * 500 + "1" + ")" * 500,
+        "!" * 5000 + "true",
+        " && ".join(["true"] * 500),
+        "$response.body" + "[0]" * 500,
+    ]:
         with pytest.raises(ExpressionSyntaxError):
             compile_condition(text)
 
 
 # -- explanations -------------------------------------------------------------------------------------
+
 
 def test_explanation_shows_operand_values() -> None:
     compiled = compile_condition("$statusCode == 200")

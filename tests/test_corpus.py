@@ -23,9 +23,9 @@ import pytest
 import yaml
 
 from arazzo_runner import ArazzoError, DocumentError, load, run_workflow
-from arazzo_runner.engine import Limits
-from arazzo_runner.fetch import path_to_url
-from arazzo_runner.loader import load_text
+from arazzo_runner.compile.loader import load_text
+from arazzo_runner.engine.execution import Limits
+from arazzo_runner.sources.fetch import path_to_url
 from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,8 +35,7 @@ MUSEUM = SHARED / "corpus" / "redocly-museum"
 JENTIC = SHARED / "corpus" / "jentic-arazzo-engine-fixtures" / "fixtures"
 EXCEPTIONS: dict[str, dict[str, Any]] = {
     entry["id"]: entry
-    for entry in yaml.safe_load((Path(__file__).parent / "corpus_exceptions.yaml").read_text(encoding="utf-8"))
-    or []
+    for entry in yaml.safe_load((Path(__file__).parent / "corpus_exceptions.yaml").read_text(encoding="utf-8")) or []
 }
 
 # The spec examples name their OpenAPI descriptions by raw.githubusercontent.com
@@ -198,7 +197,9 @@ def _mock_matches(mock: Mapping[str, Any], request: RecordedRequest) -> bool:
         got = request.query.get(name)
         if got is None:
             return False
-        wanted = [str(v).lower() if isinstance(v, bool) else str(v) for v in (value if isinstance(value, list) else [value])]
+        wanted = [
+            str(v).lower() if isinstance(v, bool) else str(v) for v in (value if isinstance(value, list) else [value])
+        ]
         joined = ",".join(got).split(",") if len(got) == 1 and len(wanted) > 1 else got
         if joined != wanted:
             return False
@@ -319,4 +320,6 @@ def test_jentic_scenario(folder: Path, index: int, record_property: Any) -> None
             continue
         step_id, _, name = str(key).partition(".")
         runs = [s for s in result.steps if s.step_id == step_id]
-        assert runs and runs[-1].outputs.get(name) == value, f"output {key!r} missing or wrong: {result.outputs}; {summary}"
+        assert runs and runs[-1].outputs.get(name) == value, (
+            f"output {key!r} missing or wrong: {result.outputs}; {summary}"
+        )

@@ -6,17 +6,16 @@ from typing import Any
 
 import pytest
 
-from arazzo_runner.criteria import GOESSNER_VERSION, Criterion, CriterionResult, compile_criterion
-from arazzo_runner.criteria.goessner import compile_goessner
 from arazzo_runner.errors import ArazzoError, DocumentError, ExpressionSyntaxError
-from arazzo_runner.expressions import EvalContext, HttpView
+from arazzo_runner.language.criteria import GOESSNER_VERSION, Criterion, CriterionResult, compile_criterion
+from arazzo_runner.language.criteria.goessner import compile_goessner
+from arazzo_runner.language.expressions import EvalContext, HttpView
 
 GOESSNER = {"type": "jsonpath", "version": GOESSNER_VERSION}
 
 
 def response(body: Any, kind: str = "json", status: int = 200, headers: dict[str, str] | None = None) -> EvalContext:
-    return EvalContext(status_code=status,
-                       response=HttpView(headers=headers or {}, body=body, body_kind=kind))  # type: ignore[arg-type]
+    return EvalContext(status_code=status, response=HttpView(headers=headers or {}, body=body, body_kind=kind))  # type: ignore[arg-type]
 
 
 def run(condition: str, type_: Any, context: str | None, ctx: EvalContext, **kw: Any) -> CriterionResult:
@@ -28,6 +27,7 @@ def run(condition: str, type_: Any, context: str | None, ctx: EvalContext, **kw:
 
 
 # -- simple ----------------------------------------------------------------------------------------
+
 
 def test_CRIT_5_simple_is_default() -> None:
     criterion = compile_criterion("$statusCode == 200")
@@ -59,8 +59,9 @@ def test_DEC_23_simple_with_context_is_ignored_with_warning() -> None:
     assert list(map(str, criterion.expressions())) == ["$statusCode"]
 
 
-@pytest.mark.parametrize("kind", ["regex", "jsonpath", "xpath"], ids=["T-31-CRIT-4-regex", "CRIT-4-jsonpath",
-                                                                      "CRIT-4-xpath"])
+@pytest.mark.parametrize(
+    "kind", ["regex", "jsonpath", "xpath"], ids=["T-31-CRIT-4-regex", "CRIT-4-jsonpath", "CRIT-4-xpath"]
+)
 def test_T_31_CRIT_4_typed_without_context_is_a_load_error(kind: str) -> None:
     with pytest.raises(DocumentError, match="needs a context"):
         compile_criterion("^2", kind)
@@ -92,8 +93,11 @@ BAD_TYPES = [
     ("CRIT-5-unknown-type", "xquery", "unknown criterion type"),
     ("CET-1-object-simple", {"type": "simple", "version": "x"}, "jsonpath or xpath"),
     ("CET-2-missing-version", {"type": "jsonpath"}, "needs a version"),
-    ("CET-4-unsupported-jsonpath-version", {"type": "jsonpath", "version": "rfc9535"},
-     "unsupported expression version"),
+    (
+        "CET-4-unsupported-jsonpath-version",
+        {"type": "jsonpath", "version": "rfc9535"},
+        "unsupported expression version",
+    ),
     ("CET-4-unsupported-xpath-version", {"type": "xpath", "version": "xpath-31"}, "unsupported expression version"),
     ("CET-1-not-a-type", 5, "must be a string"),
 ]
@@ -129,14 +133,18 @@ REGEX = [
     ("DEC-20-DEC-17-object-to-text", '"a":1', "$response.body", response({"a": 1}), True),
     ("DEC-20-DEC-18-null-context-fails", ".*", "$response.body#/n", response({"n": None}), False),
     ("DEC-20-DEC-18-missing-context-fails", ".*", "$response.body#/zz", response({}), False),
-    ("DEC-20-header", "^application/json", "$response.header.Content-Type",
-     response({}, headers={"content-type": "application/json; charset=utf-8"}), True),
+    (
+        "DEC-20-header",
+        "^application/json",
+        "$response.header.Content-Type",
+        response({}, headers={"content-type": "application/json; charset=utf-8"}),
+        True,
+    ),
     ("DEC-20-ecma-lookbehind", r"(?<=a)b", "$response.body", response("ab", "text"), True),
 ]
 
 
-@pytest.mark.parametrize(("condition", "context", "ctx", "expected"), [c[1:] for c in REGEX],
-                         ids=[c[0] for c in REGEX])
+@pytest.mark.parametrize(("condition", "context", "ctx", "expected"), [c[1:] for c in REGEX], ids=[c[0] for c in REGEX])
 def test_regex(condition: str, context: str, ctx: EvalContext, expected: bool) -> None:
     result = run(condition, "regex", context, ctx)
     assert result.passed is expected, result.explanation
@@ -202,13 +210,23 @@ def test_jsonpath_pointer_context() -> None:
 
 # -- Stytch: plain jsonpath written in Goessner style (real-world requirement) ----------------------------
 
+
 @pytest.mark.parametrize(
     ("condition", "results", "expected"),
-    [("$.results.length > 0", [], False), ("$.results.length > 0", [{"user_id": "u"}], True),
-     ("$.results.length == 0", [], True), ("$.results.length == 0", [{"user_id": "u"}], False),
-     ("$.connected_apps.length > 0", None, False)],
-    ids=["DEC-21-stytch-gt-empty", "DEC-21-stytch-gt-nonempty", "DEC-21-stytch-eq-empty",
-         "DEC-21-stytch-eq-nonempty", "DEC-21-stytch-missing-member"],
+    [
+        ("$.results.length > 0", [], False),
+        ("$.results.length > 0", [{"user_id": "u"}], True),
+        ("$.results.length == 0", [], True),
+        ("$.results.length == 0", [{"user_id": "u"}], False),
+        ("$.connected_apps.length > 0", None, False),
+    ],
+    ids=[
+        "DEC-21-stytch-gt-empty",
+        "DEC-21-stytch-gt-nonempty",
+        "DEC-21-stytch-eq-empty",
+        "DEC-21-stytch-eq-nonempty",
+        "DEC-21-stytch-missing-member",
+    ],
 )
 def test_stytch_plain_jsonpath_goessner_fallback(condition: str, results: Any, expected: bool) -> None:
     criterion = compile_criterion(condition, "jsonpath", "$response.body")
@@ -231,11 +249,18 @@ def test_plain_jsonpath_invalid_in_both_dialects_reports_rfc_error() -> None:
 
 # -- Goessner dialect (CET-2) ------------------------------------------------------------------------------
 
-STORE = {"store": {"book": [
-    {"title": "A", "price": 8.95, "category": "ref"},
-    {"title": "B", "price": 12.99, "category": "fiction", "isbn": "1"},
-    {"title": "C", "price": 22.99, "category": "fiction", "isbn": "2"},
-], "bicycle": {"color": "red", "price": 19.95}}, "length": "own", "empty": []}
+STORE = {
+    "store": {
+        "book": [
+            {"title": "A", "price": 8.95, "category": "ref"},
+            {"title": "B", "price": 12.99, "category": "fiction", "isbn": "1"},
+            {"title": "C", "price": 22.99, "category": "fiction", "isbn": "2"},
+        ],
+        "bicycle": {"color": "red", "price": 19.95},
+    },
+    "length": "own",
+    "empty": [],
+}
 
 GOESSNER_SELECT = [
     ("CET-2-root", "$", [STORE]),
@@ -291,10 +316,20 @@ def test_goessner_declared(query: str, expected: bool) -> None:
     assert result.passed is expected, result.explanation
 
 
-@pytest.mark.parametrize("query", ["store", "$.", "$[", "$[?(@.a ==)]", "$.a > ", "$.a > 1 2", "$[1:2:0]", "$['a"],
-                         ids=["CET-2-no-root", "CET-2-empty-name", "CET-2-open-bracket", "CET-2-bad-filter",
-                              "CET-2-missing-literal", "CET-2-trailing-junk", "CET-2-zero-step",
-                              "CET-2-unterminated-string"])
+@pytest.mark.parametrize(
+    "query",
+    ["store", "$.", "$[", "$[?(@.a ==)]", "$.a > ", "$.a > 1 2", "$[1:2:0]", "$['a"],
+    ids=[
+        "CET-2-no-root",
+        "CET-2-empty-name",
+        "CET-2-open-bracket",
+        "CET-2-bad-filter",
+        "CET-2-missing-literal",
+        "CET-2-trailing-junk",
+        "CET-2-zero-step",
+        "CET-2-unterminated-string",
+    ],
+)
 def test_goessner_syntax_errors(query: str) -> None:
     with pytest.raises(ExpressionSyntaxError):
         compile_criterion(query, GOESSNER, "$response.body")
@@ -315,21 +350,34 @@ XPATH = [
     ("T-30-xpath-10-boolean", "boolean(/r/pets)", {"type": "xpath", "version": "xpath-10"}, XML, "text", True),
     ("T-30-DEC-22-json-body-fails", "/r", "xpath", {"r": 1}, "json", False),
     ("DEC-22-xpath-20", "count(/r/pets/pet) eq 1", {"type": "xpath", "version": "xpath-20"}, XML, "text", True),
-    ("DEC-22-xpath-30", "let $n := count(//pet) return $n = 1", {"type": "xpath", "version": "xpath-30"}, XML,
-     "text", True),
+    (
+        "DEC-22-xpath-30",
+        "let $n := count(//pet) return $n = 1",
+        {"type": "xpath", "version": "xpath-30"},
+        XML,
+        "text",
+        True,
+    ),
     ("DEC-22-xpath-31-default-map", "map{'a': 1}?a = 1", "xpath", XML, "text", True),
     ("DEC-22-empty-sequence-fails", "/r/cats", "xpath", XML, "text", False),
     ("DEC-22-bytes-body", "/r/pets", "xpath", XML.encode(), "binary", True),
     ("DEC-22-not-well-formed", "/r", "xpath", "<r>", "text", False),
     ("DEC-22-empty-body", "/r", "xpath", None, "empty", False),
-    ("DEC-22-no-entity-expansion", "/r = 'boom'", "xpath",
-     '<!DOCTYPE r [<!ENTITY e "boom">]><r>&e;</r>', "text", False),
+    (
+        "DEC-22-no-entity-expansion",
+        "/r = 'boom'",
+        "xpath",
+        '<!DOCTYPE r [<!ENTITY e "boom">]><r>&e;</r>',
+        "text",
+        False,
+    ),
     ("DEC-22-runtime-type-error-fails", "(1, 2)", "xpath", XML, "text", False),
 ]
 
 
-@pytest.mark.parametrize(("condition", "type_", "body", "kind", "expected"), [c[1:] for c in XPATH],
-                         ids=[c[0] for c in XPATH])
+@pytest.mark.parametrize(
+    ("condition", "type_", "body", "kind", "expected"), [c[1:] for c in XPATH], ids=[c[0] for c in XPATH]
+)
 def test_xpath(condition: str, type_: Any, body: Any, kind: str, expected: bool) -> None:
     result = run(condition, type_, "$response.body", response(body, kind))
     assert result.passed is expected, result.explanation
@@ -340,8 +388,9 @@ def test_T_30_json_body_explains() -> None:
     assert "JSON" in result.explanation and "not XML" in result.explanation
 
 
-@pytest.mark.parametrize("version", [None, "xpath-30", "xpath-20", "xpath-10"],
-                         ids=["DEC-22-31", "DEC-22-30", "DEC-22-20", "DEC-22-10"])
+@pytest.mark.parametrize(
+    "version", [None, "xpath-30", "xpath-20", "xpath-10"], ids=["DEC-22-31", "DEC-22-30", "DEC-22-20", "DEC-22-10"]
+)
 def test_DEC_22_invalid_xpath_is_a_load_error(version: str | None) -> None:
     type_: Any = "xpath" if version is None else {"type": "xpath", "version": version}
     with pytest.raises(ExpressionSyntaxError, match="invalid XPath"):
@@ -356,6 +405,7 @@ def test_dialects() -> None:
 
 # -- general ---------------------------------------------------------------------------------------------
 
+
 def test_criterion_is_frozen_and_lists_expressions() -> None:
     criterion = compile_criterion("$.a", "jsonpath", "$response.body#/x")
     assert isinstance(criterion, Criterion)
@@ -367,10 +417,13 @@ def test_criterion_is_frozen_and_lists_expressions() -> None:
 
 def test_runtime_problems_never_raise() -> None:
     ctx = EvalContext()  # nothing at all: no response, no inputs
-    for criterion in [compile_criterion("$statusCode == 200"), compile_criterion("^2", "regex", "$statusCode"),
-                      compile_criterion("$.a", "jsonpath", "$response.body"),
-                      compile_criterion("$.a > 1", GOESSNER, "$response.body"),
-                      compile_criterion("/r", "xpath", "$response.body")]:
+    for criterion in [
+        compile_criterion("$statusCode == 200"),
+        compile_criterion("^2", "regex", "$statusCode"),
+        compile_criterion("$.a", "jsonpath", "$response.body"),
+        compile_criterion("$.a > 1", GOESSNER, "$response.body"),
+        compile_criterion("/r", "xpath", "$response.body"),
+    ]:
         result = criterion.evaluate(ctx)
         assert result.passed is False and result.explanation
 

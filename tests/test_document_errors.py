@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.check import check
-from arazzo_runner.cli import _print_summary
+from arazzo_runner.checker import check
+from arazzo_runner.cli.main import _print_summary
 from arazzo_runner.errors import DocumentError, InputError, WorkflowNotFound
 from tests.support.loopback import LoopbackServer, Reply
 
@@ -78,7 +78,9 @@ SCHEMA = """\
         trace: {type: string}"""
 
 
-def _write(tmp_path: Path, *, inputs: str = SCHEMA, email: str = "$inputs.email_address", trace: str = "$inputs.trace") -> Path:
+def _write(
+    tmp_path: Path, *, inputs: str = SCHEMA, email: str = "$inputs.email_address", trace: str = "$inputs.trace"
+) -> Path:
     (tmp_path / "openapi.yaml").write_text(OPENAPI, encoding="utf-8")
     spec = tmp_path / "arazzo.yaml"
     spec.write_text(MEMBER % {"inputs": inputs, "email": email, "trace": trace}, encoding="utf-8")
@@ -143,7 +145,9 @@ def test_a_schema_that_admits_other_names_makes_no_error(tmp_path: Path, extra: 
 
 
 def test_a_pattern_that_does_not_match_still_makes_the_error(tmp_path: Path) -> None:
-    spec = _write(tmp_path, inputs=SCHEMA + "\n      patternProperties: {'^x-': {type: string}}", email="$inputs.emial_address")
+    spec = _write(
+        tmp_path, inputs=SCHEMA + "\n      patternProperties: {'^x-': {type: string}}", email="$inputs.emial_address"
+    )
     with pytest.raises(DocumentError, match="ARZ112|declares no input 'emial_address'"):
         load(spec)
 
@@ -210,8 +214,12 @@ def test_an_undeclared_input_admitted_by_the_schema_fails_the_step_instead_of_be
 def test_an_unknown_input_name_is_an_input_error_with_a_suggestion(tmp_path: Path, server: LoopbackServer) -> None:
     spec = _write(tmp_path)
     with pytest.raises(InputError) as info:
-        run_workflow(spec, "signup", {"email_address": "a@example.com", "emial_address": "b@example.com"}, servers=server.url)
-    assert "unknown input 'emial_address'; did you mean 'email_address'? (inputs: email_address, trace)" in str(info.value)
+        run_workflow(
+            spec, "signup", {"email_address": "a@example.com", "emial_address": "b@example.com"}, servers=server.url
+        )
+    assert "unknown input 'emial_address'; did you mean 'email_address'? (inputs: email_address, trace)" in str(
+        info.value
+    )
     assert server.requests == []
 
 
@@ -271,8 +279,10 @@ def test_other_reasons_for_a_missing_output_keep_their_words(tmp_path: Path, ser
     server.script("GET", "/orders", Reply(200, body={"count": 2}))
     result = run_workflow(spec, "signup", {"email_address": "a@example.com"}, servers=server.url)
     assert result.status == "succeeded"
-    assert any("output 'memberId' left out: $steps.createMember.outputs.memberId: step 'createMember' has no output" in w
-               for w in result.warnings), result.warnings
+    assert any(
+        "output 'memberId' left out: $steps.createMember.outputs.memberId: step 'createMember' has no output" in w
+        for w in result.warnings
+    ), result.warnings
 
 
 # -- 4. nested failures name their workflow; the summary groups a child's steps ------------------------------------
@@ -342,11 +352,17 @@ def test_yaml_errors_stay_yaml_errors(tmp_path: Path) -> None:
 def test_valid_json_still_loads(tmp_path: Path) -> None:
     (tmp_path / "openapi.yaml").write_text(OPENAPI, encoding="utf-8")
     spec = tmp_path / "arazzo.json"
-    spec.write_text(json.dumps({
-        "arazzo": "1.0.1", "info": {"title": "t", "version": "1"},
-        "sourceDescriptions": [{"name": "api", "url": "openapi.yaml", "type": "openapi"}],
-        "workflows": [{"workflowId": "w", "steps": [{"stepId": "s", "operationId": "listOrders"}]}],
-    }), encoding="utf-8")
+    spec.write_text(
+        json.dumps(
+            {
+                "arazzo": "1.0.1",
+                "info": {"title": "t", "version": "1"},
+                "sourceDescriptions": [{"name": "api", "url": "openapi.yaml", "type": "openapi"}],
+                "workflows": [{"workflowId": "w", "steps": [{"stepId": "s", "operationId": "listOrders"}]}],
+            }
+        ),
+        encoding="utf-8",
+    )
     assert list(load(spec).workflows) == ["w"]
 
 
@@ -366,7 +382,9 @@ def test_an_openapi_file_is_recognised(tmp_path: Path) -> None:
 
 def test_a_swagger_file_is_recognised(tmp_path: Path) -> None:
     spec = tmp_path / "swagger.json"
-    spec.write_text(json.dumps({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}}), encoding="utf-8")
+    spec.write_text(
+        json.dumps({"swagger": "2.0", "info": {"title": "t", "version": "1"}, "paths": {}}), encoding="utf-8"
+    )
     with pytest.raises(DocumentError) as info:
         load(spec)
     assert info.value.message.startswith("this is an OpenAPI description, not an Arazzo document")

@@ -7,15 +7,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arazzo_runner.criteria import compile_condition, compile_criterion
-from arazzo_runner.criteria.goessner import compile_goessner
 from arazzo_runner.errors import ArazzoError
-from arazzo_runner.expressions import (
+from arazzo_runner.language.criteria import compile_condition, compile_criterion
+from arazzo_runner.language.criteria.goessner import compile_goessner
+from arazzo_runner.language.expressions import (
     EvalContext,
     HttpView,
     JsonPointer,
@@ -27,11 +28,9 @@ from arazzo_runner.expressions import (
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # Text biased towards the characters the grammars care about.
-GRAMMAR_ALPHABET = st.sampled_from(list("$#/~01{}[]().!=<>&|'\" abcxyz-_.") + [
-    "$inputs.", "$steps.", ".outputs.", "$response.body", "$response.header.", "$request.query.", "$statusCode",
-    "$workflows.", "$components.parameters.", "$sourceDescriptions.", "==", "&&", "||", "true", "null", "'",
-    "\u00e9", "\n", "\t", "$url", "$method", "#/", "~1", "~0", "@", "[?", "..", "*",
-])
+GRAMMAR_ALPHABET = st.sampled_from(
+    [*list("$#/~01{}[]().!=<>&|'\" abcxyz-_."), "$inputs.", "$steps.", ".outputs.", "$response.body", "$response.header.", "$request.query.", "$statusCode", "$workflows.", "$components.parameters.", "$sourceDescriptions.", "==", "&&", "||", "true", "null", "'", "é", "\n", "\t", "$url", "$method", "#/", "~1", "~0", "@", "[?", "..", "*"]
+)
 grammar_text = st.lists(GRAMMAR_ALPHABET, max_size=25).map("".join)
 any_text = st.one_of(st.text(max_size=60), grammar_text)
 
@@ -54,10 +53,8 @@ def test_parse_expression_only_raises_arazzo_errors(text: str) -> None:
         assert try_parse_expression(text) is None
         return
     assert parse_expression(str(expression)) == expression
-    try:
+    with contextlib.suppress(ArazzoError):
         expression.evaluate(_context())
-    except ArazzoError:
-        pass
 
 
 @SETTINGS
@@ -80,15 +77,17 @@ def test_compile_value_only_raises_arazzo_errors(text: str) -> None:
         compiled = compile_value({"k": [text]})
     except ArazzoError:
         return
-    try:
+    with contextlib.suppress(ArazzoError):
         compiled.evaluate(_context())
-    except ArazzoError:
-        pass
 
 
 @SETTINGS
-@given(any_text, st.sampled_from(["regex", "jsonpath", "xpath", {"type": "jsonpath",
-                                                                 "version": "draft-goessner-dispatch-jsonpath-00"}]))
+@given(
+    any_text,
+    st.sampled_from(
+        ["regex", "jsonpath", "xpath", {"type": "jsonpath", "version": "draft-goessner-dispatch-jsonpath-00"}]
+    ),
+)
 def test_compile_criterion_only_raises_arazzo_errors(text: str, kind: Any) -> None:
     try:
         criterion = compile_criterion(text, kind, "$response.body")
@@ -112,8 +111,13 @@ def test_goessner_only_raises_arazzo_errors(text: str) -> None:
 
 IDS = st.text(alphabet="abcXYZ09_-", min_size=1, max_size=8)
 KEYS = st.text(alphabet="abcXYZ09_-.", min_size=1, max_size=10)
-NAMES = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp", "Cf", "Co", "Cn"),
-                                       blacklist_characters="#{}[]()<>=!&|'\""), min_size=1, max_size=10)
+NAMES = st.text(
+    alphabet=st.characters(
+        blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp", "Cf", "Co", "Cn"), blacklist_characters="#{}[]()<>=!&|'\""
+    ),
+    min_size=1,
+    max_size=10,
+)
 TOKENS = st.text(alphabet="abcXYZ09-_.^`~+*%$", min_size=1, max_size=10)
 # Pointer tokens that survive inside a condition (no spaces or operator characters).
 SAFE_POINTER_TOKEN = st.text(alphabet="abc019_-~/.é", max_size=6)
@@ -130,8 +134,9 @@ expressions = st.one_of(
     st.builds(lambda i, k, p: f"$workflows.{i}.outputs.{k}{p}", IDS, KEYS, OPTIONAL_POINTER),
     st.builds(lambda i, n, p: f"$workflows.{i}.inputs.{n}{p}", IDS, NAMES, OPTIONAL_POINTER),
     st.builds(lambda i, n: f"$sourceDescriptions.{i}.{n}", IDS, NAMES),
-    st.builds(lambda c, k: f"$components.{c}.{k}",
-              st.sampled_from(["parameters", "successActions", "failureActions"]), KEYS),
+    st.builds(
+        lambda c, k: f"$components.{c}.{k}", st.sampled_from(["parameters", "successActions", "failureActions"]), KEYS
+    ),
 )
 
 
@@ -157,7 +162,7 @@ def test_json_pointer_round_trip(tokens: list[str]) -> None:
 
 literals = st.one_of(
     st.sampled_from(["true", "false", "null"]),
-    st.integers(min_value=-10**6, max_value=10**6).map(str),
+    st.integers(min_value=-(10**6), max_value=10**6).map(str),
     st.floats(allow_nan=False, allow_infinity=False, width=32).map(repr).filter(lambda s: "inf" not in s),
     st.text(max_size=6).map(lambda s: "'" + s.replace("'", "''") + "'"),
 )

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from arazzo_runner.errors import ArazzoError, EvaluationError, ExpressionSyntaxError, UnresolvedExpression
-from arazzo_runner.expressions import (
+from arazzo_runner.language.expressions import (
     CompiledValue,
     EvalContext,
     Expression,
@@ -25,32 +25,50 @@ from arazzo_runner.expressions import (
 
 def make_ctx(**overrides: Any) -> EvalContext:
     """A context where every expression source has something to read."""
-    base: dict[str, Any] = dict(
-        inputs={"token": "abc", "quantity": 3, "order": {"id": 9, "items": [1, 2]}, "a.b": "exact",
-                "a": {"b": "nested"}, "flag": True, "n": None, "obj": {"a": 1}, "host": "h.example",
-                "scope": "read", "user": {"address": {"city": "Paris"}}},
-        steps={
+    base: dict[str, Any] = {
+        "inputs": {
+            "token": "abc",
+            "quantity": 3,
+            "order": {"id": 9, "items": [1, 2]},
+            "a.b": "exact",
+            "a": {"b": "nested"},
+            "flag": True,
+            "n": None,
+            "obj": {"a": 1},
+            "host": "h.example",
+            "scope": "read",
+            "user": {"address": {"city": "Paris"}},
+        },
+        "steps": {
             "find": {"pets": [{"id": 11}, {"id": 12}]},
             "s": {"a.b": "dotted-key", "x": {"y": 5}},
             "create": {"id": 42},
             "login": {"token": "abc"},
         },
-        workflows={"child": WorkflowRecord(inputs={"who": "me"}, outputs={"mapped": {"name": "Rex"}})},
-        source_descriptions={"api": {"name": "api", "url": "https://srv.example/openapi.yaml", "type": "openapi"}},
-        components={"parameters": {"my.org.page": {"name": "page", "in": "query", "value": 1}},
-                    "successActions": {"done": {"name": "done", "type": "end"}},
-                    "failureActions": {"retry": {"name": "retry", "type": "retry"}}},
-        url="https://srv/pets?limit=2",
-        method="GET",
-        status_code=200,
-        request=HttpView(headers={"accept": "application/json", "x-tag": "a, b"}, body={"a": 1},
-                         body_kind="json", query={"limit": 2}, path={"petId": "7"}),
-        response=HttpView(headers={"content-type": "application/json", "x-rate-limit": "5", "x-tag": "a, b"},
-                          body={"a/b": {"c~d": 1}, "~1": 2, "arr": [10, 20], "results": [], "status": "ok",
-                                "a": [{"b": 42}]},
-                          body_kind="json"),
-        outputs={"workflow_order_id": "o-1"},
-    )
+        "workflows": {"child": WorkflowRecord(inputs={"who": "me"}, outputs={"mapped": {"name": "Rex"}})},
+        "source_descriptions": {"api": {"name": "api", "url": "https://srv.example/openapi.yaml", "type": "openapi"}},
+        "components": {
+            "parameters": {"my.org.page": {"name": "page", "in": "query", "value": 1}},
+            "successActions": {"done": {"name": "done", "type": "end"}},
+            "failureActions": {"retry": {"name": "retry", "type": "retry"}},
+        },
+        "url": "https://srv/pets?limit=2",
+        "method": "GET",
+        "status_code": 200,
+        "request": HttpView(
+            headers={"accept": "application/json", "x-tag": "a, b"},
+            body={"a": 1},
+            body_kind="json",
+            query={"limit": 2},
+            path={"petId": "7"},
+        ),
+        "response": HttpView(
+            headers={"content-type": "application/json", "x-rate-limit": "5", "x-tag": "a, b"},
+            body={"a/b": {"c~d": 1}, "~1": 2, "arr": [10, 20], "results": [], "status": "ok", "a": [{"b": 42}]},
+            body_kind="json",
+        ),
+        "outputs": {"workflow_order_id": "o-1"},
+    }
     base.update(overrides)
     return EvalContext(**base)
 
@@ -159,8 +177,7 @@ def test_unknown_root_lists_the_roots() -> None:
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("$inputs.x", True), ("Bearer $inputs.token", False), ("$inputs.", False), ("$inputs.x y", False),
-     ("x", False)],
+    [("$inputs.x", True), ("Bearer $inputs.token", False), ("$inputs.", False), ("$inputs.x y", False), ("x", False)],
     ids=["DEC-16-whole", "RTE-7-not-at-start", "RTE-16-empty-name", "DEC-16-trailing-text", "DEC-16-literal"],
 )
 def test_try_parse_expression(text: str, expected: bool) -> None:
@@ -221,8 +238,11 @@ EVALUATE = [
     ("RTE-20-T-42-workflows-outputs-pointer", "$workflows.child.outputs.mapped#/name", "Rex"),
     ("RTE-20-workflows-inputs", "$workflows.child.inputs.who", "me"),
     ("RTE-21-DEC-47-source-url", "$sourceDescriptions.api.url", "https://srv.example/openapi.yaml"),
-    ("RTE-22-T-43-component-dotted-key", "$components.parameters.my.org.page",
-     {"name": "page", "in": "query", "value": 1}),
+    (
+        "RTE-22-T-43-component-dotted-key",
+        "$components.parameters.my.org.page",
+        {"name": "page", "in": "query", "value": 1},
+    ),
     ("RTE-22-successActions", "$components.successActions.done", {"name": "done", "type": "end"}),
     ("RTE-23-T-41-escapes", "$response.body#/a~1b/c~0d", 1),
     ("RTE-23-T-41-tilde-order", "$response.body#/~01", 2),
@@ -250,8 +270,12 @@ UNRESOLVED = [
     ("RTE-24-missing-step-output", "$steps.find.outputs.nope", {}, "no output 'nope'"),
     ("RTE-24-workflow-not-run", "$workflows.other.outputs.x", {}, "has not run"),
     ("RTE-24-pointer-miss", "$response.body#/nope", {}, "key 'nope' not found"),
-    ("RTE-23-out-of-range-empty-array", "$response.body#/results/0/user_id", {},
-     "$response.body#/results/0/user_id: index 0 is out of range: /results is an empty array"),
+    (
+        "RTE-23-out-of-range-empty-array",
+        "$response.body#/results/0/user_id",
+        {},
+        "$response.body#/results/0/user_id: index 0 is out of range: /results is an empty array",
+    ),
     ("RTE-23-T-41-leading-zero", "$response.body#/arr/01", {}, "'01' is not an array index"),
     ("RTE-23-T-41-dash-never-resolves", "$response.body#/arr/-", {}, "'-'"),
     ("RTE-23-into-scalar", "$response.body#/status/x", {}, "/status is a string"),
@@ -262,8 +286,12 @@ UNRESOLVED = [
     ("RTE-21-missing-source", "$sourceDescriptions.other.url", {}, "no source description 'other'"),
     ("RTE-22-missing-component", "$components.parameters.nope", {}, "no component parameters.nope"),
     ("RTE-12-missing-query", "$request.query.nope", {}, "no query parameter 'nope'"),
-    ("DEC-24-pointer-into-empty-body", "$response.body#/a",
-     {"response": HttpView(body=None, body_kind="empty")}, "body is empty"),
+    (
+        "DEC-24-pointer-into-empty-body",
+        "$response.body#/a",
+        {"response": HttpView(body=None, body_kind="empty")},
+        "body is empty",
+    ),
     ("RTE-8-no-url", "$url", {"url": None}, "no request"),
     ("RTE-9-no-method", "$method", {"method": None}, "no request"),
 ]
@@ -296,12 +324,25 @@ def test_DEC_14_outputs_outside_scope_is_an_error() -> None:
 
 # -- JSON Pointer (RTE-23, T-41) -------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("text", "tokens"),
-    [("", ()), ("/", ("",)), ("/a~1b/c~0d", ("a/b", "c~d")), ("/~01", ("~1",)), ("/a//b", ("a", "", "b")),
-     ("/ä/ ", ("ä", " "))],
-    ids=["RTE-23-empty", "RTE-23-empty-key", "RTE-23-T-41-escapes", "RTE-23-T-41-order", "RTE-23-empty-token",
-         "RTE-23-unicode-space"],
+    [
+        ("", ()),
+        ("/", ("",)),
+        ("/a~1b/c~0d", ("a/b", "c~d")),
+        ("/~01", ("~1",)),
+        ("/a//b", ("a", "", "b")),
+        ("/ä/ ", ("ä", " ")),
+    ],
+    ids=[
+        "RTE-23-empty",
+        "RTE-23-empty-key",
+        "RTE-23-T-41-escapes",
+        "RTE-23-T-41-order",
+        "RTE-23-empty-token",
+        "RTE-23-unicode-space",
+    ],
 )
 def test_json_pointer_parse_and_print(text: str, tokens: tuple[str, ...]) -> None:
     pointer = JsonPointer.parse(text)
@@ -338,13 +379,37 @@ def test_json_pointer_syntax_errors() -> None:
 
 # -- to_text (DEC-17, T-40) ---------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("value", "text"),
-    [("s", "s"), (3, "3"), (3.0, "3"), (0.5, "0.5"), (-2, "-2"), (True, "true"), (False, "false"), (None, "null"),
-     ({"a": 1}, '{"a":1}'), ([1, "é"], '[1,"é"]'), (b"raw", "raw"), (1e20, "1e+20")],
-    ids=["DEC-17-str", "DEC-17-int", "DEC-17-integral-float", "DEC-17-float", "DEC-17-negative", "DEC-17-true",
-         "DEC-17-false", "DEC-17-null", "DEC-17-object-compact", "DEC-17-array-non-ascii", "DEC-24-bytes",
-         "DEC-17-large-float"],
+    [
+        ("s", "s"),
+        (3, "3"),
+        (3.0, "3"),
+        (0.5, "0.5"),
+        (-2, "-2"),
+        (True, "true"),
+        (False, "false"),
+        (None, "null"),
+        ({"a": 1}, '{"a":1}'),
+        ([1, "é"], '[1,"é"]'),
+        (b"raw", "raw"),
+        (1e20, "1e+20"),
+    ],
+    ids=[
+        "DEC-17-str",
+        "DEC-17-int",
+        "DEC-17-integral-float",
+        "DEC-17-float",
+        "DEC-17-negative",
+        "DEC-17-true",
+        "DEC-17-false",
+        "DEC-17-null",
+        "DEC-17-object-compact",
+        "DEC-17-array-non-ascii",
+        "DEC-24-bytes",
+        "DEC-17-large-float",
+    ],
 )
 def test_to_text(value: Any, text: str) -> None:
     assert to_text(value) == text
@@ -357,20 +422,28 @@ COMPILE = [
     ("RTE-4-T-39-whole-payload", "$inputs.order", {"id": 9, "items": [1, 2]}),
     ("RTE-5-T-39-json-template-string", '{"quantity": "{$inputs.quantity}"}', '{"quantity": "3"}'),
     ("RTE-5-T-39-unquoted-template", '{"quantity": {$inputs.quantity}}', '{"quantity": 3}'),
-    ("RTE-5-T-38-url", "https://{$inputs.host}/api/{$steps.create.outputs.id}/status",
-     "https://h.example/api/42/status"),
+    (
+        "RTE-5-T-38-url",
+        "https://{$inputs.host}/api/{$steps.create.outputs.id}/status",
+        "https://h.example/api/42/status",
+    ),
     ("RTE-5-T-38-bearer", "Bearer {$steps.login.outputs.token}", "Bearer abc"),
     ("RTE-7-T-38-no-braces-is-literal", "Bearer $inputs.token", "Bearer $inputs.token"),
-    ("DEC-16-ERR-4-T-38-form-string",
-     "grant_type=authorization_code&code{$steps.login.outputs.token}&scope=$inputs.scope}",
-     "grant_type=authorization_code&codeabc&scope=$inputs.scope}"),
+    (
+        "DEC-16-ERR-4-T-38-form-string",
+        "grant_type=authorization_code&code{$steps.login.outputs.token}&scope=$inputs.scope}",
+        "grant_type=authorization_code&codeabc&scope=$inputs.scope}",
+    ),
     ("DEC-17-T-40-to-text", "flag={$inputs.flag}&n={$inputs.n}&o={$inputs.obj}", 'flag=true&n=null&o={"a":1}'),
     ("DEC-16-brace-not-dollar", "{not an expression}", "{not an expression}"),
     ("DEC-16-unbalanced", "x {$inputs.token", "x {$inputs.token"),
     ("DEC-16-dollar-not-whole", "$inputs.token and more", "$inputs.token and more"),
     ("DEC-30-keys-not-evaluated", {"$inputs.token": "$inputs.token"}, {"$inputs.token": "abc"}),
-    ("DEC-30-nested", {"a": [{"b": "$inputs.flag"}, 1, None, "{$inputs.quantity}"]},
-     {"a": [{"b": True}, 1, None, "3"]}),
+    (
+        "DEC-30-nested",
+        {"a": [{"b": "$inputs.flag"}, 1, None, "{$inputs.quantity}"]},
+        {"a": [{"b": True}, 1, None, "3"]},
+    ),
     ("DEC-16-double-brace", "{{$inputs.quantity}}", "{3}"),
     ("RTE-5-several-parts", "{$inputs.quantity}{$inputs.quantity}", "33"),
     ("BODY-4-literals", [1, 2.5, True, None, "x"], [1, 2.5, True, None, "x"]),

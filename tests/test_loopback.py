@@ -34,9 +34,7 @@ def test_url_points_at_loopback(server: LoopbackServer) -> None:
     assert server.port > 0
 
 
-def test_sequence_is_consumed_in_order_and_last_reply_repeats(
-    server: LoopbackServer, client: httpx.Client
-) -> None:
+def test_sequence_is_consumed_in_order_and_last_reply_repeats(server: LoopbackServer, client: httpx.Client) -> None:
     server.script("GET", "/status", [Reply(status=503), Reply(status=202), Reply(body={"done": True})])
 
     statuses = [client.get("/status").status_code for _ in range(5)]
@@ -162,9 +160,7 @@ def test_callable_route_may_return_dict_form(server: LoopbackServer, client: htt
     assert response.json() == {"a": ["1"]}
 
 
-def test_failing_callable_answers_500_and_is_reported(
-    server: LoopbackServer, client: httpx.Client
-) -> None:
+def test_failing_callable_answers_500_and_is_reported(server: LoopbackServer, client: httpx.Client) -> None:
     def broken(request: RecordedRequest) -> Reply:
         raise RuntimeError("boom")
 

@@ -42,7 +42,11 @@ def call(responder, method, path, body=None, headers=None, base=BASE):
         content = json.dumps(body).encode()
         hdrs.append(("Content-Type", "application/json"))
     answer = responder.respond(method, base + path, hdrs, content)
-    data = json.loads(answer.body) if answer.body and dict(answer.headers).get("Content-Type", "").endswith("json") else answer.body
+    data = (
+        json.loads(answer.body)
+        if answer.body and dict(answer.headers).get("Content-Type", "").endswith("json")
+        else answer.body
+    )
     return answer.status, dict(answer.headers), data
 
 
@@ -107,7 +111,9 @@ def test_status_comes_from_the_steps_success_criteria(doc, responder):
 # -- routing ----------------------------------------------------------------------
 def test_any_host_and_the_server_base_path_are_accepted(responder):
     assert call(responder, "GET", "/pets/1", base="http://127.0.0.1:9999/api/v1")[0] == 200
-    assert call(responder, "GET", "/pets/1", base="http://localhost:1")[0] == 200  # servers= override without the base path
+    assert (
+        call(responder, "GET", "/pets/1", base="http://localhost:1")[0] == 200
+    )  # servers= override without the base path
 
 
 def test_literal_paths_beat_templates(responder):
@@ -180,12 +186,18 @@ def test_a_sequence_drives_retries(doc):
     result = run_workflow(doc, "adopt-pet", {"name": "Rex"}, mock={"scenario": scenario}, credentials=KEY)
     assert result.status == "succeeded"
     assert [(s.step_id, s.status_code) for s in result.steps] == [
-        ("createPet", 201), ("getPet", 503), ("getPet", 503), ("getPet", 200), ("deletePet", 204)
+        ("createPet", 201),
+        ("getPet", 503),
+        ("getPet", 503),
+        ("getPet", 200),
+        ("deletePet", 204),
     ]
 
 
 def test_operation_overrides_with_body_and_headers(doc):
-    scenario = {"operations": {"getPetById": {"status": 200, "headers": {"X-Extra": "1"}, "body": {"id": 99, "name": "Fixed"}}}}
+    scenario = {
+        "operations": {"getPetById": {"status": 200, "headers": {"X-Extra": "1"}, "body": {"id": 99, "name": "Fixed"}}}
+    }
     responder = MockResponder.for_document(doc, scenario=scenario)
     status, headers, body = call(responder, "GET", "/pets/1")
     assert (status, headers["X-Extra"], body) == (200, "1", {"id": 99, "name": "Fixed"})
@@ -193,7 +205,10 @@ def test_operation_overrides_with_body_and_headers(doc):
 
 def test_a_scenario_status_without_a_body_uses_the_documented_response(doc):
     responder = MockResponder.for_document(doc, scenario={"getPetById": 404})
-    assert call(responder, "GET", "/pets/1")[1:] == ({"X-Mock-Operation": "getPetById", "Content-Type": "application/json"}, {"message": "no such pet"})
+    assert call(responder, "GET", "/pets/1")[1:] == (
+        {"X-Mock-Operation": "getPetById", "Content-Type": "application/json"},
+        {"message": "no such pet"},
+    )
     responder = MockResponder.for_document(doc, scenario={"getPetById": 500})
     status, _, body = call(responder, "GET", "/pets/1")
     assert status == 500 and "not documented" in body["message"]
@@ -248,7 +263,7 @@ def _gen(seed=0, **kwargs):
 @pytest.mark.parametrize(
     ("schema", "check"),
     [
-        ({"type": "string", "format": "uuid"}, lambda v: uuid.UUID(v)),
+        ({"type": "string", "format": "uuid"}, uuid.UUID),
         ({"type": "string", "format": "date"}, lambda v: re.fullmatch(r"\d{4}-\d\d-\d\d", v)),
         ({"type": "string", "format": "ipv4"}, lambda v: v.startswith("192.0.2.")),
         ({"type": "string", "format": "uri"}, lambda v: v.startswith("https://")),
@@ -278,7 +293,11 @@ def test_ids_agree_within_a_response_but_not_across_array_items():
         "properties": {
             "user_id": {"type": "string"},
             "user": {"type": "object", "properties": {"user_id": {"type": "string"}}},
-            "friends": {"type": "array", "minItems": 2, "items": {"type": "object", "properties": {"user_id": {"type": "string"}}}},
+            "friends": {
+                "type": "array",
+                "minItems": 2,
+                "items": {"type": "object", "properties": {"user_id": {"type": "string"}}},
+            },
         },
     }
     value = _gen().generate(schema)
@@ -303,7 +322,14 @@ def test_echo_respects_types():
 
 @pytest.mark.parametrize(
     "pattern",
-    [r"^[A-Z]{3}-\d{4}$", r"^\+[1-9]\d{6,14}$", r"^(foo|bar)+baz?$", r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$", r"^(ab)\1$", r"\w+"],
+    [
+        r"^[A-Z]{3}-\d{4}$",
+        r"^\+[1-9]\d{6,14}$",
+        r"^(foo|bar)+baz?$",
+        r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$",
+        r"^(ab)\1$",
+        r"\w+",
+    ],
 )
 def test_patterns(pattern):
     for seed in range(5):
@@ -319,12 +345,28 @@ def test_unsupported_patterns_give_up_and_the_string_is_still_a_string():
 # Property: whatever the schema, the value generated for it is valid against it.
 _leaf = st.one_of(
     st.just({"type": "boolean"}),
-    st.builds(lambda lo, span: {"type": "integer", "minimum": lo, "maximum": lo + span}, st.integers(-1000, 1000), st.integers(0, 50)),
-    st.builds(lambda lo, span: {"type": "number", "minimum": lo, "maximum": lo + span}, st.integers(-10, 10), st.integers(1, 5)),
-    st.builds(lambda lo, extra: {"type": "string", "minLength": lo, "maxLength": lo + extra}, st.integers(0, 40), st.integers(0, 10)),
-    st.sampled_from(["uuid", "date-time", "date", "email", "ipv4", "uri", "byte"]).map(lambda f: {"type": "string", "format": f}),
+    st.builds(
+        lambda lo, span: {"type": "integer", "minimum": lo, "maximum": lo + span},
+        st.integers(-1000, 1000),
+        st.integers(0, 50),
+    ),
+    st.builds(
+        lambda lo, span: {"type": "number", "minimum": lo, "maximum": lo + span},
+        st.integers(-10, 10),
+        st.integers(1, 5),
+    ),
+    st.builds(
+        lambda lo, extra: {"type": "string", "minLength": lo, "maxLength": lo + extra},
+        st.integers(0, 40),
+        st.integers(0, 10),
+    ),
+    st.sampled_from(["uuid", "date-time", "date", "email", "ipv4", "uri", "byte"]).map(
+        lambda f: {"type": "string", "format": f}
+    ),
     st.sampled_from([r"^[a-z]{2,5}$", r"^\d{3}-\d{2}$", r"^(x|yz)+$"]).map(lambda p: {"type": "string", "pattern": p}),
-    st.lists(st.one_of(st.integers(), st.text(max_size=5)), min_size=1, max_size=4, unique=True).map(lambda e: {"enum": e}),
+    st.lists(st.one_of(st.integers(), st.text(max_size=5)), min_size=1, max_size=4, unique=True).map(
+        lambda e: {"enum": e}
+    ),
     st.just({"type": "string", "nullable": True}),
 )
 
@@ -344,7 +386,12 @@ def _compound(children):
                 st.lists(st.sampled_from(sorted(props)), unique=True) if props else st.just([]),
             )
         ),
-        st.builds(lambda items, lo, extra: {"type": "array", "items": items, "minItems": lo, "maxItems": lo + extra}, children, st.integers(0, 3), st.integers(0, 2)),
+        st.builds(
+            lambda items, lo, extra: {"type": "array", "items": items, "minItems": lo, "maxItems": lo + extra},
+            children,
+            st.integers(0, 3),
+            st.integers(0, 2),
+        ),
         st.lists(children, min_size=1, max_size=3).map(lambda parts: {"anyOf": parts}),
         st.lists(properties, min_size=1, max_size=3).map(_all_of),
     )
@@ -361,12 +408,31 @@ def test_property_generated_values_validate(schema, seed):
 
 
 def test_swagger2_is_answered_unvalidated_and_path_values_are_read_by_type():
-    from arazzo_runner.openapi import OpenAPIDescription
+    from arazzo_runner.openapi.index import OpenAPIDescription
 
-    description = OpenAPIDescription("file:///tmp/swagger.json", {
-        "swagger": "2.0", "info": {"title": "t", "version": "1"}, "host": "api.example.com", "basePath": "/v2",
-        "paths": {"/pets/{id}": {"get": {"operationId": "getPet", "parameters": [{"name": "id", "in": "path", "required": True, "type": "integer"}],
-                                         "responses": {"200": {"description": "ok", "schema": {"type": "object", "properties": {"id": {"type": "integer"}}}}}}}},
-    }, "swagger.json")
+    description = OpenAPIDescription(
+        "file:///tmp/swagger.json",
+        {
+            "swagger": "2.0",
+            "info": {"title": "t", "version": "1"},
+            "host": "api.example.com",
+            "basePath": "/v2",
+            "paths": {
+                "/pets/{id}": {
+                    "get": {
+                        "operationId": "getPet",
+                        "parameters": [{"name": "id", "in": "path", "required": True, "type": "integer"}],
+                        "responses": {
+                            "200": {
+                                "description": "ok",
+                                "schema": {"type": "object", "properties": {"id": {"type": "integer"}}},
+                            }
+                        },
+                    }
+                }
+            },
+        },
+        "swagger.json",
+    )
     answer = MockResponder([description]).respond("GET", "https://api.example.com/v2/pets/3", [], b"")
     assert answer.status == 200 and json.loads(answer.body) == {"id": 3}

@@ -19,10 +19,10 @@ import pytest
 import yaml
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.inputs import validate_inputs
-from arazzo_runner.loader import load_text
+from arazzo_runner.compile.loader import load_text
 from arazzo_runner.mock import MockResponder, generate_inputs
 from arazzo_runner.mock.generate import ValueGenerator
+from arazzo_runner.plan.inputs import validate_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "mock_fixtures"
@@ -62,8 +62,8 @@ def test_placeholder_credentials_have_the_shape_of_each_scheme(typed):
 
 
 def test_given_credentials_are_kept_and_not_made_up(typed):
+    from arazzo_runner.engine.security import Credentials
     from arazzo_runner.mock import placeholder_credentials
-    from arazzo_runner.security import Credentials
 
     credentials, notes = placeholder_credentials(typed, {"basicAuth": "me:secret-123", "rail.apiKey": "key-12345678"})
     assert credentials["basicAuth"] == "me:secret-123" and credentials["rail.apiKey"] == "key-12345678"
@@ -162,25 +162,38 @@ def test_train_fixture_workflows_run_offline_with_made_up_inputs(workflow_id):
 
 # -- 3. openapi-core's warnings stay inside ---------------------------------------------------------
 def test_openapi_core_warnings_do_not_leak_and_ours_still_show(typed):
-    inputs = {"origin": str(uuid.UUID(int=1)), "bicycles": "true", "when": "2024-05-01T10:00:00Z", "note": "n",
-              "seat": "second", "passenger": "Ada", "dog": False, "trip": str(uuid.UUID(int=2)),
-              "bookingId": str(uuid.UUID(int=3)), "label": "mine"}
+    inputs = {
+        "origin": str(uuid.UUID(int=1)),
+        "bicycles": "true",
+        "when": "2024-05-01T10:00:00Z",
+        "note": "n",
+        "seat": "second",
+        "passenger": "Ada",
+        "dog": False,
+        "trip": str(uuid.UUID(int=2)),
+        "bookingId": str(uuid.UUID(int=3)),
+        "label": "mine",
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = run_workflow(typed, "book-trip", inputs, mock=True, credentials=GIVEN)  # getBooking: oauth2
         assert result.status == "succeeded"
         assert [str(w.message) for w in caught] == []
-        warnings.warn("ours", UserWarning)  # the filters were put back: a warning raised afterwards shows
+        warnings.warn("ours", UserWarning, stacklevel=2)  # the filters were put back: a warning raised afterwards shows
     assert [str(w.message) for w in caught] == ["ours"]
 
 
 # -- 4. ids the mock made up stay the same across the run ---------------------------------------------
 def test_generated_ids_are_remembered_across_responses_but_not_request_ids():
     memory: dict[str, str] = {}
-    schema = {"type": "object", "properties": {"user_id": {"type": "string"}, "request_id": {"type": "string"},
-                                               "id": {"type": "string"}}}
-    listing = {"type": "object", "properties": {"results": {"type": "array", "minItems": 2, "items": schema},
-                                                "request_id": {"type": "string"}}}
+    schema = {
+        "type": "object",
+        "properties": {"user_id": {"type": "string"}, "request_id": {"type": "string"}, "id": {"type": "string"}},
+    }
+    listing = {
+        "type": "object",
+        "properties": {"results": {"type": "array", "minItems": 2, "items": schema}, "request_id": {"type": "string"}},
+    }
     first = ValueGenerator(lambda n: n, random.Random(1), memory=memory).generate(schema)
     later = ValueGenerator(lambda n: n, random.Random(2), memory=memory).generate(listing)
     assert later["results"][0]["user_id"] == first["user_id"]  # the first item is the one made up before
@@ -193,12 +206,17 @@ def test_generated_ids_are_remembered_across_responses_but_not_request_ids():
 
 def test_an_id_made_up_by_one_response_comes_back_in_the_next(typed):
     responder = MockResponder.for_document(typed, workflow="book-trip")
-    first = responder.respond("GET", "https://rail.example.com/v1/trips?origin=" + str(uuid.uuid4()),
-                              [("Authorization", "Basic eDp5")], b"")
+    first = responder.respond(
+        "GET", "https://rail.example.com/v1/trips?origin=" + str(uuid.uuid4()), [("Authorization", "Basic eDp5")], b""
+    )
     trip_id = json.loads(first.body)["trips"][0]["trip_id"]
     booking = b'{"seat_class": "first", "passenger_name": "Ada", "has_dog": false}'
-    second = responder.respond("POST", "https://rail.example.com/v1/bookings",
-                               [("X-API-Key", "k"), ("Content-Type", "application/json")], booking)
+    second = responder.respond(
+        "POST",
+        "https://rail.example.com/v1/bookings",
+        [("X-API-Key", "k"), ("Content-Type", "application/json")],
+        booking,
+    )
     assert second.status == 201 and json.loads(second.body)["trip_id"] == trip_id
 
 

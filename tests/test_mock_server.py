@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.cli import main
+from arazzo_runner.cli.main import main
 from arazzo_runner.mock import MockResponder, make_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,11 @@ def _env():
 def test_the_mock_command_serves_until_interrupted():
     process = subprocess.Popen(
         [sys.executable, "-m", "arazzo_runner", "mock", str(OPENAPI), "--port", "0", "--seed", "3"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(), cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(),
+        cwd=ROOT,
     )
     try:
         first = process.stdout.readline()
@@ -97,16 +101,35 @@ def test_run_mock_from_the_cli(capsys):
 def test_run_mock_scenario_from_the_cli(tmp_path, capsys):
     scenario = tmp_path / "fail.yaml"
     scenario.write_text("getPet:\n  status: 500\n", encoding="utf-8")
-    code = main(["run", str(SPEC), "-w", "adopt-pet", "-i", "name=Rex", "--credential", "apiKey=k", "--mock-scenario", str(scenario)])
+    code = main(
+        [
+            "run",
+            str(SPEC),
+            "-w",
+            "adopt-pet",
+            "-i",
+            "name=Rex",
+            "--credential",
+            "apiKey=k",
+            "--mock-scenario",
+            str(scenario),
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1 and "step 'getPet'" in out and "500" in out
 
 
 def test_the_mock_command_accepts_an_arazzo_document_too():
-    from arazzo_runner.commands.mock import _responder
+    from arazzo_runner.cli.mock import _responder
 
     responder = _responder(str(SPEC), seed=0, scenario={"createPet": 503}, validate=True)
-    answer = responder.respond("POST", "http://127.0.0.1/api/v1/pets", [("X-API-Key", "k"), ("Content-Type", "application/json")],
-                               json.dumps({"name": "Rex", "status": "sold", "tags": ["abc-12", "abc-13"]}).encode())
+    answer = responder.respond(
+        "POST",
+        "http://127.0.0.1/api/v1/pets",
+        [("X-API-Key", "k"), ("Content-Type", "application/json")],
+        json.dumps({"name": "Rex", "status": "sold", "tags": ["abc-12", "abc-13"]}).encode(),
+    )
     assert answer.status == 503 and responder.log[-1].step_id == "createPet"
-    assert responder.respond("DELETE", "http://127.0.0.1/api/v1/pets/1", [("X-API-Key", "k")], b"").status == 204  # from the step's criteria
+    assert (
+        responder.respond("DELETE", "http://127.0.0.1/api/v1/pets/1", [("X-API-Key", "k")], b"").status == 204
+    )  # from the step's criteria

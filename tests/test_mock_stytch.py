@@ -107,7 +107,7 @@ def test_chained_steps_see_coherent_data():
     inputs = {"organization_name": "Acme", "email_address": "ada@acme.test", "name": "Ada"}
     result = run_workflow(doc, "org-create-member", inputs, mock=True)
     assert result.status == "succeeded"
-    create_org, create_member, get_member = result.steps
+    _create_org, create_member, get_member = result.steps
     org_id = result.outputs["organizationId"]
     assert f"/organizations/{org_id}/members" in create_member.url  # the id the mock made up is used ...
     assert get_member.outputs["memberEmail"] == "ada@acme.test"  # ... and what was sent comes back later

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import DocumentError, load
-from arazzo_runner.openapi import clear_cache
+from arazzo_runner.openapi.index import clear_cache
 
 API = """\
 openapi: 3.0.3

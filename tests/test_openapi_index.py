@@ -9,7 +9,7 @@ import pytest
 
 from arazzo_runner import load, run_workflow
 from arazzo_runner.errors import SourceError
-from arazzo_runner.openapi import OpenAPIDescription, load_openapi
+from arazzo_runner.openapi.index import OpenAPIDescription, load_openapi
 from tests.support.loopback import LoopbackServer, Reply
 
 
@@ -79,9 +79,7 @@ def test_no_servers_means_the_description_host_and_a_file_description_has_none()
     assert _description(text).base_url(_description(text).operations_by_id["a"]) == "https://specs.example.com"
     local = _description(text, url="file:///tmp/openapi.yaml")
     assert local.base_url(local.operations_by_id["a"]) is None
-    relative = _description(
-        text.replace("paths:", "servers: [{url: /v1}]\n    paths:"), url="file:///tmp/openapi.yaml"
-    )
+    relative = _description(text.replace("paths:", "servers: [{url: /v1}]\n    paths:"), url="file:///tmp/openapi.yaml")
     assert relative.base_url(relative.operations_by_id["a"]) is None
 
 
@@ -311,13 +309,18 @@ def test_relative_server_url_resolves_against_a_description_fetched_over_http(tm
     """
     with LoopbackServer() as server:
         server.script(
-            "GET", "/specs/pets/openapi.yaml", [Reply(body=textwrap.dedent(openapi), headers={"Content-Type": "application/yaml"})]
+            "GET",
+            "/specs/pets/openapi.yaml",
+            [Reply(body=textwrap.dedent(openapi), headers={"Content-Type": "application/yaml"})],
         )
         server.script("GET", "/specs/v2/ping", [Reply(status=200, body={})])
         _write(tmp_path / "arazzo.yaml", ARAZZO % f"{server.url}/specs/pets/openapi.yaml")
         result = run_workflow(load(tmp_path / "arazzo.yaml"), "main")
         assert result.status == "succeeded", result.error
-        assert result.outputs == {"url": f"{server.url}/specs/v2/ping", "source": f"{server.url}/specs/pets/openapi.yaml"}
+        assert result.outputs == {
+            "url": f"{server.url}/specs/v2/ping",
+            "source": f"{server.url}/specs/pets/openapi.yaml",
+        }
         assert [r.path for r in server.requests] == ["/specs/pets/openapi.yaml", "/specs/v2/ping"]
 
 

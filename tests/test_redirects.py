@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import run_workflow
-from arazzo_runner.cli import main
+from arazzo_runner.cli.main import main
 from tests.support.loopback import LoopbackServer, Reply
 
 OPENAPI = """\
@@ -68,7 +68,9 @@ def test_a_redirect_is_followed_when_asked(spec: Path, server: LoopbackServer) -
     assert [r.path for r in server.requests] == ["/old", "/new"]
 
 
-def test_the_cli_follows_redirects_when_asked(spec: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_follows_redirects_when_asked(
+    spec: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["run", str(spec), "-w", "w", "--server", server.url, "--follow-redirects", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["outputs"] == {"status": 200, "name": "moved here"}
 
@@ -98,8 +100,9 @@ def test_credentials_never_follow_a_redirect_to_another_origin(tmp_path: Path, s
         api.script("GET", "/old", [Reply(307, headers={"Location": target})])
         api.script("GET", "/new", [Reply(200, body={"name": "same origin"})])
         elsewhere.script("GET", "/collect", [Reply(200, body={"name": "other origin"})])
-        result = run_workflow(tmp_path / "wf.yaml", "w", servers=api.url, follow_redirects=True,
-                              credentials={"key": "S3cr3tKeyValue"})
+        result = run_workflow(
+            tmp_path / "wf.yaml", "w", servers=api.url, follow_redirects=True, credentials={"key": "S3cr3tKeyValue"}
+        )
         assert result.outputs["status"] == 200
         assert api.requests[0].header("X-API-Key") == "S3cr3tKeyValue"
         if same_origin:
@@ -110,9 +113,13 @@ def test_credentials_never_follow_a_redirect_to_another_origin(tmp_path: Path, s
 
 def test_a_redirect_that_fails_the_criteria_says_how_to_follow_it(tmp_path: Path, server: LoopbackServer) -> None:
     (tmp_path / "openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "wf.yaml").write_text(ARAZZO.replace("        outputs:\n          status: $statusCode",
-                                                     "        successCriteria: [{condition: $statusCode == 200}]\n"
-                                                     "        outputs:\n          status: $statusCode"))
+    (tmp_path / "wf.yaml").write_text(
+        ARAZZO.replace(
+            "        outputs:\n          status: $statusCode",
+            "        successCriteria: [{condition: $statusCode == 200}]\n"
+            "        outputs:\n          status: $statusCode",
+        )
+    )
     result = run_workflow(tmp_path / "wf.yaml", "w", servers=server.url)
     assert result.status == "failed"
     assert "a redirect to /new, not followed" in result.error.message and "--follow-redirects" in result.error.message

@@ -17,18 +17,18 @@ import httpx
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.errors import RequestBuildError
-from arazzo_runner.media import is_json as is_json_media_type
-from arazzo_runner.media import is_xml as is_xml_media_type
-from arazzo_runner.request_builder import _set_pointer
-from arazzo_runner.serialize import (
+from arazzo_runner.engine.request import _set_pointer
+from arazzo_runner.engine.serialize import (
     serialize_cookie,
     serialize_header,
     serialize_path,
     serialize_query,
 )
-from arazzo_runner.views import request_view
-from arazzo_runner.xml_replace import replace_xml
+from arazzo_runner.engine.views import request_view
+from arazzo_runner.engine.xml_replace import replace_xml
+from arazzo_runner.errors import RequestBuildError
+from arazzo_runner.openapi.media import is_json as is_json_media_type
+from arazzo_runner.openapi.media import is_xml as is_xml_media_type
 
 PRIM = "blue"
 ARR = ["blue", "black", "brown"]
@@ -58,7 +58,9 @@ OBJ = {"R": 100, "G": 200, "B": 150}
         (None, None, ARR, "blue,black,brown"),  # simple, explode false by default
     ],
 )
-def test_path_styles_match_the_openapi_table(style: str | None, explode: bool | None, value: Any, expected: str) -> None:
+def test_path_styles_match_the_openapi_table(
+    style: str | None, explode: bool | None, value: Any, expected: str
+) -> None:
     assert serialize_path("color", value, style, explode) == expected
 
 
@@ -103,7 +105,9 @@ def test_path_style_not_allowed_in_a_path() -> None:
         (None, None, ARR, ["color=blue", "color=black", "color=brown"]),  # form, explode by default
     ],
 )
-def test_query_styles_match_the_openapi_table(style: str | None, explode: bool | None, value: Any, expected: list[str]) -> None:
+def test_query_styles_match_the_openapi_table(
+    style: str | None, explode: bool | None, value: Any, expected: list[str]
+) -> None:
     assert serialize_query("color", value, style, explode) == expected
 
 
@@ -261,7 +265,12 @@ def _run(tmp_path: Path, openapi: str, steps: str, inputs: dict[str, Any] | None
 
         async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
             return await arun_workflow(
-                load(tmp_path / "arazzo.yaml"), "main", inputs or {}, client=client, servers="https://api.test", **kwargs
+                load(tmp_path / "arazzo.yaml"),
+                "main",
+                inputs or {},
+                client=client,
+                servers="https://api.test",
+                **kwargs,
             )
 
     import asyncio
@@ -283,14 +292,18 @@ paths:
 
 
 def test_non_ascii_header_values_go_out_as_utf8(tmp_path: Path) -> None:
-    result, sent = _run(tmp_path, OPENAPI, "- {stepId: s, operationId: h, parameters: [{name: X-Text, in: header, value: Zoë}]}")
+    result, sent = _run(
+        tmp_path, OPENAPI, "- {stepId: s, operationId: h, parameters: [{name: X-Text, in: header, value: Zoë}]}"
+    )
     assert result.status == "succeeded", result.error
     assert (b"X-Text", "Zoë".encode()) in sent[0].headers.raw
 
 
 def test_header_values_with_line_breaks_fail_before_sending(tmp_path: Path) -> None:
     result, sent = _run(
-        tmp_path, OPENAPI, '- {stepId: s, operationId: h, parameters: [{name: X-Text, in: header, value: "a\\r\\nEvil: 1"}]}'
+        tmp_path,
+        OPENAPI,
+        '- {stepId: s, operationId: h, parameters: [{name: X-Text, in: header, value: "a\\r\\nEvil: 1"}]}',
     )
     assert result.status == "failed" and sent == []
     assert result.error.reason == "request_error"
@@ -298,13 +311,17 @@ def test_header_values_with_line_breaks_fail_before_sending(tmp_path: Path) -> N
 
 
 def test_invalid_header_names_fail_before_sending(tmp_path: Path) -> None:
-    result, sent = _run(tmp_path, OPENAPI, '- {stepId: s, operationId: h, parameters: [{name: "X Bad", in: header, value: a}]}')
+    result, sent = _run(
+        tmp_path, OPENAPI, '- {stepId: s, operationId: h, parameters: [{name: "X Bad", in: header, value: a}]}'
+    )
     assert result.status == "failed" and sent == []
     assert "not a valid HTTP header name" in result.error.message
 
 
 def test_path_parameter_without_a_template_variable_warns(tmp_path: Path) -> None:
-    result, sent = _run(tmp_path, OPENAPI, "- {stepId: s, operationId: h, parameters: [{name: nope, in: path, value: 1}]}")
+    result, sent = _run(
+        tmp_path, OPENAPI, "- {stepId: s, operationId: h, parameters: [{name: nope, in: path, value: 1}]}"
+    )
     assert result.status == "succeeded"
     assert sent[0].url.path == "/h"
     assert any("has no {nope}" in w for w in result.steps[0].warnings)
@@ -470,7 +487,7 @@ def test_multipart_with_only_text_fields_is_still_multipart(tmp_path: Path) -> N
 
 
 def test_encode_multipart_file_parts() -> None:
-    from arazzo_runner.request_builder import encode_multipart
+    from arazzo_runner.engine.request import encode_multipart
 
     body = encode_multipart({"f": {"content": b"\x00\xff"}, "g": b"ab"}, "B")
     assert body == (
@@ -481,7 +498,9 @@ def test_encode_multipart_file_parts() -> None:
 
 
 def test_binary_data_inside_a_json_payload_is_a_clear_error(tmp_path: Path) -> None:
-    openapi = OPENAPI.replace("/h:", "/bin:\n    get:\n      operationId: bin\n      responses: {'200': {description: ok}}\n  /h:")
+    openapi = OPENAPI.replace(
+        "/h:", "/bin:\n    get:\n      operationId: bin\n      responses: {'200': {description: ok}}\n  /h:"
+    )
     (tmp_path / "openapi.yaml").write_text(textwrap.dedent(openapi).lstrip(), encoding="utf-8")
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -529,7 +548,9 @@ def test_required_parameters_without_a_value_warn(tmp_path: Path) -> None:
             - {name: opt, in: query, schema: {type: string}}
           responses: {'200': {description: ok}}
     """
-    result, sent = _run(tmp_path, openapi, "- {stepId: s, operationId: r, parameters: [{name: x-req, in: header, value: a}]}")
+    result, sent = _run(
+        tmp_path, openapi, "- {stepId: s, operationId: r, parameters: [{name: x-req, in: header, value: a}]}"
+    )
     assert result.status == "succeeded" and len(sent) == 1
     warnings = result.steps[0].warnings
     assert any("requires query parameter 'limit'" in w for w in warnings)

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.cli import main
+from arazzo_runner.cli.main import main
+from arazzo_runner.engine.views import parse_body
 from arazzo_runner.errors import ArazzoError, DocumentError
-from arazzo_runner.openapi import _security, load_openapi
-from arazzo_runner.views import parse_body
-from arazzo_runner.yamlsource import MAX_NODES, parse_document, parse_fast
+from arazzo_runner.openapi.index import _security, load_openapi
+from arazzo_runner.sources.yamlsource import MAX_NODES, parse_document, parse_fast
 from tests.support.loopback import LoopbackServer, Reply
 
 OPENAPI = """\
@@ -99,8 +99,9 @@ def test_json_nested_too_deeply_is_kept_as_text(server: LoopbackServer, tmp_path
 
 def test_204_with_json_content_type(server: LoopbackServer, tmp_path: Path) -> None:
     server.script("GET", "/r", Reply(204, {"Content-Type": "application/json"}))
-    spec = _write(tmp_path, server=server.url, criteria="[{condition: $statusCode == 204}]",
-                  outputs="{body: $response.body}")
+    spec = _write(
+        tmp_path, server=server.url, criteria="[{condition: $statusCode == 204}]", outputs="{body: $response.body}"
+    )
     result = run_workflow(spec, "w")
     assert result.status == "succeeded", result.error
     assert result.steps[0].outputs.get("body") is None
@@ -108,8 +109,12 @@ def test_204_with_json_content_type(server: LoopbackServer, tmp_path: Path) -> N
 
 def test_302_is_not_followed(server: LoopbackServer, tmp_path: Path) -> None:
     server.script("GET", "/r", Reply(302, {"Location": "/elsewhere"}))
-    spec = _write(tmp_path, server=server.url, criteria="[{condition: $statusCode == 302}]",
-                  outputs="{where: $response.header.Location}")
+    spec = _write(
+        tmp_path,
+        server=server.url,
+        criteria="[{condition: $statusCode == 302}]",
+        outputs="{where: $response.header.Location}",
+    )
     result = run_workflow(spec, "w")
     assert result.status == "succeeded", result.error
     assert result.steps[0].outputs == {"where": "/elsewhere"}
@@ -118,8 +123,11 @@ def test_302_is_not_followed(server: LoopbackServer, tmp_path: Path) -> None:
 
 def test_invalid_json_with_json_content_type_is_text(server: LoopbackServer, tmp_path: Path) -> None:
     server.script("GET", "/r", Reply(200, {"Content-Type": "application/json"}, "not json {"))
-    spec = _write(tmp_path, server=server.url,
-                  criteria="[{condition: $statusCode == 200}, {condition: \"$response.body == 'not json {'\"}]")
+    spec = _write(
+        tmp_path,
+        server=server.url,
+        criteria="[{condition: $statusCode == 200}, {condition: \"$response.body == 'not json {'\"}]",
+    )
     result = run_workflow(spec, "w")
     assert result.status == "succeeded", result.error
 
@@ -135,8 +143,12 @@ def test_non_utf8_json(server: LoopbackServer, tmp_path: Path) -> None:
 
 def test_head_response(server: LoopbackServer, tmp_path: Path) -> None:
     server.script("HEAD", "/r", Reply(200, {"Content-Type": "application/json"}, {"would": "be here"}))
-    spec = _write(tmp_path, server=server.url, method="head",
-                  outputs="{type: $response.header.Content-Type, body: $response.body}")
+    spec = _write(
+        tmp_path,
+        server=server.url,
+        method="head",
+        outputs="{type: $response.header.Content-Type, body: $response.body}",
+    )
     result = run_workflow(spec, "w")
     assert result.status == "succeeded", result.error
     assert result.steps[0].outputs["type"] == "application/json"
@@ -204,8 +216,9 @@ def test_security_scopes_must_be_lists_of_strings() -> None:
     assert description.operations[0].security == ({"basicAuth": ()},)
 
 
-@pytest.mark.parametrize("components", ["components: 1", "components: {securitySchemes: 1}",
-                                        "components: {securitySchemes: [a]}"])
+@pytest.mark.parametrize(
+    "components", ["components: 1", "components: {securitySchemes: 1}", "components: {securitySchemes: [a]}"]
+)
 def test_odd_components_mean_no_security_schemes(components: str) -> None:
     text = OPENAPI % {"servers": components, "method": "get"}
     description = load_openapi("https://x.example/openapi.yaml", "openapi.yaml", text)
@@ -252,7 +265,7 @@ def test_bad_server_argument(value: str, tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_good_server_arguments(tmp_path: Path) -> None:
-    from arazzo_runner.cli import _read_servers
+    from arazzo_runner.cli.main import _read_servers
 
     document = load(_write(tmp_path, server="http://127.0.0.1:1"))
     assert _read_servers(["https://h.example:8443/v1"], document) == "https://h.example:8443/v1"
@@ -287,15 +300,29 @@ def test_bad_server_url_given_as_argument_is_refused_before_any_request(tmp_path
 
 def test_a_basic_credential_of_the_wrong_shape_is_refused_before_any_request(tmp_path: Path) -> None:
     from arazzo_runner import ArazzoError
-    from arazzo_runner.cli import main as cli_main
+    from arazzo_runner.cli.main import main as cli_main
 
     spec = Path(__file__).resolve().parent.parent / "specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml"
     inputs = {"organization_id": "o", "member_id": "m"}
     with pytest.raises(ArazzoError) as info:
-        run_workflow(spec, "recovery-codes-rotate", inputs, servers="http://127.0.0.1:1", credentials={"basicAuth": "x"})
+        run_workflow(
+            spec, "recovery-codes-rotate", inputs, servers="http://127.0.0.1:1", credentials={"basicAuth": "x"}
+        )
     assert "HTTP basic" in str(info.value) and "'username:password'" in str(info.value)
-    code = cli_main(["run", str(spec), "-w", "recovery-codes-rotate", "--inputs", json.dumps(inputs),
-                     "--server", "http://127.0.0.1:1", "--credential", "basicAuth=x"])
+    code = cli_main(
+        [
+            "run",
+            str(spec),
+            "-w",
+            "recovery-codes-rotate",
+            "--inputs",
+            json.dumps(inputs),
+            "--server",
+            "http://127.0.0.1:1",
+            "--credential",
+            "basicAuth=x",
+        ]
+    )
     assert code == 2
 
 
@@ -315,8 +342,10 @@ def test_server_variable_without_default_fails_before_sending(tmp_path: Path) ->
     result = run_workflow(spec, "w")
     assert result.status == "failed"
     assert result.error is not None and result.error.reason == "request_error"
-    assert ("server URL 'http://{host}:8765' of source 'api' has variable 'host' without a default; pass servers="
-            in result.error.message)
+    assert (
+        "server URL 'http://{host}:8765' of source 'api' has variable 'host' without a default; pass servers="
+        in result.error.message
+    )
     assert result.steps[0].method is None  # nothing was sent
 
 
@@ -356,10 +385,14 @@ def local_time_not_utc(monkeypatch: pytest.MonkeyPatch) -> Any:
 @pytest.mark.parametrize("zone", ["-0000", "GMT", "+0000"])
 def test_retry_after_date_is_utc(zone: str, server: LoopbackServer, tmp_path: Path, local_time_not_utc: None) -> None:
     now = 1_700_000_000.0  # Tue, 14 Nov 2023 22:13:20 GMT
-    server.script("GET", "/r", [
-        Reply(503, {"Retry-After": f"Tue, 14 Nov 2023 22:13:30 {zone}"}),
-        Reply(200, body={}),
-    ])
+    server.script(
+        "GET",
+        "/r",
+        [
+            Reply(503, {"Retry-After": f"Tue, 14 Nov 2023 22:13:30 {zone}"}),
+            Reply(200, body={}),
+        ],
+    )
     spec = _write(tmp_path, server=server.url)
     text = spec.read_text().replace(
         "        outputs: {}\n",
@@ -379,24 +412,33 @@ def test_retry_after_date_is_utc(zone: str, server: LoopbackServer, tmp_path: Pa
 # -- 6. --json prints valid JSON ------------------------------------------------------------------------
 
 
-def test_json_output_with_nan_and_bytes(server: LoopbackServer, tmp_path: Path,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_with_nan_and_bytes(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     server.script("GET", "/r", Reply(200, {"Content-Type": "application/json"}, '{"n": NaN, "i": -Infinity}'))
-    spec = _write(tmp_path, server=server.url, outputs="{n: $response.body#/n, i: $response.body#/i, b: $response.body}",
-                  wf_outputs="{n: $steps.s.outputs.n}")
+    spec = _write(
+        tmp_path,
+        server=server.url,
+        outputs="{n: $response.body#/n, i: $response.body#/i, b: $response.body}",
+        wf_outputs="{n: $steps.s.outputs.n}",
+    )
     assert main(["run", str(spec), "-w", "w", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
     assert data["outputs"] == {"n": "NaN"}
     assert data["steps"][0]["outputs"]["i"] == "-Infinity"
 
-    from arazzo_runner.cli import _jsonable
+    from arazzo_runner.cli.main import _jsonable
 
     assert _jsonable({"b": b"\x00\xff", "f": [math.inf], "t": (1, 2.5)}) == {
-        "b": {"base64": "AP8="}, "f": ["Infinity"], "t": [1, 2.5]}
+        "b": {"base64": "AP8="},
+        "f": ["Infinity"],
+        "t": [1, 2.5],
+    }
 
 
-def test_json_output_with_binary_body(server: LoopbackServer, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_with_binary_body(
+    server: LoopbackServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     server.script("GET", "/r", Reply(200, {"Content-Type": "application/octet-stream"}, b"\x00\xff"))
     spec = _write(tmp_path, server=server.url, outputs="{b: $response.body}", wf_outputs="{b: $steps.s.outputs.b}")
     assert main(["run", str(spec), "-w", "w", "--json"]) == 0
@@ -418,7 +460,7 @@ def test_directory_as_spec(tmp_path: Path, capsys: pytest.CaptureFixture[str], m
 
 
 def test_url_credentials_are_not_echoed(server: LoopbackServer) -> None:
-    from arazzo_runner.fetch import read_url
+    from arazzo_runner.sources.fetch import read_url
 
     url = f"http://user:s3cret@127.0.0.1:{server.port}/missing.yaml"
     with pytest.raises(ArazzoError) as info:
@@ -429,7 +471,7 @@ def test_url_credentials_are_not_echoed(server: LoopbackServer) -> None:
 
 
 def test_url_credentials_are_not_echoed_on_connect_error() -> None:
-    from arazzo_runner.fetch import read_url
+    from arazzo_runner.sources.fetch import read_url
     from tests.support.loopback import refused_url
 
     url = refused_url().replace("http://", "http://user:s3cret@") + "/a.yaml"
@@ -439,7 +481,7 @@ def test_url_credentials_are_not_echoed_on_connect_error() -> None:
 
 
 def test_http_document_size_is_limited_while_streaming(server: LoopbackServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    from arazzo_runner import fetch
+    from arazzo_runner.sources import fetch
 
     monkeypatch.setattr(fetch, "MAX_DOCUMENT_BYTES", 1000)
     server.script("GET", "/big.yaml", Reply(200, {"Content-Type": "text/yaml"}, "x" * 5000))
@@ -454,7 +496,7 @@ def test_endless_http_document_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> No
     import socket
     import threading
 
-    from arazzo_runner import fetch
+    from arazzo_runner.sources import fetch
 
     monkeypatch.setattr(fetch, "MAX_DOCUMENT_BYTES", 10_000)
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -490,7 +532,7 @@ def test_endless_http_document_is_cut_off(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_invalid_url_with_credentials_is_reported_masked() -> None:
-    from arazzo_runner.fetch import display_name, read_url
+    from arazzo_runner.sources.fetch import display_name, read_url
 
     assert display_name("https://u:s3cret@h.example:8/a?b=c") == "https://***@h.example:8/a?b=c"
     assert display_name("https://h.example/a@b") == "https://h.example/a@b"

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from stytch_sandbox import DEFAULT_MEMBER_ID, DEFAULT_ORGANIZATION_ID, StytchSandbox
 
 from arazzo_runner import (
     ArazzoError,
@@ -22,8 +23,7 @@ from arazzo_runner import (
     load,
     run_workflow,
 )
-from arazzo_runner.cli import credential_env_name, main
-from stytch_sandbox import DEFAULT_MEMBER_ID, DEFAULT_ORGANIZATION_ID, StytchSandbox
+from arazzo_runner.cli.main import credential_env_name, main
 from tests.support.loopback import LoopbackServer, Reply, refused_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,8 +85,15 @@ def test_spec_path_is_accepted_as_well_as_a_loaded_document(sandbox):
 def test_async_twin_with_caller_owned_client(sandbox, doc):
     async def go():
         async with httpx.AsyncClient() as client:
-            result = await arun_workflow(doc, WF, INPUTS, servers={"stytchB2bApi": sandbox.url},
-                                         credentials=creds(sandbox), client=client, timeout=5)
+            result = await arun_workflow(
+                doc,
+                WF,
+                INPUTS,
+                servers={"stytchB2bApi": sandbox.url},
+                credentials=creds(sandbox),
+                client=client,
+                timeout=5,
+            )
             assert not client.is_closed  # the caller owns it
             return result
 
@@ -96,7 +103,9 @@ def test_async_twin_with_caller_owned_client(sandbox, doc):
 
 
 def test_wrong_credentials_fail_with_step_status_and_criterion(sandbox, doc):
-    result = run_workflow(doc, WF, INPUTS, servers=sandbox.url, credentials={"basicAuth": ("project-test-x", "wrong-secret")})
+    result = run_workflow(
+        doc, WF, INPUTS, servers=sandbox.url, credentials={"basicAuth": ("project-test-x", "wrong-secret")}
+    )
     assert result.status == "failed"
     err = result.error
     assert err.step_id == "getRecoveryCodes"
@@ -183,8 +192,10 @@ def test_missing_source_file_names_the_file(tmp_path):
 
 def test_unknown_operation_id_names_source_and_operation(tmp_path):
     write(tmp_path, "api.yml", GOOD_OPENAPI)
-    spec = SPEC.read_text().replace("../openapi/stytch-b2b-openapi.yml", "api.yml").replace(
-        "operationId: api_b2b_recovery_codes_v1_Rotate", "operationId: api_b2b_recovery_codes_v1_Rotat"
+    spec = (
+        SPEC.read_text()
+        .replace("../openapi/stytch-b2b-openapi.yml", "api.yml")
+        .replace("operationId: api_b2b_recovery_codes_v1_Rotate", "operationId: api_b2b_recovery_codes_v1_Rotat")
     )
     with pytest.raises(DocumentError) as info:
         load(write(tmp_path, "wf.yml", spec))
@@ -198,8 +209,21 @@ def test_unknown_operation_id_names_source_and_operation(tmp_path):
 # -- the command line ---------------------------------------------------------
 def test_cli_run_json(sandbox, capsys, monkeypatch):
     monkeypatch.setenv(credential_env_name("basicAuth"), f"{sandbox.project_id}:{sandbox.secret}")
-    code = main(["run", str(SPEC), "-w", WF, "-i", f"organization_id={DEFAULT_ORGANIZATION_ID}",
-                 "-i", f"member_id={DEFAULT_MEMBER_ID}", "--server", sandbox.url, "--json"])
+    code = main(
+        [
+            "run",
+            str(SPEC),
+            "-w",
+            WF,
+            "-i",
+            f"organization_id={DEFAULT_ORGANIZATION_ID}",
+            "-i",
+            f"member_id={DEFAULT_MEMBER_ID}",
+            "--server",
+            sandbox.url,
+            "--json",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 0
     data = json.loads(out)
@@ -210,8 +234,20 @@ def test_cli_run_json(sandbox, capsys, monkeypatch):
 
 
 def test_cli_failure_exits_1_and_says_why(sandbox, capsys):
-    code = main(["run", str(SPEC), "-w", WF, "--inputs", json.dumps(INPUTS), "--server", sandbox.url,
-                 "--credential", "basicAuth=project-test-x:nope"])
+    code = main(
+        [
+            "run",
+            str(SPEC),
+            "-w",
+            WF,
+            "--inputs",
+            json.dumps(INPUTS),
+            "--server",
+            sandbox.url,
+            "--credential",
+            "basicAuth=project-test-x:nope",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1
     assert "failed" in out and "401" in out and "getRecoveryCodes" in out
@@ -241,12 +277,12 @@ def test_cli_list(capsys):
 
 
 def test_cli_inputs_from_file_and_integer_coercion(tmp_path, capsys):
-    from arazzo_runner.cli import _coerce_input
+    from arazzo_runner.cli.main import _coerce_input
 
     assert _coerce_input("n", "42", {"type": "integer"}) == 42
     assert _coerce_input("n", "42", {"type": "string"}) == "42"
     assert _coerce_input("n", "true", {"type": "boolean"}) is True
-    from arazzo_runner.cli import _UsageError
+    from arazzo_runner.cli.main import _UsageError
 
     with pytest.raises(_UsageError):
         _coerce_input("n", "x", {"type": "integer"})
@@ -255,9 +291,23 @@ def test_cli_inputs_from_file_and_integer_coercion(tmp_path, capsys):
 def test_console_script_entry_point_runs(sandbox):
     env_name = credential_env_name("basicAuth")
     proc = subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", "run", str(SPEC), "-w", WF, "--inputs", json.dumps(INPUTS),
-         "--server", sandbox.url],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "arazzo_runner",
+            "run",
+            str(SPEC),
+            "-w",
+            WF,
+            "--inputs",
+            json.dumps(INPUTS),
+            "--server",
+            sandbox.url,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", env_name: f"{sandbox.project_id}:{sandbox.secret}"},
     )
     assert proc.returncode == 0, proc.stderr
@@ -273,8 +323,9 @@ def test_limits_request_timeout_wins_over_timeout_argument(doc):
 
     with LoopbackServer() as server:
         server.script("GET", "/v1/b2b/recovery_codes/{org}/{member}", [Reply(200, body={}, delay=2)])
-        result = run_workflow(doc, WF, INPUTS, servers=server.url, timeout=30,
-                              limits=Limits(max_steps=10, request_timeout=0.2))
+        result = run_workflow(
+            doc, WF, INPUTS, servers=server.url, timeout=30, limits=Limits(max_steps=10, request_timeout=0.2)
+        )
         assert "timed out after 0.2s" in result.error.message
         # Limits without a request timeout: the timeout= argument applies.
         result = run_workflow(doc, WF, INPUTS, servers=server.url, timeout=0.2, limits=Limits(max_steps=10))

@@ -18,10 +18,10 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from arazzo_runner import Runner, load, run_workflow
-from arazzo_runner.cli import _read_credentials
+from arazzo_runner.cli.main import _read_credentials
+from arazzo_runner.engine.redact import MASK, Redactor
+from arazzo_runner.engine.security import Credentials
 from arazzo_runner.errors import InputError
-from arazzo_runner.redact import MASK, Redactor
-from arazzo_runner.security import Credentials
 from tests.support.loopback import LoopbackServer, Reply
 
 
@@ -121,14 +121,18 @@ def test_a_qualified_credential_goes_to_its_source_and_wins_over_the_bare_name(t
 
 def test_a_bare_credential_still_applies_when_one_source_alone_defines_the_scheme(tmp_path: Path) -> None:
     _write(tmp_path, "b.yaml", _OPENAPI_B)
-    spec = _write(tmp_path, "arazzo.yaml", """
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: b, url: ./b.yaml, type: openapi}]
         workflows:
           - workflowId: main
             steps: [{stepId: sb, operationId: getB, successCriteria: [{condition: $statusCode == 200}]}]
-        """)
+        """,
+    )
     with LoopbackServer() as server:
         server.script("GET", "/b", Reply(body={}))
         result = run_workflow(load(spec), "main", servers=server.url, credentials={"bearerAuth": "tok-1234"})
@@ -137,7 +141,7 @@ def test_a_bare_credential_still_applies_when_one_source_alone_defines_the_schem
 
 
 def test_the_cli_accepts_source_qualified_credential_names(two_sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from arazzo_runner.cli import _UsageError
+    from arazzo_runner.cli.main import _UsageError
 
     monkeypatch.delenv("ARAZZO_CREDENTIAL_BEARERAUTH", raising=False)
     doc = load(two_sources)
@@ -148,10 +152,16 @@ def test_the_cli_accepts_source_qualified_credential_names(two_sources: Path, mo
 
 # -- 2. every form of a secret is masked -------------------------------------------------------------
 
+
 def test_the_redactor_masks_a_secret_its_url_encodings_and_a_basic_pair() -> None:
     redactor = Redactor(["a b&c/d+e", ("alice", "pass:word")])
-    for form in ("a b&c/d+e", quote("a b&c/d+e", safe=""), quote_plus("a b&c/d+e"), "pass:word",
-                 base64.b64encode(b"alice:pass:word").decode()):
+    for form in (
+        "a b&c/d+e",
+        quote("a b&c/d+e", safe=""),
+        quote_plus("a b&c/d+e"),
+        "pass:word",
+        base64.b64encode(b"alice:pass:word").decode(),
+    ):
         assert redactor.mask(f"<{form}>") == f"<{MASK}>", form
     assert redactor.mask("alice") == "alice"  # the user name is not secret
     assert not redactor.unmaskable
@@ -159,26 +169,40 @@ def test_the_redactor_masks_a_secret_its_url_encodings_and_a_basic_pair() -> Non
 
 
 def test_a_basic_credential_given_as_user_colon_password_is_masked_in_every_form(tmp_path: Path) -> None:
-    _write(tmp_path, "api.yaml", """
+    _write(
+        tmp_path,
+        "api.yaml",
+        """
         openapi: 3.0.3
         info: {title: a, version: '1'}
         components: {securitySchemes: {basicAuth: {type: http, scheme: basic}}}
         security: [{basicAuth: []}]
         paths:
           /a: {get: {operationId: getA, responses: {'200': {description: ok}}}}
-        """)
-    spec = _write(tmp_path, "arazzo.yaml", """
+        """,
+    )
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
         workflows:
           - workflowId: main
             steps: [{stepId: s, operationId: getA, successCriteria: [{condition: $statusCode == 200}]}]
-        """)
+        """,
+    )
     encoded = base64.b64encode(b"alice:secret-pass-123").decode()
     with LoopbackServer() as server:
-        server.script("GET", "/a", lambda req: Reply(status=401, body=f"bad password secret-pass-123 for {req.header('Authorization')}"))
-        result = run_workflow(load(spec), "main", servers=server.url, credentials={"basicAuth": "alice:secret-pass-123"})
+        server.script(
+            "GET",
+            "/a",
+            lambda req: Reply(status=401, body=f"bad password secret-pass-123 for {req.header('Authorization')}"),
+        )
+        result = run_workflow(
+            load(spec), "main", servers=server.url, credentials={"basicAuth": "alice:secret-pass-123"}
+        )
     assert result.status == "failed" and "401" in result.error.message
     text = _dump(result)
     assert "secret-pass-123" not in text and encoded not in text
@@ -186,14 +210,18 @@ def test_a_basic_credential_given_as_user_colon_password_is_masked_in_every_form
 
 def test_a_credential_too_short_to_mask_is_warned_about_once(tmp_path: Path) -> None:
     _write(tmp_path, "b.yaml", _OPENAPI_B)
-    spec = _write(tmp_path, "arazzo.yaml", """
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: b, url: ./b.yaml, type: openapi}]
         workflows:
           - workflowId: main
             steps: [{stepId: sb, operationId: getB, successCriteria: [{condition: $statusCode == 200}]}]
-        """)
+        """,
+    )
     with LoopbackServer() as server:
         server.script("GET", "/b", Reply(body={}))
         result = run_workflow(load(spec), "main", servers=server.url, credentials={"bearerAuth": "abc"})
@@ -222,7 +250,10 @@ def _echo_server(server: LoopbackServer) -> None:
 
 def test_password_inputs_of_depended_on_and_child_workflows_are_masked(tmp_path: Path) -> None:
     _write(tmp_path, "api.yaml", _ECHO_API)
-    spec = _write(tmp_path, "arazzo.yaml", """
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
@@ -245,12 +276,14 @@ def test_password_inputs_of_depended_on_and_child_workflows_are_masked(tmp_path:
               - stepId: child
                 workflowId: login
                 parameters: [{name: password, value: $inputs.plain}]
-        """)
+        """,
+    )
     doc = load(spec)
     with LoopbackServer() as server:
         _echo_server(server)
-        first = run_workflow(doc, "viaDependsOn", servers=server.url,
-                             workflow_inputs={"login": {"password": "hunter2222 &x"}})
+        first = run_workflow(
+            doc, "viaDependsOn", servers=server.url, workflow_inputs={"login": {"password": "hunter2222 &x"}}
+        )
         second = run_workflow(doc, "viaStep", {"plain": "sw0rdfish/+1"}, servers=server.url)
     assert first.status == "failed" and second.status == "failed"
     for text, secret in ((_dump(first), "hunter2222 &x"), (_dump(second), "sw0rdfish/+1")):
@@ -260,7 +293,10 @@ def test_password_inputs_of_depended_on_and_child_workflows_are_masked(tmp_path:
 
 def test_nested_password_properties_are_masked_wherever_they_sit(tmp_path: Path) -> None:
     _write(tmp_path, "api.yaml", _ECHO_API)
-    spec = _write(tmp_path, "arazzo.yaml", """
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
@@ -283,12 +319,15 @@ def test_nested_password_properties_are_masked_wherever_they_sit(tmp_path: Path)
                 operationId: echo
                 parameters: [{name: v, in: query, value: $inputs.account.users.0.secret}]
                 successCriteria: [{condition: $statusCode == 200}]
-        """)
+        """,
+    )
     doc = load(spec)
     assert "secret" in doc.workflow("main").secret_inputs
     with LoopbackServer() as server:
         _echo_server(server)
-        result = run_workflow(doc, "main", {"account": {"users": [{"secret": "deep-secret-value"}]}}, servers=server.url)
+        result = run_workflow(
+            doc, "main", {"account": {"users": [{"secret": "deep-secret-value"}]}}, servers=server.url
+        )
     assert result.status == "failed"
     assert "deep-secret-value" not in _dump(result)
     # An invalid nested password is not echoed by the input error either.
@@ -300,7 +339,10 @@ def test_nested_password_properties_are_masked_wherever_they_sit(tmp_path: Path)
 
 def test_an_input_error_about_an_object_holding_a_password_does_not_echo_it(tmp_path: Path) -> None:
     _write(tmp_path, "api.yaml", _ECHO_API)
-    spec = _write(tmp_path, "arazzo.yaml", """
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
@@ -314,7 +356,8 @@ def test_an_input_error_about_an_object_holding_a_password_does_not_echo_it(tmp_
                   properties: {pw: {type: string, format: password}}
                   oneOf: [{required: [user]}, {required: [token]}]
             steps: [{stepId: s, operationId: echo}]
-        """)
+        """,
+    )
     with pytest.raises(InputError) as info:
         run_workflow(load(spec), "main", {"login": {"pw": "my-hidden-pw"}}, servers="http://127.0.0.1:1")
     assert "my-hidden-pw" not in str(info.value)
@@ -322,14 +365,18 @@ def test_an_input_error_about_an_object_holding_a_password_does_not_echo_it(tmp_
 
 def test_a_secret_straddling_the_excerpt_cut_is_masked_whole(tmp_path: Path) -> None:
     _write(tmp_path, "b.yaml", _OPENAPI_B.replace("paths:", "security: [{bearerAuth: []}]\npaths:"))
-    spec = _write(tmp_path, "arazzo.yaml", """
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: b, url: ./b.yaml, type: openapi}]
         workflows:
           - workflowId: main
             steps: [{stepId: sb, operationId: getB, successCriteria: [{condition: $statusCode == 200}]}]
-        """)
+        """,
+    )
     token = "tok_SECRETVALUE_abcdefghijklmnop"
     with LoopbackServer() as server:
         server.script("GET", "/b", Reply(status=401, body="x" * 190 + " " + token))
@@ -342,8 +389,8 @@ def test_a_secret_straddling_the_excerpt_cut_is_masked_whole(tmp_path: Path) -> 
 def test_the_excerpt_is_masked_before_it_is_cut() -> None:
     import httpx
 
-    from arazzo_runner.redact import Redactor
-    from arazzo_runner.views import body_excerpt
+    from arazzo_runner.engine.redact import Redactor
+    from arazzo_runner.engine.views import body_excerpt
 
     token = "tok_SECRETVALUE_abcdefghijklmnop"
     response = httpx.Response(401, content=("x" * 195 + " " + token).encode())
@@ -355,8 +402,12 @@ def test_the_excerpt_is_masked_before_it_is_cut() -> None:
 
 # -- 4. every step record goes through the redactor ---------------------------------------------------
 
+
 def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> None:
-    _write(tmp_path, "api.yaml", """
+    _write(
+        tmp_path,
+        "api.yaml",
+        """
         openapi: 3.0.3
         info: {title: a, version: '1'}
         components: {securitySchemes: {qkey: {type: apiKey, in: query, name: key}}}
@@ -364,8 +415,12 @@ def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> 
         paths:
           /pre: {get: {operationId: pre, responses: {'200': {description: ok}}}}
           /main: {get: {operationId: main, responses: {'200': {description: ok}}}}
-        """)
-    spec = _write(tmp_path, "arazzo.yaml", """
+        """,
+    )
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
@@ -377,12 +432,14 @@ def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> 
                 operationId: main
                 successCriteria: [{condition: $statusCode == 200}]
                 onFailure: [{name: again, type: retry, stepId: pre, retryLimit: 1}]
-        """)
+        """,
+    )
     with LoopbackServer() as server:
         server.script("GET", "/pre", Reply(status=503, body="no"))
         server.script("GET", "/main", [Reply(status=500), Reply(status=200)])
-        result = run_workflow(load(spec), "main", servers=server.url, credentials={"qkey": "q-key/secret 1"},
-                              sleep=_no_sleep)
+        result = run_workflow(
+            load(spec), "main", servers=server.url, credentials={"qkey": "q-key/secret 1"}, sleep=_no_sleep
+        )
     assert result.status == "succeeded"
     assert [s.step_id for s in result.steps] == ["pre", "work", "pre", "work"]
     retried_pre = result.steps[2]
@@ -397,8 +454,12 @@ async def _no_sleep(delay: float) -> None:
 
 # -- 5. concurrent runs sharing a Runner fetch one token -------------------------------------------------
 
+
 def test_concurrent_runs_sharing_a_runner_fetch_the_token_once(tmp_path: Path) -> None:
-    _write(tmp_path, "api.yaml", """
+    _write(
+        tmp_path,
+        "api.yaml",
+        """
         openapi: 3.0.3
         info: {title: a, version: '1'}
         components:
@@ -407,15 +468,20 @@ def test_concurrent_runs_sharing_a_runner_fetch_the_token_once(tmp_path: Path) -
         security: [{cc: []}]
         paths:
           /r: {get: {operationId: r, responses: {'200': {description: ok}}}}
-        """)
-    spec = _write(tmp_path, "arazzo.yaml", """
+        """,
+    )
+    spec = _write(
+        tmp_path,
+        "arazzo.yaml",
+        """
         arazzo: 1.0.1
         info: {title: t, version: '1'}
         sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
         workflows:
           - workflowId: main
             steps: [{stepId: s, operationId: r, successCriteria: [{condition: $statusCode == 200}]}]
-        """)
+        """,
+    )
     doc = load(spec)
     with LoopbackServer() as server:
         server.script("POST", "/token", Reply(body={"access_token": "fetched-token-1", "expires_in": 3600}, delay=0.2))
@@ -447,7 +513,7 @@ def test_credentials_list_raw_secrets_and_repr_hides_them() -> None:
 def test_the_token_lock_is_per_event_loop() -> None:
     import httpx
 
-    from arazzo_runner.security import TokenCache
+    from arazzo_runner.engine.security import TokenCache
 
     async def slow_token(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(0.01)
@@ -467,18 +533,18 @@ def test_the_token_lock_is_per_event_loop() -> None:
 
 
 def test_a_secret_cut_short_by_a_message_is_still_masked() -> None:
-    from arazzo_runner.redact import Redactor
+    from arazzo_runner.engine.redact import Redactor
 
     redactor = Redactor(["tok_SECRET_0123456789"])
-    assert redactor.mask("body: {\"token\": \"tok_SECRE…") == "body: {\"token\": \"***…"
+    assert redactor.mask('body: {"token": "tok_SECRE…') == 'body: {"token": "***…'
     assert redactor.mask("short tok… stays") == "short tok… stays"  # under 4 characters: not a secret's beginning
     assert redactor.mask("a whole tok_SECRET_0123456789 and a cut tok_SEC…") == "a whole *** and a cut ***…"
 
 
 def test_criteria_explanations_mark_cuts_the_redactor_understands() -> None:
-    from arazzo_runner.criteria import compile_criterion
-    from arazzo_runner.expressions import EvalContext, HttpView
-    from arazzo_runner.redact import Redactor
+    from arazzo_runner.engine.redact import Redactor
+    from arazzo_runner.language.criteria import compile_criterion
+    from arazzo_runner.language.expressions import EvalContext, HttpView
 
     secret = "sk_live_" + "x" * 200
     ctx = EvalContext(status_code=200, response=HttpView(body={"token": secret}, body_kind="json"))

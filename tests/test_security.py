@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from arazzo_runner import Runner, load
+from arazzo_runner.engine.request import PreparedRequest
+from arazzo_runner.engine.security import Credentials, TokenCache, apply_security
 from arazzo_runner.errors import ArazzoError, RequestBuildError
-from arazzo_runner.openapi import load_openapi
-from arazzo_runner.request_builder import PreparedRequest
-from arazzo_runner.security import Credentials, TokenCache, apply_security
+from arazzo_runner.openapi.index import load_openapi
 
 SCHEMES = """
 openapi: 3.0.3
@@ -125,7 +125,11 @@ def test_explicit_parameters_win_over_schemes() -> None:
     prepared = PreparedRequest(
         method="GET", base_url="https://a", path="/r", headers=[("authorization", "Token mine")], query=["key=mine"]
     )
-    _apply("[{basic: [], qkey: [], cc: []}]", {"basic": ("u", "p"), "qkey": "theirs", "cc": {"client_id": "c", "client_secret": "s"}}, prepared=prepared)
+    _apply(
+        "[{basic: [], qkey: [], cc: []}]",
+        {"basic": ("u", "p"), "qkey": "theirs", "cc": {"client_id": "c", "client_secret": "s"}},
+        prepared=prepared,
+    )
     assert prepared.headers == [("authorization", "Token mine")]
     assert prepared.query == ["key=mine"]
 
@@ -223,7 +227,11 @@ def test_token_endpoint_unreachable() -> None:
         raise httpx.ConnectError("refused s3cret-value", request=request)
 
     with pytest.raises(RequestBuildError) as info:
-        _apply("[{cc: []}]", {"cc": {"client_id": "c", "client_secret": "s3cret-value"}}, transport=httpx.MockTransport(refuse))
+        _apply(
+            "[{cc: []}]",
+            {"cc": {"client_id": "c", "client_secret": "s3cret-value"}},
+            transport=httpx.MockTransport(refuse),
+        )
     assert "ConnectError" in info.value.message and "s3cret-value" not in str(info.value)
 
 
@@ -242,7 +250,9 @@ def test_wrongly_shaped_credentials_are_explained_without_their_value() -> None:
 
 
 def test_credentials_repr_and_runner_repr_hide_secrets() -> None:
-    creds = Credentials({"basic": ("user", "pass-word"), "cc": {"client_id": "cid", "client_secret": "csecret"}, "k": "apikey-1"})
+    creds = Credentials(
+        {"basic": ("user", "pass-word"), "cc": {"client_id": "cid", "client_secret": "csecret"}, "k": "apikey-1"}
+    )
     assert repr(creds) == "Credentials(basic=***, cc=***, k=***)"
     runner = Runner(credentials={"k": "apikey-1"})
     assert "apikey-1" not in repr(runner)
@@ -253,13 +263,19 @@ def test_credentials_repr_and_runner_repr_hide_secrets() -> None:
 
 
 def test_a_runner_reuses_its_token_across_runs(tmp_path: Path) -> None:
-    (tmp_path / "openapi.yaml").write_text(textwrap.dedent(SCHEMES % """
+    (tmp_path / "openapi.yaml").write_text(
+        textwrap.dedent(
+            SCHEMES
+            % """
   /r:
     get:
       operationId: r
       security: [{cc: []}]
       responses: {'200': {description: ok}}
-"""), encoding="utf-8")
+"""
+        ),
+        encoding="utf-8",
+    )
     (tmp_path / "arazzo.yaml").write_text(
         textwrap.dedent(
             """
@@ -282,7 +298,9 @@ def test_a_runner_reuses_its_token_across_runs(tmp_path: Path) -> None:
         return httpx.Response(200, json={})
 
     client = httpx.AsyncClient(transport=httpx.MockTransport(handler))
-    runner = Runner(servers="https://api.test/", credentials={"cc": {"client_id": "c", "client_secret": "s"}}, client=client)
+    runner = Runner(
+        servers="https://api.test/", credentials={"cc": {"client_id": "c", "client_secret": "s"}}, client=client
+    )
     doc = load(tmp_path / "arazzo.yaml")
     assert runner.run(doc, "main").status == "succeeded"
     assert runner.run(doc, "main").status == "succeeded"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import DocumentError, load
-from arazzo_runner.cli import main
+from arazzo_runner.cli.main import main
 
 REMOTE = "http://127.0.0.1:1/specs/api.yaml"  # nothing listens there: fetching it would fail
 OPENAPI = """\
@@ -62,17 +62,42 @@ def test_cli_list_and_check_take_source(folder: Path, capsys: pytest.CaptureFixt
 
 
 def test_a_source_that_matches_nothing_is_reported(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["run", str(folder / "wf.yaml"), "-w", "w", "--source", f"{REMOTE}={folder / 'api.yaml'}",
-                 "--source", f"http://127.0.0.1:1/other.yaml={folder / 'api.yaml'}", "--server", "http://127.0.0.1:1"]) == 1
+    assert (
+        main(
+            [
+                "run",
+                str(folder / "wf.yaml"),
+                "-w",
+                "w",
+                "--source",
+                f"{REMOTE}={folder / 'api.yaml'}",
+                "--source",
+                f"http://127.0.0.1:1/other.yaml={folder / 'api.yaml'}",
+                "--server",
+                "http://127.0.0.1:1",
+            ]
+        )
+        == 1
+    )
     assert "--source 'http://127.0.0.1:1/other.yaml' names no source" in capsys.readouterr().err
 
 
 def test_an_empty_credential_is_refused(folder: Path) -> None:
     from arazzo_runner import ArazzoError, run_workflow
 
-    api = (folder / "api.yaml").read_text().replace(
-        "paths:", "components: {securitySchemes: {key: {type: apiKey, in: header, name: X-Key}}}\nsecurity: [{key: []}]\npaths:")
+    api = (
+        (folder / "api.yaml")
+        .read_text()
+        .replace(
+            "paths:",
+            "components: {securitySchemes: {key: {type: apiKey, in: header, name: X-Key}}}\nsecurity: [{key: []}]\npaths:",
+        )
+    )
     (folder / "api.yaml").write_text(api)
     with pytest.raises(ArazzoError, match="credential 'key' is empty"):
-        run_workflow(load(folder / "wf.yaml", sources={REMOTE: str(folder / "api.yaml")}), "w",
-                     servers="http://127.0.0.1:1", credentials={"key": ""})
+        run_workflow(
+            load(folder / "wf.yaml", sources={REMOTE: str(folder / "api.yaml")}),
+            "w",
+            servers="http://127.0.0.1:1",
+            credentials={"key": ""},
+        )

@@ -40,25 +40,47 @@ def test_the_jsonpath_fallback_is_announced_at_load(revoke_doc, search_doc):
 
 def test_revoke_connected_app_revokes_the_first_app_when_there_is_one(revoke_doc):
     with LoopbackServer() as server:
-        server.script("GET", "/v1/users/{user_id}/connected_apps", [Reply(200, body={
-            "request_id": "r1", "status_code": 200,
-            "connected_apps": [{"connected_app_id": "connected-app-1"}, {"connected_app_id": "connected-app-2"}],
-        })])
-        server.script("POST", "/v1/users/{user_id}/connected_apps/{connected_app_id}/revoke",
-                      [Reply(200, body={"request_id": "r2", "status_code": 200})])
+        server.script(
+            "GET",
+            "/v1/users/{user_id}/connected_apps",
+            [
+                Reply(
+                    200,
+                    body={
+                        "request_id": "r1",
+                        "status_code": 200,
+                        "connected_apps": [
+                            {"connected_app_id": "connected-app-1"},
+                            {"connected_app_id": "connected-app-2"},
+                        ],
+                    },
+                )
+            ],
+        )
+        server.script(
+            "POST",
+            "/v1/users/{user_id}/connected_apps/{connected_app_id}/revoke",
+            [Reply(200, body={"request_id": "r2", "status_code": 200})],
+        )
         result = run_workflow(revoke_doc, "revoke-connected-app", {"user_id": "user-test-1"}, servers=server.url)
         paths = [r.path for r in server.requests]
     assert result.status == "succeeded", result.error
     assert [s.step_id for s in result.steps] == ["listConnectedApps", "revokeApp"]
     assert result.steps[0].next_action == "goto revokeApp"
-    assert paths == ["/v1/users/user-test-1/connected_apps", "/v1/users/user-test-1/connected_apps/connected-app-1/revoke"]
+    assert paths == [
+        "/v1/users/user-test-1/connected_apps",
+        "/v1/users/user-test-1/connected_apps/connected-app-1/revoke",
+    ]
     assert result.outputs == {"revokedConnectedAppId": "connected-app-1", "revokeRequestId": "r2"}
 
 
 def test_revoke_connected_app_ends_without_revoking_when_there_is_none(revoke_doc):
     with LoopbackServer() as server:
-        server.script("GET", "/v1/users/{user_id}/connected_apps",
-                      [Reply(200, body={"request_id": "r1", "status_code": 200, "connected_apps": []})])
+        server.script(
+            "GET",
+            "/v1/users/{user_id}/connected_apps",
+            [Reply(200, body={"request_id": "r1", "status_code": 200, "connected_apps": []})],
+        )
         result = run_workflow(revoke_doc, "revoke-connected-app", {"user_id": "user-test-1"}, servers=server.url)
         methods = [r.method for r in server.requests]
     assert result.status == "succeeded", result.error
@@ -71,8 +93,12 @@ def test_revoke_connected_app_ends_without_revoking_when_there_is_none(revoke_do
 
 
 def _script_create_and_search(server: LoopbackServer, results: list) -> None:
-    server.script("POST", "/v1/users", [Reply(200, body={"request_id": "c", "user_id": "user-test-9", "status_code": 200})])
-    server.script("POST", "/v1/users/search", [Reply(200, body={"request_id": "s", "results": results, "status_code": 200})])
+    server.script(
+        "POST", "/v1/users", [Reply(200, body={"request_id": "c", "user_id": "user-test-9", "status_code": 200})]
+    )
+    server.script(
+        "POST", "/v1/users/search", [Reply(200, body={"request_id": "s", "results": results, "status_code": 200})]
+    )
     server.script("DELETE", "/v1/users/{user_id}", [Reply(200, body={"request_id": "d", "status_code": 200})])
 
 
@@ -84,10 +110,18 @@ def test_user_create_search_delete_deletes_the_match(search_doc):
     assert result.status == "succeeded", result.error
     assert [s.step_id for s in result.steps] == ["createUser", "searchUser", "deleteUser"]
     assert [(r.method, r.path) for r in requests] == [
-        ("POST", "/v1/users"), ("POST", "/v1/users/search"), ("DELETE", "/v1/users/user-test-9")]
+        ("POST", "/v1/users"),
+        ("POST", "/v1/users/search"),
+        ("DELETE", "/v1/users/user-test-9"),
+    ]
     # The expression inside a list inside an object was evaluated in place.
-    assert requests[1].json() == {"limit": 1, "query": {"operator": "AND", "operands": [
-        {"filter_name": "email_address", "filter_value": ["ada@example.com"]}]}}
+    assert requests[1].json() == {
+        "limit": 1,
+        "query": {
+            "operator": "AND",
+            "operands": [{"filter_name": "email_address", "filter_value": ["ada@example.com"]}],
+        },
+    }
     assert result.outputs == {"createdUserId": "user-test-9", "matchedUserId": "user-test-9", "deleteRequestId": "d"}
 
 

@@ -69,7 +69,7 @@ _RAW_CACHE: dict[Path, Any] = {}
 def _raw(path: Path) -> Any:
     if path not in _RAW_CACHE:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        _RAW_CACHE[path] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        _RAW_CACHE[path] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     return _RAW_CACHE[path]
 
 
@@ -107,7 +107,7 @@ def _output_value(step_id: str, name: str) -> str:
 def _set_pointer(document: dict[str, Any], pointer: str, value: Any) -> None:
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
     node: Any = document
-    for token, following in zip(tokens, tokens[1:] + [None]):
+    for token, following in zip(tokens, [*tokens[1:], None], strict=False):
         container: Any = [] if following is not None and following.isdigit() else {}
         if isinstance(node, list):
             position = int(token)
@@ -239,9 +239,9 @@ def test_every_step_sends_the_request_its_operation_describes(server: LoopbackSe
     assert executed == [s["stepId"] for s in plan.steps], executed
     received = server.requests
     assert len(received) == len(plan.steps), [(r.method, r.target) for r in received]
-    for step, got in zip(plan.steps, received):
+    for step, got in zip(plan.steps, received, strict=False):
         _check_request(plan, step, got)
-    for step, record in zip(plan.steps, result.steps):
+    for step, record in zip(plan.steps, result.steps, strict=False):
         assert dict(record.outputs) == plan.outputs[step["stepId"]], f"{arazzo_path.name} {step['stepId']}"
 
 

@@ -14,17 +14,17 @@ from .server import make_server
 from .transport import MockTransport, mock_client
 
 __all__ = [
-    "mock_client",
-    "MockTransport",
+    "MockExchange",
     "MockResponder",
     "MockResponse",
-    "MockExchange",
-    "generate_inputs",
-    "complete_inputs",
-    "placeholder_credentials",
-    "Scenario",
+    "MockTransport",
     "Override",
+    "Scenario",
     "ScenarioError",
+    "complete_inputs",
+    "generate_inputs",
     "load_scenario",
     "make_server",
+    "mock_client",
+    "placeholder_credentials",
 ]

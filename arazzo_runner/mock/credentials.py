@@ -14,20 +14,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..model import ArazzoDocument
-from ..openapi import OpenAPIDescription
+from ..openapi.index import OpenAPIDescription
+from ..plan.model import ArazzoDocument
 
-__all__ = ["placeholder_credentials", "PLACEHOLDER_USER", "PLACEHOLDER_PASSWORD"]
+__all__ = ["PLACEHOLDER_PASSWORD", "PLACEHOLDER_USER", "placeholder_credentials"]
 
 PLACEHOLDER_USER = "mock-user"
 PLACEHOLDER_PASSWORD = "mock-password"
 
 
-def placeholder_credentials(document: ArazzoDocument, given: Mapping[str, Any] | Any) -> tuple[dict[str, Any], list[str]]:
+def placeholder_credentials(
+    document: ArazzoDocument, given: Mapping[str, Any] | Any
+) -> tuple[dict[str, Any], list[str]]:
     """``given`` completed with placeholder credentials: (credentials, one note per credential made up).
 
     ``given``: credentials by scheme name or ``source.scheme`` (a mapping, or a
-    :class:`arazzo_runner.security.Credentials`). A scheme counts as given under
+    :class:`arazzo_runner.engine.security.Credentials`). A scheme counts as given under
     its bare name, or as ``source.scheme`` for a source naming its description.
     HTTP basic gets ``("mock-user", "mock-password")``; bearer, other HTTP
     schemes, apiKey, OAuth2 and OpenID Connect get ``"mock-token-<scheme>"``.

@@ -245,7 +245,11 @@ class ValueGenerator:
                 echoed = _coerce(self.echo[prop], resolved) if prop in self.echo else None
                 if prop in self.echo and fits_type(echoed, resolved):
                     out[prop] = copy.deepcopy(echoed)
-                elif prop == "status_code" and self.status_code is not None and _primary_type(resolved or {}) == "integer":
+                elif (
+                    prop == "status_code"
+                    and self.status_code is not None
+                    and _primary_type(resolved or {}) == "integer"
+                ):
                     out[prop] = self.status_code
                 else:
                     out[prop] = self._value(resolved, prop, depth + 1, sub_refs)
@@ -255,7 +259,9 @@ class ValueGenerator:
         extra = schema.get("additionalProperties")
         if isinstance(min_props, int) and len(out) < min_props:
             for index in range(min_props - len(out)):
-                out[f"key{index}"] = self._value(extra if isinstance(extra, Mapping) else {"type": "string"}, None, depth + 1, refs)
+                out[f"key{index}"] = self._value(
+                    extra if isinstance(extra, Mapping) else {"type": "string"}, None, depth + 1, refs
+                )
         return out
 
     def _array(self, schema: Mapping[str, Any], name: str | None, depth: int, refs: tuple[str, ...]) -> list[Any]:
@@ -273,7 +279,9 @@ class ValueGenerator:
         self._array_depth += 1
         try:
             while len(values) < count:
-                values.append(self._value(items if items is not None else {"type": "string"}, singular, depth + 1, refs))
+                values.append(
+                    self._value(items if items is not None else {"type": "string"}, singular, depth + 1, refs)
+                )
         finally:
             self._array_depth -= 1
         if schema.get("uniqueItems"):
@@ -456,8 +464,7 @@ def _bounds(schema: Mapping[str, Any], *, integer: bool) -> tuple[Any, Any]:
     assert low is not None and high is not None
     if integer:
         low, high = math.ceil(low), math.floor(high)
-        if high < low:
-            high = low
+        high = max(high, low)
     return low, high
 
 
@@ -480,7 +487,7 @@ def _coerce(value: Any, schema: Any) -> Any:
 
 def _empty(schema: Mapping[str, Any]) -> Any:
     kind = _primary_type(schema)
-    return {"object": {}, "array": [], "string": "", "integer": 0, "number": 0, "boolean": False}.get(kind or "", None)
+    return {"object": {}, "array": [], "string": "", "integer": 0, "number": 0, "boolean": False}.get(kind or "")
 
 
 def _same_kind(example: Any, sent: Any) -> bool:

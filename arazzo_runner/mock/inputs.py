@@ -19,18 +19,18 @@ from collections.abc import Iterator, Mapping
 from typing import Any, TextIO
 
 from ..errors import ArazzoError
-from ..expressions.template import (
+from ..language.expressions.template import (
     ArrayValue,
     CompiledValue,
     ObjectValue,
     input_reference,
 )
-from ..media import is_json
-from ..model import Step, Workflow
-from ..openapi import OpenAPIDescription, Operation
+from ..openapi.index import OpenAPIDescription, Operation
+from ..openapi.media import is_json
+from ..plan.model import Step, Workflow
 from .generate import ValueGenerator
 
-__all__ = ["generate_inputs", "complete_inputs"]
+__all__ = ["complete_inputs", "generate_inputs"]
 
 
 def generate_inputs(
@@ -176,7 +176,9 @@ def _step_uses(step: Step, operation: Operation) -> Iterator[tuple[str, Any]]:
                 yield name, target
 
 
-def _payload_uses(description: OpenAPIDescription, value: CompiledValue, schema: Any, base: str) -> Iterator[tuple[str, Any]]:
+def _payload_uses(
+    description: OpenAPIDescription, value: CompiledValue, schema: Any, base: str
+) -> Iterator[tuple[str, Any]]:
     name = input_reference(value)
     if name is not None:
         yield name, schema
@@ -225,7 +227,9 @@ def _body_schema(operation: Operation, content_type: str | None) -> Any:
     return description.resolve(schema, base=base) if schema is not None else None
 
 
-def complete_inputs(workflow: Workflow, inputs: Mapping[str, Any], seed: int = 0, out: TextIO | None = None) -> dict[str, Any]:
+def complete_inputs(
+    workflow: Workflow, inputs: Mapping[str, Any], seed: int = 0, out: TextIO | None = None
+) -> dict[str, Any]:
     """For ``run --mock``: the required inputs not given are made up, and each is named on ``out``."""
     completed, made_up = generate_inputs(workflow, seed, given=inputs)
     if out is not None:

@@ -63,7 +63,9 @@ def _emit(items: Any, rng: random.Random, groups: dict[int, str]) -> str:
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, high, sub = arg
             top = low + _MAX_EXTRA_REPEAT if high > low + _MAX_EXTRA_REPEAT else high
-            count = rng.randint(low, max(low, top)) if low == 0 else low + rng.randint(0, max(0, min(top, high) - low) // 2)
+            count = (
+                rng.randint(low, max(low, top)) if low == 0 else low + rng.randint(0, max(0, min(top, high) - low) // 2)
+            )
             out.extend(_emit(sub, rng, groups) for _ in range(count))
         elif name in ("SUBPATTERN", "ATOMIC_GROUP"):
             sub = arg[-1] if name == "SUBPATTERN" else arg

@@ -42,15 +42,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..media import is_json
-from ..model import ArazzoDocument, Step, Workflow
-from ..openapi import OpenAPIDescription, Operation
+from ..openapi.index import OpenAPIDescription, Operation
+from ..openapi.media import is_json
+from ..plan.model import ArazzoDocument, Step, Workflow
 from .generate import ValueGenerator, first_example
 from .router import Router
 from .scenario import Override, Scenario, load_scenario
 from .validate import ValidationInput, validate_request
 
-__all__ = ["MockResponder", "MockResponse", "MockExchange"]
+__all__ = ["MockExchange", "MockResponder", "MockResponse"]
 
 _STATUS_CRITERION = re.compile(r"\$statusCode\s*==\s*([1-5]\d\d)\b")
 _JSON = "application/json"
@@ -133,7 +133,9 @@ class MockResponder:
         if match is None:
             if allowed:
                 message = f"mock: {method} is not an operation at {urlsplit(url).path}; allowed: {', '.join(allowed)}"
-                return self._answer(method, url, None, None, 405, _error_body(405, message), [("Allow", ", ".join(allowed))])
+                return self._answer(
+                    method, url, None, None, 405, _error_body(405, message), [("Allow", ", ".join(allowed))]
+                )
             known = ", ".join(d.display for d in self.descriptions) or "(no descriptions)"
             message = f"mock: no operation of {known} matches {method} {urlsplit(url).path}"
             return self._answer(method, url, None, None, 404, _error_body(404, message))
@@ -258,7 +260,16 @@ class MockResponder:
                 headers.append((str(name), value if isinstance(value, str) else json.dumps(value)))
         if description.is_swagger2:
             produces = operation.data.get("produces") or description.data.get("produces") or [_JSON]
-            content: Any = {str(produces[0]): {"schema": response.get("schema"), **({"example": response["examples"][produces[0]]} if isinstance(response.get("examples"), Mapping) and produces[0] in response["examples"] else {})}}
+            content: Any = {
+                str(produces[0]): {
+                    "schema": response.get("schema"),
+                    **(
+                        {"example": response["examples"][produces[0]]}
+                        if isinstance(response.get("examples"), Mapping) and produces[0] in response["examples"]
+                        else {}
+                    ),
+                }
+            }
         else:
             content = response.get("content")
         if not isinstance(content, Mapping) or not content:
@@ -294,7 +305,9 @@ class MockResponder:
         body = _encode(payload, content_type)
         if body and content_type and not any(k.lower() == "content-type" for k, _ in out):
             out.append(("Content-Type", content_type))
-        exchange = MockExchange(method, url, operation.operation_id if operation else None, step.step_id if step else None, status, problems)
+        exchange = MockExchange(
+            method, url, operation.operation_id if operation else None, step.step_id if step else None, status, problems
+        )
         with self._lock:
             self.log.append(exchange)
         return MockResponse(status, tuple(out), body)
@@ -361,7 +374,9 @@ def _error_body(status: int, message: str, problems: list[str] | None = None) ->
     return body
 
 
-def _echo_values(path_params: Mapping[str, str], query: str, headers: list[tuple[str, str]], body: bytes) -> dict[str, Any]:
+def _echo_values(
+    path_params: Mapping[str, str], query: str, headers: list[tuple[str, str]], body: bytes
+) -> dict[str, Any]:
     """Values a response should echo: body fields (outermost first), then query, then path parameters."""
     echo: dict[str, Any] = {}
     for name, value in path_params.items():

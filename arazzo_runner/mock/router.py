@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from ..openapi import OpenAPIDescription, Operation
+from ..openapi.index import OpenAPIDescription, Operation
 
-__all__ = ["Router", "Route", "RouteMatch"]
+__all__ = ["Route", "RouteMatch", "Router"]
 
 _TEMPLATE_VAR = re.compile(r"\{([^{}/]+)\}")
 
@@ -55,11 +55,11 @@ class Router:
         found: list[tuple[int, RouteMatch]] = []
         allowed: list[str] = []
         method = method.lower()
-        for description, bases, routes in self._tables:
+        for _description, bases, routes in self._tables:
             for base_host, base_path in bases:
                 if base_path and not (path == base_path or path.startswith(base_path + "/")):
                     continue
-                rest = path[len(base_path):] or "/"
+                rest = path[len(base_path) :] or "/"
                 for route in routes:
                     hit = route.pattern.fullmatch(rest)
                     if hit is None:
@@ -67,7 +67,7 @@ class Router:
                     if route.operation.method != method:
                         allowed.append(route.operation.method.upper())
                         continue
-                    params = {name: unquote(value) for name, value in zip(route.names, hit.groups())}
+                    params = {name: unquote(value) for name, value in zip(route.names, hit.groups(), strict=False)}
                     score = (2 if base_host and base_host == host else 0) + (1 if base_path else 0)
                     server = f"{base_host}{base_path}" if base_host else base_path
                     found.append((score, RouteMatch(route.operation, params, server)))
@@ -84,7 +84,7 @@ def _route(operation: Operation) -> Route:
     last = 0
     template = operation.path if operation.path.startswith("/") else "/" + operation.path
     for hit in _TEMPLATE_VAR.finditer(template):
-        pieces.append(re.escape(template[last:hit.start()]))
+        pieces.append(re.escape(template[last : hit.start()]))
         pieces.append("([^/]+)")
         names.append(hit.group(1))
         last = hit.end()

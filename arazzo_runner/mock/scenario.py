@@ -27,7 +27,7 @@ from typing import Any
 
 from ..errors import ArazzoError, Location
 
-__all__ = ["Override", "Scenario", "load_scenario", "ScenarioError"]
+__all__ = ["Override", "Scenario", "ScenarioError", "load_scenario"]
 
 _UNSET: Any = object()
 _ENTRY_KEYS = {"status", "headers", "body"}
@@ -67,7 +67,7 @@ def load_scenario(
         return Scenario()
     display = "<scenario>"
     if isinstance(source, (str, os.PathLike)):
-        from ..yamlsource import parse_document
+        from ..sources.yamlsource import parse_document
 
         display = os.fspath(source)
         try:
@@ -79,7 +79,9 @@ def load_scenario(
     else:
         data = source
     if not isinstance(data, Mapping):
-        raise ScenarioError("a mock scenario must be a mapping of stepId or operationId to responses", Location(display))
+        raise ScenarioError(
+            "a mock scenario must be a mapping of stepId or operationId to responses", Location(display)
+        )
     steps: dict[str, tuple[Override, ...]] = {}
     operations: dict[str, tuple[Override, ...]] = {}
     known_steps, known_ops = set(step_ids), set(operation_ids)
@@ -120,8 +122,13 @@ def _unknown(kind: str, key: str, known: set[str]) -> str:
 def _entries(value: Any, where: str, display: str) -> tuple[Override, ...]:
     items = value if isinstance(value, list) else [value]
     if not items:
-        raise ScenarioError(f"{where}: an empty sequence; give at least one response", Location(display, pointer=f"/{where}"))
-    return tuple(_entry(item, f"{where}[{index}]" if isinstance(value, list) else where, display) for index, item in enumerate(items))
+        raise ScenarioError(
+            f"{where}: an empty sequence; give at least one response", Location(display, pointer=f"/{where}")
+        )
+    return tuple(
+        _entry(item, f"{where}[{index}]" if isinstance(value, list) else where, display)
+        for index, item in enumerate(items)
+    )
 
 
 def _entry(item: Any, where: str, display: str) -> Override:
@@ -134,7 +141,10 @@ def _entry(item: Any, where: str, display: str) -> Override:
         raise ScenarioError(f"{where}: expected a mapping with status, headers and/or body", location)
     unknown = set(item) - _ENTRY_KEYS
     if unknown:
-        raise ScenarioError(f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}; allowed: status, headers, body", location)
+        raise ScenarioError(
+            f"{where}: unknown field(s) {', '.join(sorted(map(str, unknown)))}; allowed: status, headers, body",
+            location,
+        )
     status = item.get("status")
     if status is not None and not (isinstance(status, int) and not isinstance(status, bool) and 100 <= status <= 599):
         raise ScenarioError(f"{where}: status must be an HTTP status code (100-599), got {status!r}", location)
@@ -144,5 +154,5 @@ def _entry(item: Any, where: str, display: str) -> Override:
     return Override(
         status=status,
         headers=tuple((str(k), str(v)) for k, v in headers.items()),
-        body=item["body"] if "body" in item else _UNSET,
+        body=item.get("body", _UNSET),
     )

@@ -43,7 +43,7 @@ def make_server(
                 target = f" ({exchange.operation_id})" if exchange and exchange.operation_id else ""
                 log(f"{self.command} {self.path} -> {answer.status}{target}")
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        def log_message(self, format: str, *args: Any) -> None:
             return  # one line per request is written by _handle instead
 
     for method in _METHODS:

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from ..model import ArazzoDocument
+from ..plan.model import ArazzoDocument
 from .responder import MockResponder
 from .scenario import Scenario
 

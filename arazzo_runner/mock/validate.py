@@ -29,9 +29,9 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..openapi import OpenAPIDescription, Operation
+from ..openapi.index import OpenAPIDescription, Operation
 
-__all__ = ["RequestProblems", "validate_request", "ValidationInput"]
+__all__ = ["RequestProblems", "ValidationInput", "validate_request"]
 
 _SPECS: weakref.WeakKeyDictionary[OpenAPIDescription, Any] = weakref.WeakKeyDictionary()
 # warnings.catch_warnings swaps the process-wide filter list: serialised, so that two threads of the mock
@@ -79,7 +79,9 @@ def _spec_for(description: OpenAPIDescription) -> Any:
     if spec is None:
         from openapi_core import Config, OpenAPI
 
-        spec = OpenAPI.from_dict(dict(description.data), config=Config(spec_validator_cls=None), base_uri=description.url)
+        spec = OpenAPI.from_dict(
+            dict(description.data), config=Config(spec_validator_cls=None), base_uri=description.url
+        )
         _SPECS[description] = spec
     return spec
 

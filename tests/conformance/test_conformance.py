@@ -20,7 +20,7 @@ import pytest
 import yaml
 
 from arazzo_runner import DocumentError, load, run_workflow
-from arazzo_runner.engine import Limits
+from arazzo_runner.engine.execution import Limits
 from arazzo_runner.errors import ArazzoError
 from tests.support.loopback import LoopbackServer, RecordedRequest, refused_url
 
@@ -168,7 +168,7 @@ def test_case(case_dir: Path, record_property: Any) -> None:
         assert len(received) == len(wanted), (
             f"expected {len(wanted)} requests, got {len(received)}:\n{_describe_requests(received)}"
         )
-        for index, (got, want) in enumerate(zip(received, wanted)):
+        for index, (got, want) in enumerate(zip(received, wanted, strict=False)):
             _check_request(index, got, want)
 
 
@@ -190,9 +190,7 @@ def _run_kwargs(document: Any, options: Mapping[str, Any], base_url: str) -> dic
     if "workflow_inputs" in options:
         kwargs["workflow_inputs"] = options["workflow_inputs"]
     if "credentials" in options:
-        kwargs["credentials"] = {
-            k: tuple(v) if isinstance(v, list) else v for k, v in options["credentials"].items()
-        }
+        kwargs["credentials"] = {k: tuple(v) if isinstance(v, list) else v for k, v in options["credentials"].items()}
     if "clock" in options:
         now = float(options["clock"])
         kwargs["clock"] = lambda: now
@@ -203,8 +201,8 @@ def _check_load_error(spec: Path, load_error: Mapping[str, Any], strict: bool) -
     with pytest.raises(DocumentError) as info:
         load(spec, strict=strict)
     error = info.value
-    everything = str(error) + "\n" + "\n".join(
-        d.message for d in getattr(error, "diagnostics", []) if d.severity == "error"
+    everything = (
+        str(error) + "\n" + "\n".join(d.message for d in getattr(error, "diagnostics", []) if d.severity == "error")
     )
     for text in load_error.get("contains") or []:
         assert text in everything, f"{text!r} not in the load error:\n{everything}"

@@ -201,7 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
     # write waits for the client's delayed ACK and every request costs ~40 ms.
     disable_nagle_algorithm = True
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def __getattr__(self, name: str) -> Any:

@@ -1,0 +1,506 @@
+"""The ``arazzo-runner`` command line.
+
+Exit codes: 0 the workflow succeeded (or the command did its job), 1 the
+workflow failed, 2 the document, the inputs or the command line is invalid.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import math
+import os
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any, NoReturn, TextIO
+
+from ..engine.preflight import server_url_problem
+from ..errors import ArazzoError
+from ..plan.model import ArazzoDocument, Workflow
+
+__all__ = ["credential_env_name", "main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+CREDENTIAL_ENV_PREFIX = "ARAZZO_CREDENTIAL_"
+
+
+class _UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_INVALID, f"{self.prog}: error: {message}\n")
+
+
+def credential_env_name(scheme: str) -> str:
+    """The environment variable holding the credential for ``scheme``: ARAZZO_CREDENTIAL_<SCHEME>,
+    upper-cased, with every character other than a letter or digit turned into ``_``."""
+    return CREDENTIAL_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", scheme).upper()
+
+
+def _positive_seconds(text: str) -> float:
+    """An argparse type: a number of seconds, positive and finite."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive, finite number of seconds")
+    return value
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="arazzo-runner",
+        description="Run Arazzo 1.0.x workflows against the APIs their OpenAPI descriptions describe.",
+    )
+    from .. import __version__
+
+    parser.add_argument("--version", action="version", version=f"arazzo-runner {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run a workflow", description="Run one workflow of an Arazzo document.")
+    run.add_argument("spec", metavar="SPEC", help="path or URL of the Arazzo document")
+    run.add_argument("-w", "--workflow", required=True, metavar="WORKFLOW_ID", help="the workflowId to run")
+    run.add_argument(
+        "-i",
+        "--input",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="one input; the value is read by the input's schema type (repeatable)",
+    )
+    run.add_argument("--inputs", metavar="JSON|@FILE", help="all inputs as a JSON object, or @file.json / @file.yaml")
+    run.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        metavar="[SOURCE=]URL",
+        help="base URL for every source, or for one source (repeatable)",
+    )
+    run.add_argument(
+        "--credential",
+        action="append",
+        default=[],
+        metavar="SCHEME=VALUE",
+        help="credential for an OpenAPI security scheme: user:password for basic, else a token or key. "
+        "Name it SOURCE.SCHEME to send it to that source only (needed when several sources "
+        f"define the scheme). Also read from {CREDENTIAL_ENV_PREFIX}<SCHEME> environment variables.",
+    )
+    run.add_argument(
+        "--timeout", type=_positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
+    )
+    run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
+    add_source_option(run)
+    run.add_argument(
+        "--follow-redirects",
+        action="store_true",
+        help="follow 3xx redirects (by default a step sees the 3xx response itself)",
+    )
+    run.add_argument(
+        "--mock",
+        action="store_true",
+        help="offline: answer every request from the OpenAPI description instead of the network",
+    )
+    run.add_argument(
+        "--mock-scenario", metavar="FILE", help="YAML file overriding mock responses per operationId or stepId"
+    )
+    run.add_argument("--mock-seed", type=int, default=0, metavar="N", help="seed for generated mock values (default 0)")
+
+    lst = sub.add_parser(
+        "list", help="list the workflows of a document", description="List workflows with their inputs and outputs."
+    )
+    lst.add_argument("spec", metavar="SPEC")
+    add_source_option(lst)
+    lst.add_argument("--json", action="store_true", help="print as JSON")
+
+    for module_name in _COMMAND_MODULES:
+        module = _command_module(module_name)
+        if module is not None:
+            module.register(sub)
+    return parser
+
+
+# Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
+_COMMAND_MODULES = ("check", "mock")
+
+
+def _command_module(name: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(f"arazzo_runner.cli.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"arazzo_runner.cli.{name}":
+            return None
+        raise
+
+
+def add_source_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="URL=PATH",
+        help="read the source description the document names by URL from PATH instead "
+        "(repeatable), e.g. a local copy of a remote OpenAPI description",
+    )
+
+
+def _warn_unused_sources(sources: Mapping[str, str], document: ArazzoDocument) -> None:
+    used = {s.url for d in document.documents.arazzo.values() for s in d.sources.values()}
+    for url in sources:
+        if url not in used:
+            print(
+                f"arazzo-runner: warning: --source {url!r} names no source of {document.display}; "
+                f"sources: {', '.join(sorted(used))}",
+                file=sys.stderr,
+            )
+
+
+def source_map(items: list[str]) -> dict[str, str]:
+    """--source URL=PATH items as a mapping (split at the last '=', since URLs may hold '=')."""
+    sources: dict[str, str] = {}
+    for item in items:
+        url, sep, path = item.rpartition("=")
+        if not sep or not url or not path:
+            raise _UsageError(f"--source expects URL=PATH, got {item!r}")
+        sources[url] = path
+    return sources
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_INVALID
+    try:
+        if args.command == "run":
+            return _cmd_run(args)
+        if args.command == "list":
+            return _cmd_list(args)
+        module = _command_module(args.command)
+        if module is not None:
+            return int(module.run(args))
+    except _UsageError as exc:
+        return _report_invalid(args, str(exc), None)
+    except ArazzoError as exc:
+        return _report_invalid(args, str(exc), exc)
+    except KeyboardInterrupt:
+        print("arazzo-runner: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (`arazzo-runner run … --json | head`): stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_FAILED
+    parser.error(f"unknown command {args.command!r}")
+
+
+def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | None) -> int:
+    """Exit 2: the message on stderr, and with --json also a JSON error object on stdout for scripts."""
+    diagnostics = getattr(exc, "diagnostics", None) or []
+    errors = [d for d in diagnostics if d.severity == "error"]
+    hint = ""
+    if len(errors) > 1 and getattr(args, "spec", None):
+        hint = f"\nrun 'arazzo-runner check {args.spec}' for the full report"
+    print(f"arazzo-runner: error: {message}{hint}", file=sys.stderr)
+    if getattr(args, "json", False):
+        location = exc.location if exc is not None else None
+        error = {
+            "message": exc.message if exc is not None else message,
+            "code": exc.code if exc is not None else None,
+            "file": location.file if location else None,
+            "line": location.line if location else None,
+            "column": location.column if location else None,
+            "pointer": location.pointer if location else None,
+            "errors": [
+                {
+                    "code": d.code,
+                    "message": d.message,
+                    "file": d.file,
+                    "line": d.line,
+                    "column": d.column,
+                    "pointer": d.pointer,
+                }
+                for d in errors
+            ],
+        }
+        json.dump({"status": "error", "error": error}, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return EXIT_INVALID
+
+
+# -- run --------------------------------------------------------------------
+def _cmd_run(args: argparse.Namespace) -> int:
+    from ..api import run_workflow
+    from ..compile.loader import load
+
+    sources = source_map(args.source)
+    document = load(args.spec, strict=args.strict, sources=sources)
+    _warn_unused_sources(sources, document)
+    workflow = document.workflow(args.workflow)
+    inputs = _read_inputs(args, workflow)
+    if args.mock or args.mock_scenario:
+        from ..mock import complete_inputs
+
+        inputs = complete_inputs(workflow, inputs, args.mock_seed, sys.stderr)
+    servers = _read_servers(args.server, document)
+    credentials = _read_credentials(args.credential, document)
+    if args.mock or args.mock_scenario:
+        from ..mock import placeholder_credentials
+
+        credentials, notes = placeholder_credentials(document, credentials)
+        for note in notes:
+            print(note, file=sys.stderr)
+    mock: Any = False
+    if args.mock or args.mock_scenario:
+        mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
+    result = run_workflow(
+        document,
+        args.workflow,
+        inputs,
+        servers=servers,
+        credentials=credentials,
+        timeout=args.timeout,
+        mock=mock,
+        follow_redirects=args.follow_redirects,
+    )
+    if args.json:
+        json.dump(_jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+        sys.stdout.write("\n")
+    else:
+        _print_summary(result, sys.stdout)
+    return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` as strict JSON can carry it: NaN and infinities as strings, bytes as ``{"base64": ...}``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
+    if isinstance(value, Mapping):
+        return {key if isinstance(key, str) else str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(item) for item in value]
+    return value
+
+
+def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]:
+    inputs: dict[str, Any] = {}
+    if args.inputs:
+        raw = args.inputs
+        if raw.startswith("@"):
+            path = raw[1:]
+            try:
+                with open(path, encoding="utf-8") as handle:
+                    text = handle.read()
+            except OSError as exc:
+                raise _UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
+            if path.endswith((".yaml", ".yml")):
+                from ..sources.yamlsource import parse_document
+
+                data, _ = parse_document(text, path)
+            else:
+                data = _json(text, f"--inputs file {path}")
+        else:
+            if os.path.isfile(raw) and not raw.lstrip().startswith(("{", "[")):
+                raise _UsageError(f"--inputs takes JSON text or @FILE; to read the file {raw!r}, write --inputs @{raw}")
+            data = _json(raw, "--inputs")
+        if not isinstance(data, Mapping):
+            raise _UsageError("--inputs must be a JSON object of input names to values")
+        inputs.update(data)
+    properties = (workflow.inputs_schema or {}).get("properties") or {}
+    for item in args.input:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise _UsageError(f"-i expects NAME=VALUE, got {item!r}")
+        schema = properties.get(name) if isinstance(properties, Mapping) else None
+        inputs[name] = _coerce_input(name, value, schema)
+    return inputs
+
+
+def _json(text: str, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+
+
+def _coerce_input(name: str, value: str, schema: Any) -> Any:
+    """Read a -i value by the input's schema type: an integer input gets an integer."""
+    types = schema.get("type") if isinstance(schema, Mapping) else None
+    if isinstance(types, str):
+        types = [types]
+    if not types:
+        # No type to read it by: JSON text for an object or array is taken as that value.
+        if value.lstrip().startswith(("{", "[")):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                pass
+        return value
+    if "string" in types:
+        return value
+    for kind in types:
+        if kind == "integer":
+            try:
+                return int(value)
+            except ValueError:
+                continue
+        if kind == "number":
+            try:
+                number = float(value)
+                return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+            except ValueError:
+                continue
+        if kind == "boolean" and value in ("true", "false"):
+            return value == "true"
+        if kind == "null" and value == "null":
+            return None
+        if kind in ("array", "object"):
+            try:
+                return json.loads(value)
+            except json.JSONDecodeError:
+                continue
+    raise _UsageError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")
+
+
+def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
+    if not items:
+        return None
+    default: str | None = None
+    per_source: dict[str, str] = {}
+
+    def checked(url: str) -> str:
+        problem = server_url_problem(url)
+        if problem:
+            raise _UsageError(f"--server: {problem}")
+        return url
+
+    sources = document.all_source_names()
+    for item in items:
+        name, sep, url = item.partition("=")
+        if sep and "://" not in name:
+            if name not in sources:
+                raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
+            per_source[name] = checked(url)
+        else:
+            default = checked(item)
+    if default is not None and not per_source:
+        return default
+    if default is not None:
+        for name in sources:
+            per_source.setdefault(name, default)
+    return per_source
+
+
+def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
+    schemes: set[str] = set()
+    for source in document.documents.openapi.values():
+        schemes.update(source.security_schemes())
+    # SOURCE.SCHEME names a scheme of one source (source names have no dots), in any loaded Arazzo document.
+    qualified: set[str] = set()
+    for arazzo in document.documents.arazzo.values():
+        for source_name, named in arazzo.sources.items():
+            description = document.documents.openapi.get(named.url) if named.type == "openapi" else None
+            if description is not None:
+                qualified.update(f"{source_name}.{scheme}" for scheme in description.security_schemes())
+    credentials: dict[str, Any] = {}
+    for scheme in sorted(schemes):
+        env_value = os.environ.get(credential_env_name(scheme))
+        if env_value is not None:
+            credentials[scheme] = env_value
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise _UsageError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
+        if schemes and name not in schemes and name not in qualified:
+            raise _UsageError(
+                f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))} "
+                f"(or SOURCE.SCHEME: {', '.join(sorted(qualified))})"
+            )
+        credentials[name] = value
+    return credentials
+
+
+def _print_summary(result: Any, out: TextIO) -> None:
+    out.write(f"workflow {result.workflow_id}: {result.status} in {result.duration * 1000:.0f} ms\n")
+    group: str | None = result.workflow_id
+    for number, step in enumerate(result.steps, 1):
+        # Steps of a child, dependsOn or goto workflow sit under a "workflow <id>:" marker (a child's
+        # steps come before the parent step that called it), so equal step ids are not ambiguous.
+        nested = bool(step.workflow_id) and step.workflow_id != result.workflow_id
+        if nested and step.workflow_id != group:
+            out.write(f"  workflow {step.workflow_id}:\n")
+        group = step.workflow_id if nested else result.workflow_id
+        pad = "    " if nested else "  "
+        code = step.status_code if step.status_code is not None else "-"
+        where = f"{step.method} {step.url}" if step.method else ""
+        out.write(f"{pad}{number}. {step.step_id:<28} {step.status:<9} {code!s:<4} {where}\n")
+        if step.next_action and step.next_action not in ("next",):
+            out.write(f"{pad}     then: {step.next_action}\n")
+        for warning in step.warnings:
+            out.write(f"{pad}     warning: {warning}\n")
+    if result.error is not None:
+        out.write(f"error: {result.error.message}\n")
+    for warning in result.warnings:
+        out.write(f"warning: {warning}\n")
+    out.write("outputs:\n")
+    if not result.outputs:
+        out.write("  (none)\n")
+    for name, value in result.outputs.items():
+        out.write(f"  {name}: {json.dumps(value, ensure_ascii=False, default=str)}\n")
+
+
+# -- list -------------------------------------------------------------------
+def _cmd_list(args: argparse.Namespace) -> int:
+    from ..compile.loader import load
+
+    document = load(args.spec, sources=source_map(args.source))
+    rows: list[dict[str, Any]] = []
+    for wf in document.workflows.values():
+        props = (wf.inputs_schema or {}).get("properties") or {}
+        rows.append(
+            {
+                "workflowId": wf.workflow_id,
+                "summary": wf.summary,
+                "inputs": [
+                    {
+                        "name": name,
+                        "type": (p or {}).get("type") if isinstance(p, Mapping) else None,
+                        "required": name in wf.required_inputs(),
+                    }
+                    for name, p in props.items()
+                ],
+                "outputs": [name for name, _ in wf.outputs],
+                "steps": [s.step_id for s in wf.steps],
+            }
+        )
+    if args.json:
+        json.dump(rows, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    out = sys.stdout
+    out.write(f"{document.title} ({document.display})\n")
+    for row in rows:
+        out.write(f"\n{row['workflowId']}" + (f": {row['summary']}" if row["summary"] else "") + "\n")
+        if row["inputs"]:
+            out.write("  inputs:\n")
+            for item in row["inputs"]:
+                req = " (required)" if item["required"] else ""
+                out.write(f"    {item['name']}: {item['type'] or 'any'}{req}\n")
+        out.write("  outputs: " + (", ".join(row["outputs"]) or "(none)") + "\n")
+        out.write(f"  steps: {' -> '.join(row['steps'])}\n")
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,266 @@
+"""``load()``: parse an Arazzo document, load its sources, compile everything once.
+
+Two passes. The first reads the entry document and, recursively, every
+``arazzo`` source it names (so cross-document references can be checked);
+OpenAPI sources are read and indexed once per URL. The second compiles each
+document: steps bound to operations or workflows, expressions and criteria
+parsed, workflow-level parameters and actions merged into the steps.
+
+Problems are collected as diagnostics with locations; if any is an error,
+``load()`` raises a :class:`DocumentError` for the first one, carrying all of
+them in ``.diagnostics``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote, urljoin, urlsplit
+
+from ..diagnostics import Diagnostic
+from ..errors import ArazzoError, DocumentError, Location, SourceError
+from ..openapi.index import OpenAPIDescription, load_openapi, load_openapi_cached
+from ..plan.model import (
+    ArazzoDocument,
+    DocumentSet,
+    WorkflowRef,
+)
+from ..sources.fetch import display_name, path_to_url, read_url
+from ..sources.yamlsource import Positions, parse_document
+from .base import _list
+from .document import DocumentCompiler
+
+__all__ = ["LoadOptions", "load"]
+
+
+@dataclass(frozen=True)
+class LoadOptions:
+    """How strictly to read documents (DEC-41): strict turns unknown fields and lenient fallbacks into errors."""
+
+    strict: bool = False
+    # Source URLs (absolute, as resolved) to read from another place instead: a local copy of
+    # a description the document names by a remote URL, to work offline (--source URL=PATH).
+    sources: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class _Raw:
+    url: str
+    display: str
+    data: Mapping[str, Any]
+    positions: Positions
+
+
+class _Diagnostics:
+    def __init__(self) -> None:
+        self.items: list[Diagnostic] = []
+
+    def error(self, code: str, message: str, location: Location | None) -> None:
+        self.items.append(Diagnostic("error", code, message, location))
+
+    def warning(self, code: str, message: str, location: Location | None) -> None:
+        self.items.append(Diagnostic("warning", code, message, location))
+
+    def from_exception(self, exc: ArazzoError, location: Location | None, code: str = "ARZ020") -> None:
+        loc = location
+        if exc.location is not None and exc.location.file and exc.location.line:
+            loc = exc.location
+        text = exc.message
+        if exc.source_text is not None and exc.source_offset is not None:
+            text = f"{exc.message}\n" + "\n".join(exc.caret_lines())
+        self.items.append(Diagnostic("error", exc.code or code, text, loc))
+
+
+def load(
+    spec: str | os.PathLike[str],
+    *,
+    base_uri: str | None = None,
+    strict: bool = False,
+    sources: Mapping[str, str] | None = None,
+) -> ArazzoDocument:
+    """Load an Arazzo document from a path or URL, with every source it references.
+
+    Everything is parsed, resolved and compiled here, once: running a workflow
+    afterwards only evaluates. Raises :class:`DocumentError` (naming the file,
+    line and JSON pointer) when the document or a source is invalid.
+    ``strict`` turns unknown fields and lenient fallbacks into errors.
+    ``sources`` maps source URLs, as the document resolves them, to local paths
+    (or other URLs) to read instead, e.g. to work offline.
+    """
+    loader = _Loader(LoadOptions(strict=strict, sources=dict(sources or {})))
+    return loader.load_entry(spec, base_uri)
+
+
+def load_collecting(
+    text: str,
+    url: str,
+    *,
+    strict: bool = False,
+    openapi_cache: dict[str, OpenAPIDescription] | None = None,
+    sources: Mapping[str, str] | None = None,
+) -> tuple[ArazzoDocument | None, list[Diagnostic], Positions | None]:
+    """Load like :func:`load_text` but never raise for document problems (for ``check``).
+
+    Returns the entry document (None when it could not be parsed), every
+    diagnostic, and the entry document's positions. ``openapi_cache`` maps
+    absolute URLs to loaded descriptions; it is read and filled, so one
+    caller checking many documents loads each shared OpenAPI file once.
+    """
+    loader = _Loader(LoadOptions(strict=strict, sources=dict(sources or {})))
+    if openapi_cache is not None:
+        loader.documents.openapi = openapi_cache
+    document = loader.collect(text, url)
+    raw = loader.raw.get(url)
+    return document, list(loader.diagnostics.items), raw.positions if raw is not None else None
+
+
+def load_text(text: str, *, base_uri: str | None = None, strict: bool = False) -> ArazzoDocument:
+    """Load an Arazzo document given as text; relative source URLs resolve against ``base_uri`` (default: cwd)."""
+    loader = _Loader(LoadOptions(strict=strict))
+    url = base_uri or path_to_url(os.path.join(os.getcwd(), "arazzo.yaml"))
+    return loader.load_entry_text(text, url)
+
+
+class _Loader:
+    def __init__(self, options: LoadOptions) -> None:
+        self.displays: dict[str, str] = {}  # URL -> how messages name the document
+        self.options = options
+        self.documents = DocumentSet()
+        self.raw: dict[str, _Raw] = {}
+        self.diagnostics = _Diagnostics()
+
+    # -- entry points ---------------------------------------------------
+    def load_entry(self, spec: str | os.PathLike[str], base_uri: str | None) -> ArazzoDocument:
+        text_spec = os.fspath(spec)
+        try:
+            if urlsplit(text_spec).scheme in ("http", "https", "file"):
+                url = text_spec
+            else:
+                url = urljoin(base_uri, text_spec) if base_uri else path_to_url(text_spec)
+        except ValueError as exc:
+            raise DocumentError(f"{display_name(text_spec)!r} is not a valid path or URL: {exc}") from None
+        if urlsplit(text_spec).scheme not in ("http", "https", "file"):
+            self.displays[url] = text_spec  # messages name the entry document as the user typed it
+        try:
+            text = read_url(url, self.displays.get(url))
+        except SourceError as exc:
+            raise DocumentError(exc.message) from None  # the message names the file already
+        return self.load_entry_text(text, url)
+
+    def load_entry_text(self, text: str, url: str) -> ArazzoDocument:
+        self.collect(text, url)
+        errors = [d for d in self.diagnostics.items if d.severity == "error"]
+        if errors:
+            first = errors[0]
+            more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
+            head, newline, detail = first.message.partition("\n")  # keep a caret excerpt after the count
+            exc = DocumentError(head + more + newline + detail, first.location, code=first.code)
+            exc.diagnostics = list(self.diagnostics.items)  # type: ignore[attr-defined]
+            raise exc
+        return self.documents.arazzo[url]
+
+    def collect(self, text: str, url: str) -> ArazzoDocument | None:
+        """Both passes without raising: the entry document (None if unreadable); findings in ``self.diagnostics``."""
+        self._read_arazzo(url, text, None)
+        for raw in list(self.raw.values()):
+            self._compile(raw)
+        self._check_depends_on_cycles()
+        return self.documents.arazzo.get(url)
+
+    # -- pass 1: read documents ----------------------------------------
+    def _read_arazzo(self, url: str, text: str | None, referrer: Location | None) -> None:
+        if url in self.raw:
+            return
+        display = self.displays.get(url) or display_name(url)
+        try:
+            if text is None:
+                text = self.read(url)
+            data, positions = parse_document(text, display)
+        except ArazzoError as exc:
+            self.diagnostics.from_exception(exc, exc.location or referrer, "ARZ010")
+            return
+        if not isinstance(data, Mapping):
+            self.diagnostics.error(
+                "ARZ002", "an Arazzo document must be an object at the top level", positions.location("")
+            )
+            return
+        raw = _Raw(url, display, data, positions)
+        self.raw[url] = raw
+        for i, source in enumerate(_list(data.get("sourceDescriptions"))):
+            if not isinstance(source, Mapping) or not isinstance(source.get("url"), str):
+                continue
+            pointer = f"/sourceDescriptions/{i}"
+            try:
+                source_url = urljoin(url, source["url"])
+            except ValueError:
+                continue  # reported with its location when the document is compiled
+            kind = source.get("type")
+            if kind == "arazzo":
+                self._read_arazzo(source_url, None, positions.location(pointer + "/url"))
+
+    # -- pass 2: compile ------------------------------------------------
+    def _compile(self, raw: _Raw) -> None:
+        compiler = DocumentCompiler(self, raw)
+        doc = compiler.compile()
+        if doc is not None:
+            self.documents.arazzo[raw.url] = doc
+
+    def openapi(self, url: str, location: Location) -> OpenAPIDescription | None:
+        if url in self.documents.openapi:
+            return self.documents.openapi[url]
+        try:
+            if self.options.sources:
+                description = load_openapi(url, display_name(url), self.read(url), reader=self.read)
+            else:
+                description = load_openapi_cached(url, display_name(url))
+        except ArazzoError as exc:
+            self.diagnostics.error("ARZ010", f"cannot load source description: {exc.message}", location)
+            return None
+        self.documents.openapi[url] = description
+        return description
+
+    def read(self, url: str) -> str:
+        """The text of the document at ``url``, or of the local copy ``sources`` names for it."""
+        replacement = self.options.sources.get(url) or self._beside_a_mapped_source(url)
+        if replacement is None:
+            return read_url(url)
+        local = replacement if urlsplit(replacement).scheme in ("http", "https", "file") else path_to_url(replacement)
+        try:
+            return read_url(local)
+        except SourceError as exc:
+            raise SourceError(f"{exc.message} (given with --source for {display_name(url)})", exc.location) from None
+
+    def _beside_a_mapped_source(self, url: str) -> str | None:
+        """A file next to a mapped source (its ``$ref``s), read from next to the local copy when it is there."""
+        for remote, local in self.options.sources.items():
+            folder = remote.rsplit("/", 1)[0] + "/"
+            if url.startswith(folder) and urlsplit(local).scheme in ("", "file"):
+                local_path = unquote(urlsplit(local).path) if urlsplit(local).scheme == "file" else local
+                candidate = os.path.join(os.path.dirname(local_path), unquote(url[len(folder) :]))
+                if os.path.isfile(candidate):
+                    return candidate
+        return None
+
+    def _check_depends_on_cycles(self) -> None:
+        graph: dict[tuple[str, str], list[tuple[WorkflowRef, Location | None]]] = {}
+        for doc in self.documents.arazzo.values():
+            for wf in doc.workflows.values():
+                graph[(doc.url, wf.workflow_id)] = [(ref, wf.location) for ref in wf.depends_on]
+        state: dict[tuple[str, str], int] = {}
+
+        def visit(node: tuple[str, str], path: list[str]) -> None:
+            state[node] = 1
+            for ref, loc in graph.get(node, []):
+                nxt = (ref.document_url, ref.workflow_id)
+                if state.get(nxt) == 1:
+                    cycle = " -> ".join([*path, ref.workflow_id])
+                    self.diagnostics.error("ARZ016", f"dependsOn cycle: {cycle}", loc)
+                elif state.get(nxt) is None and nxt in graph:
+                    visit(nxt, [*path, ref.workflow_id])
+            state[node] = 2
+
+        for node in graph:
+            if node not in state:
+                visit(node, [node[1]])

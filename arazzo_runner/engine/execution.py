@@ -1,0 +1,664 @@
+"""The workflow state machine: a step pointer, retry budgets, limits, nested workflows.
+
+One :class:`Execution` per ``run_workflow`` call holds all per-run state
+(workflow records for ``$workflows``, the step counter, OAuth2 tokens); the
+loaded document is only read. Steps run one at a time (DEC-43).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from ..errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
+from ..language.expressions import EvalContext, WorkflowRecord
+from ..language.expressions.template import is_absent_optional_input
+from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
+from ..plan.model import (
+    Action,
+    ArazzoDocument,
+    CriterionSpec,
+    OperationTarget,
+    Step,
+    Workflow,
+)
+from ..result import Failure, StepResult, WorkflowResult
+from .redact import MIN_SECRET_LENGTH, Redactor
+from .request import prepare_request
+from .security import Credentials, TokenCache, apply_security, shared_scheme_names
+from .transport import Exchange, build_request, retry_delay, send, transport_reason
+from .views import request_view, response_view
+
+__all__ = ["Execution", "Limits", "ServerMap"]
+
+ServerMap = str | Mapping[str, str] | None
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against runaway runs (DEC-42, DEC-44). Hitting one fails the run, naming it."""
+
+    max_steps: int = 1000
+    max_depth: int = 32
+    max_retry_delay: float = 300.0
+    request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
+    run_timeout: float | None = None
+
+
+@dataclass
+class _StepOutcome:
+    succeeded: bool
+    exchange: Exchange
+    outputs: dict[str, Any]
+    error: str | None = None
+    failed_criterion: str | None = None
+    reason: str = "unhandled_step_failure"
+    child_error: Failure | None = None
+    warnings: list[str] = field(default_factory=list)
+    # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
+    # $outputs included for a workflow step (DEC-14).
+    ctx: EvalContext | None = None
+
+
+@dataclass
+class _WorkflowOutcome:
+    status: str
+    outputs: dict[str, Any]
+    error: Failure | None
+    last_exchange: Exchange | None
+
+
+class _LimitExceeded(Exception):
+    """A limit (DEC-42) was hit: it ends the whole run, not just the workflow it happened in.
+
+    Each workflow it passes through on the way up evaluates its outputs
+    leniently (DEC-13) and records them here, so the top-level result still
+    carries the root workflow's outputs.
+    """
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.outputs: dict[str, Any] = {}
+
+
+@dataclass
+class _Frame:
+    """The state of one running workflow."""
+
+    document: ArazzoDocument
+    workflow: Workflow
+    inputs: Mapping[str, Any]
+    depth: int
+    step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_exchange: Exchange | None = None
+    # What a step's parameters and body are evaluated against: no request or response yet. Built once,
+    # since everything in it is read through (the step outputs dict above grows as steps run).
+    base_context: EvalContext | None = None
+
+
+class Execution:
+    """All the state of one run: created per ``run_workflow`` call, never shared."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        *,
+        servers: ServerMap = None,
+        credentials: Credentials | None = None,
+        limits: Limits = Limits(),
+        workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.time,
+        redactor: Redactor | None = None,
+        tokens: TokenCache | None = None,
+        any_host: bool = False,
+        follow_redirects: bool = False,
+    ) -> None:
+        self.client = client
+        self.servers = servers
+        self.credentials = credentials or Credentials()
+        self.limits = limits
+        self.workflow_inputs = dict(workflow_inputs or {})
+        self.sleep = sleep
+        self.clock = clock
+        self.redactor = redactor or Redactor(self.credentials.secrets())
+        self.tokens = tokens or TokenCache()
+        # The transport answers whatever host a URL names (an offline mock): a server URL
+        # with an undefined variable is then sent as written instead of failing the step.
+        self.any_host = any_host
+        self.follow_redirects = follow_redirects  # DEC-35: off unless asked; $statusCode then sees the 3xx
+        self.records: dict[str, WorkflowRecord] = {}
+        self.completed: dict[tuple[str, str], _WorkflowOutcome] = {}
+        self.steps_executed = 0
+        self.step_results: list[StepResult] = []
+        self.warnings: list[str] = []
+        self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
+        self._shared_schemes: dict[int, frozenset[str]] = {}
+
+    # -- the public entry -------------------------------------------------
+    async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
+        workflow = document.workflow(workflow_id)
+        problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
+        if problems:
+            raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
+        started = time.perf_counter()
+        try:
+            if self.limits.run_timeout is not None:
+                outcome = await asyncio.wait_for(
+                    self._run_workflow(document, workflow, dict(inputs), 0), self.limits.run_timeout
+                )
+            else:
+                outcome = await self._run_workflow(document, workflow, dict(inputs), 0)
+        except _LimitExceeded as exc:
+            outcome = _WorkflowOutcome("failed", exc.outputs, exc.failure, None)
+        except asyncio.TimeoutError:
+            outcome = _WorkflowOutcome(
+                "failed",
+                {},
+                Failure(
+                    "run_timeout",
+                    f"the run took longer than run_timeout ({self.limits.run_timeout:g}s) and was stopped",
+                    workflow_id,
+                ),
+                None,
+            )
+        error = outcome.error
+        if error is not None:
+            error = _redact_failure(error, self.redactor)
+        if self.redactor.unmaskable:
+            self.warnings.append(
+                f"a credential or password input is shorter than {MIN_SECRET_LENGTH} characters and cannot be "
+                "masked: it may appear in messages and results"
+            )
+        return WorkflowResult(
+            workflow_id=workflow_id,
+            status="succeeded" if outcome.status == "succeeded" else "failed",
+            outputs=outcome.outputs,
+            steps=tuple(self.step_results),
+            error=error,
+            warnings=tuple(self.redactor.mask(w) for w in self.warnings),
+            duration=time.perf_counter() - started,
+        )
+
+    # -- workflows ----------------------------------------------------------
+    async def _run_workflow(
+        self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
+    ) -> _WorkflowOutcome:
+        wf_id = workflow.workflow_id
+        if depth > self.limits.max_depth:
+            raise _LimitExceeded(
+                Failure(
+                    "limit_exceeded",
+                    f"workflow {wf_id!r} was not started: it would nest workflow calls deeper than "
+                    f"max_depth ({self.limits.max_depth}) (a workflow calling itself?)",
+                    wf_id,
+                )
+            )
+        # Every workflow the run starts (child, dependsOn, goto and retry targets) has its own password inputs.
+        self.redactor.add_many(secret_values(inputs, workflow.secret_inputs))
+        for ref in workflow.depends_on:
+            key = (ref.document_url, ref.workflow_id)
+            done = self.completed.get(key)
+            if done is None:
+                dep_doc, dep_wf = document.resolve_workflow(ref)
+                dep_inputs = dict(self.workflow_inputs.get(ref.workflow_id, inputs))
+                invalid = self._invalid_inputs(dep_wf, dep_inputs, f"workflow {ref.workflow_id!r}", ref.workflow_id)
+                if invalid is not None:
+                    done = _WorkflowOutcome("failed", {}, invalid, None)
+                else:
+                    done = await self._run_workflow(dep_doc, dep_wf, dep_inputs, depth + 1)
+            if done.status != "succeeded":
+                cause = done.error.message if done.error else "it failed"
+                return _WorkflowOutcome(
+                    "failed",
+                    {},
+                    Failure(
+                        "dependency_failed",
+                        f"workflow {wf_id!r} was not run: it depends on {ref.text!r}, which failed: {cause}",
+                        wf_id,
+                    ),
+                    None,
+                )
+        frame = _Frame(document, workflow, inputs, depth)
+        try:
+            status, error = await self._run_steps(frame)
+        except _LimitExceeded as exc:
+            exc.outputs = self._workflow_outputs(frame)
+            self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=exc.outputs)
+            raise
+        outputs = self._workflow_outputs(frame)
+        outcome = _WorkflowOutcome(status, outputs, error, frame.last_exchange)
+        self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=outputs)
+        self.completed[(document.url, wf_id)] = outcome
+        return outcome
+
+    async def _run_steps(self, frame: _Frame) -> tuple[str, Failure | None]:
+        workflow = frame.workflow
+        steps = workflow.steps
+        pointer = 0
+        budgets: dict[str, int] = {}
+        attempt = 1
+        while pointer < len(steps):
+            step = steps[pointer]
+            self._count_step(workflow, step)
+            started = time.perf_counter()
+            outcome = await self._execute_step(frame, step)
+            frame.step_outputs[step.step_id] = outcome.outputs
+            frame.last_exchange = outcome.exchange
+            ctx = outcome.ctx or self._context(frame, outcome.exchange)
+            ex = outcome.exchange
+            if outcome.succeeded:
+                action = _select(step.on_success, ctx, None)
+                self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "next")
+                if action is None:
+                    pointer += 1
+                    budgets, attempt = {}, 1
+                    continue
+                if action.kind == "end":
+                    return "succeeded", None
+                if action.step_id is not None:
+                    pointer = workflow.step_index(action.step_id)
+                    budgets, attempt = {}, 1
+                    continue
+                return await self._goto_workflow(frame, action)
+            action = _select(step.on_failure, ctx, budgets)
+            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop")
+            if action is None:
+                return "failed", self._step_failure(frame, step, outcome, None)
+            if action.kind == "end":
+                return "failed", self._step_failure(frame, step, outcome, action)
+            if action.kind == "goto":
+                if action.step_id is not None:
+                    pointer = workflow.step_index(action.step_id)
+                    budgets, attempt = {}, 1
+                    continue
+                return await self._goto_workflow(frame, action)
+            # retry: spend one unit of this action's budget, wait, run the target, then the step again
+            budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
+            delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
+            if delay > self.limits.max_retry_delay:
+                raise _LimitExceeded(
+                    Failure(
+                        "limit_exceeded",
+                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
+                        workflow.workflow_id,
+                        step.step_id,
+                        ex.status_code,
+                    )
+                )
+            # Slept even when 0, so every retry wait is visible to an injected sleep (T-17).
+            await self.sleep(delay)
+            if action.step_id is not None:
+                target = workflow.steps[workflow.step_index(action.step_id)]
+                self._count_step(workflow, target)
+                target_started = time.perf_counter()
+                pre = await self._execute_step(frame, target)
+                frame.step_outputs[target.step_id] = pre.outputs
+                self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
+            elif action.workflow is not None:
+                child_doc, child_wf = frame.document.resolve_workflow(action.workflow)
+                await self._run_workflow(
+                    child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1
+                )
+            attempt += 1
+        return "succeeded", None
+
+    def _count_step(self, workflow: Workflow, step: Step) -> None:
+        self.steps_executed += 1
+        if self.steps_executed > self.limits.max_steps:
+            raise _LimitExceeded(
+                Failure(
+                    "limit_exceeded",
+                    f"stopped before step {step.step_id!r} of workflow {workflow.workflow_id!r}: the run already "
+                    f"executed max_steps ({self.limits.max_steps}) steps (a goto loop without an exit?)",
+                    workflow.workflow_id,
+                    step.step_id,
+                )
+            )
+
+    async def _goto_workflow(self, frame: _Frame, action: Action) -> tuple[str, Failure | None]:
+        """DEC-04: a tail call; this workflow ends with the target's status."""
+        assert action.workflow is not None
+        doc, target = frame.document.resolve_workflow(action.workflow)
+        inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        invalid = self._invalid_inputs(
+            target, inputs, f"goto workflow {target.workflow_id!r}", frame.workflow.workflow_id, action=action.name
+        )
+        if invalid is not None:
+            return "failed", invalid
+        outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
+        frame.last_exchange = outcome.last_exchange or frame.last_exchange
+        return outcome.status, outcome.error
+
+    def _record(
+        self, workflow: Workflow, step: Step, outcome: _StepOutcome, attempt: int, started: float, next_action: str
+    ) -> None:
+        """The one place a step record is made: its URL, error and warnings are masked here."""
+        ex = outcome.exchange
+        mask = self.redactor.mask
+        self.step_results.append(
+            StepResult(
+                step_id=step.step_id,
+                workflow_id=workflow.workflow_id,
+                succeeded=outcome.succeeded,
+                status_code=ex.status_code,
+                outputs=outcome.outputs,
+                method=ex.method,
+                url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
+                attempt=attempt,
+                duration=time.perf_counter() - started,
+                error=mask(outcome.error) if outcome.error else None,
+                next_action=next_action,
+                warnings=tuple(mask(w) for w in outcome.warnings),
+            )
+        )
+
+    def _invalid_inputs(
+        self, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
+    ) -> Failure | None:
+        """DEC-11 for a workflow the run starts itself: None when valid, else an ``invalid_inputs`` failure."""
+        problems = validate_inputs(workflow, inputs)
+        if not problems:
+            return None
+        message = self.redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
+        return Failure("invalid_inputs", message, workflow_id, **fields)
+
+    # -- one step ----------------------------------------------------------
+    async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+        if step.operation is not None:
+            return await self._execute_operation(frame, step, step.operation)
+        return await self._execute_workflow_step(frame, step)
+
+    async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
+        ctx = self._context(frame, None)
+        exchange = Exchange()
+        try:
+            base_url = self._base_url(target)
+        except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
+            return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
+        if base_url is None and self.any_host:
+            base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
+        if base_url is None:
+            message = (
+                f"no server URL for {target.source!r}: its description has no usable servers entry; "
+                "pass servers= (--server on the command line)"
+            )
+            return _StepOutcome(False, exchange, {}, message, reason="request_error")
+        try:
+            prepared = prepare_request(step, target, ctx, base_url)
+            await apply_security(
+                prepared,
+                target.operation,
+                self.credentials,
+                self.tokens,
+                self.client,
+                source=target.source,
+                shared_schemes=self._shared_scheme_names(frame.document),
+            )
+            if self.tokens.tokens:
+                self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
+            request = build_request(self.client, prepared, self.limits.request_timeout)
+        except ArazzoError as exc:
+            return _StepOutcome(
+                False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error"
+            )
+        except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
+            message = f"could not build the request (server URL {base_url!r}): {exc}"
+            return _StepOutcome(False, exchange, {}, message, reason="request_error")
+        exchange.url = str(request.url)
+        exchange.method = request.method
+        exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
+        try:
+            response = await send(
+                self.client,
+                request,
+                prepared,
+                follow_redirects=self.follow_redirects,
+                timeout=self.limits.request_timeout,
+            )  # reads the body
+        except httpx.TimeoutException:
+            return _StepOutcome(
+                False,
+                exchange,
+                {},
+                f"{request.method} {request.url} timed out"
+                + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""),
+                reason="transport_error",
+                warnings=prepared.warnings,
+            )
+        except httpx.HTTPError as exc:
+            detail = str(exc) or type(exc).__name__
+            return _StepOutcome(
+                False,
+                exchange,
+                {},
+                f"{request.method} {request.url} failed: {transport_reason(exc, detail)}",
+                reason="transport_error",
+                warnings=prepared.warnings,
+            )
+        exchange.status_code = response.status_code
+        exchange.response = response_view(response)
+        exchange.raw_response = response
+        return self._finish_step(frame, step, exchange, None, prepared.warnings)
+
+    async def _execute_workflow_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+        assert step.workflow is not None
+        ctx = self._context(frame, None)
+        child_inputs: dict[str, Any] = {}
+        for param in step.parameters:
+            try:
+                child_inputs[param.name] = param.value.evaluate(ctx)
+            except EvaluationError as exc:
+                if isinstance(exc, UnresolvedExpression) and is_absent_optional_input(param.value, ctx):
+                    continue  # exactly an optional input this run was not given: the child does not get it either
+                return _StepOutcome(
+                    False, Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error"
+                )
+        child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
+        invalid = self._invalid_inputs(
+            child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id
+        )
+        if invalid is not None:
+            return _StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
+        outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
+        exchange = outcome.last_exchange or Exchange()
+        result = self._finish_step(frame, step, exchange, outcome.outputs, [])
+        if outcome.status != "succeeded":
+            cause = outcome.error.message if outcome.error else "it failed"
+            result.succeeded = False
+            result.error = f"workflow {child_wf.workflow_id!r} failed: {cause}"
+            result.child_error = outcome.error
+        return result
+
+    def _finish_step(
+        self,
+        frame: _Frame,
+        step: Step,
+        exchange: Exchange,
+        child_outputs: Mapping[str, Any] | None,
+        warnings: list[str],
+    ) -> _StepOutcome:
+        ctx = self._context(frame, exchange, child_outputs)
+        failed: CriterionSpec | None = None
+        explanation = ""
+        for spec in step.success_criteria:
+            verdict = spec.criterion.evaluate(ctx)
+            if not verdict.passed:
+                failed, explanation = spec, verdict.explanation
+                break
+        outputs: dict[str, Any] = {}
+        warn = list(warnings)
+        for name, value in step.outputs:
+            try:
+                outputs[name] = value.evaluate(ctx)
+            except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
+                warn.append(f"output {name!r} left out: {exc.message}")
+        if failed is not None:
+            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
+            shown = exchange.excerpt(self.redactor.mask)
+            excerpt = f": {shown}" if shown else ""
+            error = f"success criterion {failed.text!r} not met ({explanation}); response {status}{excerpt}"
+            location = exchange.response.headers.get("location") if exchange.response is not None else None
+            if location and not self.follow_redirects and 300 <= (exchange.status_code or 0) < 400:
+                error += (
+                    f" (a redirect to {self.redactor.mask(location)}, not followed: pass follow_redirects=True, "
+                    "or --follow-redirects on the command line, to follow it)"
+                )
+            return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
+        return _StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
+
+    def _step_failure(self, frame: _Frame, step: Step, outcome: _StepOutcome, action: Action | None) -> Failure:
+        wf_id = frame.workflow.workflow_id
+        ex = outcome.exchange
+        if action is not None:
+            reason = "ended_by_failure_action"
+            tail = f"failure action {action.name!r} (end) stopped the workflow"
+        else:
+            if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
+                reason = outcome.reason
+            else:
+                reason = "unhandled_step_failure"
+            tail = f"no failure action matched, so workflow {wf_id!r} stopped"  # named: failures nest
+        message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
+        excerpt = ex.excerpt(self.redactor.mask)
+        return Failure(
+            reason=reason,
+            message=self.redactor.mask(message),
+            workflow_id=wf_id,
+            step_id=step.step_id,
+            status_code=ex.status_code,
+            criterion=outcome.failed_criterion,
+            action=action.name if action else None,
+            response_excerpt=excerpt or None,
+        )
+
+    def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
+        """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""
+        outputs: dict[str, Any] = {}
+        ctx = self._context(frame, None, outputs)  # $outputs sees the outputs evaluated so far (DEC-14)
+        for name, value in frame.workflow.outputs:
+            try:
+                outputs[name] = value.evaluate(ctx)
+            except EvaluationError as exc:
+                why = self._unrun_step_reason(frame, value, ctx) or exc.message
+                self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
+        return outputs
+
+    def _unrun_step_reason(self, frame: _Frame, value: Any, ctx: EvalContext) -> str | None:
+        """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
+
+        Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
+        """
+        for expression in value.expressions():
+            if expression.root != "steps" or expression.step_id is None:
+                continue
+            step_id = expression.step_id
+            try:
+                expression.evaluate(ctx)
+                continue
+            except EvaluationError:
+                pass
+            if step_id not in frame.step_outputs:
+                return f"step {step_id!r} did not run"
+            wf_id = frame.workflow.workflow_id
+            last = next(
+                (r for r in reversed(self.step_results) if r.workflow_id == wf_id and r.step_id == step_id), None
+            )
+            if last is not None and not last.succeeded:
+                return f"step {step_id!r} failed"
+        return None
+
+    # -- helpers -------------------------------------------------------------
+    def _context(
+        self, frame: _Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
+    ) -> EvalContext:
+        doc = frame.document
+        if exchange is None:
+            if outputs is None and frame.base_context is not None:
+                return frame.base_context
+            context = EvalContext(
+                inputs=frame.inputs,
+                steps=frame.step_outputs,
+                workflows=self.records,
+                source_descriptions=self._source_fields(doc),
+                components=doc.components,
+                outputs=outputs,
+                optional_inputs=frame.workflow.optional_inputs,
+            )
+            if outputs is None:
+                frame.base_context = context
+            return context
+        return EvalContext(
+            inputs=frame.inputs,
+            steps=frame.step_outputs,
+            workflows=self.records,
+            source_descriptions=self._source_fields(doc),
+            components=doc.components,
+            url=exchange.url,
+            method=exchange.method,
+            status_code=exchange.status_code,
+            request=exchange.request,
+            response=exchange.response,
+            outputs=outputs,
+            optional_inputs=frame.workflow.optional_inputs,
+        )
+
+    def _source_fields(self, doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
+        # Computed once per document per run; kept in the run, not in a module global.
+        fields = self._sources_cache.get(doc.url)
+        if fields is None:
+            fields = self._sources_cache[doc.url] = doc.source_fields()
+        return fields
+
+    def _shared_scheme_names(self, doc: ArazzoDocument) -> frozenset[str]:
+        """Scheme names several OpenAPI sources of the loaded documents define (once per run)."""
+        documents = doc.documents
+        shared = self._shared_schemes.get(id(documents))
+        if shared is None:
+            shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
+        return shared
+
+    def _base_url(self, target: OperationTarget) -> str | None:
+        servers = self.servers
+        if isinstance(servers, str):
+            return servers
+        if isinstance(servers, Mapping) and target.source in servers:
+            return servers[target.source]
+        # A server variable without a default fails the step, unless the transport answers any host.
+        return target.description.base_url(target.operation, target.source, strict=not self.any_host)
+
+
+def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
+    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
+    for action in actions:
+        if action.kind == "retry" and budgets is not None:
+            if budgets.get(action.name, action.effective_retry_limit) <= 0:
+                continue
+        if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
+            return action
+    return None
+
+
+def _describe(action: Action) -> str:
+    if action.kind == "goto":
+        return f"goto {action.step_id}" if action.step_id else f"goto workflow {action.workflow}"
+    if action.kind == "retry":
+        return f"retry ({action.name})"
+    return f"end ({action.name})"
+
+
+def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
+    from dataclasses import replace
+
+    return replace(
+        failure,
+        message=redactor.mask(failure.message),
+        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
+    )

@@ -1,0 +1,95 @@
+"""One place that masks secrets (credentials, password inputs) in text meant for people.
+
+Every form a secret can take in text is computed here: the value itself, its
+percent-encodings (an apiKey in a query string, a password in a form body)
+and, for HTTP basic, the base64 of ``user:password`` in an Authorization
+header. Callers only register raw values.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "TRUNCATED", "Redactor", "Secret"]
+
+MASK = "***"
+TRUNCATED = "…"  # how every message marks a value it shortened
+MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words and numbers everywhere
+
+Secret = str | tuple[str, str]  # a value, or an HTTP basic (user, password) pair
+
+
+class Redactor:
+    def __init__(self, secrets: Iterable[Secret] = ()) -> None:
+        self._secrets: list[str] = []
+        self.unmaskable = False  # a secret shorter than MIN_SECRET_LENGTH was registered (and is not masked)
+        self.add_many(secrets)
+
+    def add(self, secret: str) -> bool:
+        """Mask ``secret`` and its URL-encoded forms; False when it is too short to be masked."""
+        if not secret:
+            return True
+        if len(secret) < MIN_SECRET_LENGTH:
+            self.unmaskable = True
+            return False
+        self._extend(
+            (
+                secret,
+                quote(secret, safe=""),
+                quote_plus(secret),
+                # As it appears inside a JSON string (an echoed body, an explanation showing a value).
+                json.dumps(secret)[1:-1],
+                json.dumps(secret, ensure_ascii=False)[1:-1],
+            )
+        )
+        return True
+
+    def add_basic(self, user: str, password: str) -> bool:
+        """An HTTP basic pair: the password (the user name is not secret) and the encoded header value."""
+        self._extend((base64.b64encode(f"{user}:{password}".encode()).decode("ascii"),))
+        return self.add(password)
+
+    def add_many(self, secrets: Iterable[Secret]) -> None:
+        for secret in secrets:
+            if isinstance(secret, tuple):
+                self.add_basic(*secret)
+            else:
+                self.add(secret)
+
+    def secrets(self) -> list[str]:
+        """Every text that is masked, longest first."""
+        return list(self._secrets)
+
+    def _extend(self, forms: Iterable[str]) -> None:
+        added = False
+        for form in forms:
+            if form and len(form) >= MIN_SECRET_LENGTH and form not in self._secrets:
+                self._secrets.append(form)
+                added = True
+        if added:
+            # Longest first, so a secret containing another is masked whole.
+            self._secrets.sort(key=len, reverse=True)
+
+    def mask(self, text: str) -> str:
+        for secret in self._secrets:
+            if secret in text:
+                text = text.replace(secret, MASK)
+        if TRUNCATED in text:
+            text = self._mask_cut_secrets(text)
+        return text
+
+    def _mask_cut_secrets(self, text: str) -> str:
+        """A message that shortens a long value ends it with '…': a secret cut there leaves only its
+        beginning, which plain replacement cannot find. Mask any such beginning (4+ characters)."""
+        pieces = text.split(TRUNCATED)
+        for index, piece in enumerate(pieces[:-1]):
+            for secret in self._secrets:
+                for length in range(min(len(secret) - 1, len(piece)), MIN_SECRET_LENGTH - 1, -1):
+                    if piece.endswith(secret[:length]):
+                        piece = piece[: len(piece) - length] + MASK
+                        break
+            pieces[index] = piece
+        return TRUNCATED.join(pieces)

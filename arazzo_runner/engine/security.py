@@ -1,0 +1,374 @@
+"""Applying credentials to requests from the OpenAPI security schemes and requirements.
+
+Credentials are keyed by security scheme name, or by ``"<source>.<scheme>"``
+for one source description only (that key wins over the bare name). HTTP basic takes
+``(username, password)`` (or ``"username:password"``), HTTP bearer, OAuth2
+and OpenID Connect take a token string, apiKey the key string. OAuth2 with a
+``clientCredentials`` flow also accepts ``{"client_id": …, "client_secret": …}``
+and fetches its own token from the scheme's ``tokenUrl``, cached until expiry.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import httpx
+
+from ..errors import ArazzoError, RequestBuildError
+from ..openapi.index import OpenAPIDescription, Operation
+from .redact import Redactor, Secret
+from .request import PreparedRequest
+
+__all__ = ["Credentials", "TokenCache", "apply_security", "shared_scheme_names"]
+
+
+class Credentials:
+    """Secret values by security scheme name. Never shown in a repr or an error."""
+
+    __slots__ = ("_basic_headers", "_secret_strings", "_values")
+
+    def __init__(self, values: Mapping[str, Any] | None = None) -> None:
+        self._values: dict[str, Any] = dict(values or {})
+        self._secret_strings: list[str] | None = None
+        self._basic_headers: dict[str, str] = {}
+
+    def basic_header(self, scheme: str) -> str:
+        """The ``Authorization`` value for an HTTP basic scheme (encoded once: sent on every request)."""
+        header = self._basic_headers.get(scheme)
+        if header is None:
+            header = self._basic_headers[scheme] = _basic(self._values.get(scheme), scheme)
+        return header
+
+    def get(self, scheme: str) -> Any:
+        return self._values.get(scheme)
+
+    def __contains__(self, scheme: object) -> bool:
+        return scheme in self._values
+
+    def names(self) -> list[str]:
+        return list(self._values)
+
+    def key_for(self, source: str | None, scheme: str) -> str | None:
+        """The credential to use for ``scheme`` of ``source``: ``source.scheme`` first, then the bare name."""
+        if source is not None and f"{source}.{scheme}" in self._values:
+            return f"{source}.{scheme}"
+        return scheme if scheme in self._values else None
+
+    def secrets(self) -> list[Secret]:
+        """The raw secret values, for :class:`Redactor` (which derives the forms they take in text)."""
+        out: list[Secret] = []
+        for value in self._values.values():
+            if isinstance(value, str):
+                out.append(value)
+                if ":" in value:
+                    # Perhaps "user:password" for HTTP basic (the scheme type is not known here).
+                    user, _, password = value.partition(":")
+                    out.append((user, password))
+            elif isinstance(value, (tuple, list)):
+                if len(value) >= 2:
+                    out.append((str(value[0]), str(value[1])))  # the user name of basic auth is not secret
+                out.extend(str(v) for v in value[2:])
+            elif isinstance(value, Mapping):
+                out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
+        return out
+
+    def secret_strings(self) -> list[str]:
+        """Every secret text, for masking in messages (computed once; credentials do not change)."""
+        if self._secret_strings is None:
+            self._secret_strings = Redactor(self.secrets()).secrets()
+        return list(self._secret_strings)
+
+    def __repr__(self) -> str:
+        return "Credentials(" + ", ".join(f"{name}=***" for name in self._values) + ")"
+
+
+@dataclass
+class _Token:
+    value: str = field(repr=False)
+    expires_at: float | None = None
+
+
+@dataclass
+class TokenCache:
+    """OAuth2 client-credentials tokens fetched during a run (or a Runner's life)."""
+
+    clock: Callable[[], float] = time.monotonic
+    tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict, repr=False)
+    fetches: int = 0
+    # One lock per token key, so concurrent runs sharing the cache fetch a token once. An asyncio
+    # lock belongs to one event loop, and a Runner's sync run() starts a loop per call: kept per loop.
+    _locks: dict[tuple[str, str, str], tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def secret_values(self) -> list[str]:
+        """The access tokens fetched so far, for masking in messages."""
+        return [t.value for t in self.tokens.values()]
+
+    def _cached(self, key: tuple[str, str, str]) -> str | None:
+        cached = self.tokens.get(key)
+        if cached is not None and (cached.expires_at is None or cached.expires_at > self.clock()):
+            return cached.value
+        return None
+
+    def _lock(self, key: tuple[str, str, str]) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        held = self._locks.get(key)
+        if held is None or held[0] is not loop:
+            held = self._locks[key] = (loop, asyncio.Lock())
+        return held[1]
+
+    async def token(
+        self, client: httpx.AsyncClient, token_url: str, creds: Mapping[str, Any], scopes: list[str]
+    ) -> str:
+        client_id = str(creds.get("client_id", ""))
+        scope = " ".join(scopes or creds.get("scopes") or ([creds["scope"]] if creds.get("scope") else []))
+        key = (token_url, client_id, scope)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        async with self._lock(key):
+            cached = self._cached(key)  # fetched by a concurrent request while this one waited
+            if cached is not None:
+                return cached
+            return await self._fetch(client, key, token_url, client_id, scope, creds)
+
+    async def _fetch(
+        self,
+        client: httpx.AsyncClient,
+        key: tuple[str, str, str],
+        token_url: str,
+        client_id: str,
+        scope: str,
+        creds: Mapping[str, Any],
+    ) -> str:
+        data = {"grant_type": "client_credentials"}
+        if scope:
+            data["scope"] = scope
+        auth = (client_id, str(creds.get("client_secret", "")))
+        try:
+            response = await client.post(token_url, data=data, auth=auth)
+        except httpx.HTTPError as exc:
+            raise RequestBuildError(f"could not fetch an OAuth2 token from {token_url}: {type(exc).__name__}") from None
+        self.fetches += 1
+        if response.status_code != 200:
+            raise RequestBuildError(f"the OAuth2 token endpoint {token_url} answered {response.status_code}")
+        try:
+            body = response.json()
+            access = str(body["access_token"])
+        except (ValueError, KeyError, TypeError):
+            raise RequestBuildError(f"the OAuth2 token endpoint {token_url} sent no access_token") from None
+        expires_in = body.get("expires_in")
+        expires_at = None
+        if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
+            expires_at = self.clock() + float(expires_in) - 5.0  # refresh a little early
+        self.tokens[key] = _Token(access, expires_at)
+        return access
+
+
+def shared_scheme_names(descriptions: Iterable[OpenAPIDescription]) -> frozenset[str]:
+    """The security scheme names that more than one OpenAPI description defines."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+    for description in descriptions:
+        for name in description.security_schemes():
+            (shared if name in seen else seen).add(name)
+    return frozenset(shared)
+
+
+def _requirements(
+    operation: Operation,
+    schemes: Mapping[str, Any],
+    creds: Credentials,
+    source: str | None,
+    shared_schemes: Collection[str],
+    warnings: list[str],
+) -> list[tuple[str, tuple[str, ...], str]]:
+    """The schemes to apply, each with its scopes and the credential key to use.
+
+    With requirements, the first one all of whose schemes have credentials.
+    """
+    if operation.security is None:
+        # The description applies security nowhere: credentials given for one of its schemes apply everywhere,
+        # but a bare scheme name only when no other source defines a scheme of that name (another host).
+        chosen: dict[str, str] = {}
+        prefix = f"{source}." if source is not None else None
+        for key in creds.names():
+            if prefix is not None and key.startswith(prefix) and key[len(prefix) :] in schemes:
+                chosen[key[len(prefix) :]] = key
+        for key in creds.names():
+            if key not in schemes or key in chosen:
+                continue
+            if key in shared_schemes:
+                warnings.append(_withheld(key, source))
+                continue
+            chosen[key] = key
+        return [(name, (), key) for name, key in chosen.items()]
+    withheld: list[str] = []
+    for requirement in operation.security:
+        if not requirement:
+            continue  # `{}` means anonymous access is allowed; prefer authenticating if we can
+        keys: dict[str, str | None] = {}
+        for name in requirement:
+            found = creds.key_for(source, name)
+            if found == name and name in shared_schemes:
+                # A bare name several sources define could belong to another host: only a
+                # credential qualified with this source is sent here.
+                withheld.append(name)
+                found = None
+            keys[name] = found
+        if all(keys.values()):
+            return [(name, scopes, str(keys[name])) for name, scopes in requirement.items()]
+    warnings.extend(_withheld(name, source) for name in dict.fromkeys(withheld))
+    if not withheld:
+        _note_unmet_requirement(operation, warnings)
+    return []
+
+
+def _withheld(scheme: str, source: str | None) -> str:
+    """Why a bare-named credential was not sent here, and the name that would send it."""
+    where = f"{source}.{scheme}" if source is not None else f"<source>.{scheme}"
+    return (
+        f"credential {scheme!r} was not sent: several sources define a security scheme {scheme!r}, so a bare "
+        f"name could belong to another host; give the credential as {where!r} to send it here"
+    )
+
+
+def _note_unmet_requirement(operation: Operation, warnings: list[str]) -> None:
+    """Say so when the operation requires credentials the run was not given (a 401 then explains itself)."""
+    requirements = operation.security
+    if not requirements or any(not requirement for requirement in requirements):
+        return  # nothing required, or anonymous access allowed
+    options = " or ".join(repr(" and ".join(requirement)) for requirement in requirements)
+    warnings.append(
+        f"{operation.label} requires credentials for {options}, and none were given "
+        "(credentials=, or --credential SCHEME=VALUE / ARAZZO_CREDENTIAL_<SCHEME> on the command line)"
+    )
+
+
+async def apply_security(
+    prepared: PreparedRequest,
+    operation: Operation,
+    creds: Credentials,
+    tokens: TokenCache,
+    client: httpx.AsyncClient,
+    *,
+    source: str | None = None,
+    shared_schemes: Collection[str] = (),
+) -> None:
+    """Add the credentials the operation's security asks for; ``source`` is the step's source name.
+
+    ``shared_schemes`` (see :func:`shared_scheme_names`): scheme names several sources define, for
+    which a bare credential is not sent to an operation without security requirements (a warning
+    on ``prepared`` says so).
+    """
+    if not creds.names():
+        _note_unmet_requirement(operation, prepared.warnings)
+        return
+    schemes = operation.description.security_schemes()
+    for name, scopes, key in _requirements(operation, schemes, creds, source, shared_schemes, prepared.warnings):
+        scheme = schemes.get(name)
+        if not isinstance(scheme, Mapping):
+            continue
+        value = creds.get(key)
+        kind = str(scheme.get("type", "")).lower()
+        if kind in ("http", "basic"):
+            http_scheme = str(scheme.get("scheme", "basic" if kind == "basic" else "")).lower()
+            if http_scheme == "basic":
+                _set_header(prepared, "Authorization", creds.basic_header(key))
+            elif http_scheme == "bearer":
+                _set_header(prepared, "Authorization", f"Bearer {_token(value, key)}")
+            else:
+                _set_header(prepared, "Authorization", f"{scheme.get('scheme')} {_token(value, key)}")
+        elif kind == "apikey":
+            key_name = str(scheme.get("name", ""))
+            where = scheme.get("in")
+            secret = _token(value, key)
+            if where == "header":
+                _set_header(prepared, key_name, secret)
+            elif where == "query":
+                encoded_name = quote(key_name, safe="")
+                if not any(q.split("=", 1)[0] == encoded_name for q in prepared.query):
+                    prepared.query.append(f"{encoded_name}={quote(secret, safe='')}")
+            elif where == "cookie":
+                _add_cookie(prepared, key_name, secret)
+        elif kind in ("oauth2", "openidconnect"):
+            if prepared.has_header("Authorization"):
+                continue  # an explicit Authorization parameter wins; no token is fetched for nothing
+            if isinstance(value, Mapping) and "client_id" in value:
+                token_url = _client_credentials_url(scheme, prepared.base_url or operation.description.url)
+                if token_url is None:
+                    raise RequestBuildError(
+                        f"security scheme {name!r} has no clientCredentials flow with a tokenUrl; pass an access token instead"
+                    )
+                access = await tokens.token(client, token_url, value, list(scopes))
+                _set_header(prepared, "Authorization", f"Bearer {access}")
+            elif isinstance(value, Mapping) and "access_token" in value:
+                _set_header(prepared, "Authorization", f"Bearer {_token(value['access_token'], key)}")
+            else:
+                _set_header(prepared, "Authorization", f"Bearer {_token(value, key)}")
+
+
+def _client_credentials_url(scheme: Mapping[str, Any], base_url: str) -> str | None:
+    """The token endpoint, a relative ``tokenUrl`` resolved against the server the request goes to.
+
+    OpenAPI resolves relative URLs against the Server Object's URL; with a
+    ``servers=`` override that is the override, so a test server or a
+    staging host gets its own token endpoint, not production's.
+    """
+    token_url: Any = None
+    flows = scheme.get("flows")
+    if isinstance(flows, Mapping):
+        flow = flows.get("clientCredentials")
+        if isinstance(flow, Mapping):
+            token_url = flow.get("tokenUrl")
+    elif scheme.get("flow") == "application":  # Swagger 2.0
+        token_url = scheme.get("tokenUrl")
+    if not isinstance(token_url, str) or not token_url:
+        return None
+    if urlsplit(token_url).scheme:
+        return token_url
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return urljoin(base, token_url.lstrip("/")) if not token_url.startswith("/") else urljoin(base_url, token_url)
+
+
+def _set_header(prepared: PreparedRequest, name: str, value: str) -> None:
+    if prepared.has_header(name):
+        return  # a parameter the document sets explicitly wins over a scheme
+    prepared.headers.append((name, value))
+    prepared.security_headers.add(name)
+
+
+def _add_cookie(prepared: PreparedRequest, name: str, value: str) -> None:
+    for i, (key, existing) in enumerate(prepared.headers):
+        if key.lower() == "cookie":
+            names = {part.split("=", 1)[0].strip() for part in existing.split(";")}
+            if name in names:
+                return  # a cookie parameter the document sets explicitly wins over a scheme
+            prepared.headers[i] = (key, f"{existing}; {name}={value}")
+            return
+    prepared.headers.append(("Cookie", f"{name}={value}"))
+
+
+def _basic(value: Any, name: str) -> str:
+    if isinstance(value, str) and ":" in value:
+        user, _, password = value.partition(":")
+    elif isinstance(value, (tuple, list)) and len(value) == 2:
+        user, password = str(value[0]), str(value[1])
+    else:
+        raise ArazzoError(
+            f"credential {name!r} is for HTTP basic auth: give (username, password) or 'username:password'"
+        )
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+def _token(value: Any, name: str) -> str:
+    if isinstance(value, str):
+        return value
+    raise ArazzoError(f"credential {name!r} must be a string (a token or key)")

@@ -1,0 +1,125 @@
+"""Sending one prepared request: the httpx request, redirects followed safely, transport failures in words.
+
+An :class:`Exchange` records what a step sent and received, as expressions and
+failure messages later read it.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timezone
+
+import httpx
+
+from ..language.expressions import HttpView
+from .request import PreparedRequest
+from .views import body_excerpt
+
+__all__ = ["MAX_REDIRECTS", "Exchange", "build_request", "retry_delay", "send", "transport_reason"]
+
+MAX_REDIRECTS = 20
+
+
+@dataclass
+class Exchange:
+    """The last request/response of a step (or, for a workflow step, of its child, DEC-52)."""
+
+    url: str | None = None
+    method: str | None = None
+    request: HttpView | None = None
+    status_code: int | None = None
+    response: HttpView | None = None
+    raw_response: httpx.Response | None = None
+
+    @property
+    def retry_after_header(self) -> str | None:
+        """The response's ``Retry-After`` (read only when a retry needs it)."""
+        return self.raw_response.headers.get("retry-after") if self.raw_response is not None else None
+
+    def excerpt(self, mask: Callable[[str], str]) -> str | None:
+        """A short excerpt of the response body, for failure messages (computed only when one is needed).
+
+        Masked before it is cut, so a secret straddling the cut cannot leak in part.
+        """
+        return body_excerpt(self.raw_response, mask=mask) if self.raw_response is not None else None
+
+
+def build_request(client: httpx.AsyncClient, prepared: PreparedRequest, timeout: float | None) -> httpx.Request:
+    headers = list(prepared.headers)
+    if prepared.content_type and not any(k.lower() == "content-type" for k, _ in headers):
+        headers.append(("Content-Type", prepared.content_type))
+    return client.build_request(
+        prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
+    )
+
+
+async def send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    prepared: PreparedRequest,
+    *,
+    follow_redirects: bool,
+    timeout: float | None,
+) -> httpx.Response:
+    """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
+
+    httpx drops ``Authorization`` and ``Cookie`` when a redirect leaves the origin, but not an apiKey
+    header a security scheme added; the redirects are therefore followed here.
+    """
+    response = await client.send(request, follow_redirects=False)
+    if not follow_redirects:
+        return response
+    origin = _origin(request.url)
+    credential_headers = {"authorization", "cookie", "proxy-authorization"} | {
+        name.lower() for name in prepared.security_headers
+    }
+    for _ in range(MAX_REDIRECTS):
+        if not response.has_redirect_location:
+            return response
+        url = request.url.join(response.headers["location"])
+        method = request.method
+        if (response.status_code == 303 and method != "HEAD") or (
+            response.status_code in (301, 302) and method == "POST"
+        ):
+            method = "GET"  # as browsers and httpx do; the body is dropped with the method
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "host"]
+        content = request.content if method == request.method else None
+        if content is None:
+            headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
+        if _origin(url) != origin:
+            headers = [(k, v) for k, v in headers if k.lower() not in credential_headers]
+        await response.aclose()
+        request = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
+        response = await client.send(request, follow_redirects=False)
+    if response.has_redirect_location:
+        raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+    return response
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
+    return (url.scheme, url.host, url.port)
+
+
+def transport_reason(exc: httpx.HTTPError, detail: str) -> str:
+    if isinstance(exc, httpx.ConnectError):
+        return f"could not connect ({detail})"
+    return f"{type(exc).__name__}: {detail}"
+
+
+def retry_delay(header: str | None, retry_after: float | None, now: Callable[[], float]) -> float:
+    """DEC-06: the ``Retry-After`` header (delta-seconds, or an HTTP-date minus now, floored at 0), else ``retryAfter``, else 0."""
+    if header:
+        header = header.strip()
+        if header.isdigit():
+            return float(header)
+        try:
+            when = email.utils.parsedate_to_datetime(header)
+        except (TypeError, ValueError):
+            when = None
+        if when is not None:
+            if when.tzinfo is None:  # "-0000" parses naive; an HTTP date is always UTC (RFC 9110)
+                when = when.replace(tzinfo=timezone.utc)
+            return max(0.0, when.timestamp() - now())
+    return retry_after or 0.0

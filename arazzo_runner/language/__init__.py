@@ -1,0 +1,1 @@
+"""The expression language: runtime expressions (:mod:`.expressions`) and criteria (:mod:`.criteria`)."""

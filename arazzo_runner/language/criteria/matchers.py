@@ -1,0 +1,242 @@
+"""Regex, JSONPath and XPath conditions: compiled at load, applied to a context value.
+
+Each matcher's :meth:`check` takes the context value and the kind of body it
+came from (``json``, ``text``, ``binary``, ``empty``; ``json`` for values that
+are not a whole body) and returns ``(passed, explanation)``. It never raises:
+a value the matcher cannot use fails the criterion with a reason (DEC-18).
+Library exceptions are wrapped at load time into :class:`ExpressionSyntaxError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import elementpath
+import jsonpath_rfc9535
+import regress
+from elementpath.xpath30 import XPath30Parser
+from elementpath.xpath31 import XPath31Parser
+from lxml import etree
+
+from ...errors import ExpressionSyntaxError
+from ..expressions import to_text
+from ..expressions.pointer import describe_value
+from .goessner import GoessnerQuery
+
+__all__ = [
+    "XPATH_VERSIONS",
+    "GoessnerMatcher",
+    "JsonPathMatcher",
+    "RegexMatcher",
+    "XPathMatcher",
+    "compile_jsonpath",
+    "compile_regex",
+    "compile_xpath",
+]
+
+_SHOW = 80
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, str) else to_text(value)
+    return text if len(text) <= _SHOW else text[: _SHOW - 2] + '…"'  # '…' marks a cut (see redact.py)
+
+
+# -- regex (DEC-20) ------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class RegexMatcher:
+    """An ECMA-262 pattern (``regress``), search semantics, no flags."""
+
+    pattern: str
+    regex: Any
+
+    def check(self, value: Any, kind: str) -> tuple[bool, str]:
+        if value is None:
+            return False, f"regex /{self.pattern}/ cannot apply: the context is null or empty"
+        text = to_text(value)
+        if self.regex.find(text) is not None:
+            return True, f"regex /{self.pattern}/ matched {_show(text)}"
+        return False, f"regex /{self.pattern}/ did not match {_show(text)}"
+
+
+def compile_regex(pattern: str) -> RegexMatcher:
+    try:
+        compiled = regress.Regex(pattern)
+    except (regress.RegressError, ValueError, TypeError) as exc:
+        raise ExpressionSyntaxError(
+            f"invalid ECMA-262 regular expression: {exc}", pattern, 0, expected="an ECMA-262 regular expression"
+        ) from None
+    return RegexMatcher(pattern, compiled)
+
+
+# -- JSON contexts ------------------------------------------------------------------
+def _as_json(value: Any, kind: str) -> tuple[bool, Any, str]:
+    """``(ok, json_value, reason)``: the context as JSON, or why it is not JSON (DEC-21, T-27)."""
+    if kind == "empty":
+        return False, None, "the context is an empty body, not JSON"
+    if kind in ("text", "binary"):
+        raw = value
+        if isinstance(raw, (bytes, bytearray)):
+            try:
+                raw = bytes(raw).decode("utf-8")
+            except UnicodeDecodeError:
+                return False, None, "the context is binary data, not JSON"
+        if isinstance(raw, str):
+            try:
+                return True, json.loads(raw), ""
+            except (ValueError, RecursionError):
+                return False, None, f"the context is not JSON (the body was kept as {kind}: {_show(raw)})"
+        return False, None, f"the context is not JSON (the body was kept as {kind})"
+    if isinstance(value, (bytes, bytearray)):
+        return False, None, "the context is binary data, not JSON"
+    return True, value, ""
+
+
+@dataclass(frozen=True, slots=True)
+class JsonPathMatcher:
+    """An RFC 9535 query (``jsonpath-rfc9535``); passes on a non-empty node list (DEC-21)."""
+
+    query_text: str
+    query: Any
+
+    def check(self, value: Any, kind: str) -> tuple[bool, str]:
+        ok, document, reason = _as_json(value, kind)
+        if not ok:
+            return False, f"jsonpath {self.query_text} cannot apply: {reason}"
+        try:
+            nodes = self.query.find(document)
+        except (jsonpath_rfc9535.JSONPathError, RecursionError, TypeError) as exc:
+            return False, f"jsonpath {self.query_text} failed: {exc}"
+        count = len(nodes)
+        if count:
+            values = ", ".join(_show(node.value) for node in list(nodes)[:3])
+            return True, f"jsonpath {self.query_text} selected {count} node{'s' if count != 1 else ''} ({values})"
+        hint = ""
+        if "[?" in self.query_text and isinstance(document, dict):
+            hint = (
+                "; note: under RFC 9535 a filter applies to the members of the value it follows, "
+                "so $[?…] on an object tests its member values, not the object (CRIT-17)"
+            )
+        return False, f"jsonpath {self.query_text} selected nothing in {describe_value(document)}{hint}"
+
+
+@dataclass(frozen=True, slots=True)
+class GoessnerMatcher:
+    """A ``draft-goessner-dispatch-jsonpath-00`` query, our own engine (see :mod:`.goessner`)."""
+
+    query: GoessnerQuery
+
+    def check(self, value: Any, kind: str) -> tuple[bool, str]:
+        text = self.query.source
+        ok, document, reason = _as_json(value, kind)
+        if not ok:
+            return False, f"jsonpath {text} cannot apply: {reason}"
+        try:
+            passed, nodes = self.query.matches(document)
+        except RecursionError:  # pragma: no cover - pathological depth
+            return False, f"jsonpath {text} failed: the value is nested too deeply"
+        shown = ", ".join(_show(node) for node in nodes[:3]) or "nothing"
+        if self.query.op is None:
+            return passed, f"jsonpath {text} selected {shown}"
+        verdict = "holds" if passed else "does not hold"
+        return passed, f"jsonpath {text}: the path selected {shown}; the comparison {verdict}"
+
+
+def compile_jsonpath(query: str) -> JsonPathMatcher:
+    try:
+        compiled = jsonpath_rfc9535.compile(query)
+    except jsonpath_rfc9535.JSONPathError as exc:
+        token = getattr(exc, "token", None)
+        position = getattr(token, "index", 0) if token is not None else 0
+        detail = getattr(token, "message", None) or str(exc)
+        position = max(0, min(int(position), len(query)))
+        raise ExpressionSyntaxError(
+            f"invalid RFC 9535 JSONPath query: {detail}", query, position, expected="an RFC 9535 query"
+        ) from None
+    except (RecursionError, ValueError, TypeError) as exc:
+        raise ExpressionSyntaxError(
+            f"invalid RFC 9535 JSONPath query: {exc}", query, 0, expected="an RFC 9535 query"
+        ) from None
+    return JsonPathMatcher(query, compiled)
+
+
+# -- XPath (DEC-22) ----------------------------------------------------------------
+XPATH_VERSIONS: dict[str, type[Any]] = {
+    "xpath-31": XPath31Parser,
+    "xpath-30": XPath30Parser,
+    "xpath-20": elementpath.XPath2Parser,
+    "xpath-10": elementpath.XPath1Parser,
+}
+
+
+def _parse_xml(value: Any) -> tuple[Any, str]:
+    if isinstance(value, str):
+        data = value.encode("utf-8")
+    elif isinstance(value, (bytes, bytearray)):
+        data = bytes(value)
+    else:
+        return None, f"the context is not XML (it is {describe_value(value)})"
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
+    )
+    try:
+        root = etree.fromstring(data, parser)
+    except (etree.XMLSyntaxError, ValueError) as exc:
+        return None, f"the context is not well-formed XML ({exc}): {_show(value)}"
+    if root is None:
+        return None, "the context is not XML"
+    return etree.ElementTree(root), ""
+
+
+@dataclass(frozen=True, slots=True)
+class XPathMatcher:
+    """An XPath expression (``elementpath``); passes on the effective boolean value of its result."""
+
+    expression: str
+    version: str
+    token: Any
+
+    def check(self, value: Any, kind: str) -> tuple[bool, str]:
+        label = f"xpath {self.expression}"
+        if value is None:
+            return False, f"{label} cannot apply: the context is null or empty"
+        if kind == "json" and isinstance(value, (dict, list)):
+            return False, f"{label} cannot apply: the context is JSON ({describe_value(value)}), not XML"
+        document, reason = _parse_xml(value)
+        if document is None:
+            return False, f"{label} cannot apply: {reason}"
+        try:
+            result = self.token.evaluate(elementpath.XPathContext(document))
+            passed = bool(self.token.boolean_value(result))
+        except (elementpath.ElementPathError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+            return False, f"{label} failed: {exc}"
+        return passed, f"{label} gave {_describe_xpath(result)} (effective boolean value {str(passed).lower()})"
+
+
+def _describe_xpath(result: Any) -> str:
+    if isinstance(result, list):
+        return f"a sequence of {len(result)} item{'s' if len(result) != 1 else ''}"
+    return repr(result)[:_SHOW]
+
+
+def compile_xpath(expression: str, version: str = "xpath-31") -> XPathMatcher:
+    parser_class = XPATH_VERSIONS[version]
+    try:
+        token = parser_class().parse(expression)
+    except elementpath.ElementPathError as exc:
+        token_obj = getattr(exc, "token", None)
+        position = 0
+        span = getattr(token_obj, "span", None)
+        if isinstance(span, tuple) and span and isinstance(span[0], int):
+            position = max(0, min(span[0], len(expression)))
+        message = getattr(exc, "message", None) or str(exc)
+        raise ExpressionSyntaxError(
+            f"invalid XPath ({version}): {message}", expression, position, expected=f"an {version} expression"
+        ) from None
+    except (TypeError, ValueError, ArithmeticError, RecursionError) as exc:
+        raise ExpressionSyntaxError(
+            f"invalid XPath ({version}): {exc}", expression, 0, expected=f"an {version} expression"
+        ) from None
+    return XPathMatcher(expression, version, token)
