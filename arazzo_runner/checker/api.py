@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
+from ..diagnostics import Severity
 from ..errors import ArazzoError
 from ..language.criteria.condition_ast import Comparison, ExpressionRef, Literal, Logical, Node
 from ..language.expressions import HttpExpression, StatusCodeExpression
@@ -260,7 +261,7 @@ class _ApiChecker:
                 continue
             if declared.location == "header" and declared.name.lower() in _IMPLICIT_HEADERS:
                 continue
-            severity: Literal["error", "warning"] = "error" if declared.location in ("path", "query") else "warning"
+            severity: Severity = "error" if declared.location in ("path", "query") else "warning"
             self.r.add(
                 "ARZ121",
                 f"step {step.step_id!r} does not supply the required {declared.location} parameter "
