@@ -1,7 +1,7 @@
 """Offline mode, as a user meets it: made-up credentials, made-up inputs a request accepts, no third-party
 warnings on the terminal, and generated ids that stay the same across the steps of a run.
 
-The fixture tests/mock_fixtures/typed-inputs.* is ours; the Jentic train fixture and the Stytch corpus live
+The fixture tests/mock/fixtures/typed-inputs.* is ours; the Jentic train fixture and the Stytch corpus live
 beside the repository (../shared, third-party data that is not redistributed) and their tests skip without it.
 """
 
@@ -24,8 +24,8 @@ from arazzo_runner.mock import MockResponder, generate_inputs
 from arazzo_runner.mock.generate import ValueGenerator
 from arazzo_runner.plan.inputs import validate_inputs
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "mock_fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TYPED = FIXTURES / "typed-inputs.arazzo.yaml"
 BUNDLED_STYTCH = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
 SHARED = ROOT.parent / "shared" / "corpus"

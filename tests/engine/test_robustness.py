@@ -302,7 +302,7 @@ def test_a_basic_credential_of_the_wrong_shape_is_refused_before_any_request(tmp
     from arazzo_runner import ArazzoError
     from arazzo_runner.cli.main import main as cli_main
 
-    spec = Path(__file__).resolve().parent.parent / "specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml"
+    spec = Path(__file__).resolve().parents[2] / "specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml"
     inputs = {"organization_id": "o", "member_id": "m"}
     with pytest.raises(ArazzoError) as info:
         run_workflow(

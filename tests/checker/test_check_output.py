@@ -9,7 +9,7 @@ import pytest
 
 from arazzo_runner.cli.main import main
 
-FIXTURES = Path(__file__).parent / "check_fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
 def _broken(tmp_path: Path) -> Path:
@@ -67,7 +67,7 @@ def test_sarif_format_is_valid_2_1_0(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert run["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "ARZ130"
     region = result["locations"][0]["physicalLocation"]["region"]
     assert (region["startLine"], region["startColumn"]) == (48, 16)
-    sarif_schema = Path(__file__).parent / "check_fixtures" / "sarif-2.1.0-subset.schema.json"
+    sarif_schema = Path(__file__).parent / "fixtures" / "sarif-2.1.0-subset.schema.json"
     jsonschema = pytest.importorskip("jsonschema")
     jsonschema.validate(log, json.loads(sarif_schema.read_text()))
 

@@ -28,7 +28,7 @@ from arazzo_runner.engine.execution import Limits
 from arazzo_runner.sources.fetch import path_to_url
 from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = (ROOT / ".." / "shared").resolve()
 SPEC_EXAMPLES = SHARED / "reference" / "arazzo-spec" / "examples" / "1.0.0"
 MUSEUM = SHARED / "corpus" / "redocly-museum"

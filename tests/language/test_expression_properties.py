@@ -29,7 +29,37 @@ SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[Heal
 
 # Text biased towards the characters the grammars care about.
 GRAMMAR_ALPHABET = st.sampled_from(
-    [*list("$#/~01{}[]().!=<>&|'\" abcxyz-_."), "$inputs.", "$steps.", ".outputs.", "$response.body", "$response.header.", "$request.query.", "$statusCode", "$workflows.", "$components.parameters.", "$sourceDescriptions.", "==", "&&", "||", "true", "null", "'", "é", "\n", "\t", "$url", "$method", "#/", "~1", "~0", "@", "[?", "..", "*"]
+    [
+        *list("$#/~01{}[]().!=<>&|'\" abcxyz-_."),
+        "$inputs.",
+        "$steps.",
+        ".outputs.",
+        "$response.body",
+        "$response.header.",
+        "$request.query.",
+        "$statusCode",
+        "$workflows.",
+        "$components.parameters.",
+        "$sourceDescriptions.",
+        "==",
+        "&&",
+        "||",
+        "true",
+        "null",
+        "'",
+        "é",
+        "\n",
+        "\t",
+        "$url",
+        "$method",
+        "#/",
+        "~1",
+        "~0",
+        "@",
+        "[?",
+        "..",
+        "*",
+    ]
 )
 grammar_text = st.lists(GRAMMAR_ALPHABET, max_size=25).map("".join)
 any_text = st.one_of(st.text(max_size=60), grammar_text)

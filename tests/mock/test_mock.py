@@ -1,4 +1,4 @@
-"""The mock, piece by piece, on a small fixture description (tests/mock_fixtures)."""
+"""The mock, piece by piece, on a small fixture description (tests/mock/fixtures)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from arazzo_runner.mock import MockResponder, MockTransport, generate_inputs
 from arazzo_runner.mock.generate import ValueGenerator
 from arazzo_runner.mock.regex import generate_matching
 
-FIXTURES = Path(__file__).resolve().parent / "mock_fixtures"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SPEC = FIXTURES / "petstore.arazzo.yaml"
 KEY = {"apiKey": "test-key"}
 BASE = "https://petstore.example.com/api/v1"

@@ -1,6 +1,6 @@
 """Every diagnostic code: a small document that triggers it, at an asserted line and column, and one that does not.
 
-Each case edits the clean fixture ``check_fixtures/pets.arazzo.yaml`` (which
+Each case edits the clean fixture ``fixtures/pets.arazzo.yaml`` (which
 checks with no finding at all) by one text replacement. The expected place is
 where ``anchor`` is written in the edited document (its first occurrence after
 ``after``), so the assertion is on the exact line and column.
@@ -14,7 +14,7 @@ import pytest
 
 from arazzo_runner.checker import CODES, check
 
-FIXTURES = Path(__file__).parent / "check_fixtures"
+FIXTURES = Path(__file__).parent / "fixtures"
 CLEAN = (FIXTURES / "pets.arazzo.yaml").read_text(encoding="utf-8")
 
 # (code, [(old, new), ...], anchor, after)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import yaml
 
-REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPOSITORY_ROOT / "examples"))
 
 from stytch_sandbox import (  # noqa: E402 - needs the sys.path setup above

@@ -9,7 +9,7 @@ import pytest
 
 from arazzo_runner.cli.main import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
 
 TWO_ERRORS = """\

@@ -14,7 +14,7 @@ import pytest
 from arazzo_runner import load, run_workflow
 from tests.support.loopback import LoopbackServer, Reply
 
-CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "stytch" / "arazzo"
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "stytch" / "arazzo"
 
 pytestmark = pytest.mark.skipif(
     not CORPUS.is_dir(), reason=f"the shared Stytch corpus is absent ({CORPUS}); these tests read it from ../shared"

@@ -17,8 +17,8 @@ from arazzo_runner import load, run_workflow
 from arazzo_runner.cli.main import main
 from arazzo_runner.mock import MockResponder, make_server
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "mock_fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OPENAPI = FIXTURES / "petstore.openapi.yaml"
 SPEC = FIXTURES / "petstore.arazzo.yaml"
 

@@ -42,7 +42,7 @@ import yaml
 from arazzo_runner import load, run_workflow
 from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus" / "stytch"
 ARAZZO_DIR = CORPUS / "arazzo"
 CREDENTIALS = {"basicAuth": ("project-test-1", "secret-test-1")}

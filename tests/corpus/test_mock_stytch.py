@@ -14,7 +14,7 @@ import pytest
 from arazzo_runner import ArazzoDocument, load, run_workflow
 from arazzo_runner.mock import generate_inputs
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo"
 FILES = sorted(p.name for p in CORPUS.glob("*.yml")) if CORPUS.is_dir() else []
 ABSENT = f"the Stytch corpus is not at {CORPUS} (it is shared data beside the repository, not part of it)"

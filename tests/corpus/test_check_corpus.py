@@ -19,7 +19,7 @@ from arazzo_runner.checker.report import Report
 from arazzo_runner.checker.structure import check_structure
 from arazzo_runner.sources.yamlsource import parse_document
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 STYTCH = SHARED / "corpus" / "stytch" / "arazzo"
 SPEC = SHARED / "reference" / "arazzo-spec"
@@ -153,7 +153,7 @@ ERRATA_DOCUMENTS = {
 def test_errata_from_the_spec_text_are_reported(tmp_path: Path, erratum: str) -> None:
     """ERR-1..ERR-4 live in the 1.0.1 prose, not in examples/1.0.0: small documents reproduce them."""
     step, codes, words = ERRATA_DOCUMENTS[erratum]
-    fixtures = Path(__file__).parent / "check_fixtures"
+    fixtures = Path(__file__).resolve().parents[1] / "checker" / "fixtures"
     (tmp_path / "pets.openapi.yaml").write_text((fixtures / "pets.openapi.yaml").read_text(), encoding="utf-8")
     doc = (
         "arazzo: 1.0.1\ninfo:\n  title: errata\n  version: 1.0.1\nsourceDescriptions:\n"

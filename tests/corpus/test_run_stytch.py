@@ -26,7 +26,7 @@ from arazzo_runner import (
 from arazzo_runner.cli.main import credential_env_name, main
 from tests.support.loopback import LoopbackServer, Reply, refused_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
 WF = "recovery-codes-rotate"
 INPUTS = {"organization_id": DEFAULT_ORGANIZATION_ID, "member_id": DEFAULT_MEMBER_ID}
