@@ -25,7 +25,7 @@ from typing import Any
 
 from ..compile.base import _NAME_RE as _NAME
 from ..compile.base import _OUTPUT_KEY_RE as _KEY
-from ..compile.base import _VERSION_RE as _VERSION
+from ..compile.versions import VERSION_RE as _VERSION
 from ..compile.base import _type_name
 from ..sources.yamlsource import escape_pointer_token
 from .report import Report
@@ -136,7 +136,7 @@ class _Walker:
                     "/arazzo",
                 )
             elif not _VERSION.match(version):
-                self.r.error("ARZ001", f"unsupported Arazzo version {version!r}: expected 1.0.x", "/arazzo")
+                self.r.error("ARZ001", f"unsupported Arazzo version {version!r}: expected 1.0.x or 1.1.x", "/arazzo")
         self.required(doc, "", "the document", "info", "sourceDescriptions", "workflows")
         if "info" in doc:
             self.info(doc["info"], "/info")
@@ -472,5 +472,7 @@ class _Walker:
 
 
 def check_structure(data: Any, report: Report) -> None:
-    """Report every structural problem of one raw Arazzo document into ``report``."""
-    _Walker(report).root(data)
+    """Report every structural problem of one raw Arazzo document into ``report``, by its version's rules."""
+    from .structure11 import check_version_rules
+
+    check_version_rules(data, report, _Walker)

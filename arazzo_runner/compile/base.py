@@ -17,7 +17,6 @@ from ..sources.yamlsource import escape_pointer_token
 if TYPE_CHECKING:  # pragma: no cover
     from .loader import _Loader, _Raw
 
-_VERSION_RE = re.compile(r"^1\.0\.\d+(-.+)?$")
 _NAME_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 _OUTPUT_KEY_RE = re.compile(r"^[a-zA-Z0-9.\-_]+$")
 _EXPRESSION_LOOKALIKE = re.compile(

@@ -23,7 +23,8 @@ from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
-from .base import _NAME_RE, _OUTPUT_KEY_RE, _VERSION_RE, _type_name
+from .base import _NAME_RE, _OUTPUT_KEY_RE, _type_name
+from .versions import VERSION_RE as _VERSION_RE
 from .steps import StepCompiler
 
 
