@@ -19,7 +19,8 @@ class Failure:
 
     ``reason`` is a stable code: ``unhandled_step_failure``,
     ``ended_by_failure_action``, ``dependency_failed``, ``invalid_inputs``,
-    ``request_error``, ``transport_error``, ``limit_exceeded``, ``run_timeout``.
+    ``request_error``, ``transport_error``, ``limit_exceeded``, ``run_timeout``; Arazzo 1.1 adds
+    ``step_timeout`` (a step's own ``timeout``) and ``unsupported_step`` (an AsyncAPI step).
     """
 
     reason: str

@@ -25,8 +25,8 @@ from typing import Any
 
 from ..compile.base import _NAME_RE as _NAME
 from ..compile.base import _OUTPUT_KEY_RE as _KEY
-from ..compile.versions import VERSION_RE as _VERSION
 from ..compile.base import _type_name
+from ..compile.versions import VERSION_RE as _VERSION
 from ..sources.yamlsource import escape_pointer_token
 from .report import Report
 

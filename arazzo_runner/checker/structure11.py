@@ -270,4 +270,4 @@ def check_version_rules(data: Any, report: Any, walker10: type[_Walker]) -> None
     # The feature error replaces the unknown-field warning for the same key.
     report.items[:] = [d for d in report.items if not (d.code == "ARZ004" and d.pointer in at)]
     for pointer, feature in features:
-        report.error("ARZ150", version_feature_message(feature, str(version)), pointer)
+        report.add("ARZ150", version_feature_message(feature, str(version)), pointer, severity="error", at_key=True)

@@ -13,6 +13,8 @@ from ..plan.model import (
     SourceDescription,
 )
 from ..sources.yamlsource import escape_pointer_token
+from .selectors import compile_selector_object
+from .versions import FIELDS_11, minor_version
 
 if TYPE_CHECKING:  # pragma: no cover
     from .loader import _Loader, _Raw
@@ -83,6 +85,8 @@ class CompilerBase:
         self.sources: dict[str, SourceDescription] = {}
         self.openapi_sources: dict[str, OpenAPIDescription] = {}
         self.components: Mapping[str, Any] = {}
+        # "1.0" or "1.1": which specification's rules this document is compiled by (V11-01).
+        self.version = minor_version(self.data.get("arazzo")) if isinstance(self.data, Mapping) else None
 
     def loc(self, pointer: str) -> Location:
         return self.raw.positions.location(pointer)
@@ -95,7 +99,7 @@ class CompilerBase:
 
     # -- small typed readers --------------------------------------------
     def check_fields(self, obj: Mapping[str, Any], kind: str, pointer: str) -> None:
-        allowed = _FIELDS[kind]
+        allowed = _FIELDS[kind] | FIELDS_11.get(kind, frozenset())  # a 1.1 field in 1.0 is ARZ150, not unknown
         for key in obj:
             if key not in allowed and not key.startswith("x-"):
                 message = (
@@ -138,6 +142,8 @@ class CompilerBase:
         return value
 
     def compile_value(self, value: Any, pointer: str) -> CompiledValue:
+        if self.version == "1.1" and isinstance(value, Mapping) and "selector" in value:
+            return compile_selector_object(self, value, pointer)  # V11-09
         try:
             compiled = compile_value(value)
         except ArazzoError as exc:

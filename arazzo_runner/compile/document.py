@@ -24,8 +24,10 @@ from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
 if TYPE_CHECKING:  # pragma: no cover
     pass
 from .base import _NAME_RE, _OUTPUT_KEY_RE, _type_name
-from .versions import VERSION_RE as _VERSION_RE
 from .steps import StepCompiler
+from .steps11 import order_steps
+from .versions import VERSION_RE as _VERSION_RE
+from .versions import base_uri, find_11_features, version_feature_message
 
 
 class DocumentCompiler(StepCompiler):
@@ -53,7 +55,14 @@ class DocumentCompiler(StepCompiler):
                 "ARZ001",
             )
         elif not _VERSION_RE.match(version):
-            self.error("/arazzo", f"unsupported Arazzo version {version!r}: this runner reads 1.0.x", "ARZ001")
+            self.error(
+                "/arazzo", f"unsupported Arazzo version {version!r}: this runner reads 1.0.x and 1.1.x", "ARZ001"
+            )
+        elif self.version == "1.1" and "#" in str(data.get("$self", "")):
+            self.error("/$self", "'$self' must not contain a fragment ('#'): it is the document's identity", "ARZ156")
+        elif self.version == "1.0":
+            for pointer, feature in find_11_features(data):  # V11-02
+                self.error(pointer, version_feature_message(feature, version), "ARZ150")
         info = data.get("info")
         if not isinstance(info, Mapping):
             self.error(
@@ -134,9 +143,12 @@ class DocumentCompiler(StepCompiler):
                 self.error(f"{pointer}/name", f"duplicate source description name {name!r}", "ARZ005")
                 continue
             try:
-                url = urljoin(self.raw.url, raw_url)
+                url = urljoin(base_uri(self.data, self.raw.url), raw_url)  # $self is the base in 1.1 (V11-04)
             except ValueError as exc:
                 self.error(f"{pointer}/url", f"source url is not a valid URL: {exc}", "ARZ003")
+                continue
+            if kind == "asyncapi" and self.version == "1.1":  # V11-19: named, not read (nothing executes it yet)
+                self.sources[name] = SourceDescription(name, url, raw_url, "asyncapi", self.loc(pointer))
                 continue
             if kind is not None and kind not in ("openapi", "arazzo"):
                 self.error(f"{pointer}/type", f"source type must be 'openapi' or 'arazzo', not {kind!r}", "ARZ003")
@@ -210,6 +222,8 @@ class DocumentCompiler(StepCompiler):
             step = self._step(step_raw, f"{pointer}/steps/{j}", len(steps), seen, wf_params, wf_success, wf_failure)
             if step is not None:
                 steps.append(step)
+        if self.version == "1.1":
+            steps = order_steps(self, wf_id, steps, pointer)  # V11-16
         outputs = self._outputs(raw.get("outputs"), f"{pointer}/outputs")
         self._check_steps_scope(wf_id, steps, outputs, pointer)
         names = validator.names if validator is not None else None

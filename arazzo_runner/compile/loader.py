@@ -31,6 +31,7 @@ from ..sources.fetch import display_name, path_to_url, read_url
 from ..sources.yamlsource import Positions, parse_document
 from .base import _list
 from .document import DocumentCompiler
+from .versions import base_uri
 
 __all__ = ["LoadOptions", "load"]
 
@@ -193,7 +194,7 @@ class _Loader:
                 continue
             pointer = f"/sourceDescriptions/{i}"
             try:
-                source_url = urljoin(url, source["url"])
+                source_url = urljoin(base_uri(data, url), source["url"])
             except ValueError:
                 continue  # reported with its location when the document is compiled
             kind = source.get("type")

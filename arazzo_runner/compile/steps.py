@@ -24,6 +24,7 @@ from ..language.expressions import CompiledValue
 from ..sources.yamlsource import escape_pointer_token
 from .base import _OUTPUT_KEY_RE
 from .references import ReferenceResolver
+from .steps11 import action_parameters, asyncapi_step, asyncapi_target, depends_on, step_timeout
 
 
 class StepCompiler(ReferenceResolver):
@@ -62,7 +63,9 @@ class StepCompiler(ReferenceResolver):
                 self.check_fields(raw, "parameter", p)
             name = self.required_str(raw, "name", p, "parameter")
             location = raw.get("in")
-            if location is not None and location not in ("path", "query", "header", "cookie"):
+            if location == "querystring" and self.version == "1.1":
+                pass  # V11-21: the whole query string as one value
+            elif location is not None and location not in ("path", "query", "header", "cookie"):
                 extra = " ('body' was dropped in Arazzo 1.0.1: use requestBody)" if location == "body" else ""
                 self.error(
                     f"{p}/in",
@@ -144,6 +147,7 @@ class StepCompiler(ReferenceResolver):
             self.error(f"{pointer}/retryLimit", f"'retryLimit' must be an integer >= 0, not {retry_limit!r}", "ARZ003")
             retry_limit = None
         criteria = self._criteria(self.object_list(raw, "criteria", pointer), f"{pointer}/criteria")
+        parameters = action_parameters(self, raw, pointer, workflow is not None) if self.version == "1.1" else ()
         return Action(
             name=name,
             kind=cast(Any, action_type),
@@ -153,6 +157,7 @@ class StepCompiler(ReferenceResolver):
             retry_limit=retry_limit,
             criteria=tuple(criteria),
             location=self.loc(pointer),
+            parameters=parameters,
         )
 
     def _criteria(self, items: list[Any], pointer: str) -> list[CriterionSpec]:
@@ -171,7 +176,9 @@ class StepCompiler(ReferenceResolver):
                 self.error(f"{p}/context", "'context' must be a runtime expression string", "ARZ003")
                 continue
             try:
-                criterion = compile_criterion(condition, raw.get("type"), context, strict=self.strict)
+                criterion = compile_criterion(
+                    condition, raw.get("type"), context, strict=self.strict, arazzo11=self.version == "1.1"
+                )
             except ArazzoError as exc:
                 self.diag.from_exception(exc, self.loc(f"{p}/condition"), "ARZ021")
                 continue
@@ -196,6 +203,8 @@ class StepCompiler(ReferenceResolver):
             return None
         self.check_fields(raw, "step", pointer)
         step_id = self.required_str(raw, "stepId", pointer, "step")
+        if self.version == "1.1" and step_id is not None and asyncapi_target(self, raw, pointer) is not None:
+            return asyncapi_step(self, raw, pointer, index, step_id, wf_success, wf_failure)
         targets = [k for k in ("operationId", "operationPath", "workflowId") if k in raw]
         if len(targets) != 1:
             what = "none" if not targets else " and ".join(targets)
@@ -271,6 +280,8 @@ class StepCompiler(ReferenceResolver):
             on_failure=tuple(merged_failure),
             outputs=outputs,
             location=self.loc(pointer),
+            timeout_ms=step_timeout(self, raw, pointer) if self.version == "1.1" else None,
+            depends_on=depends_on(self, raw, pointer) if self.version == "1.1" else (),
         )
 
     def _merge_parameters(

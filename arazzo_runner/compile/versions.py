@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
+from urllib.parse import urljoin
 
 __all__ = [
     "FIELDS_11",
     "SELECTOR_TYPES",
     "VERSION_RE",
+    "base_uri",
     "find_11_features",
     "is_selector_object",
     "minor_version",
@@ -179,3 +181,22 @@ def _outputs(outputs: Any, here: str, found: list[tuple[str, str]]) -> None:
         for key, value in outputs.items():
             if is_selector_object(value):
                 found.append((_p(here, key), "a Selector Object as an output value"))
+
+
+def base_uri(data: Any, retrieval_url: str) -> str:
+    """The base for a document's relative references (V11-04, the spec's "Establishing the Base URI").
+
+    A 1.1 document's ``$self`` is its identity and its base: an absolute one
+    is used as is, a relative one is first resolved against the retrieval URL.
+    Without ``$self`` (and in every 1.0 document) the retrieval URL is the base.
+    A ``$self`` with a fragment is an error reported elsewhere and not used.
+    """
+    if not isinstance(data, Mapping) or minor_version(data.get("arazzo")) != "1.1":
+        return retrieval_url
+    identity = data.get("$self")
+    if not isinstance(identity, str) or not identity or "#" in identity:
+        return retrieval_url
+    try:
+        return urljoin(retrieval_url, identity)
+    except ValueError:
+        return retrieval_url

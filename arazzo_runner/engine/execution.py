@@ -31,6 +31,7 @@ from ..result import Failure, StepResult, WorkflowResult
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
+from .steps11 import action_inputs, asyncapi_message, timed_out_message, within_timeout
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -267,7 +268,7 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action)
+                return await self._goto_workflow(frame, action, ctx)
             action = _select(step.on_failure, ctx, budgets)
             self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop")
             if action is None:
@@ -279,7 +280,7 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action)
+                return await self._goto_workflow(frame, action, ctx)
             # retry: spend one unit of this action's budget, wait, run the target, then the step again
             budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
             delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
@@ -304,9 +305,9 @@ class Execution:
                 self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
             elif action.workflow is not None:
                 child_doc, child_wf = frame.document.resolve_workflow(action.workflow)
-                await self._run_workflow(
-                    child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1
-                )
+                child_inputs = dict(self.workflow_inputs.get(child_wf.workflow_id, {}))
+                action_inputs(action, ctx, child_inputs)  # V11-20; an unresolvable one is left out
+                await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
             attempt += 1
         return "succeeded", None
 
@@ -323,11 +324,16 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(self, frame: _Frame, action: Action) -> tuple[str, Failure | None]:
+    async def _goto_workflow(
+        self, frame: _Frame, action: Action, ctx: EvalContext | None = None
+    ) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        problem = action_inputs(action, ctx, inputs)
+        if problem is not None:
+            return "failed", Failure("invalid_inputs", problem, frame.workflow.workflow_id, action=action.name)
         invalid = self._invalid_inputs(
             target, inputs, f"goto workflow {target.workflow_id!r}", frame.workflow.workflow_id, action=action.name
         )
@@ -372,9 +378,13 @@ class Execution:
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
-        if step.operation is not None:
-            return await self._execute_operation(frame, step, step.operation)
-        return await self._execute_workflow_step(frame, step)
+        if step.asyncapi_target is not None:  # V11-19
+            return _StepOutcome(False, Exchange(), {}, asyncapi_message(step), reason="unsupported_step")
+        work = self._execute_operation(frame, step, step.operation) if step.operation is not None else None
+        finished, outcome = await within_timeout(work or self._execute_workflow_step(frame, step), step)
+        if outcome is None or not finished:
+            return _StepOutcome(False, Exchange(), {}, timed_out_message(step), reason="step_timeout")
+        return outcome
 
     async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
         ctx = self._context(frame, None)
@@ -521,7 +531,13 @@ class Execution:
             reason = "ended_by_failure_action"
             tail = f"failure action {action.name!r} (end) stopped the workflow"
         else:
-            if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
+            if outcome.reason in (
+                "request_error",
+                "transport_error",
+                "invalid_inputs",
+                "step_timeout",
+                "unsupported_step",
+            ):
                 reason = outcome.reason
             else:
                 reason = "unhandled_step_failure"

@@ -27,6 +27,7 @@ from ..language.expressions.template import is_absent_optional_input
 from ..openapi.media import is_json, is_xml, media_type
 from ..plan.model import OperationTarget, Parameter, RequestBody, Step
 from ..sources.yamlsource import unescape_pointer_token
+from .querystring import querystring_piece
 from .serialize import (
     serialize_cookie,
     serialize_header,
@@ -129,6 +130,9 @@ def _apply_parameter(
                 param.name, value, style, explode, declared.allow_reserved if declared else False, content_type
             )
         )
+        prepared.query_values[param.name] = value
+    elif location == "querystring":  # Arazzo 1.1: the whole query string (V11-21)
+        prepared.query.append(querystring_piece(value, content_type))
         prepared.query_values[param.name] = value
     elif location == "header":
         text = serialize_header(param.name, value, explode, content_type)

@@ -1,0 +1,54 @@
+"""What the engine does for Arazzo 1.1 steps and actions: step ``timeout``, action ``parameters``, AsyncAPI steps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+
+from ..errors import EvaluationError, UnresolvedExpression
+from ..language.expressions import EvalContext
+from ..language.expressions.template import is_absent_optional_input
+from ..plan.model import Action, Step
+
+__all__ = ["ASYNCAPI_NOT_EXECUTED", "action_inputs", "asyncapi_message", "timed_out_message", "within_timeout"]
+
+T = TypeVar("T")
+
+ASYNCAPI_NOT_EXECUTED = "AsyncAPI steps are not executed yet"
+
+
+async def within_timeout(work: Awaitable[T], step: Step) -> tuple[bool, T | None]:
+    """``(True, result)``, or ``(False, None)`` when the step's ``timeout`` ran out first (V11-15).
+
+    Everything the step does counts: building the request, security (token
+    fetches), sending, reading the answer, a child workflow's whole run.
+    """
+    if step.timeout_ms is None:
+        return True, await work
+    try:
+        return True, await asyncio.wait_for(work, step.timeout_ms / 1000)
+    except asyncio.TimeoutError:
+        return False, None
+
+
+def timed_out_message(step: Step) -> str:
+    return f"the step did not complete within its timeout of {step.timeout_ms} ms (step 'timeout')"
+
+
+def asyncapi_message(step: Step) -> str:
+    return f"{ASYNCAPI_NOT_EXECUTED}: step {step.step_id!r} targets {step.asyncapi_target}"
+
+
+def action_inputs(action: Action, ctx: EvalContext | None, inputs: dict[str, Any]) -> str | None:
+    """Add the action's ``parameters`` to ``inputs`` for the workflow it runs (V11-20); an error text, or None."""
+    if not action.parameters or ctx is None:
+        return None
+    for param in action.parameters:
+        try:
+            inputs[param.name] = param.value.evaluate(ctx)
+        except EvaluationError as exc:
+            if isinstance(exc, UnresolvedExpression) and is_absent_optional_input(param.value, ctx):
+                continue
+            return f"action {action.name!r}: parameter {param.name!r}: {exc.message}"
+    return None
