@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import elementpath
@@ -116,13 +117,15 @@ class SelectorValue(CompiledValue):
 
 def _xml_item(item: Any) -> Any:
     """An XPath result item as a JSON-like value: a node's string value, an atomic value itself."""
-    if hasattr(item, "itertext"):  # an element
-        return "".join(item.itertext())
     if isinstance(item, (str, bool, int, float)) or item is None:
         return item
-    text = getattr(item, "value", None)  # an attribute or text node from elementpath
+    if isinstance(item, Decimal):  # xs:decimal results (sum, div): a JSON number
+        return int(item) if item == item.to_integral_value() else float(item)
+    text = getattr(item, "string_value", None)  # elementpath's element, attribute and text nodes
     if isinstance(text, str):
         return text
+    if hasattr(item, "itertext"):  # a bare lxml element
+        return "".join(item.itertext())
     return str(item)
 
 
