@@ -173,7 +173,12 @@ CODES: dict[str, Code] = _codes(
     ("ARZ156", "error", "self", "'$self' is not a URI reference or has a fragment"),
     ("ARZ157", "error", "action-parameters", "action parameters without a workflowId, or with 'in'"),
     ("ARZ158", "error", "step-timeout", "a step timeout that is not a whole number of milliseconds >= 0"),
-    ("ARZ159", "warning", "asyncapi-not-executed", "an AsyncAPI step: it loads and is checked, a run reaching it fails"),
+    (
+        "ARZ159",
+        "warning",
+        "asyncapi-not-executed",
+        "an AsyncAPI step: it loads and is checked, a run reaching it fails",
+    ),
 )
 
 
