@@ -24,6 +24,7 @@ from ..language.expressions import CompiledValue
 from ..sources.yamlsource import escape_pointer_token
 from .base import _OUTPUT_KEY_RE
 from .references import ReferenceResolver
+from .selectors import replacement_with_target_type
 from .steps11 import action_parameters, asyncapi_step, asyncapi_target, depends_on, step_timeout
 
 
@@ -325,7 +326,11 @@ class StepCompiler(ReferenceResolver):
                 self.error(p, "replacement is missing required field 'value'", "ARZ002")
                 continue
             if target is not None:
-                replacements.append(Replacement(target, self.compile_value(rep["value"], f"{p}/value")))
+                value = self.compile_value(rep["value"], f"{p}/value")
+                if self.version == "1.1" and "targetSelectorType" in rep:
+                    replacements.append(replacement_with_target_type(self, rep, target, value, p))
+                else:
+                    replacements.append(Replacement(target, value))
         return RequestBody(content_type, payload, tuple(replacements), self.loc(pointer))
 
 

@@ -105,6 +105,9 @@ class Action:
 class Replacement:
     target: str
     value: CompiledValue
+    # 1.1 targetSelectorType (V11-13): "jsonpointer", "jsonpath" (``query`` compiled) or "xpath"; None: by payload.
+    target_type: str | None = None
+    query: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
