@@ -21,6 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..diagnostics import Diagnostic
 from ..errors import ArazzoError, DocumentError, Location, SourceError
+from ..language.expressions.grammar11 import arazzo11_grammar
 from ..openapi.index import OpenAPIDescription, load_openapi, load_openapi_cached
 from ..plan.model import (
     ArazzoDocument,
@@ -204,7 +205,9 @@ class _Loader:
     # -- pass 2: compile ------------------------------------------------
     def _compile(self, raw: _Raw) -> None:
         compiler = DocumentCompiler(self, raw)
-        doc = compiler.compile()
+        # The 1.1 expression grammar ($self, $message) for a 1.1 document only, also when a 1.0 one is nested in it.
+        with arazzo11_grammar(base_uri(raw.data, raw.url) if compiler.version == "1.1" else None):
+            doc = compiler.compile()
         if doc is not None:
             self.documents.arazzo[raw.url] = doc
 

@@ -14,7 +14,7 @@ from arazzo_runner import DocumentError, load_text
 from arazzo_runner.compile.loader import load_collecting
 from arazzo_runner.compile.versions import base_uri, find_11_features
 from arazzo_runner.engine.querystring import querystring_piece
-from arazzo_runner.errors import UnresolvedExpression
+from arazzo_runner.errors import EvaluationError, UnresolvedExpression
 from arazzo_runner.language.expressions import EvalContext
 from arazzo_runner.language.selectors import compile_selector
 from arazzo_runner.openapi.index import load_openapi
@@ -232,3 +232,34 @@ paths:
     assert copy.label == "COPY /search"
     (param,) = copy.parameters
     assert (param.location, param.content_type) == ("querystring", "application/json")
+
+
+def test_11_expression_grammar_applies_to_11_documents_only(base: str) -> None:
+    """V11-05..V11-07: $self, $message, and no braces in pointers, in 1.1; 1.0 keeps its grammar."""
+    extra = "        outputs: {me: $self, m: $message.payload#/id, h: $message.header.requestId}\n"
+    document = load_text(DOC.format(version="1.1.0", extra=extra), base_uri=base)
+    step = document.workflows["main"].steps[0]
+    me = dict(step.outputs)["me"]
+    assert me.evaluate(EvalContext()) == base  # no $self field: the retrieval URL is the identity
+    text = DOC.format(version="1.1.0", extra=extra).replace("info:", "$self: https://ex.com/flows/a.yaml\ninfo:")
+    text = text.replace("url: ./openapi.yaml", "url: " + base.rsplit("/", 1)[0] + "/openapi.yaml")
+    document = load_text(text, base_uri=base)
+    assert dict(document.workflows["main"].steps[0].outputs)["me"].evaluate(EvalContext()) == (
+        "https://ex.com/flows/a.yaml"
+    )
+    message = dict(step.outputs)["m"]
+    with pytest.raises(EvaluationError, match="AsyncAPI steps are not executed yet"):
+        message.evaluate(EvalContext())
+    # In a 1.0 document neither is an expression: the strings stay literal text (DEC-16).
+    document = load_text(DOC.format(version="1.0.1", extra=extra), base_uri=base)
+    outputs = dict(document.workflows["main"].steps[0].outputs)
+    assert outputs["me"].evaluate(EvalContext()) == "$self"
+    assert outputs["m"].evaluate(EvalContext()) == "$message.payload#/id"
+    # A pointer with a brace: read as one in 1.0; in 1.1 it does not parse, so (DEC-16) the string is literal
+    # text, said with a warning (an error with strict).
+    braces = "        outputs: {v: '$response.body#/a{b'}\n"
+    _, found, _ = load_collecting(DOC.format(version="1.0.1", extra=braces), base)
+    assert [d for d in found if d.code == "ARZ019"] == []
+    _, found, _ = load_collecting(DOC.format(version="1.1.0", extra=braces), base)
+    (lint,) = [d for d in found if d.code == "ARZ019"]
+    assert "'{' cannot appear in a JSON pointer in Arazzo 1.1" in lint.message

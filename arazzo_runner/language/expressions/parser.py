@@ -40,6 +40,7 @@ from .ast import (
     UrlExpression,
     WorkflowExpression,
 )
+from .grammar11 import MessageExpression, SelfExpression, current_grammar
 from .pointer import JsonPointer
 
 __all__ = ["ROOTS_EXPECTED", "parse_expression", "scan_expression", "try_parse_expression"]
@@ -147,6 +148,12 @@ class _Scanner:
         else:
             pos = self.end
         self.pos = pos
+        if current_grammar() is not None:  # 1.1: '{' and '}' are not reference-token characters (V11-07)
+            for at in range(start, pos):
+                if self.text[at] in "{}":
+                    raise self.error(
+                        f"{self.text[at]!r} cannot appear in a JSON pointer in Arazzo 1.1", at, "a JSON pointer"
+                    )
         return JsonPointer.parse(self.text[start:pos], source=self.text, offset=start)
 
     # -- the grammar -----------------------------------------------------
@@ -190,6 +197,8 @@ class _Scanner:
             return SourceDescriptionExpression(source, self.name("a field name"))
         if root == "components":
             return self.components()
+        if root in ("self", "message") and current_grammar() is not None:
+            return self.arazzo11(root)
         if root == "message":
             raise self.error("$message expressions were removed in Arazzo 1.0.1 (DIFF-4)", root_at, ROOTS_EXPECTED)
         if not root:
@@ -197,6 +206,23 @@ class _Scanner:
                 f"expected {ROOTS_EXPECTED}, found {self.found(root_at)} after '$'", root_at, ROOTS_EXPECTED
             )
         raise self.error(f"unknown runtime expression '${root}': expected {ROOTS_EXPECTED}", root_at, ROOTS_EXPECTED)
+
+    def arazzo11(self, root: str) -> Expression:
+        """``$self`` and ``$message.(header.<token>|payload[#ptr])``: Arazzo 1.1 documents only (V11-05)."""
+        grammar = current_grammar()
+        assert grammar is not None
+        if root == "self":
+            return SelfExpression(grammar.self_uri)
+        self.expect(".")
+        part_at = self.pos
+        part = self.word()
+        if part == "payload":
+            return MessageExpression("payload", None, self.optional_pointer())
+        if part == "header":
+            self.expect(".")
+            return MessageExpression("header", self.token())
+        shown = repr(part) if part else self.found(part_at)
+        raise self.error(f"expected header. or payload after $message., found {shown}", part_at, "header. or payload")
 
     def http(self, side: str, side_at: int) -> Expression:
         self.expect(".")
