@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from arazzo_runner import load, run_workflow
+from arazzo_runner import check, load, run_workflow
 from tests.support.loopback import LoopbackServer, Reply
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "arazzo-1.1.md"
@@ -21,6 +21,8 @@ def test_the_documented_example_runs(tmp_path: Path) -> None:
     assert set(examples) == {"orders.arazzo.yaml", "shop.openapi.yaml"}
     for name, text in examples.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
+    # check agrees with the dependency order: login, written second, runs first (no ARZ110/ARZ111).
+    assert [str(d) for d in check(tmp_path / "orders.arazzo.yaml")] == []
     with LoopbackServer() as server:
         server.script("POST", "/login", [Reply(body={"session": {"token": "t-1"}})])
         xml = '<order><state>shipped</state><shipment carrier="acme"/></order>'
