@@ -263,3 +263,14 @@ def test_11_expression_grammar_applies_to_11_documents_only(base: str) -> None:
     _, found, _ = load_collecting(DOC.format(version="1.1.0", extra=braces), base)
     (lint,) = [d for d in found if d.code == "ARZ019"]
     assert "'{' cannot appear in a JSON pointer in Arazzo 1.1" in lint.message
+
+
+def test_mock_mode_answers_openapi_32_querystring_operations() -> None:
+    """V11-22: offline mode takes OpenAPI 3.2 operations too (their requests are answered, not validated)."""
+    from arazzo_runner import load, run_workflow
+
+    case = Path(__file__).resolve().parents[1] / "conformance" / "cases" / "403-querystring-form-and-json"
+    result = run_workflow(load(case / "arazzo.yaml"), "main", {"category": "x", "limit": 3}, mock=True)
+    assert result.status == "succeeded", result.error
+    assert [s.method for s in result.steps] == ["GET", "QUERY"]
+    assert result.steps[0].url.endswith("/search?category=x&limit=3&inStock=true")
