@@ -31,7 +31,7 @@ from ..result import Failure, StepResult, WorkflowResult
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
-from .steps11 import action_inputs, asyncapi_message, timed_out_message, within_timeout
+from .steps11 import action_inputs, asyncapi_message, timed_out_message, unmet_dependency, within_timeout
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -380,6 +380,9 @@ class Execution:
     async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
         if step.asyncapi_target is not None:  # V11-19
             return _StepOutcome(False, Exchange(), {}, asyncapi_message(step), reason="unsupported_step")
+        unmet = unmet_dependency(step, self.step_results) if step.depends_on else None
+        if unmet is not None:
+            return _StepOutcome(False, Exchange(), {}, unmet, reason="dependency_failed")
         work = self._execute_operation(frame, step, step.operation) if step.operation is not None else None
         finished, outcome = await within_timeout(work or self._execute_workflow_step(frame, step), step)
         if outcome is None or not finished:
@@ -531,13 +534,7 @@ class Execution:
             reason = "ended_by_failure_action"
             tail = f"failure action {action.name!r} (end) stopped the workflow"
         else:
-            if outcome.reason in (
-                "request_error",
-                "transport_error",
-                "invalid_inputs",
-                "step_timeout",
-                "unsupported_step",
-            ):
+            if outcome.reason in _PASSED_ON_REASONS:
                 reason = outcome.reason
             else:
                 reason = "unhandled_step_failure"
@@ -649,6 +646,12 @@ class Execution:
             return servers[target.source]
         # A server variable without a default fails the step, unless the transport answers any host.
         return target.description.base_url(target.operation, target.source, strict=not self.any_host)
+
+
+# A step's own failure reasons that become the run's (the others are an unhandled step failure).
+_PASSED_ON_REASONS = frozenset(
+    {"request_error", "transport_error", "invalid_inputs", "step_timeout", "unsupported_step", "dependency_failed"}
+)
 
 
 def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:

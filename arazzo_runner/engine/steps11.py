@@ -10,8 +10,16 @@ from ..errors import EvaluationError, UnresolvedExpression
 from ..language.expressions import EvalContext
 from ..language.expressions.template import is_absent_optional_input
 from ..plan.model import Action, Step
+from ..result import StepResult
 
-__all__ = ["ASYNCAPI_NOT_EXECUTED", "action_inputs", "asyncapi_message", "timed_out_message", "within_timeout"]
+__all__ = [
+    "ASYNCAPI_NOT_EXECUTED",
+    "action_inputs",
+    "asyncapi_message",
+    "timed_out_message",
+    "unmet_dependency",
+    "within_timeout",
+]
 
 T = TypeVar("T")
 
@@ -51,4 +59,25 @@ def action_inputs(action: Action, ctx: EvalContext | None, inputs: dict[str, Any
             if isinstance(exc, UnresolvedExpression) and is_absent_optional_input(param.value, ctx):
                 continue
             return f"action {action.name!r}: parameter {param.name!r}: {exc.message}"
+    return None
+
+
+def unmet_dependency(step: Step, results: list[StepResult]) -> str | None:
+    """Why a step may not run yet: a ``dependsOn`` step of another workflow that has not completed (V11-16).
+
+    Steps of the same workflow are ordered at load; a step of another workflow
+    (``$workflows.<id>.steps.<stepId>``, or the same form through an arazzo
+    source) must have succeeded earlier in this run: it is a join point, not
+    a call, so nothing is run for it.
+    """
+    for entry in step.depends_on:
+        if not entry.startswith("$"):
+            continue
+        parts = entry.split(".")
+        workflow_id, step_id = parts[-3], parts[-1]
+        if not any(r.succeeded and r.workflow_id == workflow_id and r.step_id == step_id for r in results):
+            return (
+                f"it depends on {entry}, which has not completed in this run; dependsOn does not run it: "
+                f"run workflow {workflow_id!r} first (for example, list it in the workflow's dependsOn)"
+            )
     return None
