@@ -274,3 +274,13 @@ def test_mock_mode_answers_openapi_32_querystring_operations() -> None:
     assert result.status == "succeeded", result.error
     assert [s.method for s in result.steps] == ["GET", "QUERY"]
     assert result.steps[0].url.endswith("/search?category=x&limit=3&inStock=true")
+
+
+def test_input_and_output_names_are_identifiers_in_11(base: str) -> None:
+    """V11-06: `$inputs.<identifier>` in 1.1 ([A-Za-z0-9._-]+); 1.0 keeps its wider names (RTE-1)."""
+    extra = "        outputs: {v: 'x{$inputs.café}'}\n"
+    assert _errors(DOC.format(version="1.0.1", extra=extra), base) == []
+    (message,) = _errors(DOC.format(version="1.1.0", extra=extra), base)
+    assert "unexpected 'é' after the runtime expression '$inputs.caf'" in message and "^" in message
+    ok = "        outputs: {v: 'x{$inputs.user.e-mail_2}'}\n"
+    assert _errors(DOC.format(version="1.1.0", extra=ok), base) == []

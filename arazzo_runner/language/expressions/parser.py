@@ -124,6 +124,12 @@ class _Scanner:
         self.pos = pos
         return text[start:pos]
 
+    def identifier(self, what: str) -> str:
+        """An input or output name: any name in 1.0 (RTE-1), ``[A-Za-z0-9._-]+`` in 1.1 (V11-06)."""
+        if current_grammar() is None:
+            return self.name(what)
+        return self.run(_KEY_CHARS, f"{what} ([A-Za-z0-9._-]+ in Arazzo 1.1)")
+
     def token(self) -> str:
         start = pos = self.pos
         text, end = self.text, self.end
@@ -177,7 +183,7 @@ class _Scanner:
         if root in ("inputs", "outputs"):
             self.expect(".")
             what = "an input name" if root == "inputs" else "an output name"
-            name = self.name(what)
+            name = self.identifier(what)
             pointer = self.optional_pointer()
             if root == "inputs":
                 return InputExpression(name, pointer)
@@ -263,7 +269,7 @@ class _Scanner:
         if kind == "outputs":
             name = self.run(_KEY_CHARS, "an output name ([A-Za-z0-9._-]+)")
         else:
-            name = self.name("an input name")
+            name = self.identifier("an input name")
         return WorkflowExpression(workflow, kind, name, self.optional_pointer())  # type: ignore[arg-type]
 
     def components(self) -> Expression:
