@@ -6,13 +6,15 @@
     result.pinned     # criteria rewritten so they keep meaning what they meant
     result.manual     # what 1.1 reads differently and a person has to decide
 
-Only three kinds of edit are made, each in place:
+Only these edits are made, each in place:
 
 * ``arazzo: 1.0.x`` becomes ``1.1.0``;
 * a criterion with ``type: jsonpath`` whose condition is Goessner JSONPath,
   not RFC 9535, is pinned to ``{type: jsonpath, version:
   draft-goessner-dispatch-jsonpath-00}``: a 1.0 document got the Goessner
   reading (with a warning), while 1.1 reads ``jsonpath`` as RFC 9535 only;
+* a ``successCriteria: []`` line, which 1.0 read as absent and 1.1 refuses,
+  is removed;
 * nothing else. The upgraded text is then loaded by the 1.1 rules, and every
   error that load reports (a step reading a later step's outputs, an empty
   ``successCriteria`` list, …) is listed in :attr:`UpgradeResult.manual`.
@@ -76,6 +78,15 @@ def _criteria(data: Mapping[str, Any]) -> Iterator[tuple[str, Mapping[str, Any]]
                         yield from in_list(action.get("criteria"), f"/components/{group}/{key}/criteria")
 
 
+def _empty_success_criteria(data: Mapping[str, Any]) -> Iterator[str]:
+    workflows = data.get("workflows")
+    for w, workflow in enumerate(workflows if isinstance(workflows, list) else []):
+        steps = workflow.get("steps") if isinstance(workflow, Mapping) else None
+        for s, step in enumerate(steps if isinstance(steps, list) else []):
+            if isinstance(step, Mapping) and step.get("successCriteria") == []:
+                yield f"/workflows/{w}/steps/{s}/successCriteria"
+
+
 def _is_goessner_only(condition: Any) -> bool:
     if not isinstance(condition, str):
         return False
@@ -111,6 +122,17 @@ class _Editor:
                 self.edits.append((loc.line - 1, start, start + len(written), new))
                 return loc.line
         return None
+
+    def remove_line(self, pointer: str, key: str) -> int | None:
+        """Remove the line ``key: []`` written for ``pointer``; its line number, or None when written otherwise."""
+        loc = self.positions.location(pointer)
+        if loc.pointer != pointer or loc.line is None or loc.line > len(self.lines):
+            return None
+        line = self.lines[loc.line - 1]
+        if line.strip().rstrip(",") not in (f"{key}: []", f'"{key}": []'):
+            return None
+        self.edits.append((loc.line - 1, 0, len(line), ""))
+        return loc.line
 
     def text(self) -> str:
         for line_no, start, end, new in sorted(self.edits, reverse=True):
@@ -157,6 +179,13 @@ def upgrade_text(text: str, url: str, *, sources: Mapping[str, str] | None = Non
             f"line {line} ({pointer}): {condition!r} is Goessner JSONPath, which 1.0 read with a warning; "
             f"pinned to version {GOESSNER_PIN} since 1.1 reads plain jsonpath as RFC 9535 only"
         )
+    for pointer in _empty_success_criteria(data):
+        line = editor.remove_line(pointer, "successCriteria")
+        if line is not None:
+            result.pinned.append(
+                f"line {line} ({pointer}): removed 'successCriteria: []', which 1.0 treated as absent "
+                "and 1.1 does not allow"
+            )
     result.text = editor.text()
     try:
         _, diagnostics, _ = load_collecting(result.text, url, sources=sources)

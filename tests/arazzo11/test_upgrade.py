@@ -147,3 +147,16 @@ def test_upgrade_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     captured = capsys.readouterr()
     assert captured.out.startswith("arazzo: 1.1.0")
     assert main(["upgrade", str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_upgrade_removes_an_empty_success_criteria_line(tmp_path: Path) -> None:
+    """1.0 reads `successCriteria: []` as absent (ARZ027); 1.1 refuses it, so the line goes."""
+    (tmp_path / "openapi.yaml").write_text(OPENAPI, encoding="utf-8")
+    text = GOESSNER_10.replace("value: $steps.b.outputs.v", "value: x").replace(
+        "        outputs: {v: $response.body#/v}\n",
+        "        successCriteria: []\n        outputs: {v: $response.body#/v}\n",
+    )
+    result = upgrade_text(text, (tmp_path / "w.arazzo.yaml").as_uri())
+    assert "successCriteria: []" not in result.text
+    assert result.manual == []
+    assert any("removed 'successCriteria: []'" in note for note in result.pinned)
