@@ -84,6 +84,7 @@ class CompilerBase:
         self.strict = loader.options.strict
         self.sources: dict[str, SourceDescription] = {}
         self.openapi_sources: dict[str, OpenAPIDescription] = {}
+        self.asyncapi_sources: dict[str, Any] = {}
         self.components: Mapping[str, Any] = {}
         # "1.0" or "1.1": which specification's rules this document is compiled by (V11-01).
         self.version = minor_version(self.data.get("arazzo")) if isinstance(self.data, Mapping) else None

@@ -24,6 +24,7 @@ from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
 if TYPE_CHECKING:  # pragma: no cover
     pass
 from .base import _NAME_RE, _OUTPUT_KEY_RE, _type_name
+from .asyncsteps import load_asyncapi_source
 from .steps import StepCompiler
 from .steps11 import order_steps
 from .versions import VERSION_RE as _VERSION_RE
@@ -149,6 +150,7 @@ class DocumentCompiler(StepCompiler):
                 continue
             if kind == "asyncapi" and self.version == "1.1":  # V11-19: named, not read (nothing executes it yet)
                 self.sources[name] = SourceDescription(name, url, raw_url, "asyncapi", self.loc(pointer))
+                load_asyncapi_source(self, name, url, pointer)
                 continue
             if kind is not None and kind not in ("openapi", "arazzo"):
                 self.error(f"{pointer}/type", f"source type must be 'openapi' or 'arazzo', not {kind!r}", "ARZ003")

@@ -25,6 +25,7 @@ from ..sources.yamlsource import escape_pointer_token
 from .base import _OUTPUT_KEY_RE
 from .references import ReferenceResolver
 from .selectors import replacement_with_target_type
+from .asyncsteps import async_step
 from .steps11 import action_parameters, asyncapi_step, asyncapi_target, depends_on, step_timeout
 
 
@@ -205,6 +206,8 @@ class StepCompiler(ReferenceResolver):
         self.check_fields(raw, "step", pointer)
         step_id = self.required_str(raw, "stepId", pointer, "step")
         if self.version == "1.1" and step_id is not None and asyncapi_target(self, raw, pointer) is not None:
+            if self.asyncapi_sources:
+                return async_step(self, raw, pointer, index, step_id, wf_success, wf_failure)
             return asyncapi_step(self, raw, pointer, index, step_id, wf_success, wf_failure)
         targets = [k for k in ("operationId", "operationPath", "workflowId") if k in raw]
         if len(targets) != 1:

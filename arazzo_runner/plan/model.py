@@ -137,6 +137,7 @@ class Step:
     timeout_ms: int | None = None
     depends_on: tuple[str, ...] = ()
     asyncapi_target: str | None = None
+    asyncapi: Any = None  # an asyncapi.plan.AsyncTarget once the AsyncAPI source is read
 
     @property
     def target_label(self) -> str:

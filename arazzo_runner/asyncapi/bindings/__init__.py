@@ -1,0 +1,102 @@
+"""Protocol bindings: one small interface, one module per protocol, chosen by a server's ``protocol``.
+
+A binding is opened once per run and server (:meth:`Binding.connect`), then
+publishes and subscribes on channel addresses, and is closed at the end of
+the run. The client library of a binding is imported only when a run uses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+__all__ = [
+    "BINDINGS",
+    "Binding",
+    "BrokerError",
+    "Endpoint",
+    "Received",
+    "Subscription",
+    "binding_for",
+    "known_protocols",
+]
+
+
+class BrokerError(Exception):
+    """A broker that cannot be reached, refuses the credentials, or fails a publish or subscribe."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """A message as it came from the broker: its address (topic, queue, path), headers and raw body."""
+
+    address: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and as whom to connect. ``username``/``password`` come from the run's credentials only."""
+
+    url: str
+    username: str | None = None
+    password: str | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).hostname or "localhost"
+
+    def port(self, default: int) -> int:
+        return urlsplit(self.url).port or default
+
+
+class Subscription:
+    """Messages delivered on one address since it was subscribed, in arrival order, kept until taken."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self.queue: asyncio.Queue[Received] = asyncio.Queue()
+
+
+class Binding(Protocol):
+    async def connect(self) -> None: ...
+
+    async def publish(self, address: str, body: bytes, headers: dict[str, str], content_type: str) -> None: ...
+
+    async def subscribe(self, address: str) -> Subscription: ...
+
+    async def close(self) -> None: ...
+
+
+def _mqtt(endpoint: Endpoint) -> Binding:
+    from .mqtt import MqttBinding
+
+    return MqttBinding(endpoint)
+
+
+def _websocket(endpoint: Endpoint) -> Binding:
+    from .websocket import WebSocketBinding
+
+    return WebSocketBinding(endpoint)
+
+
+BINDINGS: dict[str, Callable[[Endpoint], Binding]] = {
+    "mqtt": _mqtt,
+    "ws": _websocket,
+    "wss": _websocket,
+}
+
+
+def known_protocols() -> str:
+    return ", ".join(sorted(BINDINGS))
+
+
+def binding_for(protocol: str, endpoint: Endpoint) -> Binding:
+    factory = BINDINGS.get(protocol.lower())
+    if factory is None:
+        raise BrokerError(f"no binding for protocol {protocol!r}; bindings: {known_protocols()}")
+    return factory(endpoint)

@@ -1,0 +1,144 @@
+"""AsyncAPI sources and steps (Arazzo 1.1): the AsyncAPI document read at load, each step bound to its operation.
+
+A step names an AsyncAPI operation (``operationId``, bare or
+``$sourceDescriptions.<name>.<id>``) or a channel (``channelPath``:
+``$sourceDescriptions.<name>#/channels/<key>``) and an ``action``. What it
+sends (``parameters`` ``in: header`` and ``requestBody.payload``), its
+``correlationId``, ``successCriteria`` and ``outputs`` are compiled like any
+step's; the server, channel and message come from the AsyncAPI document.
+Errors name the place in the Arazzo file (ARZ154) or in the AsyncAPI file
+(ARZ010).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..asyncapi.index import AsyncAPIDescription, Channel, Operation, load_asyncapi
+from ..asyncapi.plan import AsyncTarget
+from ..errors import ArazzoError
+from ..plan.model import Action, Step
+from ..sources.fetch import display_name
+from .steps11 import depends_on, step_timeout
+
+if TYPE_CHECKING:
+    from .steps import StepCompiler
+
+__all__ = ["async_step", "load_asyncapi_source"]
+
+
+def load_asyncapi_source(compiler: Any, name: str, url: str, pointer: str) -> None:
+    cache: dict[str, AsyncAPIDescription] = compiler.loader.__dict__.setdefault("asyncapi_documents", {})
+    description = cache.get(url)
+    if description is None:
+        try:
+            description = load_asyncapi(url, display_name(url), compiler.loader.read(url))
+        except ArazzoError as exc:
+            where = f" ({exc.location})" if getattr(exc, "location", None) else ""
+            compiler.diag.error("ARZ010", f"cannot load AsyncAPI source: {exc.message}{where}", compiler.loc(f"{pointer}/url"))
+            return
+        cache[url] = description
+    compiler.asyncapi_sources[name] = description
+
+
+def _find(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> tuple[str, Operation | None, Channel] | None:
+    sources: dict[str, AsyncAPIDescription] = compiler.asyncapi_sources
+    if "channelPath" in raw:
+        text = str(raw["channelPath"])
+        head, _, fragment = text.partition("#")
+        name = head[len("$sourceDescriptions.") :] if head.startswith("$sourceDescriptions.") else ""
+        description = sources.get(name)
+        if description is None:
+            compiler.error(f"{pointer}/channelPath", f"channelPath {text!r} does not name an AsyncAPI source; AsyncAPI sources: {', '.join(sorted(sources)) or 'none'}", "ARZ154")
+            return None
+        channel = description.channel_by_path(fragment)
+        if channel is None:
+            compiler.error(f"{pointer}/channelPath", f"{description.display} has no channel at {fragment!r}; channels: {', '.join(sorted(description.channels))}", "ARZ154")
+            return None
+        return name, None, channel
+    text = str(raw.get("operationId"))
+    if text.startswith("$sourceDescriptions."):
+        name, _, op_id = text[len("$sourceDescriptions.") :].partition(".")
+        candidates = [name] if name in sources else []
+    else:
+        op_id, candidates = text, [n for n, d in sources.items() if text in d.operations]
+    for name in candidates:
+        op = sources[name].operations.get(op_id)
+        if op is not None:
+            return name, op, op.channel
+    known = sorted({o for d in sources.values() for o in d.operations})
+    compiler.error(f"{pointer}/operationId", f"no AsyncAPI operation {text!r}; operations: {', '.join(known) or 'none'}", "ARZ154")
+    return None
+
+
+def async_step(
+    compiler: StepCompiler,
+    raw: Mapping[str, Any],
+    pointer: str,
+    index: int,
+    step_id: str,
+    wf_success: list[Action],
+    wf_failure: list[Action],
+) -> Step | None:
+    from .steps import _merge_actions
+
+    on_success = compiler._actions(compiler.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
+    on_failure = compiler._actions(compiler.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
+    params = compiler._parameters(compiler.object_list(raw, "parameters", pointer), f"{pointer}/parameters")
+    criteria = compiler._criteria(compiler.object_list(raw, "successCriteria", pointer), f"{pointer}/successCriteria")
+    outputs = compiler._outputs(raw.get("outputs"), f"{pointer}/outputs")
+    body = compiler._request_body(raw["requestBody"], f"{pointer}/requestBody") if "requestBody" in raw else None
+    correlation = compiler.compile_value(raw["correlationId"], f"{pointer}/correlationId") if "correlationId" in raw else None
+    found = _find(compiler, raw, pointer)
+    if found is None:
+        return None
+    source, operation, channel = found
+    action = raw.get("action") if raw.get("action") in ("send", "receive") else (operation.action if operation else None)
+    if action is None:
+        compiler.error(pointer, "an AsyncAPI step with 'channelPath' needs 'action' (send or receive)", "ARZ154")
+        return None
+    if operation is not None and "action" in raw and raw["action"] != operation.action:
+        compiler.error(
+            f"{pointer}/action",
+            f"action {raw['action']!r} does not match AsyncAPI operation {operation.operation_id!r}, "
+            f"which is a {operation.action} operation",
+            "ARZ154",
+        )
+    messages = operation.messages if operation is not None else channel.messages
+    if correlation is not None and messages and not any(m.correlation_location for m in messages):
+        compiler.warning(
+            f"{pointer}/correlationId",
+            f"no message of channel {channel.address!r} declares a correlationId location; the payload's "
+            "'correlationId' field is compared",
+            "ARZ154",
+        )
+    for i, param in enumerate(params):
+        if param.location not in (None, "header"):
+            compiler.error(f"{pointer}/parameters/{i}", f"parameter {param.name!r} of an AsyncAPI step must be in: header", "ARZ154")
+    target = AsyncTarget(
+        source=source,
+        action=str(action),
+        channel=channel,
+        operation_id=operation.operation_id if operation is not None else None,
+        messages=messages,
+        correlation_id=correlation,
+    )
+    return Step(
+        step_id=step_id,
+        index=index,
+        description=raw.get("description") if isinstance(raw.get("description"), str) else None,
+        operation=None,
+        workflow=None,
+        parameters=tuple(params),
+        request_body=body,
+        success_criteria=tuple(criteria),
+        on_success=tuple(_merge_actions(on_success, wf_success)),
+        on_failure=tuple(_merge_actions(on_failure, wf_failure)),
+        outputs=outputs,
+        location=compiler.loc(pointer),
+        timeout_ms=step_timeout(compiler, raw, pointer),
+        depends_on=depends_on(compiler, raw, pointer),
+        asyncapi_target=str(raw.get("channelPath") or raw.get("operationId")),
+        asyncapi=target,
+    )
