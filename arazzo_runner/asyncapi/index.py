@@ -116,9 +116,7 @@ class _Reader:
         if depth > 16:
             return {}
         if isinstance(value, Mapping):
-            return {
-                k: self.resolve_all(v, f"{pointer}/{escape_pointer_token(k)}", depth + 1) for k, v in value.items()
-            }
+            return {k: self.resolve_all(v, f"{pointer}/{escape_pointer_token(k)}", depth + 1) for k, v in value.items()}
         if isinstance(value, list):
             return [self.resolve_all(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(value)]
         return value
@@ -139,7 +137,7 @@ def load_asyncapi(url: str, display: str, text: str) -> AsyncAPIDescription:
     if not isinstance(data, Mapping) or not isinstance(data.get("asyncapi"), str):
         raise r.fail("", "not an AsyncAPI document: no 'asyncapi' version field")
     version = str(data["asyncapi"])
-    major = version.split(".")[0]
+    major = version.split(".", maxsplit=1)[0]
     if major not in ("2", "3"):
         raise r.fail("/asyncapi", f"AsyncAPI {version} is not supported (2.x and 3.0 are)")
     default_type = data.get("defaultContentType") if isinstance(data.get("defaultContentType"), str) else None

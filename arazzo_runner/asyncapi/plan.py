@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from .index import Channel, Message
+from .index import Channel, Message, Server
 
 __all__ = ["AsyncTarget"]
 
@@ -18,6 +18,7 @@ class AsyncTarget:
     operation_id: str | None
     messages: tuple[Message, ...]
     correlation_id: Any = None  # a CompiledValue, or None
+    servers: tuple[Server, ...] = ()  # the channel's servers, in the order written
 
     @property
     def label(self) -> str:

@@ -36,7 +36,9 @@ def load_asyncapi_source(compiler: Any, name: str, url: str, pointer: str) -> No
             description = load_asyncapi(url, display_name(url), compiler.loader.read(url))
         except ArazzoError as exc:
             where = f" ({exc.location})" if getattr(exc, "location", None) else ""
-            compiler.diag.error("ARZ010", f"cannot load AsyncAPI source: {exc.message}{where}", compiler.loc(f"{pointer}/url"))
+            compiler.diag.error(
+                "ARZ010", f"cannot load AsyncAPI source: {exc.message}{where}", compiler.loc(f"{pointer}/url")
+            )
             return
         cache[url] = description
     compiler.asyncapi_sources[name] = description
@@ -50,11 +52,21 @@ def _find(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> tuple
         name = head[len("$sourceDescriptions.") :] if head.startswith("$sourceDescriptions.") else ""
         description = sources.get(name)
         if description is None:
-            compiler.error(f"{pointer}/channelPath", f"channelPath {text!r} does not name an AsyncAPI source; AsyncAPI sources: {', '.join(sorted(sources)) or 'none'}", "ARZ154")
+            compiler.error(
+                f"{pointer}/channelPath",
+                f"channelPath {text!r} does not name an AsyncAPI source; AsyncAPI sources: "
+                + (", ".join(sorted(sources)) or "none"),
+                "ARZ154",
+            )
             return None
         channel = description.channel_by_path(fragment)
         if channel is None:
-            compiler.error(f"{pointer}/channelPath", f"{description.display} has no channel at {fragment!r}; channels: {', '.join(sorted(description.channels))}", "ARZ154")
+            compiler.error(
+                f"{pointer}/channelPath",
+                f"{description.display} has no channel at {fragment!r}; channels: "
+                + ", ".join(sorted(description.channels)),
+                "ARZ154",
+            )
             return None
         return name, None, channel
     text = str(raw.get("operationId"))
@@ -68,7 +80,9 @@ def _find(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> tuple
         if op is not None:
             return name, op, op.channel
     known = sorted({o for d in sources.values() for o in d.operations})
-    compiler.error(f"{pointer}/operationId", f"no AsyncAPI operation {text!r}; operations: {', '.join(known) or 'none'}", "ARZ154")
+    compiler.error(
+        f"{pointer}/operationId", f"no AsyncAPI operation {text!r}; operations: {', '.join(known) or 'none'}", "ARZ154"
+    )
     return None
 
 
@@ -89,12 +103,16 @@ def async_step(
     criteria = compiler._criteria(compiler.object_list(raw, "successCriteria", pointer), f"{pointer}/successCriteria")
     outputs = compiler._outputs(raw.get("outputs"), f"{pointer}/outputs")
     body = compiler._request_body(raw["requestBody"], f"{pointer}/requestBody") if "requestBody" in raw else None
-    correlation = compiler.compile_value(raw["correlationId"], f"{pointer}/correlationId") if "correlationId" in raw else None
+    correlation = (
+        compiler.compile_value(raw["correlationId"], f"{pointer}/correlationId") if "correlationId" in raw else None
+    )
     found = _find(compiler, raw, pointer)
     if found is None:
         return None
     source, operation, channel = found
-    action = raw.get("action") if raw.get("action") in ("send", "receive") else (operation.action if operation else None)
+    action = (
+        raw.get("action") if raw.get("action") in ("send", "receive") else (operation.action if operation else None)
+    )
     if action is None:
         compiler.error(pointer, "an AsyncAPI step with 'channelPath' needs 'action' (send or receive)", "ARZ154")
         return None
@@ -115,7 +133,11 @@ def async_step(
         )
     for i, param in enumerate(params):
         if param.location not in (None, "header"):
-            compiler.error(f"{pointer}/parameters/{i}", f"parameter {param.name!r} of an AsyncAPI step must be in: header", "ARZ154")
+            compiler.error(
+                f"{pointer}/parameters/{i}",
+                f"parameter {param.name!r} of an AsyncAPI step must be in: header",
+                "ARZ154",
+            )
     target = AsyncTarget(
         source=source,
         action=str(action),
@@ -123,6 +145,7 @@ def async_step(
         operation_id=operation.operation_id if operation is not None else None,
         messages=messages,
         correlation_id=correlation,
+        servers=tuple(compiler.asyncapi_sources[source].servers_for(channel)),
     )
     return Step(
         step_id=step_id,

@@ -23,8 +23,8 @@ from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
 
 if TYPE_CHECKING:  # pragma: no cover
     pass
-from .base import _NAME_RE, _OUTPUT_KEY_RE, _type_name
 from .asyncsteps import load_asyncapi_source
+from .base import _NAME_RE, _OUTPUT_KEY_RE, _type_name
 from .steps import StepCompiler
 from .steps11 import order_steps
 from .versions import VERSION_RE as _VERSION_RE

@@ -31,6 +31,7 @@ from ..result import Failure, StepResult, WorkflowResult
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
+from .async_steps import AsyncRuntime
 from .steps11 import action_inputs, asyncapi_message, timed_out_message, unmet_dependency, within_timeout
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
@@ -142,6 +143,7 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.async_runtime: AsyncRuntime | None = None  # opened by the first AsyncAPI step (engine/async_steps.py)
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
@@ -170,6 +172,8 @@ class Execution:
                 ),
                 None,
             )
+        if self.async_runtime is not None:
+            await self.async_runtime.close()
         error = outcome.error
         if error is not None:
             error = _redact_failure(error, self.redactor)
@@ -228,6 +232,8 @@ class Execution:
                     None,
                 )
         frame = _Frame(document, workflow, inputs, depth)
+        if any(s.asyncapi is not None for s in workflow.steps):
+            await self._async().prepare(workflow, frame)  # subscribe before anything can trigger a message
         try:
             status, error = await self._run_steps(frame)
         except _LimitExceeded as exc:
@@ -378,6 +384,8 @@ class Execution:
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+        if step.asyncapi is not None:
+            return await self._execute_async(frame, step)
         if step.asyncapi_target is not None:  # V11-19
             return _StepOutcome(False, Exchange(), {}, asyncapi_message(step), reason="unsupported_step")
         unmet = unmet_dependency(step, self.step_results) if step.depends_on else None
@@ -388,6 +396,26 @@ class Execution:
         if outcome is None or not finished:
             return _StepOutcome(False, Exchange(), {}, timed_out_message(step), reason="step_timeout")
         return outcome
+
+    def _async(self) -> AsyncRuntime:
+        if self.async_runtime is None:
+            self.async_runtime = AsyncRuntime(self.servers, self.credentials, offline=self.any_host)
+        return self.async_runtime
+
+    async def _execute_async(self, frame: _Frame, step: Step) -> _StepOutcome:
+        unmet = unmet_dependency(step, self.step_results) if step.depends_on else None
+        if unmet is not None:
+            return _StepOutcome(False, Exchange(), {}, unmet, reason="dependency_failed")
+        done = await self._async().execute(step, self._context(frame, None), frame)
+        message = done.received or done.sent
+        exchange = Exchange(
+            url=done.url, method=done.method, request=done.sent, response=done.received, message=message
+        )
+        if not done.succeeded:
+            return _StepOutcome(
+                False, exchange, {}, done.error, reason=done.reason or "transport_error", warnings=done.warnings
+            )
+        return self._finish_step(frame, step, exchange, None, done.warnings)
 
     async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
         ctx = self._context(frame, None)
@@ -619,6 +647,7 @@ class Execution:
             status_code=exchange.status_code,
             request=exchange.request,
             response=exchange.response,
+            message=exchange.message,
             outputs=outputs,
             optional_inputs=frame.workflow.optional_inputs,
         )

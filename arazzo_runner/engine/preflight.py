@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..asyncapi.bindings import broker_url_problem
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument
 from .security import Credentials
@@ -34,6 +35,11 @@ def server_url_problem(url: Any) -> str | None:
     return None
 
 
+def _is_asyncapi(document: ArazzoDocument, name: str) -> bool:
+    docs = [document, *document.documents.arazzo.values()]
+    return any(d.sources.get(name) is not None and d.sources[name].type == "asyncapi" for d in docs)
+
+
 def check_servers(servers: Any, document: ArazzoDocument) -> None:
     """``servers=``: None, one base URL, or ``{source name: base URL}`` naming sources of the document."""
     if servers is None:
@@ -46,7 +52,7 @@ def check_servers(servers: Any, document: ArazzoDocument) -> None:
                 raise ArazzoError(
                     f"servers names source {name!r}, which {document.display} does not declare; sources: {known}"
                 )
-            problem = server_url_problem(url)
+            problem = broker_url_problem(url) if _is_asyncapi(document, name) else server_url_problem(url)
             if problem:
                 raise ArazzoError(f"servers[{name!r}]: {problem}")
         return

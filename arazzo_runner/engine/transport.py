@@ -32,6 +32,7 @@ class Exchange:
     status_code: int | None = None
     response: HttpView | None = None
     raw_response: httpx.Response | None = None
+    message: HttpView | None = None  # an AsyncAPI step's message: received, or sent by a send step
 
     @property
     def retry_after_header(self) -> str | None:

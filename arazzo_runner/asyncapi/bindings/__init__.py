@@ -100,3 +100,20 @@ def binding_for(protocol: str, endpoint: Endpoint) -> Binding:
     if factory is None:
         raise BrokerError(f"no binding for protocol {protocol!r}; bindings: {known_protocols()}")
     return factory(endpoint)
+
+
+def broker_url_problem(url: object) -> str | None:
+    """Why ``url`` cannot be an AsyncAPI source's server (``--server events=mqtt://host:port``), or None."""
+    if not isinstance(url, str):
+        return f"a broker URL must be a string, not {type(url).__name__}"
+    try:
+        split = urlsplit(url)
+        split.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        return f"{url!r} is not a valid URL ({exc})"
+    if split.scheme.lower() not in BINDINGS or not split.hostname:
+        return (
+            f"{url!r} is not a broker URL with a host and the scheme of a binding "
+            f"({known_protocols()}), e.g. mqtt://127.0.0.1:1883"
+        )
+    return None

@@ -71,7 +71,7 @@ class MqttBinding:
         from paho.mqtt.packettypes import PacketTypes
         from paho.mqtt.properties import Properties
 
-        props = Properties(PacketTypes.PUBLISH)
+        props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
         props.ContentType = content_type
         if headers:
             props.UserProperty = [(k, str(v)) for k, v in headers.items()]

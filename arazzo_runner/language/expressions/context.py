@@ -67,6 +67,7 @@ class EvalContext:
     request: HttpView | None = None
     response: HttpView | None = None
     outputs: Mapping[str, Any] | None = None
+    message: HttpView | None = None  # $message: an AsyncAPI step's message (1.1)
     # Inputs the workflow declares but does not require: a value that is exactly one of
     # these, when the run was not given it, is left out rather than failing (DEC-18).
     optional_inputs: frozenset[str] = frozenset()

@@ -21,7 +21,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from ...errors import EvaluationError
+from ...errors import EvaluationError, UnresolvedExpression
 from .ast import Expression
 from .context import EvalContext
 from .pointer import JsonPointer
@@ -97,6 +97,18 @@ class MessageExpression(Expression):
         return "$message.payload" + ("" if self.body_pointer is None else "#" + str(self.body_pointer))
 
     def evaluate(self, ctx: EvalContext) -> Any:
-        raise EvaluationError(
-            f"{self} reads an AsyncAPI message; AsyncAPI steps are not executed yet, so there is none", str(self)
-        )
+        view = ctx.message
+        text = str(self)
+        if view is None:
+            raise UnresolvedExpression(f"{text}: there is no message here (only an AsyncAPI step has one)", text)
+        if self.part == "header":
+            folded = (self.field or "").lower()
+            for key, value in view.headers.items():
+                if key.lower() == folded:
+                    return value
+            raise UnresolvedExpression(f"{text}: the message has no header {self.field!r}", text)
+        if self.body_pointer is None or not self.body_pointer.tokens:
+            return view.body
+        if view.body_kind != "json":
+            raise EvaluationError(f"{text}: the message payload is not JSON, so a JSON pointer cannot apply", text)
+        return self.body_pointer.resolve(view.body, expression=text)

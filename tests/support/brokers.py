@@ -1,0 +1,87 @@
+"""Real message brokers on 127.0.0.1 for the AsyncAPI tests, started and stopped by the test.
+
+Each helper skips the test with a message naming the missing broker and how
+to install it when the broker program is not on this machine.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+from .loopback import free_port
+
+__all__ = ["mosquitto"]
+
+
+def _program(name: str, *candidates: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    return next((c for c in candidates if os.path.exists(c)), None)
+
+
+def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {process.returncode} before listening on {port}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not listen on 127.0.0.1:{port} within {seconds:g}s")
+
+
+@contextmanager
+def mosquitto(*, password: tuple[str, str] | None = None) -> Iterator[str]:
+    """A Mosquitto broker on a free port: yields ``mqtt://127.0.0.1:PORT``.
+
+    ``password=(user, secret)`` makes it refuse anonymous clients and anyone else.
+    """
+    program = _program("mosquitto", "/usr/sbin/mosquitto")
+    if program is None:
+        pytest.skip("MQTT tests need the Mosquitto broker: apt-get install -y mosquitto (.ci/run installs it)")
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        lines = [f"listener {port} 127.0.0.1"]
+        if password is None:
+            lines.append("allow_anonymous true")
+        else:
+            users = os.path.join(folder, "passwd")
+            subprocess.run(
+                [
+                    _program("mosquitto_passwd", "/usr/bin/mosquitto_passwd") or "mosquitto_passwd",
+                    "-c",
+                    "-b",
+                    users,
+                    *password,
+                ],
+                check=True,
+                capture_output=True,
+            )
+            os.chmod(users, 0o600)
+            lines += ["allow_anonymous false", f"password_file {users}"]
+        config = os.path.join(folder, "mosquitto.conf")
+        with open(config, "w") as fh:
+            fh.write("\n".join(lines) + "\n")
+        process = subprocess.Popen([program, "-c", config], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        try:
+            _wait_for_port(port, process, "mosquitto")
+            yield f"mqtt://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
