@@ -22,10 +22,10 @@ if TYPE_CHECKING:  # pragma: no cover
     pass
 from ..language.expressions import CompiledValue
 from ..sources.yamlsource import escape_pointer_token
+from .asyncsteps import async_step
 from .base import _OUTPUT_KEY_RE
 from .references import ReferenceResolver
 from .selectors import replacement_with_target_type
-from .asyncsteps import async_step
 from .steps11 import action_parameters, asyncapi_step, asyncapi_target, depends_on, step_timeout
 
 

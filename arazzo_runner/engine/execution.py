@@ -28,10 +28,10 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import Failure, StepResult, WorkflowResult
+from .async_steps import AsyncRuntime
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
-from .async_steps import AsyncRuntime
 from .steps11 import action_inputs, asyncapi_message, timed_out_message, unmet_dependency, within_timeout
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
