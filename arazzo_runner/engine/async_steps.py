@@ -164,6 +164,8 @@ class AsyncRuntime:
             if target is None or target.action != "receive":
                 continue
             key = (id(frame), step.step_id)
+            if self.offline:
+                continue
             try:
                 binding, _ = await self._binding(target)
                 self._subs[key] = await binding.subscribe(target.channel.address)
@@ -204,6 +206,9 @@ class AsyncRuntime:
                 out.error = f"the message for {target.label} does not match its schema: " + "; ".join(problems)
                 out.reason = "request_error"
                 return out
+        if self.offline:  # --mock: validated above, handed to no broker
+            out.url, out.succeeded = f"{target.source}:{address}", True
+            return out
         try:
             binding, url = await self._binding(target)
             out.url = f"{url.rstrip('/')}/{address}"
@@ -218,6 +223,8 @@ class AsyncRuntime:
         self, step: Step, target: AsyncTarget, ctx: EvalContext, frame: object, content_type: str
     ) -> AsyncOutcome:
         out = AsyncOutcome(False, method="RECEIVE")
+        if self.offline:
+            return self._mock_receive(out, target, ctx, content_type)
         key = (id(frame), step.step_id)
         sub = self._subs.get(key)
         if sub is None:  # not prepared (a step reached by goto from another workflow): subscribe now
@@ -285,3 +292,37 @@ class AsyncRuntime:
                     f"{message.name!r}: " + "; ".join(problems)
                 )
         return out
+
+    def _mock_receive(
+        self, out: AsyncOutcome, target: AsyncTarget, ctx: EvalContext, content_type: str
+    ) -> AsyncOutcome:
+        """--mock: a message made from the message's schemas, carrying the awaited correlation id."""
+        import random
+
+        from ..mock.generate import ValueGenerator
+
+        message = target.messages[0] if target.messages else None
+        rng = random.Random(f"{target.source}:{target.channel.address}")
+        payload = ValueGenerator(lambda s: s, rng).generate(message.payload) if message and message.payload else {}
+        headers_value = (
+            ValueGenerator(lambda s: s, rng).generate(message.headers) if message and message.headers else {}
+        )
+        headers = {str(k).lower(): str(v) for k, v in headers_value.items()} if isinstance(headers_value, dict) else {}
+        if target.correlation_id is not None:
+            try:
+                wanted = target.correlation_id.evaluate(ctx)
+            except EvaluationError as exc:
+                out.error, out.reason = f"correlationId: {exc.message}", "request_error"
+                return out
+            location = message.correlation_location if message is not None else None
+            head, _, pointer = (location or "$message.payload#/correlationId").partition("#")
+            tokens = [t for t in pointer.split("/") if t]
+            if head == "$message.header" and tokens:
+                headers[tokens[0].lower()] = str(wanted)
+            elif tokens and isinstance(payload, dict):
+                node = payload
+                for token in tokens[:-1]:
+                    node = node.setdefault(token, {}) if isinstance(node.get(token, {}), dict) else {}
+                node[tokens[-1]] = wanted
+        received = Received(target.channel.address, encode(payload, content_type), headers)
+        return self._got(out, target, received, decode(received, content_type))

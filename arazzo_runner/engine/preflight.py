@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..asyncapi.bindings import broker_url_problem
+from ..asyncapi.bindings import BINDINGS, broker_url_problem, known_protocols
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument
 from .security import Credentials
@@ -40,8 +40,29 @@ def _is_asyncapi(document: ArazzoDocument, name: str) -> bool:
     return any(d.sources.get(name) is not None and d.sources[name].type == "asyncapi" for d in docs)
 
 
+def check_async_protocols(servers: Any, document: ArazzoDocument) -> None:
+    """Every AsyncAPI step's server has a binding, unless ``servers`` names another URL for its source."""
+    overrides = servers if isinstance(servers, Mapping) else {}
+    for doc in [document, *document.documents.arazzo.values()]:
+        for workflow in doc.workflows.values():
+            for step in workflow.steps:
+                target = step.asyncapi
+                if target is None or target.source in overrides or not target.servers:
+                    continue
+                server = target.servers[0]
+                if server.protocol not in BINDINGS:
+                    raise ArazzoError(
+                        f"step {step.step_id!r} of workflow {workflow.workflow_id!r}: server {server.name!r} of "
+                        f"{target.source!r} uses protocol {server.protocol!r}, which has no binding; bindings: "
+                        f"{known_protocols()}; pass servers={{{target.source!r}: 'mqtt://host:port'}} "
+                        f"(--server {target.source}=URL) to use another server",
+                        step.location,
+                    )
+
+
 def check_servers(servers: Any, document: ArazzoDocument) -> None:
     """``servers=``: None, one base URL, or ``{source name: base URL}`` naming sources of the document."""
+    check_async_protocols(servers, document)
     if servers is None:
         return
     if isinstance(servers, Mapping):

@@ -77,7 +77,15 @@ paths:
     post:
       operationId: placeOrder
       requestBody: {content: {application/json: {schema: {type: object}}}}
-      responses: {'201': {description: placed}}
+      responses:
+        '201':
+          description: placed
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [orderId]
+                properties: {orderId: {type: string}}
 """
 
 ARAZZO = """\
