@@ -19,7 +19,7 @@ import pytest
 
 from .loopback import free_port
 
-__all__ = ["mosquitto"]
+__all__ = ["mosquitto", "rabbitmq"]
 
 
 def _program(name: str, *candidates: str) -> str | None:
@@ -82,6 +82,45 @@ def mosquitto(*, password: tuple[str, str] | None = None) -> Iterator[str]:
             process.terminate()
             try:
                 process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+@contextmanager
+def rabbitmq() -> Iterator[str]:
+    """A private RabbitMQ node on a free port (its own data folder and node name): yields ``amqp://127.0.0.1:PORT``."""
+    program = _program("rabbitmq-server", "/usr/lib/rabbitmq/bin/rabbitmq-server")
+    if program is None:
+        pytest.skip("AMQP tests need the RabbitMQ broker: apt-get install -y rabbitmq-server (.ci/run installs it)")
+    if os.path.exists("/usr/lib/rabbitmq/bin/rabbitmq-server"):
+        program = "/usr/lib/rabbitmq/bin/rabbitmq-server"  # not the wrapper that wants to switch user
+    port, dist = free_port(), free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        with open(os.path.join(folder, "plugins"), "w") as fh:
+            fh.write("[].\n")
+        env = {
+            **os.environ,
+            "HOME": folder,
+            "RABBITMQ_NODENAME": f"arazzo{port}@{socket.gethostname().split('.')[0]}",
+            "RABBITMQ_NODE_IP_ADDRESS": "127.0.0.1",
+            "RABBITMQ_NODE_PORT": str(port),
+            "RABBITMQ_DIST_PORT": str(dist),
+            "RABBITMQ_MNESIA_BASE": os.path.join(folder, "mnesia"),
+            "RABBITMQ_LOG_BASE": os.path.join(folder, "log"),
+            "RABBITMQ_ENABLED_PLUGINS_FILE": os.path.join(folder, "plugins"),
+            "RABBITMQ_PID_FILE": os.path.join(folder, "pid"),
+            "RABBITMQ_CONFIG_FILE": os.path.join(folder, "rabbitmq"),
+            "RABBITMQ_ADVANCED_CONFIG_FILE": os.path.join(folder, "advanced.config"),
+        }
+        process = subprocess.Popen([program], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_for_port(port, process, "rabbitmq-server", seconds=60)
+            yield f"amqp://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            try:
+                process.wait(20)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()

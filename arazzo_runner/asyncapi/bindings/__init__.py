@@ -84,7 +84,14 @@ def _websocket(endpoint: Endpoint) -> Binding:
     return WebSocketBinding(endpoint)
 
 
+def _amqp(endpoint: Endpoint) -> Binding:
+    from .amqp import AmqpBinding
+
+    return AmqpBinding(endpoint)
+
+
 BINDINGS: dict[str, Callable[[Endpoint], Binding]] = {
+    "amqp": _amqp,
     "mqtt": _mqtt,
     "ws": _websocket,
     "wss": _websocket,
