@@ -16,6 +16,8 @@ demo: $(STAMP)
 	$(BIN)/python examples/run_demo.py
 
 test: $(STAMP)
+	@[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || echo "note: the MQTT tests skip without Mosquitto: apt-get install -y mosquitto"
+	@[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || echo "note: the AMQP tests skip without RabbitMQ: apt-get install -y rabbitmq-server"
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

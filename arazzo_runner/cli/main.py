@@ -16,7 +16,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
-from ..engine.preflight import server_url_problem
+from ..asyncapi.bindings import broker_url_problem
+from ..engine.preflight import is_asyncapi_source, server_url_problem
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument, Workflow
 
@@ -391,6 +392,12 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
         if sep and "://" not in name:
             if name not in sources:
                 raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
+            if is_asyncapi_source(document, name):  # a broker: mqtt://, amqp://, ws:// (docs/async-steps.md)
+                problem = broker_url_problem(url)
+                if problem:
+                    raise _UsageError(f"--server: {problem}")
+                per_source[name] = url
+                continue
             per_source[name] = checked(url)
         else:
             default = checked(item)
@@ -398,7 +405,8 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
         return default
     if default is not None:
         for name in sources:
-            per_source.setdefault(name, default)
+            if not is_asyncapi_source(document, name):
+                per_source.setdefault(name, default)
     return per_source
 
 

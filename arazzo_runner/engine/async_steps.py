@@ -22,7 +22,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscription, binding_for, known_protocols
+from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscription, binding_for
 from ..asyncapi.index import Message
 from ..asyncapi.plan import AsyncTarget
 from ..errors import EvaluationError
@@ -139,11 +139,8 @@ class AsyncRuntime:
         if binding is None:
             try:
                 binding = binding_for(protocol, self._endpoint(target, url, schemes))
-            except BrokerError:
-                raise BrokerError(
-                    f"server {url} of {target.source!r}: no binding for protocol {protocol!r}; "
-                    f"bindings: {known_protocols()}"
-                ) from None
+            except BrokerError as exc:
+                raise BrokerError(f"server {url} of {target.source!r}: {exc}") from None
             try:
                 await binding.connect()
             except BrokerError as exc:

@@ -35,7 +35,7 @@ def server_url_problem(url: Any) -> str | None:
     return None
 
 
-def _is_asyncapi(document: ArazzoDocument, name: str) -> bool:
+def is_asyncapi_source(document: ArazzoDocument, name: str) -> bool:
     docs = [document, *document.documents.arazzo.values()]
     return any(d.sources.get(name) is not None and d.sources[name].type == "asyncapi" for d in docs)
 
@@ -73,7 +73,7 @@ def check_servers(servers: Any, document: ArazzoDocument) -> None:
                 raise ArazzoError(
                     f"servers names source {name!r}, which {document.display} does not declare; sources: {known}"
                 )
-            problem = broker_url_problem(url) if _is_asyncapi(document, name) else server_url_problem(url)
+            problem = broker_url_problem(url) if is_asyncapi_source(document, name) else server_url_problem(url)
             if problem:
                 raise ArazzoError(f"servers[{name!r}]: {problem}")
         return

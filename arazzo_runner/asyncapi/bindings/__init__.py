@@ -8,6 +8,7 @@ the run. The client library of a binding is imported only when a run uses it.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -102,10 +103,16 @@ def known_protocols() -> str:
     return ", ".join(sorted(BINDINGS))
 
 
+_LIBRARIES = {"amqp": "aio_pika", "mqtt": "aiomqtt", "ws": "websockets", "wss": "websockets"}
+
+
 def binding_for(protocol: str, endpoint: Endpoint) -> Binding:
     factory = BINDINGS.get(protocol.lower())
     if factory is None:
         raise BrokerError(f"no binding for protocol {protocol!r}; bindings: {known_protocols()}")
+    library = _LIBRARIES.get(protocol.lower())
+    if library is not None and importlib.util.find_spec(library) is None:
+        raise BrokerError(f"the {protocol} binding needs the {library} package: pip install 'arazzo-runner[async]'")
     return factory(endpoint)
 
 
