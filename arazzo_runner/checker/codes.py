@@ -177,7 +177,7 @@ CODES: dict[str, Code] = _codes(
         "ARZ159",
         "warning",
         "asyncapi-not-executed",
-        "an AsyncAPI step: it loads and is checked, a run reaching it fails",
+        "an AsyncAPI step whose source was not read: it is checked, a run reaching it fails",
     ),
 )
 

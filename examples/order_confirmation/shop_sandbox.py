@@ -28,7 +28,7 @@ class ShopSandbox:
         sandbox = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 try:
                     order = json.loads(self.rfile.read(length) or b"{}")
