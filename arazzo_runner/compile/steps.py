@@ -250,7 +250,14 @@ class StepCompiler(ReferenceResolver):
                     )
         criteria_raw = self.object_list(raw, "successCriteria", pointer)
         if "successCriteria" in raw and isinstance(raw["successCriteria"], list) and not criteria_raw:
-            self.warning(f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027")
+            if self.version == "1.1":  # V11-23: 1.1 requires an entry
+                self.error(
+                    f"{pointer}/successCriteria", "'successCriteria' must list at least 1 entry (Arazzo 1.1)", "ARZ002"
+                )
+            else:
+                self.warning(
+                    f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027"
+                )
         success_criteria = self._criteria(criteria_raw, f"{pointer}/successCriteria")
         on_success = self._actions(self.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
         on_failure = self._actions(self.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
