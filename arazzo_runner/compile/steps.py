@@ -320,7 +320,9 @@ class StepCompiler(ReferenceResolver):
             return None
         self.check_fields(raw, "requestBody", pointer)
         content_type = self.optional_str(raw, "contentType", pointer)
-        payload = self.compile_value(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
+        payload = (  # a payload is the body as written, even an object with a "selector" member (DEC-V11-5)
+            self.compile_value(raw["payload"], f"{pointer}/payload", selectable=False) if "payload" in raw else None
+        )
         replacements = []
         for i, rep in enumerate(self.object_list(raw, "replacements", pointer)):
             p = f"{pointer}/replacements/{i}"
