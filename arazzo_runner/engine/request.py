@@ -131,6 +131,11 @@ def _apply_parameter(
         )
         prepared.query_values[param.name] = value
     elif location == "header":
+        if param.name.lower() in _FRAMING_HEADERS:
+            raise RequestBuildError(
+                f"header parameter {param.name!r}: this header is set from the server URL and the body, not by a "
+                "document (choose the host with servers= / --server)"
+            )
         text = serialize_header(param.name, value, explode, content_type)
         prepared.headers = [(k, v) for k, v in prepared.headers if k.lower() != param.name.lower()]
         prepared.headers.append((_header_name(param.name), _header_value(param.name, text)))
@@ -151,6 +156,10 @@ def _warn_missing_required(step: Step, operation: Any, prepared: PreparedRequest
                 f"{operation.label} requires {declared.location} parameter {declared.name!r}, and the step gives none"
             )
 
+
+# Headers that say where a request goes or where it ends: a document setting them could reach
+# another virtual host or smuggle a second request.
+_FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -180,13 +189,24 @@ def _fill_path(operation: Any, values: Mapping[str, str], warnings: list[str] | 
             if name not in variables:
                 warnings.append(f"path parameter {name!r} has no {{{name}}} in {operation.label}; it was not sent")
     try:
-        return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
+        path = "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
     except KeyError:
         missing = [m for m in variables if m not in values]
         names = ", ".join(repr(m) for m in missing)
         raise RequestBuildError(
             f"{operation.label}: no value for path parameter {names}; add it to the step's parameters with in: path"
         ) from None
+    return _encode_dot_segments(path)
+
+
+def _encode_dot_segments(path: str) -> str:
+    """A segment that is exactly ``.`` or ``..`` would be normalised away by the URL parser (and by servers),
+    sending the request to another resource: ``/orgs/acme/members/..`` is ``/orgs/acme``. Such segments
+    are percent-encoded (``%2E``), so the server sees a value, not a step up the path."""
+    segments = path.split("/")
+    if not any(segment in (".", "..") for segment in segments):
+        return path
+    return "/".join("%2E" * len(segment) if segment in (".", "..") else segment for segment in segments)
 
 
 def choose_content_type(body: RequestBody, target: OperationTarget, value: Any) -> str | None:
@@ -289,6 +309,11 @@ def encode_multipart(fields: Mapping[str, Any], boundary: str) -> bytes:
             if isinstance(entry, Mapping) and ("content" in entry or "filename" in entry):
                 filename = _quote_disposition(str(entry.get("filename", key)))
                 part_type = str(entry.get("contentType", "application/octet-stream"))
+                if any(c in part_type for c in "\r\n\0"):
+                    raise RequestBuildError(
+                        f"multipart field {str(key)!r}: its contentType contains a line break or NUL, which would "
+                        "add headers to the part"
+                    )
                 raw = entry.get("content", "")
                 data = raw if isinstance(raw, (bytes, bytearray)) else to_text(raw).encode("utf-8")
                 out += f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'.encode()
