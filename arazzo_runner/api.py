@@ -12,7 +12,9 @@ import httpx
 
 from .compile.loader import load
 from .engine.execution import Execution, Limits, ServerMap
+from .engine.logmask import masking_logs
 from .engine.preflight import check_credentials, check_servers
+from .engine.redact import without_userinfo
 from .engine.security import Credentials, TokenCache
 from .errors import ArazzoError
 from .plan.model import ArazzoDocument
@@ -72,11 +74,16 @@ class Runner:
         self.workflow_inputs = workflow_inputs
         self.sleep = sleep
         self.clock = clock
-        self.tokens = TokenCache()
+        self.tokens = TokenCache.shared()  # one token per endpoint, client and scopes for the process
         self._checked: weakref.WeakValueDictionary[int, ArazzoDocument] = weakref.WeakValueDictionary()
 
     def __repr__(self) -> str:
-        return f"Runner(servers={self.servers!r}, credentials={self.credentials!r})"
+        servers: Any = self.servers
+        if isinstance(servers, str):
+            servers = without_userinfo(servers)
+        elif isinstance(servers, Mapping):
+            servers = {name: without_userinfo(str(url)) for name, url in servers.items()}
+        return f"Runner(servers={servers!r}, credentials={self.credentials!r})"
 
     async def arun(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
         """Run ``workflow_id`` of ``spec`` (a path or a loaded document) with this runner's settings.
@@ -133,7 +140,8 @@ class Runner:
             follow_redirects=self.follow_redirects,
             **kwargs,
         )
-        return await execution.run(document, workflow_id, inputs)
+        with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
+            return await execution.run(document, workflow_id, inputs)
 
 
 def _run_sync(coro: Awaitable[WorkflowResult]) -> WorkflowResult:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from ..errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
+from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
 from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
@@ -28,7 +28,9 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import Failure, StepResult, WorkflowResult
-from .redact import MIN_SECRET_LENGTH, Redactor
+from .guard import CredentialGuard
+from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
+from .scope import SourceScope, source_scope
 from .request import prepare_request
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
@@ -129,7 +131,7 @@ class Execution:
         self.sleep = sleep
         self.clock = clock
         self.redactor = redactor or Redactor(self.credentials.secrets())
-        self.tokens = tokens or TokenCache()
+        self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
         self.any_host = any_host
@@ -141,10 +143,13 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.guard = CredentialGuard(self.credentials)
+        self.scope: SourceScope | None = None
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
         workflow = document.workflow(workflow_id)
+        self.scope = source_scope(document)
         problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
             raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
@@ -379,8 +384,9 @@ class Execution:
     async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
         ctx = self._context(frame, None)
         exchange = Exchange()
+        names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
-            base_url = self._base_url(target)
+            base_url = self._base_url(target, names)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None and self.any_host:
@@ -391,6 +397,7 @@ class Execution:
                 "pass servers= (--server on the command line)"
             )
             return _StepOutcome(False, exchange, {}, message, reason="request_error")
+        self.redactor.add_many(url_secrets(base_url))  # a user:password@ server URL
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -399,11 +406,14 @@ class Execution:
                 self.credentials,
                 self.tokens,
                 self.client,
-                source=target.source,
+                source=names,
                 shared_schemes=self._shared_scheme_names(frame.document),
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
+            forwarded = self.guard.check(prepared)
+            if forwarded is not None:
+                raise RequestBuildError(forwarded)
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
             return _StepOutcome(
@@ -412,7 +422,7 @@ class Execution:
         except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
             message = f"could not build the request (server URL {base_url!r}): {exc}"
             return _StepOutcome(False, exchange, {}, message, reason="request_error")
-        exchange.url = str(request.url)
+        exchange.url = without_userinfo(str(request.url))
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         try:
@@ -422,6 +432,7 @@ class Execution:
                 prepared,
                 follow_redirects=self.follow_redirects,
                 timeout=self.limits.request_timeout,
+                carries_secret=lambda text: self.redactor.mask(text) != text,
             )  # reads the body
         except httpx.TimeoutException:
             return _StepOutcome(
@@ -625,12 +636,14 @@ class Execution:
             shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
         return shared
 
-    def _base_url(self, target: OperationTarget) -> str | None:
+    def _base_url(self, target: OperationTarget, names: tuple[str, ...]) -> str | None:
         servers = self.servers
         if isinstance(servers, str):
             return servers
-        if isinstance(servers, Mapping) and target.source in servers:
-            return servers[target.source]
+        if isinstance(servers, Mapping):
+            for name in names:  # the qualified name first (see .scope)
+                if name in servers:
+                    return servers[name]
         # A server variable without a default fails the step, unless the transport answers any host.
         return target.description.base_url(target.operation, target.source, strict=not self.any_host)
 

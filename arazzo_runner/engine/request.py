@@ -54,6 +54,8 @@ class PreparedRequest:
     query_values: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     security_headers: set[str] = field(default_factory=set)  # headers a security scheme added (credentials)
+    credential_keys: set[str] = field(default_factory=set)  # the credentials applied to this request
+    security_query: set[str] = field(default_factory=set)  # query pieces a security scheme added
 
     @property
     def url(self) -> str:
