@@ -185,7 +185,7 @@ class Execution:
         return WorkflowResult(
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
-            outputs=outcome.outputs,
+            outputs=self.redactor.mask_value(outcome.outputs),
             steps=tuple(self.step_results),
             error=error,
             warnings=tuple(self.redactor.mask(w) for w in self.warnings),
@@ -354,7 +354,7 @@ class Execution:
                 workflow_id=workflow.workflow_id,
                 succeeded=outcome.succeeded,
                 status_code=ex.status_code,
-                outputs=outcome.outputs,
+                outputs=self.redactor.mask_value(outcome.outputs),  # a step may copy a credential
                 method=ex.method,
                 url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
                 attempt=attempt,

@@ -16,7 +16,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 from urllib.parse import quote, quote_plus, unquote, urlsplit
 
 __all__ = ["MASK", "MIN_SECRET_LENGTH", "TRUNCATED", "Redactor", "Secret", "url_secrets", "without_userinfo"]
@@ -141,6 +142,18 @@ class Redactor:
         if TRUNCATED in text:
             text = self._mask_cut_secrets(text)
         return text
+
+    def mask_value(self, value: Any) -> Any:
+        """``value`` with every string in it masked (outputs shown in results); others unchanged."""
+        if not self._secrets:
+            return value
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, Mapping):
+            return {key: self.mask_value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.mask_value(item) for item in value]
+        return value
 
     def _mask_cut_secrets(self, text: str) -> str:
         """A message that shortens a long value ends it with '…': a secret cut there leaves only its
