@@ -253,6 +253,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         inputs = complete_inputs(workflow, inputs, args.mock_seed, sys.stderr)
     servers = _read_servers(args.server, document)
     credentials = _read_credentials(args.credential, document)
+    if not (args.mock or args.mock_scenario):
+        from .notices import environment_credential_notes, server_choice_notes
+
+        given = {item.partition("=")[0] for item in args.credential}
+        ambient = {k: v for k, v in credentials.items() if k not in given}
+        for note in environment_credential_notes(document, ambient, servers, credential_env_name):
+            print(note, file=sys.stderr)
+        for note in server_choice_notes(document, servers):
+            print(note, file=sys.stderr)
     if args.mock or args.mock_scenario:
         from ..mock import placeholder_credentials
 
