@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from ..engine.preflight import server_url_problem
+from ..sources.policy import FetchPolicy, fetch_policy
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument, Workflow
 
@@ -150,6 +151,11 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
         help="read the source description the document names by URL from PATH instead "
         "(repeatable), e.g. a local copy of a remote OpenAPI description",
     )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="fetch nothing over the network while loading: every http(s) document must be given with --source",
+    )
 
 
 def _warn_unused_sources(sources: Mapping[str, str], document: ArazzoDocument) -> None:
@@ -181,13 +187,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_INVALID
     try:
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "list":
-            return _cmd_list(args)
-        module = _command_module(args.command)
-        if module is not None:
-            return int(module.run(args))
+        with fetch_policy(FetchPolicy(network=not getattr(args, "offline", False))):
+            if args.command == "run":
+                return _cmd_run(args)
+            if args.command == "list":
+                return _cmd_list(args)
+            module = _command_module(args.command)
+            if module is not None:
+                return int(module.run(args))
     except _UsageError as exc:
         return _report_invalid(args, str(exc), None)
     except ArazzoError as exc:

@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..engine.redact import without_userinfo
-from ..errors import ArazzoError
 from ..engine.scope import source_scope
+from ..errors import ArazzoError
 from ..openapi.index import OpenAPIDescription
 from ..plan.model import ArazzoDocument
 

@@ -69,7 +69,9 @@ def _nested(tmp_path: Path, nested_server: str) -> Path:
         workflows:
           - workflowId: main
             steps:
-              - {stepId: a, operationId: $sourceDescriptions.api.get_a, successCriteria: [{condition: $statusCode == 200}]}
+              - stepId: a
+                operationId: $sourceDescriptions.api.get_a
+                successCriteria: [{condition: $statusCode == 200}]
               - {stepId: nested, workflowId: $sourceDescriptions.flows.inner}
         """,
     )
@@ -222,7 +224,9 @@ paths:
   /start:
     get:
       operationId: start
-      parameters: [{name: X-API-Key, in: header, schema: {type: string}}, {name: X-Trace, in: header, schema: {type: string}}]
+      parameters:
+        - {name: X-API-Key, in: header, schema: {type: string}}
+        - {name: X-Trace, in: header, schema: {type: string}}
       responses: {'200': {description: ok}}
 """
 
