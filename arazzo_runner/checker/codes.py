@@ -164,6 +164,12 @@ CODES: dict[str, Code] = _codes(
         "a $response.body pointer that only some accepted responses can satisfy",
     ),
     ("ARZ132", "warning", "request-expression", "$request.<part>.<name> names a parameter the step does not send"),
+    (
+        "ARZ133",
+        "warning",
+        "credential-read",
+        "an expression reads a header carrying the credential of an authenticated request",
+    ),
 )
 
 

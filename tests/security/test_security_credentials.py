@@ -388,3 +388,14 @@ def test_a_caller_with_another_client_secret_fetches_its_own_token(tmp_path: Pat
         other = {"cc": {"client_id": "cid", "client_secret": "another-secret"}}
         run_workflow(doc, "main", servers=server.url, credentials=other)
         assert len(server.requests_to("POST", "/token")) == 2  # a token is never handed to another secret
+
+
+def test_check_warns_when_an_expression_reads_a_credential_header(tmp_path: Path) -> None:
+    from arazzo_runner.checker import check
+
+    spec = _forwarding(tmp_path, "http://127.0.0.1:9")
+    found = [d for d in check(spec) if d.code == "ARZ133"]
+    assert len(found) == 1 and found[0].severity == "warning"
+    assert "$request.header.Authorization reads the credential step 'one' sends" in found[0].message
+    assert found[0].location is not None and found[0].location.line == 12  # the outputs line
+    assert found[0].location.pointer == "/workflows/0/steps/0/outputs/auth"
