@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from ..engine.preflight import server_url_problem
+from ..engine.scope import source_scope
 from ..sources.policy import FetchPolicy, fetch_policy
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument, Workflow
@@ -401,7 +402,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
             raise _UsageError(f"--server: {problem}")
         return url
 
-    sources = document.all_source_names()
+    sources = source_scope(document).accepted()  # nested sources by qualified name too (flows.api)
     for item in items:
         name, sep, url = item.partition("=")
         if sep and "://" not in name:
@@ -424,11 +425,16 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
         schemes.update(source.security_schemes())
     # SOURCE.SCHEME names a scheme of one source (source names have no dots), in any loaded Arazzo document.
     qualified: set[str] = set()
-    for arazzo in document.documents.arazzo.values():
-        for source_name, named in arazzo.sources.items():
-            description = document.documents.openapi.get(named.url) if named.type == "openapi" else None
+    for source_name, url in source_scope(document).description_urls.items():
+        description = document.documents.openapi.get(url)
+        if description is not None:
+            qualified.update(f"{source_name}.{scheme}" for scheme in description.security_schemes())
+    scope = source_scope(document)
+    for (_, bare), full in scope.qualified.items():
+        if bare != full and bare not in scope.ambiguous and full in scope.description_urls:
+            description = document.documents.openapi.get(scope.description_urls[full])
             if description is not None:
-                qualified.update(f"{source_name}.{scheme}" for scheme in description.security_schemes())
+                qualified.update(f"{bare}.{scheme}" for scheme in description.security_schemes())
     credentials: dict[str, Any] = {}
     for scheme in sorted(schemes):
         env_value = os.environ.get(credential_env_name(scheme))

@@ -399,3 +399,20 @@ def test_check_warns_when_an_expression_reads_a_credential_header(tmp_path: Path
     assert "$request.header.Authorization reads the credential step 'one' sends" in found[0].message
     assert found[0].location is not None and found[0].location.line == 12  # the outputs line
     assert found[0].location.pointer == "/workflows/0/steps/0/outputs/auth"
+
+
+def test_the_command_line_takes_qualified_names_for_nested_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from arazzo_runner.cli.main import main
+
+    monkeypatch.delenv("ARAZZO_CREDENTIAL_BEARERAUTH", raising=False)
+    with LoopbackServer() as host_a, LoopbackServer() as host_b:
+        host_a.script("GET", "/a", Reply(body={}))
+        host_b.script("GET", "/b", Reply(body={}))
+        spec = _nested(tmp_path, "http://127.0.0.1:9")
+        argv = ["run", str(spec), "-w", "main", "--server", f"api={host_a.url}"]
+        argv += ["--server", f"flows.api={localhost_url(host_b)}", "--credential", "flows.api.bearerAuth=cli-nested-1"]
+        assert main(argv) == 0, capsys.readouterr().err
+        assert host_a.requests[0].header("Authorization") is None
+        assert host_b.requests[0].header("Authorization") == "Bearer cli-nested-1"
