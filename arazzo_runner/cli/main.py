@@ -18,9 +18,9 @@ from typing import Any, NoReturn, TextIO
 
 from ..engine.preflight import server_url_problem
 from ..engine.scope import source_scope
-from ..sources.policy import FetchPolicy, fetch_policy
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument, Workflow
+from ..sources.policy import FetchPolicy, fetch_policy
 
 __all__ = ["credential_env_name", "main"]
 

@@ -30,8 +30,8 @@ from ..plan.model import (
 from ..result import Failure, StepResult, WorkflowResult
 from .guard import CredentialGuard
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
-from .scope import SourceScope, source_scope
 from .request import prepare_request
+from .scope import SourceScope, source_scope
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
@@ -292,7 +292,8 @@ class Execution:
                 raise _LimitExceeded(
                     Failure(
                         "limit_exceeded",
-                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
+                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, "
+                        f"more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
                         workflow.workflow_id,
                         step.step_id,
                         ex.status_code,
