@@ -440,7 +440,7 @@ class Execution:
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} timed out"
+                f"{request.method} {exchange.url} timed out"
                 + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""),
                 reason="transport_error",
                 warnings=prepared.warnings,
@@ -451,7 +451,7 @@ class Execution:
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} failed: {transport_reason(exc, detail)}",
+                f"{request.method} {exchange.url} failed: {transport_reason(exc, detail)}",
                 reason="transport_error",
                 warnings=prepared.warnings,
             )

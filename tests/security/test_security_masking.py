@@ -110,3 +110,11 @@ def test_log_records_at_every_level_carry_no_secret(tmp_path: Path, caplog: pyte
     text = caplog.text + "\n".join(str(record.args) for record in caplog.records)
     assert "HTTP Request: GET" in text  # httpx did log the request line
     assert "log-query-key-5" not in text and PASSWORD not in text
+
+
+def test_a_short_userinfo_password_is_kept_out_of_urls_and_connection_errors(tmp_path: Path) -> None:
+    # Too short for the redactor (it warns), but a URL is shown without its password anyway.
+    spec = _spec(tmp_path, refused_url().replace("http://", "http://al:pw7@"))
+    result = run_workflow(load(spec), "main")
+    assert result.error is not None and "could not connect" in result.error.message
+    assert "al:***@" in result.error.message and ":pw7@" not in every_output(result)
