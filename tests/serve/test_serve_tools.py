@@ -1,0 +1,218 @@
+"""The rules behind the tools, checked in-process: names, schemas, descriptions, Mermaid, results, configuration,
+and the fixed tools (list, describe, check) through the SDK's in-process client."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from arazzo_runner import load
+from arazzo_runner.compile.loader import load_text
+from arazzo_runner.engine.redact import Redactor
+from arazzo_runner.result import Failure, WorkflowResult
+from arazzo_runner.serve import ConfigError, ServeConfig, WorkflowServer
+from arazzo_runner.serve.config import read_config_file, read_secret_inputs, secret_input_env_name
+from arazzo_runner.serve.tools import (
+    MAX_NAME_LENGTH,
+    assign_names,
+    input_problems,
+    mermaid,
+    result_payload,
+    tool_input_schema,
+)
+from tests.serve.session import ROOT, SERVICE, STYTCH
+
+from mcp import Client  # isort: skip  (after the session module, which skips without the SDK)
+
+SERVICE_OPENAPI = (SERVICE.parent / "service.openapi.yaml").as_uri()
+
+
+def _doc(workflows: str, name: str = "flows.arazzo.yaml"):
+    text = f"""arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions:
+  - {{name: service, url: '{SERVICE_OPENAPI}', type: openapi}}
+workflows:
+{workflows}
+"""
+    return load_text(text, base_uri=(SERVICE.parent / name).as_uri())
+
+
+def test_tool_names_are_valid_and_unique():
+    first = _doc("  - {workflowId: 'get codes', steps: [{stepId: a, operationId: listCodes}]}\n", "one.arazzo.yaml")
+    second = _doc("  - {workflowId: get_codes, steps: [{stepId: a, operationId: listCodes}]}\n", "two.yaml")
+    reserved = _doc("  - {workflowId: arazzo_check, steps: [{stepId: a, operationId: listCodes}]}\n", "x.json")
+    pairs = [(d, w) for d in (first, second, reserved) for w in d.workflows.values()]
+    names = [name for name, _, _ in assign_names(pairs)]
+    # 'get codes' becomes 'get_codes' (space is not allowed), which 'two' also has: both take their file's stem.
+    assert names == ["one.get_codes", "two.get_codes", "x.arazzo_check"]
+
+
+def test_a_name_still_taken_gets_a_number_and_names_stay_short():
+    long_id = "w" * 200
+    doc = _doc(f"  - {{workflowId: {long_id}, steps: [{{stepId: a, operationId: listCodes}}]}}\n")
+    again = _doc(f"  - {{workflowId: {long_id}, steps: [{{stepId: a, operationId: listCodes}}]}}\n")
+    pairs = [(document, workflow) for document in (doc, again) for workflow in document.workflows.values()]
+    names = [name for name, _, _ in assign_names(pairs)]
+    # Same id in two files of the same name: the stem does not tell them apart, a number does.
+    assert names[0] == f"flows.{long_id}"[:MAX_NAME_LENGTH]
+    assert names[1] == f"flows.{long_id}"[: MAX_NAME_LENGTH - 2] + "-2"
+
+
+def test_input_schema_drops_server_filled_inputs_and_keeps_the_rest():
+    workflow = load(SERVICE).workflow("login")
+    assert workflow.secret_inputs == frozenset({"password"})
+    schema = tool_input_schema(workflow, {"password"})
+    assert schema == {"type": "object", "required": ["username"], "properties": {"username": {"type": "string"}}}
+    everything = tool_input_schema(workflow, {"password", "username"})
+    assert "required" not in everything
+    assert everything["properties"] == {}
+    assert workflow.inputs_schema["required"] == ["username", "password"]  # the plan itself is untouched
+
+
+def test_input_problems_name_pointer_and_rule():
+    schema = {
+        "type": "object",
+        "required": ["a"],
+        "properties": {"a": {"type": "integer", "minimum": 1}, "b": {"type": "array", "items": {"type": "string"}}},
+        "additionalProperties": False,
+    }
+    problems = input_problems(schema, {"a": 0, "b": ["x", 3], "c": 1})
+    assert {"pointer": "/a", "rule": "minimum", "message": "0 is less than the minimum of 1"} in problems
+    assert {"pointer": "/b/1", "rule": "type", "message": "3 is not of type 'string'"} in problems
+    assert {"pointer": "/c", "rule": "additionalProperties", "message": "unknown input 'c'"} in problems
+    assert input_problems(schema, {"a": 2}) == []
+
+
+def test_mermaid_graph_shows_default_flow_and_actions():
+    graph = mermaid(load(SERVICE).workflow("login"))
+    assert graph.splitlines()[0] == "flowchart TD"
+    assert "start --> s_signIn" in graph
+    assert "s_signIn -->|success| finish" in graph
+    assert 's_signIn -->|"failure: giveUp"| finish' in graph
+
+
+def test_result_is_masked_and_explains_the_failure():
+    failure = Failure(
+        "unhandled_step_failure",
+        "step 'signIn' failed: got 401",
+        "login",
+        step_id="signIn",
+        status_code=401,
+        criterion="$statusCode == 200",
+        response_excerpt='{"echo": "pw-secret-9"}',
+    )
+    result = WorkflowResult("login", "failed", {"token": "tok pw-secret-9"}, error=failure)
+    payload = result_payload(result, Redactor(["pw-secret-9"]))
+    assert payload["status"] == "failed"
+    assert payload["outputs"] == {"token": "tok ***"}
+    assert payload["error"]["responseExcerpt"] == '{"echo": "***"}'
+    assert payload["error"]["criterion"] == "$statusCode == 200"
+    assert payload["error"]["stepId"] == "signIn"
+
+
+def test_fixed_tools_list_describe_and_check():
+    config = ServeConfig(specs=[str(SERVICE)], mock=True, inputs={"username": "ada"})
+
+    async def main():
+        async with Client(WorkflowServer(config).mcp_server()) as client:
+            listed = await client.call_tool("arazzo_list_workflows", {})
+            described = await client.call_tool("arazzo_describe_workflow", {"tool": "login"})
+            unknown = await client.call_tool("arazzo_describe_workflow", {"tool": "nope"})
+            checked = await client.call_tool("arazzo_check", {})
+            run = await client.call_tool("login", {})
+            return listed, described, unknown, checked, run
+
+    listed, described, unknown, checked, run = asyncio.run(main())
+    rows = {row["tool"]: row for row in listed.structured_content["workflows"]}
+    assert rows["login"]["inputs"] == []
+    assert rows["login"]["suppliedByServer"] == ["password", "username"]
+    assert rows["recovery-codes-rotate"]["outputs"] == ["codes"]
+    description = described.structured_content
+    assert description["steps"][0]["operation"] == {
+        "source": "service",
+        "method": "POST",
+        "path": "/login",
+        "operationId": "login",
+    }
+    assert description["mermaid"].startswith("flowchart TD")
+    assert unknown.is_error is True
+    assert checked.structured_content["documents"][0]["errors"] == 0
+    assert run.structured_content["status"] == "succeeded"  # mock: the password is made up, username configured
+
+
+def test_configuration_file(tmp_path: Path):
+    path = tmp_path / "serve.yaml"
+    path.write_text(
+        "servers: {service: 'http://127.0.0.1:9'}\n"
+        "credentials: {basicAuth: {user: u, password: pw-from-file}}\n"
+        "secret_inputs: {password: s3cret-pass}\n"
+        "deny: [wait]\n"
+        "max_steps: 5\n"
+        "run_timeout: 2.5\n"
+        "max_concurrent_runs: 2\n",
+        encoding="utf-8",
+    )
+    config = ServeConfig()
+    read_config_file(str(path), config)
+    assert config.servers == ["service=http://127.0.0.1:9"]
+    assert config.credentials == {"basicAuth": ("u", "pw-from-file")}
+    assert config.limits.max_steps == 5 and config.limits.run_timeout == 2.5
+    assert config.max_concurrent_runs == 2
+    assert not config.exposes("wait")
+    assert "pw-from-file" not in repr(config) and "s3cret-pass" not in repr(config)
+    assert config.redactor().mask("x s3cret-pass pw-from-file") == "x *** ***"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("servres: x\n", "unknown setting 'servres'"),
+        ("max_steps: -1\n", "'max_steps' must be a positive integer, not -1"),
+        ("allow: wait\n", "'allow' must be a list of workflowIds"),
+        ("credentials: [a]\n", "'credentials' must be a mapping of names to values"),
+    ],
+)
+def test_configuration_file_mistakes_are_named(tmp_path: Path, text: str, message: str):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        read_config_file(str(path), ServeConfig())
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_secret_inputs_come_from_the_environment_never_the_command_line():
+    assert secret_input_env_name("api-pass") == "ARAZZO_SECRET_API_PASS"
+    assert read_secret_inputs(["password"], {"ARAZZO_SECRET_PASSWORD": "pw"}) == {"password": "pw"}
+    with pytest.raises(ConfigError, match="takes an input name, not a value"):
+        read_secret_inputs(["password=hunter2"], {})
+    with pytest.raises(ConfigError, match="set the environment variable ARAZZO_SECRET_PASSWORD"):
+        read_secret_inputs(["password"], {})
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--allow", "nope"], "no served document has a workflow 'nope'"),
+        (["--credential", "bogus=x"], "credential 'bogus' names no security scheme"),
+        (["--server", "nosource=http://127.0.0.1:1"], "no served document has a source named 'nosource'"),
+        (["--token-env", "T"], "--token-env applies to --http only"),
+        (["--http", "127.0.0.1:99999"], "port 99999 is out of range"),
+    ],
+)
+def test_configuration_mistakes_stop_the_server_with_exit_2(args: list[str], message: str):
+    done = subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", "serve", str(STYTCH), *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
