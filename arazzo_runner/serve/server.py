@@ -310,6 +310,9 @@ class WorkflowServer:
         except ArazzoError as exc:
             outcome = "refused"
             return _error(self.redactor.mask(str(exc)))
+        except Exception as exc:  # a bug of ours: the agent gets no detail, the operator's log gets it masked
+            outcome = f"internal error ({type(exc).__name__}: {exc})"
+            return _error("internal error while running the workflow; the server log has the details")
         finally:
             self.active_runs -= 1
             elapsed = (time.perf_counter() - started) * 1000

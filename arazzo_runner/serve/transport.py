@@ -95,6 +95,13 @@ async def serve_http(
     shown = f"[{host}]" if ":" in host else host
     out = log if log is not None else sys.stderr
     print(f"arazzo-runner serve: listening on http://{shown}:{bound}{MCP_PATH}", file=out, flush=True)
+    if not token and host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"arazzo-runner serve: warning: {host} is reachable from other machines and no --token-env is set: "
+            "anyone who can connect can run the workflows with your credentials",
+            file=out,
+            flush=True,
+        )
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     try:
         await uvicorn.Server(config).serve(sockets=[sock])
