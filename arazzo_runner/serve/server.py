@@ -24,7 +24,7 @@ from ..compile.loader import load
 from ..engine.preflight import check_credentials, check_servers
 from ..engine.security import Credentials
 from ..errors import ArazzoError, InputError
-from ..plan.model import ArazzoDocument
+from ..plan.model import ArazzoDocument, Workflow
 from .config import ConfigError, ServeConfig, scheme_names, servers_for
 from .tools import (
     FIXED_TOOLS,
@@ -139,9 +139,26 @@ class WorkflowServer:
                     "have no value; give them with --secret-input NAME (value in the environment) or the config file"
                 )
                 continue
-            self.tools[name] = WorkflowTool(name, document, workflow, filled)
+            self.tools[name] = WorkflowTool(name, document, workflow, filled, self._typed_values(workflow, filled))
         if not self.tools:
             self.note("no workflow is served (see above); only the list, describe and check tools are available")
+
+    def _typed_values(self, workflow: Workflow, filled: frozenset[str]) -> dict[str, Any]:
+        """The configured inputs ``workflow`` takes; a ``--input`` text is read by the input's schema type."""
+        from ..cli.main import _coerce_input, _UsageError
+
+        properties = (workflow.inputs_schema or {}).get("properties") or {}
+        values: dict[str, Any] = {}
+        for name, value in self.config.filled_inputs().items():
+            if name not in filled:
+                continue
+            if isinstance(value, str) and name in self.config.inputs:
+                try:
+                    value = _coerce_input(name, value, properties.get(name))
+                except _UsageError as exc:
+                    raise ConfigError(f"--input for workflow {workflow.workflow_id!r}: {exc}") from None
+            values[name] = value
+        return values
 
     def note(self, message: str) -> None:
         print(f"arazzo-runner serve: {self.redactor.mask(message)}", file=self.log, flush=True)
@@ -286,7 +303,7 @@ class WorkflowServer:
                 f"{self.active_runs} workflow runs are in progress, the most this server allows "
                 f"(max_concurrent_runs {config.max_concurrent_runs}); try again when one has finished"
             )
-        inputs = {**arguments, **{n: v for n, v in config.filled_inputs().items() if n in tool.filled}}
+        inputs = {**arguments, **tool.values}
         if config.mock:
             from ..mock import complete_inputs
 

@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -47,6 +47,7 @@ class WorkflowTool:
     document: ArazzoDocument
     workflow: Workflow
     filled: frozenset[str]  # inputs the server supplies (configured values and password inputs)
+    values: Mapping[str, Any] = field(default_factory=dict, repr=False)  # the configured ones, typed
 
 
 def _valid_name(text: str) -> str:

@@ -4,6 +4,7 @@ and the fixed tools (list, describe, check) through the SDK's in-process client.
 from __future__ import annotations
 
 import asyncio
+import io
 import subprocess
 import sys
 from pathlib import Path
@@ -216,3 +217,32 @@ def test_configuration_mistakes_stop_the_server_with_exit_2(args: list[str], mes
     )
     assert done.returncode == 2, done.stderr
     assert message in done.stderr
+
+
+def test_configured_inputs_are_read_by_their_schema_type():
+    doc = _doc(
+        "  - workflowId: paged\n"
+        "    inputs: {type: object, required: [limit], properties: {limit: {type: integer}}}\n"
+        "    steps: [{stepId: a, operationId: listCodes}]\n"
+    )
+    server = WorkflowServer(ServeConfig(specs=["x"], inputs={"limit": "25"}, mock=True), documents=[doc])
+    assert server.tools["paged"].values == {"limit": 25}
+    with pytest.raises(ConfigError, match="--input for workflow 'paged'"):
+        WorkflowServer(ServeConfig(specs=["x"], inputs={"limit": "many"}, mock=True), documents=[doc])
+
+
+def test_an_internal_error_tells_the_agent_nothing_and_the_log_everything_masked(monkeypatch):
+    log = io.StringIO()
+    config = ServeConfig(specs=[str(SERVICE)], mock=True, credentials={"apiKey": "key-abcdef-123"})
+    server = WorkflowServer(config, log=log)
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("exploded near key-abcdef-123")
+
+    monkeypatch.setattr(server, "_execute", broken)
+    result = asyncio.run(server.call("wait", {}))
+    assert result.is_error is True
+    assert result.content[0].text == "internal error while running the workflow; the server log has the details"
+    assert "wait: internal error (RuntimeError: exploded near ***)" in log.getvalue()
+    assert "key-abcdef-123" not in log.getvalue()
+    assert server.active_runs == 0
