@@ -96,6 +96,9 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help="runs at once, more refused (4)",
     )
+    parser.add_argument(
+        "--max-response-bytes", type=_positive_int, default=None, metavar="N", help="refuse larger API responses"
+    )
     parser.add_argument("--strict", action="store_true", help="unknown fields and lenient fallbacks are errors")
     add_source_option(parser)
 
@@ -129,6 +132,8 @@ def run(args: argparse.Namespace) -> int:
         config.mock_seed = args.mock_seed
     if args.timeout is not None:
         config.timeout = args.timeout
+    if args.max_response_bytes is not None:
+        config.max_response_bytes = args.max_response_bytes
     if args.max_concurrent_runs is not None:
         config.max_concurrent_runs = args.max_concurrent_runs
     limits = config.limits

@@ -46,6 +46,7 @@ _FILE_KEYS = frozenset(
         "run_timeout",
         "timeout",
         "max_concurrent_runs",
+        "max_response_bytes",
         "mock",
         "mock_seed",
     }
@@ -82,6 +83,7 @@ class ServeConfig:
     limits: Limits = field(default_factory=Limits)
     timeout: float = 30.0
     max_concurrent_runs: int = 4
+    max_response_bytes: int | None = None  # per response of a run; None: no limit
     mock: bool = False
     mock_seed: int = 0
     sources: dict[str, str] = field(default_factory=dict)
@@ -163,6 +165,7 @@ def read_config_file(path: str, config: ServeConfig) -> None:
     )
     config.timeout = _positive(data, "timeout", config.timeout, path)
     config.max_concurrent_runs = _positive(data, "max_concurrent_runs", config.max_concurrent_runs, path, integer=True)
+    config.max_response_bytes = _positive(data, "max_response_bytes", config.max_response_bytes, path, integer=True)
     if "mock" in data:
         if not isinstance(data["mock"], bool):
             raise ConfigError(f"{path}: 'mock' must be true or false")

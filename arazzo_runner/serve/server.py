@@ -26,6 +26,7 @@ from ..engine.security import Credentials
 from ..errors import ArazzoError, InputError
 from ..plan.model import ArazzoDocument, Workflow
 from .config import ConfigError, ServeConfig, scheme_names, servers_for
+from .sizelimit import SizeLimitedTransport
 from .tools import (
     FIXED_TOOLS,
     WorkflowTool,
@@ -337,29 +338,32 @@ class WorkflowServer:
 
     async def _execute(self, tool: WorkflowTool, inputs: dict[str, Any], progress: Progress | None) -> Any:
         runner = self.runners[id(tool.document)]
-        if runner.mock or progress is None:
+        if runner.mock:
             return await runner.arun(tool.document, tool.workflow.workflow_id, inputs)
-        # A client of our own per call, whose hooks report each request and response as progress.
+        # A client of our own per call: its hooks report each request and response as progress, and its
+        # transport enforces the response size limit.
         count = 0
 
         async def sent(request: httpx.Request) -> None:
-            await progress(count, self.redactor.mask(f"{request.method} {request.url.path}"))
+            if progress is not None:
+                await progress(count, self.redactor.mask(f"{request.method} {request.url.path}"))
 
         async def answered(response: httpx.Response) -> None:
             nonlocal count
             count += 1
             request = response.request
-            await progress(count, self.redactor.mask(f"{request.method} {request.url.path} -> {response.status_code}"))
+            if progress is not None:
+                message = f"{request.method} {request.url.path} -> {response.status_code}"
+                await progress(count, self.redactor.mask(message))
 
         hooks: dict[str, list[Callable[..., Any]]] = {"request": [sent], "response": [answered]}
+        limit = self.config.max_response_bytes
+        transport = SizeLimitedTransport(limit) if limit is not None else None
         async with httpx.AsyncClient(
-            timeout=runner.limits.request_timeout, follow_redirects=False, event_hooks=hooks
+            timeout=runner.limits.request_timeout, follow_redirects=False, event_hooks=hooks, transport=transport
         ) as client:
             per_call = Runner(
-                servers=runner.servers,
-                credentials=runner.credentials,
-                client=client,
-                limits=runner.limits,
+                servers=runner.servers, credentials=runner.credentials, client=client, limits=runner.limits
             )
             per_call.tokens = runner.tokens  # OAuth2 tokens fetched once serve all calls
             return await per_call.arun(tool.document, tool.workflow.workflow_id, inputs)

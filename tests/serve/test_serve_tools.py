@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from arazzo_runner import load
@@ -17,6 +18,7 @@ from arazzo_runner.engine.redact import Redactor
 from arazzo_runner.result import Failure, WorkflowResult
 from arazzo_runner.serve import ConfigError, ServeConfig, WorkflowServer
 from arazzo_runner.serve.config import read_config_file, read_secret_inputs, secret_input_env_name
+from arazzo_runner.serve.sizelimit import SizeLimitedTransport
 from arazzo_runner.serve.tools import (
     MAX_NAME_LENGTH,
     assign_names,
@@ -26,6 +28,7 @@ from arazzo_runner.serve.tools import (
     tool_input_schema,
 )
 from tests.serve.session import ROOT, SERVICE, STYTCH
+from tests.support.loopback import LoopbackServer, Reply
 
 from mcp import Client  # isort: skip  (after the session module, which skips without the SDK)
 
@@ -246,3 +249,40 @@ def test_an_internal_error_tells_the_agent_nothing_and_the_log_everything_masked
     assert "wait: internal error (RuntimeError: exploded near ***)" in log.getvalue()
     assert "key-abcdef-123" not in log.getvalue()
     assert server.active_runs == 0
+
+
+def test_response_size_limit_refuses_announced_and_streamed_bodies():
+    async def chunks():
+        for _ in range(10):
+            yield b"x" * 300
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/announced":
+            return httpx.Response(200, content=b"y" * 5000)
+        if request.url.path == "/streamed":
+            return httpx.Response(200, content=chunks())
+        return httpx.Response(200, content=b"small")
+
+    async def fetch(path: str) -> bytes:
+        transport = SizeLimitedTransport(1000, httpx.MockTransport(handler))
+        async with httpx.AsyncClient(transport=transport) as client:
+            return (await client.get(f"http://api.test{path}")).content
+
+    assert asyncio.run(fetch("/ok")) == b"small"
+    for path in ("/announced", "/streamed"):
+        with pytest.raises(httpx.ReadError, match="larger than 1000 bytes"):
+            asyncio.run(fetch(path))
+
+
+def test_a_run_whose_response_is_too_large_fails_with_the_reason():
+    config = ServeConfig(specs=[str(SERVICE)], credentials={"apiKey": "key-abcdef-123"}, max_response_bytes=1000)
+    with LoopbackServer() as api:
+        api.script("GET", "/codes", Reply(body={"codes": ["c" * 100] * 50}))
+        config.servers = [api.url]
+        server = WorkflowServer(config, log=io.StringIO())
+        result = asyncio.run(server.call("recovery-codes-rotate", {}))
+    data = result.structured_content
+    assert result.is_error is False
+    assert data["status"] == "failed"
+    assert data["error"]["stepId"] == "codes"
+    assert "larger than 1000 bytes, the most this server accepts (max_response_bytes)" in data["error"]["message"]
