@@ -29,6 +29,7 @@ from .config import ConfigError, ServeConfig, scheme_names, servers_for
 from .sizelimit import SizeLimitedTransport
 from .tools import (
     FIXED_TOOLS,
+    StepMatcher,
     WorkflowTool,
     as_text,
     assign_names,
@@ -343,17 +344,22 @@ class WorkflowServer:
         # A client of our own per call: its hooks report each request and response as progress, and its
         # transport enforces the response size limit.
         count = 0
+        matcher = StepMatcher(tool.workflow, tool.document) if progress is not None else None
+
+        def label(request: httpx.Request) -> str:
+            step_id = matcher.step_id(request.method, request.url.path) if matcher is not None else None
+            return f"step {step_id}: " if step_id else ""
 
         async def sent(request: httpx.Request) -> None:
             if progress is not None:
-                await progress(count, self.redactor.mask(f"{request.method} {request.url.path}"))
+                await progress(count, self.redactor.mask(f"{label(request)}{request.method} {request.url.path}"))
 
         async def answered(response: httpx.Response) -> None:
             nonlocal count
             count += 1
             request = response.request
             if progress is not None:
-                message = f"{request.method} {request.url.path} -> {response.status_code}"
+                message = f"{label(request)}{request.method} {request.url.path} -> {response.status_code}"
                 await progress(count, self.redactor.mask(message))
 
         hooks: dict[str, list[Callable[..., Any]]] = {"request": [sent], "response": [answered]}

@@ -80,8 +80,13 @@ def test_reference_workflow_runs_against_the_api_and_returns_its_outputs(sandbox
     # Progress while it ran: started, each request and its answer, finished.
     messages = [message for _, message in received.progress]
     assert messages[0] == f"workflow {WF} started"
-    assert any(m.startswith("GET /v1/b2b/recovery_codes/") and m.endswith("-> 200") for m in messages)
-    assert "POST /v1/b2b/recovery_codes/rotate -> 200" in messages
+    get = f"GET /v1/b2b/recovery_codes/{DEFAULT_ORGANIZATION_ID}/{DEFAULT_MEMBER_ID}"
+    assert messages[1:5] == [
+        f"step getRecoveryCodes: {get}",
+        f"step getRecoveryCodes: {get} -> 200",
+        "step rotateRecoveryCodes: POST /v1/b2b/recovery_codes/rotate",
+        "step rotateRecoveryCodes: POST /v1/b2b/recovery_codes/rotate -> 200",
+    ]
     assert messages[-1] == f"workflow {WF} succeeded"
     assert len(sandbox.requests) == 2
     assert_no_secret(received.text(), secret_forms(sandbox.secret, user=sandbox.project_id))

@@ -21,6 +21,7 @@ from arazzo_runner.serve.config import read_config_file, read_secret_inputs, sec
 from arazzo_runner.serve.sizelimit import SizeLimitedTransport
 from arazzo_runner.serve.tools import (
     MAX_NAME_LENGTH,
+    StepMatcher,
     assign_names,
     input_problems,
     mermaid,
@@ -286,3 +287,20 @@ def test_a_run_whose_response_is_too_large_fails_with_the_reason():
     assert data["status"] == "failed"
     assert data["error"]["stepId"] == "codes"
     assert "larger than 1000 bytes, the most this server accepts (max_response_bytes)" in data["error"]["message"]
+
+
+def test_requests_are_attributed_to_the_step_that_sends_them():
+    doc = _doc(
+        "  - workflowId: main\n"
+        "    steps:\n"
+        "      - {stepId: first, operationId: listCodes}\n"
+        "      - {stepId: again, operationId: listCodes}\n"
+        "      - {stepId: signIn, operationId: login}\n"
+        "  - workflowId: other\n"
+        "    steps: [{stepId: pause, operationId: slow}]\n"
+    )
+    matcher = StepMatcher(doc.workflow("main"), doc)
+    assert matcher.step_id("POST", "/base/login") == "signIn"
+    assert matcher.step_id("GET", "/slow") == "pause"  # a step of another workflow of the document
+    assert matcher.step_id("GET", "/codes") is None  # two steps call it: neither is named
+    assert matcher.step_id("DELETE", "/login") is None
