@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from arazzo_runner import load
+from arazzo_runner import Limits, load
 from arazzo_runner.compile.loader import load_text
 from arazzo_runner.engine.redact import Redactor
 from arazzo_runner.result import Failure, WorkflowResult
@@ -304,3 +304,21 @@ def test_requests_are_attributed_to_the_step_that_sends_them():
     assert matcher.step_id("GET", "/slow") == "pause"  # a step of another workflow of the document
     assert matcher.step_id("GET", "/codes") is None  # two steps call it: neither is named
     assert matcher.step_id("DELETE", "/login") is None
+
+
+def test_per_call_run_timeout_fails_the_run_and_frees_the_slot():
+    config = ServeConfig(
+        specs=[str(SERVICE)],
+        credentials={"apiKey": "key-abcdef-123"},
+        limits=Limits(run_timeout=0.5),
+        max_concurrent_runs=1,
+    )
+    with LoopbackServer() as api:
+        api.script("GET", "/slow", Reply(status=200, delay=30))
+        config.servers = [api.url]
+        server = WorkflowServer(config, log=io.StringIO())
+        result = asyncio.run(server.call("wait", {}))
+    data = result.structured_content
+    assert data["status"] == "failed"
+    assert data["error"]["reason"] == "run_timeout", data["error"]
+    assert server.active_runs == 0
