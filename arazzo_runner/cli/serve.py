@@ -175,26 +175,15 @@ def _server(config: Any, items: list[str]) -> Any:
     from ..serve import WorkflowServer
     from ..serve.config import ConfigError, scheme_names
 
-    schemes: set[str] = set()
-    qualified: set[str] = set()
     documents = [load(spec, strict=config.strict, sources=config.sources) for spec in config.specs]
     for document in documents:
-        bare, named = scheme_names(document)
-        schemes |= bare
-        qualified |= named
-    for scheme in sorted(schemes):
-        value = os.environ.get(credential_env_name(scheme))
-        if value is not None:
-            config.credentials[scheme] = value
+        for scheme in sorted(scheme_names(document)[0]):
+            value = os.environ.get(credential_env_name(scheme))
+            if value is not None:
+                config.credentials[scheme] = value
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
             raise ConfigError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
         config.credentials[name] = value
-    unknown = sorted(set(config.credentials) - schemes - qualified)
-    if unknown:
-        raise ConfigError(
-            f"credential {unknown[0]!r} names no security scheme of the served documents; "
-            f"schemes: {', '.join(sorted(schemes | qualified)) or '(none)'}"
-        )
     return WorkflowServer(config, documents=documents)

@@ -90,6 +90,16 @@ class WorkflowServer:
     def _setup_runners(self) -> None:
         config = self.config
         every_source = {name for document in self.documents for name in document.all_source_names()}
+        every_scheme: set[str] = set()
+        for document in self.documents:
+            for names in scheme_names(document):
+                every_scheme |= names
+        unknown = sorted(set(config.credentials) - every_scheme)
+        if unknown:
+            raise ConfigError(
+                f"credential {unknown[0]!r} names no security scheme of the served documents; "
+                f"schemes: {', '.join(sorted(every_scheme)) or '(none)'}"
+            )
         for document in self.documents:
             servers = servers_for(config.servers, document, every_source)
             credentials: Mapping[str, Any] = self._credentials_for(document)
@@ -109,7 +119,7 @@ class WorkflowServer:
 
     def _credentials_for(self, document: ArazzoDocument) -> dict[str, Any]:
         """The configured credentials this document's sources define (a scheme of another served document is
-        not this one's concern); a credential no served document defines is a configuration error."""
+        not this one's concern)."""
         schemes, qualified = scheme_names(document)
         schemes |= qualified
         return {name: value for name, value in self.config.credentials.items() if name in schemes}
@@ -117,9 +127,11 @@ class WorkflowServer:
     def _build_tools(self) -> None:
         config = self.config
         known = {wf_id for document in self.documents for wf_id in document.workflows}
-        for wf_id in sorted((config.allow | config.deny) - known):
+        unknown = sorted((config.allow | config.deny) - known)
+        if unknown:
             raise ConfigError(
-                f"--allow/--deny: no served document has a workflow {wf_id!r}; workflows: {sorted(known)}"
+                f"--allow/--deny: no served document has a workflow {unknown[0]!r}; "
+                f"workflows: {', '.join(sorted(known))}"
             )
         pairs = [
             (document, workflow)
