@@ -74,11 +74,12 @@ def _env(extra: dict[str, str] | None) -> dict[str, str]:
 
 @asynccontextmanager
 async def stdio_session(
-    *args: str, env: dict[str, str] | None = None, received: Received | None = None
+    *args: str, env: dict[str, str] | None = None, received: Received | None = None, mode: str = "auto"
 ) -> AsyncIterator[Client]:
     """A client connected to ``python -m arazzo_runner serve ARGS`` over its stdin and stdout.
 
-    The server's stderr (its log) is added to ``received`` when the session ends.
+    The server's stderr (its log) is added to ``received`` when the session ends. ``mode``: the client's
+    protocol negotiation ("legacy" speaks the initialize handshake of clients before 2026).
     """
     received = received if received is not None else Received()
     params = StdioServerParameters(
@@ -86,7 +87,8 @@ async def stdio_session(
     )
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as errlog:
         try:
-            async with Client(stdio_client(params, errlog=errlog), message_handler=received.on_message) as client:
+            transport = stdio_client(params, errlog=errlog)
+            async with Client(transport, message_handler=received.on_message, mode=mode) as client:
                 yield client
         finally:
             errlog.seek(0)

@@ -108,10 +108,11 @@ def test_missing_input_is_a_tool_error_naming_each_problem_and_sends_nothing(san
     assert sandbox.requests == []
 
 
-def test_mock_mode_runs_offline():
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+def test_mock_mode_runs_offline(mode):
     # The --server points at a port nobody listens on: only an answer from the mock can make it succeed.
     async def main():
-        async with stdio_session(str(STYTCH), "--mock", "--server", refused_url()) as client:
+        async with stdio_session(str(STYTCH), "--mock", "--server", refused_url(), mode=mode) as client:
             return await client.call_tool(WF, INPUTS)
 
     data = run(main()).structured_content
