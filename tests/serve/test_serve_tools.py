@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
 
 from arazzo_runner import Limits, load
+from arazzo_runner.cli.main import main
 from arazzo_runner.compile.loader import load_text
 from arazzo_runner.engine.redact import Redactor
 from arazzo_runner.result import Failure, WorkflowResult
@@ -28,7 +27,7 @@ from arazzo_runner.serve.tools import (
     result_payload,
     tool_input_schema,
 )
-from tests.serve.session import ROOT, SERVICE, STYTCH
+from tests.serve.session import SERVICE, STYTCH
 from tests.support.loopback import LoopbackServer, Reply
 
 from mcp import Client  # isort: skip  (after the session module, which skips without the SDK)
@@ -210,17 +209,9 @@ def test_secret_inputs_come_from_the_environment_never_the_command_line():
         (["--http", "127.0.0.1:99999"], "port 99999 is out of range"),
     ],
 )
-def test_configuration_mistakes_stop_the_server_with_exit_2(args: list[str], message: str):
-    done = subprocess.run(
-        [sys.executable, "-m", "arazzo_runner", "serve", str(STYTCH), *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert done.returncode == 2, done.stderr
-    assert message in done.stderr
+def test_configuration_mistakes_stop_the_server_with_exit_2(args: list[str], message: str, capsys):
+    assert main(["serve", str(STYTCH), *args]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_configured_inputs_are_read_by_their_schema_type():
