@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
@@ -122,12 +121,3 @@ def http_server(*args: str, env: dict[str, str] | None = None, received: Receive
         if received is not None:
             received.items += [out, err]
 
-
-def wait_until(predicate: Any, limit: float = 10.0) -> bool:
-    """Poll ``predicate`` (for state another process changes), giving up after ``limit`` seconds."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())
