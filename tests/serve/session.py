@@ -120,4 +120,3 @@ def http_server(*args: str, env: dict[str, str] | None = None, received: Receive
             out, err = process.communicate()
         if received is not None:
             received.items += [out, err]
-
