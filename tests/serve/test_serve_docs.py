@@ -87,7 +87,7 @@ def test_configuration_file_fills_the_organization(tmp_path: Path):
 
 
 def test_example_session_prints_what_the_page_shows():
-    (code,) = blocks("python")
+    code = blocks("python")[0]
     (expected,) = blocks("text")
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -100,3 +100,19 @@ def test_example_session_prints_what_the_page_shows():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout == expected
+
+
+def test_python_example_prints_what_the_page_says():
+    code = blocks("python")[1]
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 0, done.stderr
+    page = PAGE.read_text(encoding="utf-8")
+    assert f"prints `{done.stdout.strip()}`: the organization is the server's." in page
