@@ -9,6 +9,7 @@ HTTP request in flight, with it).
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -43,6 +44,8 @@ from .tools import (
 )
 
 __all__ = ["WorkflowServer"]
+
+SLOT_WAIT = 5.0  # seconds a call waits for a run to finish when max_concurrent_runs are in progress
 
 Progress = Callable[[float, str], Awaitable[None]]
 
@@ -85,6 +88,7 @@ class WorkflowServer:
         self.tools: dict[str, WorkflowTool] = {}
         self._build_tools()
         self.active_runs = 0
+        self.slot_wait = SLOT_WAIT
 
     # -- start-up -----------------------------------------------------------
     def _setup_runners(self) -> None:
@@ -312,11 +316,16 @@ class WorkflowServer:
         if problems:
             listed = "; ".join(f"{p['pointer']}: {p['message']} (rule {p['rule']})" for p in problems)
             return _error(f"invalid arguments for {tool.name!r}, no request was sent: {listed}", {"problems": problems})
-        if self.active_runs >= config.max_concurrent_runs:
-            return _error(
-                f"{self.active_runs} workflow runs are in progress, the most this server allows "
-                f"(max_concurrent_runs {config.max_concurrent_runs}); try again when one has finished"
-            )
+        # A slot freed by a run that is just ending (a cancelled one unwinds its HTTP client) is worth a short
+        # wait; a server still busy after it refuses, rather than leaving the agent hanging.
+        deadline = time.monotonic() + self.slot_wait
+        while self.active_runs >= config.max_concurrent_runs:
+            if time.monotonic() >= deadline:
+                return _error(
+                    f"{self.active_runs} workflow runs are in progress, the most this server allows "
+                    f"(max_concurrent_runs {config.max_concurrent_runs}); try again when one has finished"
+                )
+            await asyncio.sleep(0.02)
         inputs = {**arguments, **tool.values}
         if config.mock:
             from ..mock import complete_inputs

@@ -313,3 +313,31 @@ def test_per_call_run_timeout_fails_the_run_and_frees_the_slot():
     assert data["status"] == "failed"
     assert data["error"]["reason"] == "run_timeout", data["error"]
     assert server.active_runs == 0
+
+
+def test_a_call_beyond_max_concurrent_runs_waits_briefly_then_is_refused():
+    config = ServeConfig(specs=[str(SERVICE)], credentials={"apiKey": "key-abcdef-123"}, max_concurrent_runs=1)
+    with LoopbackServer() as api:
+        api.script("GET", "/slow", Reply(status=200, delay=30))
+        api.script("GET", "/codes", Reply(body={"codes": []}))
+        config.servers = [api.url]
+        server = WorkflowServer(config, log=io.StringIO())
+        server.slot_wait = 0.2
+
+        async def main():
+            first = asyncio.ensure_future(server.call("wait", {}))
+            while not api.requests:
+                await asyncio.sleep(0.02)
+            refused = await server.call("recovery-codes-rotate", {})
+            first.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            return refused, await server.call("recovery-codes-rotate", {})
+
+        refused, served = asyncio.run(main())
+    assert refused.is_error is True
+    assert "1 workflow runs are in progress, the most this server allows (max_concurrent_runs 1)" in (
+        refused.content[0].text
+    )
+    assert served.structured_content["status"] == "succeeded"
+    assert [r.path for r in api.requests] == ["/slow", "/codes"]
