@@ -41,6 +41,12 @@ def test_reference_workflow_over_http_with_a_bearer_token():
             assert refused.status_code == 401
             wrong = httpx.post(url, headers={"Authorization": "Bearer nope"}, json={})
             assert wrong.status_code == 401
+            # DNS-rebinding protection: a page on another site cannot reach the local server through the browser.
+            authorized = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/json, text/event-stream"}
+            rebound = httpx.post(url, headers={**authorized, "Host": "evil.example"}, json={})
+            assert rebound.status_code == 421
+            foreign = httpx.post(url, headers={**authorized, "Origin": "http://evil.example"}, json={})
+            assert foreign.status_code == 403
 
             async def main():
                 async with client_for(url, TOKEN, received) as client:
