@@ -129,7 +129,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
-_COMMAND_MODULES = ("check", "mock")
+_COMMAND_MODULES = ("check", "mock", "serve")
 
 
 def _command_module(name: str) -> Any:
