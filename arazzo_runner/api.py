@@ -54,8 +54,10 @@ class Runner:
         clock: Callable[[], float] | None = None,
         mock: bool | Mapping[str, Any] = False,
         follow_redirects: bool = False,
+        checks: str | Mapping[str, str] | None = None,
     ) -> None:
         self.mock = mock
+        self.checks = _contract_checker(checks)
         self.follow_redirects = follow_redirects
         self.servers = servers
         self.credentials = credentials if isinstance(credentials, Credentials) else Credentials(credentials)
@@ -131,9 +133,22 @@ class Runner:
             tokens=self.tokens,
             any_host=any_host,
             follow_redirects=self.follow_redirects,
+            response_checker=self.checks,
             **kwargs,
         )
         return await execution.run(document, workflow_id, inputs)
+
+
+def _contract_checker(checks: str | Mapping[str, str] | None) -> Any:
+    """``checks=``: None (no contract checks), a severity for all ("warn"), or ``{check: severity}``."""
+    if checks is None:
+        return None
+    from .testing.contract import ContractChecker, parse_severities
+
+    try:
+        return ContractChecker(parse_severities(checks, "warn"))
+    except ValueError as exc:
+        raise ArazzoError(f"contract checks: {exc}") from None
 
 
 def _run_sync(coro: Awaitable[WorkflowResult]) -> WorkflowResult:
@@ -162,6 +177,7 @@ async def arun_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    checks: str | Mapping[str, str] | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
 
@@ -179,7 +195,10 @@ async def arun_workflow(
     step passing them (``dependsOn``, ``goto`` or ``retry`` to a workflow).
     ``mock``: ``True`` (or ``{"seed": n, "scenario": path}``) answers every request from the
     OpenAPI descriptions, offline. ``follow_redirects``: follow 3xx responses (off: a step
-    sees the 3xx itself). ``sleep`` and ``clock``: replace ``asyncio.sleep`` and ``time.time``
+    sees the 3xx itself). ``checks``: contract checks of every response against its OpenAPI
+    operation (``status-code``, ``content-type``, ``schema``, ``headers``): ``"warn"`` records them on
+    each step, ``"error"`` also fails a step whose response breaks the contract, or
+    ``{"schema": "error", "headers": "off", ...}``; ``None`` (the default) runs none. ``sleep`` and ``clock``: replace ``asyncio.sleep`` and ``time.time``
     (retry waits and ``Retry-After`` dates), for tests.
 
     Raises :class:`ArazzoError` before any request when the document, the workflow id, the
@@ -198,6 +217,7 @@ async def arun_workflow(
         clock=clock,
         mock=mock,
         follow_redirects=follow_redirects,
+        checks=checks,
     )
     return await runner.arun(spec, workflow_id, inputs)
 
@@ -217,6 +237,7 @@ def run_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    checks: str | Mapping[str, str] | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` and return its :class:`WorkflowResult` (blocking).
 
@@ -243,5 +264,6 @@ def run_workflow(
             clock=clock,
             mock=mock,
             follow_redirects=follow_redirects,
+            checks=checks,
         )
     )

@@ -111,6 +111,13 @@ def _build_parser() -> argparse.ArgumentParser:
         "--mock-scenario", metavar="FILE", help="YAML file overriding mock responses per operationId or stepId"
     )
     run.add_argument("--mock-seed", type=int, default=0, metavar="N", help="seed for generated mock values (default 0)")
+    run.add_argument(
+        "--checks",
+        default="warn",
+        metavar="NAME=SEVERITY[,...]",
+        help="contract checks of every response against its operation: status-code, content-type, schema, "
+        "headers (or all) at error, warn or off (default: all at warn, reported without failing the run)",
+    )
 
     lst = sub.add_parser(
         "list", help="list the workflows of a document", description="List workflows with their inputs and outputs."
@@ -127,7 +134,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
-_COMMAND_MODULES = ("check", "mock")
+_COMMAND_MODULES = ("check", "mock", "test")
 
 
 def _command_module(name: str) -> Any:
@@ -271,6 +278,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         timeout=args.timeout,
         mock=mock,
         follow_redirects=args.follow_redirects,
+        checks=args.checks,
     )
     if args.json:
         json.dump(_jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
@@ -449,6 +457,9 @@ def _print_summary(result: Any, out: TextIO) -> None:
             out.write(f"{pad}     then: {step.next_action}\n")
         for warning in step.warnings:
             out.write(f"{pad}     warning: {warning}\n")
+        for check in getattr(step, "checks", ()):
+            if check.outcome == "failed":
+                out.write(f"{pad}     contract {check.name} ({check.severity}): {check.message}\n")
     if result.error is not None:
         out.write(f"error: {result.error.message}\n")
     for warning in result.warnings:
