@@ -18,6 +18,7 @@ from typing import Any, NoReturn, TextIO
 
 from ..engine.preflight import server_url_problem
 from ..errors import ArazzoError
+from ..plan.coerce import coerce_input_text
 from ..plan.model import ArazzoDocument, Workflow
 
 __all__ = ["credential_env_name", "main"]
@@ -118,6 +119,9 @@ def _build_parser() -> argparse.ArgumentParser:
         help="contract checks of every response against its operation: status-code, content-type, schema, "
         "headers (or all) at error, warn or off (default: all at warn, reported without failing the run)",
     )
+    from .each import add_options as add_each_options
+
+    add_each_options(run)
 
     lst = sub.add_parser(
         "list", help="list the workflows of a document", description="List workflows with their inputs and outputs."
@@ -254,6 +258,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _warn_unused_sources(sources, document)
     workflow = document.workflow(args.workflow)
     inputs = _read_inputs(args, workflow)
+    if args.each is not None:
+        return _run_each(args, document, workflow, inputs)
     if args.mock or args.mock_scenario:
         from ..mock import complete_inputs
 
@@ -286,6 +292,33 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         _print_summary(result, sys.stdout)
     return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
+
+
+def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Workflow, common: dict[str, Any]) -> int:
+    """--each FILE: one run per row (cli/each.py), with the settings a single run takes."""
+    from ..api import Runner
+    from .each import EachUsageError, run_each
+
+    credentials = _read_credentials(args.credential, document)
+    mock: Any = False
+    if args.mock or args.mock_scenario:
+        from ..mock import placeholder_credentials
+
+        credentials, notes = placeholder_credentials(document, credentials)
+        for note in notes:
+            print(note, file=sys.stderr)
+        mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
+    runner = Runner(
+        servers=_read_servers(args.server, document),
+        credentials=credentials,
+        timeout=args.timeout,
+        mock=mock,
+        follow_redirects=args.follow_redirects,
+    )
+    try:
+        return run_each(args, runner, document, workflow, common)
+    except EachUsageError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _jsonable(value: Any) -> Any:
@@ -344,41 +377,10 @@ def _json(text: str, what: str) -> Any:
 
 def _coerce_input(name: str, value: str, schema: Any) -> Any:
     """Read a -i value by the input's schema type: an integer input gets an integer."""
-    types = schema.get("type") if isinstance(schema, Mapping) else None
-    if isinstance(types, str):
-        types = [types]
-    if not types:
-        # No type to read it by: JSON text for an object or array is taken as that value.
-        if value.lstrip().startswith(("{", "[")):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                pass
-        return value
-    if "string" in types:
-        return value
-    for kind in types:
-        if kind == "integer":
-            try:
-                return int(value)
-            except ValueError:
-                continue
-        if kind == "number":
-            try:
-                number = float(value)
-                return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
-            except ValueError:
-                continue
-        if kind == "boolean" and value in ("true", "false"):
-            return value == "true"
-        if kind == "null" and value == "null":
-            return None
-        if kind in ("array", "object"):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                continue
-    raise _UsageError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")
+    try:
+        return coerce_input_text(name, value, schema)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
