@@ -130,6 +130,14 @@ class WorkflowResult:
     def succeeded(self) -> bool:
         return self.status == "succeeded"
 
+    def step(self, step_id: str, workflow_id: str | None = None) -> StepResult:
+        """The last execution of ``step_id`` (in ``workflow_id``, if given); ``KeyError`` naming the steps run."""
+        for step in reversed(self.steps):
+            if step.step_id == step_id and (workflow_id is None or step.workflow_id == workflow_id):
+                return step
+        ran = ", ".join(dict.fromkeys(s.step_id for s in self.steps)) or "none"
+        raise KeyError(f"no step {step_id!r} ran in workflow {self.workflow_id!r}; steps run: {ran}")
+
     def raise_for_status(self) -> WorkflowResult:
         """Raise :class:`WorkflowFailed` if the run failed; return the result otherwise."""
         if self.status != "succeeded":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping
@@ -73,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
     from ..errors import ArazzoError
     from ..testing.contract import parse_severities
     from ..testing.select import compile_keyword, discover
-    from ..testing.suite import TestItem, TestOutcome, collect, run_items
+    from ..testing.suite import TestItem, TestOutcome, collect, credentials_for, run_items, servers_for
 
     if args.jobs < 1:
         raise _Invalid("--jobs must be at least 1")
@@ -82,6 +81,8 @@ def _run(args: argparse.Namespace) -> int:
         keyword = compile_keyword(args.k) if args.k else None
     except ValueError as exc:
         raise _Invalid(str(exc)) from None
+    if any("=" not in item for item in args.credential):
+        raise _Invalid("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
     files, missing = discover(args.paths)
     if missing:
         raise _Invalid(f"no such file or folder, or nothing matches: {', '.join(missing)}")
@@ -106,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
 
     def runner_for(item: TestItem) -> Runner:
         if item.path not in runners:
-            credentials = _credentials(args.credential, item.document)
+            credentials = credentials_for(args.credential, item.document)
             mock: Any = False
             if args.mock:
                 from ..mock import placeholder_credentials
@@ -114,7 +115,7 @@ def _run(args: argparse.Namespace) -> int:
                 credentials, _ = placeholder_credentials(item.document, credentials)
                 mock = {"seed": 0}
             runners[item.path] = Runner(
-                servers=_servers(args.server, item.document),
+                servers=servers_for(args.server, item.document),
                 credentials=credentials,
                 timeout=args.timeout,
                 mock=mock,
@@ -123,7 +124,16 @@ def _run(args: argparse.Namespace) -> int:
         return runners[item.path]
 
     def inputs_for(item: TestItem) -> dict[str, Any]:
-        return {**_coerced(common, item), **book.inputs_for(item)}
+        inputs = {**_coerced(common, item), **book.inputs_for(item)}
+        if args.mock:
+            import io
+
+            from ..mock import complete_inputs
+            from ..testing.suite import fill_defaults
+
+            # Offline, inputs nobody gave are made up from the schema they feed, as run --mock does.
+            inputs = complete_inputs(item.workflow, fill_defaults(item.workflow, inputs), 0, io.StringIO())
+        return inputs
 
     async def run_one(item: TestItem, inputs: Mapping[str, Any]) -> Any:
         return await runner_for(item).arun(item.document, item.workflow_id, inputs)
@@ -248,52 +258,3 @@ def _inputs_book(path: str | None) -> Any:
         return InputsBook(data, path)
     except ValueError as exc:
         raise _Invalid(str(exc)) from None
-
-
-def _servers(items: list[str], document: Any) -> Any:
-    if not items:
-        return None
-    sources = document.all_source_names()
-    default = None
-    per_source: dict[str, str] = {}
-    for item in items:
-        name, sep, url = item.partition("=")
-        if sep and "://" not in name:
-            if name in sources:
-                per_source[name] = url
-        else:
-            default = item
-    if default is not None and not per_source:
-        return default
-    if default is not None:
-        for name in sources:
-            per_source.setdefault(name, default)
-    return per_source or None
-
-
-def _credentials(items: list[str], document: Any) -> dict[str, Any]:
-    """--credential values and ARAZZO_CREDENTIAL_* variables for the schemes this document's sources define."""
-    from .main import credential_env_name
-
-    schemes: set[str] = set()
-    for description in document.documents.openapi.values():
-        schemes.update(description.security_schemes())
-    qualified = {
-        f"{name}.{scheme}"
-        for arazzo in document.documents.arazzo.values()
-        for name, source in arazzo.sources.items()
-        if source.type == "openapi" and source.url in document.documents.openapi
-        for scheme in document.documents.openapi[source.url].security_schemes()
-    }
-    credentials: dict[str, Any] = {}
-    for scheme in sorted(schemes):
-        value = os.environ.get(credential_env_name(scheme))
-        if value is not None:
-            credentials[scheme] = value
-    for item in items:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise _Invalid("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
-        if name in schemes or name in qualified:
-            credentials[name] = value
-    return credentials

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..errors import ArazzoError
+from ..plan.coerce import coerce_input_text
 from ..plan.model import ArazzoDocument, Workflow
 from ..result import WorkflowResult
 
@@ -25,8 +26,10 @@ __all__ = [
     "TestOutcome",
     "called_workflows",
     "collect",
+    "credentials_for",
     "fill_defaults",
     "run_items",
+    "servers_for",
 ]
 
 TestStatus = Literal["passed", "failed", "errored"]
@@ -111,7 +114,8 @@ _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class InputsBook:
     """Inputs per workflow from an ``--inputs-file``: ``{workflowId: inputs}``, or keyed by document path
     first (``{"flows/login.arazzo.yaml": {workflowId: inputs}}``). ``${NAME}`` in a string value is
-    replaced by the environment variable NAME, so secrets stay in the environment."""
+    replaced by the environment variable NAME, so secrets stay in the environment; a value that is exactly
+    ``${NAME}`` is read by the input's schema type (``"42"`` for an integer input is 42)."""
 
     def __init__(self, data: Mapping[str, Any] | None = None, source: str = "--inputs-file") -> None:
         self.source = source
@@ -137,7 +141,16 @@ class InputsBook:
                 if specific is not None:
                     break
         chosen = specific if specific is not None else self.by_workflow.get(item.workflow_id, {})
-        expanded: dict[str, Any] = _expand(dict(chosen), f"{self.source} ({item.node_id})")
+        where = f"{self.source} ({item.node_id})"
+        properties = (item.workflow.inputs_schema or {}).get("properties")
+        properties = properties if isinstance(properties, Mapping) else {}
+        expanded: dict[str, Any] = {}
+        for name, value in chosen.items():
+            if isinstance(value, str) and _ENV.fullmatch(value):
+                # Exactly one ${NAME}: the variable's text is read by the input's type, as -i reads it.
+                expanded[name] = coerce_input_text(name, _expand(value, where), properties.get(name))
+            else:
+                expanded[name] = _expand(value, where)
         return expanded
 
 
@@ -214,3 +227,54 @@ async def run_items(
     order = {item.node_id: index for index, item in enumerate(items)}
     outcomes.sort(key=lambda outcome: order[outcome.item.node_id])
     return outcomes
+
+
+def servers_for(items: list[str], document: ArazzoDocument) -> Any:
+    """``[SOURCE=]URL`` items as a ``servers=`` value for ``document``.
+
+    A source name the document does not have is ignored (it may belong to another document of the suite).
+    """
+    if not items:
+        return None
+    sources = document.all_source_names()
+    default = None
+    per_source: dict[str, str] = {}
+    for item in items:
+        name, sep, url = item.partition("=")
+        if sep and "://" not in name:
+            if name in sources:
+                per_source[name] = url
+        else:
+            default = item
+    if default is not None and not per_source:
+        return default
+    if default is not None:
+        for name in sources:
+            per_source.setdefault(name, default)
+    return per_source or None
+
+
+def credentials_for(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
+    """--credential values and ARAZZO_CREDENTIAL_* variables for the schemes this document's sources define."""
+    from ..cli.main import credential_env_name
+
+    schemes: set[str] = set()
+    for description in document.documents.openapi.values():
+        schemes.update(description.security_schemes())
+    qualified = {
+        f"{name}.{scheme}"
+        for arazzo in document.documents.arazzo.values()
+        for name, source in arazzo.sources.items()
+        if source.type == "openapi" and source.url in document.documents.openapi
+        for scheme in document.documents.openapi[source.url].security_schemes()
+    }
+    credentials: dict[str, Any] = {}
+    for scheme in sorted(schemes):
+        value = os.environ.get(credential_env_name(scheme))
+        if value is not None:
+            credentials[scheme] = value
+    for item in items:
+        name, sep, value = item.partition("=")
+        if sep and (name in schemes or name in qualified):
+            credentials[name] = value
+    return credentials
