@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urldefrag, urljoin
 
+from ..errors import ArazzoError
 from ..openapi.index import Operation
 from ..openapi.media import is_json, media_type
 from ..result import CheckResult, CheckSeverity
@@ -158,7 +159,9 @@ class ContractChecker:
             return CheckResult("schema", "skipped", severity, reason)
         if body_kind == "empty":
             return CheckResult("schema", "failed", severity, f"no body, but {declared.key!r} {media} declares one")
-        validator = self._validator(operation, declared.document, schema_pointer)
+        quick, validator = self._validator(operation, declared.document, schema_pointer)
+        if quick is not None and quick(body):
+            return CheckResult("schema", "passed", severity, f"valid against {declared.key!r} {media}")
         if validator is None:
             return CheckResult("schema", "skipped", severity, "the schema could not be read")
         errors = sorted(validator.iter_errors(body), key=lambda e: (list(e.absolute_path), e.validator))
@@ -203,14 +206,15 @@ class ContractChecker:
                 return declared.media[candidate]
         return None
 
-    def _validator(self, operation: Operation, document: str, pointer: str) -> Any:
+    def _validator(self, operation: Operation, document: str, pointer: str) -> tuple[Any, Any]:
+        """(a quick "surely valid" closure or None, the jsonschema validator that judges the rest)."""
         key = (id(operation.description), f"{document}#{pointer}")
         if key in self._validators:
-            return self._validators[key]
-        validator = _build_validator(operation, document, pointer)
+            return self._validators[key]  # type: ignore[no-any-return]
+        pair = (_quick_check(operation, document, pointer), _build_validator(operation, document, pointer))
         with self._lock:
-            self._validators[key] = validator
-        return validator
+            self._validators[key] = pair
+        return pair
 
 
 def _read_declared(operation: Operation, status: int) -> _Declared:
@@ -258,6 +262,22 @@ def _read_declared(operation: Operation, status: int) -> _Declared:
             ):
                 required.append(str(name))
     return _Declared(candidate, media, document, tuple(required))
+
+
+def _quick_check(operation: Operation, document: str, pointer: str) -> Any:
+    from .fastschema import Unsupported, compile_schema
+
+    description = operation.description
+    try:
+        schema = description.lookup_ref(f"#{pointer}", base=document)
+        return compile_schema(
+            schema,
+            document,
+            lambda ref, base: description.lookup_ref(ref, base=base),
+            nullable_keyword=description.version.startswith("3.0"),
+        )
+    except (Unsupported, ArazzoError, KeyError, TypeError, ValueError, RecursionError):
+        return None
 
 
 def _build_validator(operation: Operation, document: str, pointer: str) -> Any:
