@@ -18,6 +18,7 @@ import httpx
 from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
+from ..openapi.index import Operation
 from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
 from ..plan.model import (
     Action,
@@ -27,7 +28,7 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..result import Failure, StepResult, WorkflowResult
+from ..result import CheckResult, Failure, StepResult, WorkflowResult
 from .guard import CredentialGuard
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
@@ -39,6 +40,8 @@ from .views import request_view, response_view
 __all__ = ["Execution", "Limits", "ServerMap"]
 
 ServerMap = str | Mapping[str, str] | None
+# Checks one response against its operation: (operation, status, lower-cased headers, parsed body, body kind).
+ResponseChecker = Callable[[Operation, int, Mapping[str, str], Any, str], tuple[CheckResult, ...]]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -122,8 +125,11 @@ class Execution:
         tokens: TokenCache | None = None,
         any_host: bool = False,
         follow_redirects: bool = False,
+        response_checker: ResponseChecker | None = None,
     ) -> None:
         self.client = client
+        # Contract checks of each response (arazzo_runner.testing): handed in, never imported here.
+        self.response_checker = response_checker
         self.servers = servers
         self.credentials = credentials or Credentials()
         self.limits = limits
@@ -363,6 +369,11 @@ class Execution:
                 error=mask(outcome.error) if outcome.error else None,
                 next_action=next_action,
                 warnings=tuple(mask(w) for w in outcome.warnings),
+                checks=tuple(
+                    CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks
+                )
+                if step.operation is not None
+                else (),
             )
         )
 
@@ -458,6 +469,11 @@ class Execution:
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.raw_response = response
+        if self.response_checker is not None:
+            view = exchange.response
+            exchange.checks = self.response_checker(
+                target.operation, response.status_code, view.headers, view.body, view.body_kind
+            )
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
     async def _execute_workflow_step(self, frame: _Frame, step: Step) -> _StepOutcome:
@@ -512,6 +528,15 @@ class Execution:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 warn.append(f"output {name!r} left out: {exc.message}")
+        broken = next((check for check in exchange.checks if check.is_error), None)
+        if failed is None and broken is not None:
+            # A contract check at severity error fails the step as an unmet criterion does (same actions).
+            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
+            shown = exchange.excerpt(self.redactor.mask)
+            excerpt = f": {shown}" if shown else ""
+            error = f"contract check {broken.name!r} failed ({broken.message}); response {status}{excerpt}"
+            criterion = f"contract:{broken.name}"
+            return _StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
             shown = exchange.excerpt(self.redactor.mask)

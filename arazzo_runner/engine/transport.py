@@ -14,6 +14,7 @@ from datetime import timezone
 import httpx
 
 from ..language.expressions import HttpView
+from ..result import CheckResult
 from .request import PreparedRequest
 from .views import body_excerpt
 
@@ -32,6 +33,7 @@ class Exchange:
     status_code: int | None = None
     response: HttpView | None = None
     raw_response: httpx.Response | None = None
+    checks: tuple[CheckResult, ...] = ()  # contract checks of the response, when a checker is given
 
     @property
     def retry_after_header(self) -> str | None:
