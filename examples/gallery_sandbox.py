@@ -328,7 +328,9 @@ class GallerySandbox:
         content = upload.get_payload(decode=True) or b""
         description = parts["description"].get_content().strip() if "description" in parts else ""
         file_id = f"file-{secrets.token_hex(4)}"
-        self._files[file_id] = {"file_id": file_id, "size": len(content), "description": description}
+        filename = parts["filename"].get_content().strip() if "filename" in parts else upload.get_filename() or ""
+        self._files[file_id] = {"file_id": file_id, "filename": filename, "size": len(content),
+                                "content_type": upload.get_content_type(), "description": description}
         return Reply(201, self._files[file_id])
 
     def _share(self, request: Request, match: re.Match[str]) -> Reply:
