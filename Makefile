@@ -4,16 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean typecheck
+.PHONY: demo test bench clean typecheck examples docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/run_demo.py
+
+examples: $(STAMP)
+	$(BIN)/python examples/run_gallery.py
+
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider

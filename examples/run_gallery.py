@@ -102,20 +102,24 @@ def cli_command(example: Example, *, server: str | None = None, mock: bool = Fal
     return command
 
 
-def cli_environment(example: Example) -> dict[str, str]:
+def cli_environment(example: Example, *, mock: bool = False) -> dict[str, str]:
+    """The environment for the CLI; offline runs get no credentials (``--mock`` makes up placeholders, and an
+    OAuth2 client id would make the runner fetch a token from an endpoint the mock does not describe)."""
     from arazzo_runner.cli import credential_env_name
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY_ROOT), env.get("PYTHONPATH")]))
     for scheme, value in example.credentials.items():
-        env[credential_env_name(scheme)] = value
+        env.pop(credential_env_name(scheme), None)
+        if not mock:
+            env[credential_env_name(scheme)] = value
     return env
 
 
 def run_cli(example: Example, *, server: str | None = None, mock: bool = False) -> tuple[int, dict[str, Any], str]:
     """Run one example through the CLI: (exit code, the --json result, stderr)."""
     completed = subprocess.run(cli_command(example, server=server, mock=mock), capture_output=True, text=True,
-                               env=cli_environment(example), timeout=120, check=False)
+                               env=cli_environment(example, mock=mock), timeout=120, check=False)
     try:
         result = json.loads(completed.stdout)
     except json.JSONDecodeError:
