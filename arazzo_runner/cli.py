@@ -100,7 +100,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
-_COMMAND_MODULES = ("check", "mock")
+_COMMAND_MODULES = ("check", "mock", "generate", "graph")
 
 
 def _command_module(name: str) -> Any:
