@@ -177,7 +177,8 @@ class GallerySandbox:
 
     def _page(self, cursor_id: str, page_size: int) -> dict[str, Any]:
         start = self._cursors[cursor_id]
-        items = [{"sku": f"SKU-{n:03d}", "name": f"Item {n}"} for n in range(start + 1, min(start + page_size, INVENTORY_SIZE) + 1)]
+        last = min(start + page_size, INVENTORY_SIZE)
+        items = [{"sku": f"SKU-{n:03d}", "name": f"Item {n}"} for n in range(start + 1, last + 1)]
         self._cursors[cursor_id] = start + len(items)
         page = start // page_size + 1
         return {"cursor_id": cursor_id, "page": page, "items": items, "total": INVENTORY_SIZE,

@@ -287,6 +287,7 @@ def _request_body(description: Mapping[str, Any], operation: _Operation, wiring:
     schema = _schema(description, media_object.get("schema", {}))
     properties = schema.get("properties") if isinstance(schema, Mapping) else None
     structured = _JSON_MEDIA.match(media) or media in ("application/x-www-form-urlencoded", "multipart/form-data")
+    payload: Any
     if structured and isinstance(properties, Mapping) and properties:
         required = set(schema.get("required") or [])
         payload = {
