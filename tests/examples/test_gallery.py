@@ -3,6 +3,7 @@ on 127.0.0.1) from Python and from the command line, and run offline with mock m
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ sys.path.insert(0, str(REPOSITORY_ROOT / "examples"))
 
 from gallery_sandbox import INVENTORY_SIZE, GallerySandbox  # noqa: E402
 from gallery_stytch import PASSWORD, PLAIN_EMAIL  # noqa: E402
-from run_gallery import GALLERY, Example, run_cli  # noqa: E402
+from run_gallery import GALLERY, Example, cli_command, cli_environment, run_cli  # noqa: E402
 from stytch_sandbox import DEFAULT_MEMBER_ID, DEFAULT_ORGANIZATION_ID  # noqa: E402
 
 from arazzo_runner import check, run_workflow  # noqa: E402
@@ -207,3 +208,12 @@ def test_the_sandbox_refuses_wrong_credentials(sandbox: GallerySandbox) -> None:
                           credentials={"basicAuth": ("project-test-wrong", "secret-test-wrong")})
     assert result.status == "failed" and result.error.status_code == 401
     assert DEFAULT_ORGANIZATION_ID in sandbox.stytch.organizations
+
+
+def test_a_credential_that_is_not_a_json_object_is_refused() -> None:
+    example = BY_FOLDER["oauth2-client-credentials"]
+    done = subprocess.run([*cli_command(example, mock=True), "--credential", "shippingOAuth={not json"],
+                          capture_output=True, text=True, env=cli_environment(example, mock=True), timeout=120,
+                          check=False)
+    assert done.returncode == 2
+    assert "must be a JSON object" in done.stderr and "Traceback" not in done.stderr
