@@ -77,3 +77,35 @@ def test_unknown_workflow_and_missing_file_exit_2() -> None:
     assert done.returncode == 2 and "did you mean 'recovery-codes-rotate'" in done.stderr
     done = graph("no/such/file.arazzo.yaml", "-w", "x")
     assert done.returncode == 2 and "file.arazzo.yaml" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_goto_and_retry_to_workflows(tmp_path: Path) -> None:
+    openapi = (EXAMPLES / "retry-rate-limit" / "openapi.yaml").as_uri()
+    spec = tmp_path / "flows.arazzo.yaml"
+    spec.write_text(f"""arazzo: 1.0.1
+info: {{title: t, version: '1'}}
+sourceDescriptions:
+- {{name: reports, url: '{openapi}', type: openapi}}
+workflows:
+- workflowId: main
+  steps:
+  - stepId: fetch
+    operationId: getReport
+    parameters: [{{name: report_id, in: path, value: r1}}]
+    successCriteria: [{{condition: $statusCode == 200}}]
+    onSuccess:
+    - {{name: handOver, type: goto, workflowId: fallback}}
+    onFailure:
+    - {{name: refresh, type: retry, workflowId: fallback, retryLimit: 3}}
+- workflowId: fallback
+  steps:
+  - stepId: again
+    operationId: getReport
+    parameters: [{{name: report_id, in: path, value: r2}}]
+""")
+    done = graph(str(spec), "-w", "main")
+    assert done.returncode == 0, done.stderr
+    found = edges(done.stdout)
+    assert ("w0_fetch", "onSuccess: handOver goto", "w1__start") in found
+    assert ("w0_fetch", "onFailure: refresh retry ≤3", "w1__start") in found
+    assert '["workflow fallback"]' in done.stdout
