@@ -195,3 +195,43 @@ def test_the_reference_workflow_upgraded_runs_the_same_against_the_sandbox(tmp_p
         runs.append([(s.step_id, s.status_code, s.method) for s in run.steps])
     assert runs[0] == runs[1]
     assert load(spec).arazzo_version == "1.1.0"
+
+
+def _gallery() -> list[Any]:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "examples" / "run_gallery.py").is_file():
+        return []
+    import sys
+
+    sys.path.insert(0, str(root / "examples"))
+    from run_gallery import GALLERY
+
+    return list(GALLERY)
+
+
+@pytest.mark.parametrize("example", _gallery(), ids=lambda e: e.folder)
+def test_gallery_example_upgraded_runs_the_same_against_its_sandbox(example: Any, tmp_path: Path) -> None:
+    """Each example of the gallery (examples/), upgraded to 1.1, meets the same expectations as the original."""
+    from gallery_sandbox import GallerySandbox
+
+    from arazzo_runner import load, run_workflow
+    from tests.examples.test_gallery import EXPECTATIONS, _no_wait
+
+    folder = tmp_path / example.folder
+    shutil.copytree(example.directory, folder)
+    _, manual = _upgrade_folder(folder)
+    assert manual == [], manual
+    spec = folder / example.spec.name
+    document = load(spec)
+    assert document.arazzo_version == "1.1.0"
+    with GallerySandbox() as sandbox:
+        result = run_workflow(
+            document,
+            example.workflow,
+            dict(example.inputs),
+            servers=sandbox.url,
+            credentials=example.python_credentials(),
+            sleep=_no_wait,
+        )
+        assert result.status == example.expect, result.error
+        EXPECTATIONS[example.folder](result, sandbox)
