@@ -142,8 +142,8 @@ class CompilerBase:
             return []
         return value
 
-    def compile_value(self, value: Any, pointer: str) -> CompiledValue:
-        if self.version == "1.1" and isinstance(value, Mapping) and "selector" in value:
+    def compile_value(self, value: Any, pointer: str, *, selectable: bool = True) -> CompiledValue:
+        if selectable and self.version == "1.1" and isinstance(value, Mapping) and "selector" in value:
             return compile_selector_object(self, value, pointer)  # V11-09
         try:
             compiled = compile_value(value)

@@ -253,7 +253,14 @@ class StepCompiler(ReferenceResolver):
                     )
         criteria_raw = self.object_list(raw, "successCriteria", pointer)
         if "successCriteria" in raw and isinstance(raw["successCriteria"], list) and not criteria_raw:
-            self.warning(f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027")
+            if self.version == "1.1":  # V11-23: 1.1 requires an entry
+                self.error(
+                    f"{pointer}/successCriteria", "'successCriteria' must list at least 1 entry (Arazzo 1.1)", "ARZ002"
+                )
+            else:
+                self.warning(
+                    f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027"
+                )
         success_criteria = self._criteria(criteria_raw, f"{pointer}/successCriteria")
         on_success = self._actions(self.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
         on_failure = self._actions(self.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
@@ -316,7 +323,9 @@ class StepCompiler(ReferenceResolver):
             return None
         self.check_fields(raw, "requestBody", pointer)
         content_type = self.optional_str(raw, "contentType", pointer)
-        payload = self.compile_value(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
+        payload = (  # a payload is the body as written, even an object with a "selector" member (DEC-V11-5)
+            self.compile_value(raw["payload"], f"{pointer}/payload", selectable=False) if "payload" in raw else None
+        )
         replacements = []
         for i, rep in enumerate(self.object_list(raw, "replacements", pointer)):
             p = f"{pointer}/replacements/{i}"

@@ -285,3 +285,25 @@ def test_input_and_output_names_are_identifiers_in_11(base: str) -> None:
     assert "unexpected 'é' after the runtime expression '$inputs.caf'" in message and "^" in message
     ok = "        outputs: {v: 'x{$inputs.user.e-mail_2}'}\n"
     assert _errors(DOC.format(version="1.1.0", extra=ok), base) == []
+
+
+def test_empty_success_criteria_is_an_error_in_11_only(base: str) -> None:
+    """V11-23: a warning (read as absent) in 1.0, an error in 1.1."""
+    extra = "        successCriteria: []\n"
+    document = load_text(DOC.format(version="1.0.1", extra=extra), base_uri=base)
+    assert [d.code for d in document.warnings] == ["ARZ027"]
+    (message,) = _errors(DOC.format(version="1.1.0", extra=extra), base)
+    assert message.startswith("ARZ002 /workflows/0/steps/0/successCriteria")
+
+
+def test_a_payload_with_a_selector_member_is_a_literal_body(base: str) -> None:
+    """DEC-V11-5: only parameter values, outputs and replacement values are read as Selector Objects."""
+    extra = (
+        "        requestBody:\n"
+        "          contentType: application/json\n"
+        "          payload: {context: page, selector: '#main', type: css}\n"
+    )
+    document = load_text(DOC.format(version="1.1.0", extra=extra), base_uri=base)
+    body = document.workflows["main"].steps[0].request_body
+    assert body is not None and body.payload is not None
+    assert body.payload.evaluate(EvalContext()) == {"context": "page", "selector": "#main", "type": "css"}

@@ -160,3 +160,78 @@ def test_upgrade_removes_an_empty_success_criteria_line(tmp_path: Path) -> None:
     assert "successCriteria: []" not in result.text
     assert result.manual == []
     assert any("removed 'successCriteria: []'" in note for note in result.pinned)
+
+
+def test_the_reference_workflow_upgraded_runs_the_same_against_the_sandbox(tmp_path: Path) -> None:
+    """The project's own example (specs/stytch), upgraded to 1.1, against the local Stytch sandbox."""
+    import sys
+
+    from arazzo_runner import load, run_workflow
+
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "examples"))
+    from stytch_sandbox import DEFAULT_MEMBER_ID, DEFAULT_ORGANIZATION_ID, StytchSandbox
+
+    shutil.copytree(root / "specs" / "stytch", tmp_path / "stytch")
+    spec = tmp_path / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
+    result = upgrade_text(spec.read_text(encoding="utf-8"), spec.as_uri())
+    assert result.manual == [] and result.text.startswith("arazzo: 1.1.0")
+    spec.write_text(result.text, encoding="utf-8")
+    inputs = {"organization_id": DEFAULT_ORGANIZATION_ID, "member_id": DEFAULT_MEMBER_ID}
+    runs = []
+    for document in (load(root / "specs" / "stytch" / "arazzo" / spec.name), load(spec)):
+        with StytchSandbox() as sandbox:
+            before = sandbox.recovery_codes(DEFAULT_ORGANIZATION_ID, DEFAULT_MEMBER_ID)
+            run = run_workflow(
+                document,
+                "recovery-codes-rotate",
+                inputs,
+                servers=sandbox.url,
+                credentials={"basicAuth": (sandbox.project_id, sandbox.secret)},
+            )
+            after = sandbox.recovery_codes(DEFAULT_ORGANIZATION_ID, DEFAULT_MEMBER_ID)
+        assert run.status == "succeeded", run.error
+        assert run.outputs == {"currentRecoveryCodes": before, "newRecoveryCodes": after}
+        runs.append([(s.step_id, s.status_code, s.method) for s in run.steps])
+    assert runs[0] == runs[1]
+    assert load(spec).arazzo_version == "1.1.0"
+
+
+def _gallery() -> list[Any]:
+    root = Path(__file__).resolve().parents[2]
+    if not (root / "examples" / "run_gallery.py").is_file():
+        return []
+    import sys
+
+    sys.path.insert(0, str(root / "examples"))
+    from run_gallery import GALLERY
+
+    return list(GALLERY)
+
+
+@pytest.mark.parametrize("example", _gallery(), ids=lambda e: e.folder)
+def test_gallery_example_upgraded_runs_the_same_against_its_sandbox(example: Any, tmp_path: Path) -> None:
+    """Each example of the gallery (examples/), upgraded to 1.1, meets the same expectations as the original."""
+    from gallery_sandbox import GallerySandbox
+
+    from arazzo_runner import load, run_workflow
+    from tests.examples.test_gallery import EXPECTATIONS, _no_wait
+
+    folder = tmp_path / example.folder
+    shutil.copytree(example.directory, folder)
+    _, manual = _upgrade_folder(folder)
+    assert manual == [], manual
+    spec = folder / example.spec.name
+    document = load(spec)
+    assert document.arazzo_version == "1.1.0"
+    with GallerySandbox() as sandbox:
+        result = run_workflow(
+            document,
+            example.workflow,
+            dict(example.inputs),
+            servers=sandbox.url,
+            credentials=example.python_credentials(),
+            sleep=_no_wait,
+        )
+        assert result.status == example.expect, result.error
+        EXPECTATIONS[example.folder](result, sandbox)

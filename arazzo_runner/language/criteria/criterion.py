@@ -216,7 +216,7 @@ def compile_criterion(
         if version == GOESSNER_VERSION:
             matcher, dialect = GoessnerMatcher(compile_goessner(condition)), GOESSNER_VERSION
         elif version == "rfc9535" or arazzo11:  # 1.1: jsonpath means RFC 9535, no Goessner fallback (V11-12)
-            matcher, dialect = compile_jsonpath(condition), "rfc9535"
+            matcher, dialect = _compile_plain_jsonpath(condition, True, warnings)  # strict: the error names the fix
         else:
             matcher, dialect = _compile_plain_jsonpath(condition, strict, warnings)
     else:
