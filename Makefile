@@ -16,6 +16,8 @@ demo: $(STAMP)
 	$(BIN)/python examples/run_demo.py
 
 test: $(STAMP)
+	$(BIN)/ruff check arazzo_runner tests examples benchmarks
+	$(BIN)/ruff format --check arazzo_runner tests examples benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

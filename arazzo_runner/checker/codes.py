@@ -63,7 +63,8 @@ CODES: dict[str, Code] = _codes(
         "ARZ019",
         "warning",
         "expression-lookalike",
-        "a whole string looks like a runtime expression but does not parse, so it is literal text (an error with --strict)",
+        "a whole string looks like a runtime expression but does not parse, so it is literal text (an error with "
+        "--strict)",
     ),
     ("ARZ020", "error", "expression-syntax", "a runtime expression or {$...} template does not parse"),
     ("ARZ021", "error", "criterion", "a criterion is invalid: condition syntax, regex, JSONPath, XPath, type/context"),

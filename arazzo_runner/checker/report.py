@@ -20,7 +20,8 @@ class Report:
         self.items: list[Diagnostic] = []
 
     def location(self, pointer: str, find: str | None = None) -> Location:
-        """Where ``pointer`` is; with ``find``, the column of that text on the node's line (an expression in a string)."""
+        """Where ``pointer`` is; with ``find``, the column of that text on the node's line
+        (an expression in a string)."""
         loc = self.positions.location(pointer)
         if find and loc.line is not None and loc.column is not None and 0 < loc.line <= len(self.lines):
             line = self.lines[loc.line - 1]

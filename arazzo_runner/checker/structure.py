@@ -132,7 +132,8 @@ class _Walker:
             if not isinstance(version, str):
                 self.r.error(
                     "ARZ001",
-                    f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it in YAML)",
+                    f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it "
+                    "in YAML)",
                     "/arazzo",
                 )
             elif not _VERSION.match(version):
@@ -383,7 +384,8 @@ class _Walker:
             if kind not in ("simple", "regex", "jsonpath", "xpath"):
                 self.r.error(
                     "ARZ003",
-                    f"criterion type must be simple, regex, jsonpath, xpath or a Criterion Expression Type Object, not {kind!r}",
+                    "criterion type must be simple, regex, jsonpath, xpath or a Criterion Expression Type Object, "
+                    f"not {kind!r}",
                     here,
                 )
             return

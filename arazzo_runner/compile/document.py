@@ -48,7 +48,8 @@ class DocumentCompiler(StepCompiler):
         elif not isinstance(version, str):
             self.error(
                 "/arazzo",
-                f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it in YAML)",
+                f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it in "
+                "YAML)",
                 "ARZ001",
             )
         elif not _VERSION_RE.match(version):

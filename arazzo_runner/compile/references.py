@@ -33,7 +33,8 @@ class ReferenceResolver(CompilerBase):
             if source is None:
                 self.error(
                     pointer,
-                    f"{text!r} names source {name!r}, which is not declared; sources: {', '.join(self.sources) or '(none)'}",
+                    f"{text!r} names source {name!r}, which is not declared; sources: "
+                    f"{', '.join(self.sources) or '(none)'}",
                     "ARZ014",
                 )
                 return None
@@ -47,7 +48,8 @@ class ReferenceResolver(CompilerBase):
             if wf_id not in ids:
                 self.error(
                     pointer,
-                    f"{text!r}: no workflow {wf_id!r} in {raw.display}; it defines: {', '.join(map(str, ids)) or '(none)'}",
+                    f"{text!r}: no workflow {wf_id!r} in {raw.display}; it defines: "
+                    f"{', '.join(map(str, ids)) or '(none)'}",
                     "ARZ014",
                 )
                 return None
@@ -111,7 +113,8 @@ class ReferenceResolver(CompilerBase):
             if source is None:
                 self.error(
                     pointer,
-                    f"{text!r} names source {name!r}, which is not declared; sources: {', '.join(self.sources) or '(none)'}",
+                    f"{text!r} names source {name!r}, which is not declared; sources: "
+                    f"{', '.join(self.sources) or '(none)'}",
                     "ARZ011",
                 )
                 return None
@@ -129,7 +132,8 @@ class ReferenceResolver(CompilerBase):
             hint = f"; it is defined in {', '.join(having)}" if having else ""
             self.error(
                 pointer,
-                f"operationId {text!r} must be qualified as $sourceDescriptions.<name>.{text} because there are several OpenAPI sources ({', '.join(candidates)}){hint}",
+                f"operationId {text!r} must be qualified as $sourceDescriptions.<name>.{text} because there are "
+                f"several OpenAPI sources ({', '.join(candidates)}){hint}",
                 "ARZ012",
             )
             return None

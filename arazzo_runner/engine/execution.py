@@ -287,7 +287,8 @@ class Execution:
                 raise _LimitExceeded(
                     Failure(
                         "limit_exceeded",
-                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
+                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than "
+                        f"max_retry_delay ({self.limits.max_retry_delay:g}s)",
                         workflow.workflow_id,
                         step.step_id,
                         ex.status_code,

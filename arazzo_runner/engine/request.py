@@ -66,7 +66,8 @@ class PreparedRequest:
         # Headers, query and body may carry credentials: only their shape is shown.
         names = ", ".join(k for k, _ in self.headers)
         size = len(self.content) if self.content is not None else 0
-        return f"PreparedRequest({self.method} {self.path}, query={len(self.query)} items, headers=[{names}], body={size} bytes)"
+        query = len(self.query)
+        return f"PreparedRequest({self.method} {self.path}, query={query} items, headers=[{names}], body={size} bytes)"
 
     def has_header(self, name: str) -> bool:
         lowered = name.lower()
@@ -92,7 +93,8 @@ def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_
         _apply_body(step.request_body, ctx, target, prepared)
         if prepared.method in ("GET", "HEAD", "DELETE") and prepared.content is not None:
             prepared.warnings.append(
-                f"{operation.label} is sent with a request body; {prepared.method} requests should not carry one (DEC-32)"
+                f"{operation.label} is sent with a request body; {prepared.method} requests should not carry one "
+                "(DEC-32)"
             )
     if prepared.cookies:
         prepared.headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in prepared.cookies)))

@@ -109,7 +109,9 @@ def transport_reason(exc: httpx.HTTPError, detail: str) -> str:
 
 
 def retry_delay(header: str | None, retry_after: float | None, now: Callable[[], float]) -> float:
-    """DEC-06: the ``Retry-After`` header (delta-seconds, or an HTTP-date minus now, floored at 0), else ``retryAfter``, else 0."""
+    """DEC-06: the ``Retry-After`` header (delta-seconds, or an HTTP-date minus now, floored at 0),
+    else ``retryAfter``, else 0.
+    """
     if header:
         header = header.strip()
         if header.isdigit():

@@ -148,7 +148,7 @@ class InputNames:
 
 
 def input_names(schema: Any) -> InputNames | None:
-    """The names ``schema`` declares, or None when it does not list ``properties`` (it then says nothing about names)."""
+    """The names ``schema`` declares, or None when it does not list ``properties`` (then it says nothing of names)."""
     declared: set[str] = set()
     required: set[str] = set()
     patterns: list[str] = []

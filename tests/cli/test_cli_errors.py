@@ -98,7 +98,8 @@ def test_mock_mode_needs_no_server_url(tmp_path: Path, capsys: pytest.CaptureFix
         "      responses: {'200': {description: ok, content: {application/json: {example: {ok: true}}}}}\n"
     )
     (tmp_path / "wf.yaml").write_text(
-        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions: [{name: api, url: api.yaml, type: openapi}]\n"
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions: [{name: api, url: api.yaml, type: "
+        "openapi}]\n"
         "workflows:\n  - workflowId: w\n    steps:\n      - stepId: p\n        operationId: ping\n"
         "        successCriteria: [{condition: $statusCode == 200}]\n"
     )

@@ -126,14 +126,16 @@ ERRATA_DOCUMENTS = {
     ),
     # ERR-2: loginUser is the operationId; the stepId is loginStep.
     "ERR-2": (
-        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
+        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n"
+        "            value: 1\n"
         "          - name: X-Session\n            in: header\n            value: $steps.loginUser.outputs.sessionToken",
         "ARZ017",
         "loginUser",
     ),
     # ERR-3: a condition wrapped in braces.
     "ERR-3": (
-        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
+        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n"
+        "            value: 1\n"
         "        successCriteria:\n          - condition: '{$statusCode == 401}'",
         "ARZ025",
         "brace",

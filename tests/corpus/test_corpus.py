@@ -42,8 +42,12 @@ EXCEPTIONS: dict[str, dict[str, Any]] = {
 # URLs; the spec repository holds the same files locally, so the loader reads
 # those instead of the network (the document text is changed in memory only).
 REMOTE_COPIES = {
-    "https://raw.githubusercontent.com/OAI/Arazzo-Specification/main/examples/1.0.0/bnpl-openapi.yaml": "bnpl-openapi.yaml",
-    "https://raw.githubusercontent.com/swagger-api/swagger-petstore/master/src/main/resources/openapi.yaml": "external/swagger-petstore-openapi.yaml",
+    "https://raw.githubusercontent.com/OAI/Arazzo-Specification/main/examples/1.0.0/bnpl-openapi.yaml": (
+        "bnpl-openapi.yaml"
+    ),
+    "https://raw.githubusercontent.com/swagger-api/swagger-petstore/master/src/main/resources/openapi.yaml": (
+        "external/swagger-petstore-openapi.yaml"
+    ),
 }
 
 needs_shared = pytest.mark.skipif(

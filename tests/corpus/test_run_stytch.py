@@ -333,7 +333,8 @@ def test_limits_request_timeout_wins_over_timeout_argument(doc):
 
 
 def test_readme_offline_example_runs_with_made_up_inputs_and_credentials(capsys):
-    # README: arazzo-runner run specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml -w recovery-codes-rotate --mock
+    # README: arazzo-runner run specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml \
+    #   -w recovery-codes-rotate --mock
     assert main(["run", str(SPEC), "-w", WF, "--mock"]) == 0
     captured = capsys.readouterr()
     assert "succeeded" in captured.out

@@ -1,4 +1,5 @@
-"""Request building: parameter serialisation (DEC-27), bodies (DEC-29, DEC-30), replacements (DEC-31), views (DEC-25/26).
+"""Request building: parameter serialisation (DEC-27), bodies (DEC-29, DEC-30), replacements (DEC-31),
+views (DEC-25/26).
 
 The style tables are the OpenAPI 3.1 examples (`color` = "blue",
 ["blue", "black", "brown"], {"R": 100, "G": 200, "B": 150}). End-to-end
@@ -491,8 +492,10 @@ def test_encode_multipart_file_parts() -> None:
 
     body = encode_multipart({"f": {"content": b"\x00\xff"}, "g": b"ab"}, "B")
     assert body == (
-        b'--B\r\nContent-Disposition: form-data; name="f"; filename="f"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\xff\r\n'
-        b'--B\r\nContent-Disposition: form-data; name="g"; filename="g"\r\nContent-Type: application/octet-stream\r\n\r\nab\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n\x00\xff\r\n"
+        b'--B\r\nContent-Disposition: form-data; name="g"; filename="g"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\nab\r\n"
         b"--B--\r\n"
     )
 
@@ -518,7 +521,9 @@ def test_binary_data_inside_a_json_payload_is_a_clear_error(tmp_path: Path) -> N
               - workflowId: main
                 steps:
                   - {stepId: get, operationId: bin, outputs: {blob: $response.body}}
-                  - {stepId: put, operationId: h, requestBody: {contentType: application/json, payload: {b: $steps.get.outputs.blob}}}
+                  - stepId: put
+                    operationId: h
+                    requestBody: {contentType: application/json, payload: {b: $steps.get.outputs.blob}}
             """
         ).lstrip(),
         encoding="utf-8",
