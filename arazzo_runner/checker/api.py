@@ -33,7 +33,8 @@ from ..language.expressions.template import (
 from ..openapi.index import OpenAPIDescription, Operation
 from ..openapi.media import media_type as _essence
 from ..plan.model import ArazzoDocument, CriterionSpec, Step
-from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
+from ..sources.pointer import escape_pointer_token, unescape_pointer_token
+from ..sources.values import type_name
 from .report import Report
 from .schemas import (
     NO,
@@ -245,7 +246,8 @@ class _ApiChecker:
                 if allowed and not _parameter_literal_ok(value.value, allowed):
                     self.r.add(
                         "ARZ123",
-                        f"parameter {param.name!r} is {_json_type(value.value)} {json.dumps(value.value)}, "
+                        f"parameter {param.name!r} is {type_name(value.value, integers=True)} "
+                        f"{json.dumps(value.value)}, "
                         f"but {op.label} declares it as {' or '.join(sorted(allowed))}",
                         pointer + "/value",
                     )
@@ -380,7 +382,8 @@ class _ApiChecker:
             if allowed and not literal_type_ok(value.value, allowed):
                 self.r.add(
                     "ARZ123",
-                    f"{_where(at)} is {_json_type(value.value)} {json.dumps(value.value, default=str)}, but the "
+                    f"{_where(at)} is {type_name(value.value, integers=True)} "
+                    f"{json.dumps(value.value, default=str)}, but the "
                     f"request schema of {op.label} wants {' or '.join(sorted(allowed))}",
                     pointer,
                 )
@@ -612,20 +615,6 @@ def _names(v: View) -> str:
 
 def _where(at: str) -> str:
     return f"body field {at}" if at else "the body"
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a value"
 
 
 def _parameter_literal_ok(value: Any, allowed: set[str]) -> bool:

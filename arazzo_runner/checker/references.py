@@ -14,7 +14,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..compile.base import _list
 from ..errors import ArazzoError
 from ..language.expressions import (
     ComponentExpression,
@@ -37,7 +36,8 @@ from ..language.expressions.template import (
     TemplateValue,
 )
 from ..plan.model import ArazzoDocument, Workflow
-from ..sources.yamlsource import escape_pointer_token
+from ..plan.rules import as_list
+from ..sources.pointer import escape_pointer_token
 from .report import Report
 from .sites import Site, iter_sites
 
@@ -110,7 +110,7 @@ def declared_names(schema: Any, depth: int = 0) -> set[str] | None:
         names.update(str(k) for k in props)
         said = True
     for group in ("allOf", "anyOf", "oneOf"):
-        for branch in _list(schema.get(group)):
+        for branch in as_list(schema.get(group)):
             sub = declared_names(branch, depth + 1)
             if sub is None:
                 if group == "allOf":
@@ -135,7 +135,7 @@ class _ReferenceChecker:
     def __init__(self, doc: ArazzoDocument, report: Report) -> None:
         self.doc = doc
         self.r = report
-        self.raw_workflows = [w for w in _list(doc.data.get("workflows")) if isinstance(w, Mapping)]
+        self.raw_workflows = [w for w in as_list(doc.data.get("workflows")) if isinstance(w, Mapping)]
         self.all_workflows: dict[str, Workflow] = {}
         for other in doc.documents.arazzo.values():
             for wf_id, wf in other.workflows.items():
@@ -143,7 +143,7 @@ class _ReferenceChecker:
         self.all_workflows.update(doc.workflows)
 
     def run(self) -> None:
-        for i, raw in enumerate(_list(self.doc.data.get("workflows"))):
+        for i, raw in enumerate(as_list(self.doc.data.get("workflows"))):
             if not isinstance(raw, Mapping):
                 continue
             wf_id = raw.get("workflowId")
@@ -157,7 +157,7 @@ class _ReferenceChecker:
 
     # -- one workflow ------------------------------------------------------
     def workflow(self, wf: Workflow, raw: Mapping[str, Any], pointer: str) -> None:
-        raw_steps = _list(raw.get("steps"))
+        raw_steps = as_list(raw.get("steps"))
         reach, index = reachability(wf, raw_steps)
         self.reach, self.index = reach, index
         self.raw_steps = raw_steps

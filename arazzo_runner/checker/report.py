@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, Severity
 from ..errors import Location
-from ..sources.yamlsource import Positions, unescape_pointer_token
+from ..sources.pointer import unescape_pointer_token
+from ..sources.yamlsource import Positions
 from .codes import code_info
 
 __all__ = ["Report"]

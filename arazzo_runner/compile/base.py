@@ -2,74 +2,19 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArazzoError, Location
 from ..language.expressions import CompiledValue, compile_value, parse_expression
 from ..openapi.index import OpenAPIDescription
-from ..plan.model import (
-    SourceDescription,
-)
-from ..sources.yamlsource import escape_pointer_token
+from ..plan.model import SourceDescription
+from ..plan.rules import EXPRESSION_LOOKALIKE, FIELDS, unknown_field_message
+from ..sources.pointer import escape_pointer_token
+from ..sources.values import type_name
 
 if TYPE_CHECKING:  # pragma: no cover
     from .loader import _Loader, _Raw
-
-_VERSION_RE = re.compile(r"^1\.0\.\d+(-.+)?$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
-_OUTPUT_KEY_RE = re.compile(r"^[a-zA-Z0-9.\-_]+$")
-_EXPRESSION_LOOKALIKE = re.compile(
-    r"^\$(url|method|statusCode|request\.|response\.|inputs\.|outputs\.|steps\.|workflows\.|sourceDescriptions\.|components\.)"
-)
-_REUSABLE_RE = re.compile(r"^\$components\.(parameters|successActions|failureActions|inputs)\.(.+)$")
-
-_FIELDS: dict[str, frozenset[str]] = {
-    "root": frozenset({"arazzo", "info", "sourceDescriptions", "workflows", "components"}),
-    "info": frozenset({"title", "summary", "description", "version"}),
-    "source": frozenset({"name", "url", "type"}),
-    "workflow": frozenset(
-        {
-            "workflowId",
-            "summary",
-            "description",
-            "inputs",
-            "dependsOn",
-            "steps",
-            "successActions",
-            "failureActions",
-            "outputs",
-            "parameters",
-        }
-    ),
-    "step": frozenset(
-        {
-            "description",
-            "stepId",
-            "operationId",
-            "operationPath",
-            "workflowId",
-            "parameters",
-            "requestBody",
-            "successCriteria",
-            "onSuccess",
-            "onFailure",
-            "outputs",
-        }
-    ),
-    "parameter": frozenset({"name", "in", "value"}),
-    "successAction": frozenset({"name", "type", "workflowId", "stepId", "criteria"}),
-    "failureAction": frozenset({"name", "type", "workflowId", "stepId", "retryAfter", "retryLimit", "criteria"}),
-    "components": frozenset({"inputs", "parameters", "successActions", "failureActions"}),
-    "criterion": frozenset({"context", "condition", "type"}),
-    "requestBody": frozenset({"contentType", "payload", "replacements"}),
-    "replacement": frozenset({"target", "value"}),
-}
-
-
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 class CompilerBase:
@@ -96,12 +41,10 @@ class CompilerBase:
 
     # -- small typed readers --------------------------------------------
     def check_fields(self, obj: Mapping[str, Any], kind: str, pointer: str) -> None:
-        allowed = _FIELDS[kind]
+        allowed = FIELDS[kind]
         for key in obj:
             if key not in allowed and not key.startswith("x-"):
-                message = (
-                    f"unknown field {key!r} in {kind} object (allowed: {', '.join(sorted(allowed))}, or x- extensions)"
-                )
+                message = unknown_field_message(key, kind)
                 target = f"{pointer}/{escape_pointer_token(key)}"
                 if self.strict:
                     self.error(target, message, "ARZ004")
@@ -114,7 +57,7 @@ class CompilerBase:
             return None
         value = obj[key]
         if not isinstance(value, str):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {_type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {type_name(value)}", "ARZ003")
             return None
         return value
 
@@ -123,7 +66,7 @@ class CompilerBase:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {_type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {type_name(value)}", "ARZ003")
             return None
         return value
 
@@ -134,7 +77,7 @@ class CompilerBase:
             return []
         value = obj[key]
         if not isinstance(value, list):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a list, not {_type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", f"{key!r} must be a list, not {type_name(value)}", "ARZ003")
             return []
         return value
 
@@ -161,7 +104,7 @@ class CompilerBase:
             for i, item in enumerate(value):
                 self._lint_literal_expressions(item, f"{pointer}/{i}")
             return
-        if not isinstance(value, str) or not _EXPRESSION_LOOKALIKE.match(value):
+        if not isinstance(value, str) or not EXPRESSION_LOOKALIKE.match(value):
             return
         try:
             parse_expression(value)
@@ -174,27 +117,3 @@ class CompilerBase:
                 self.error(pointer, message, "ARZ019")
             else:
                 self.warning(pointer, message, "ARZ019")
-
-    # -- the document -------------------------------------------------
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
-def _close_matches(word: str, candidates: list[str]) -> list[str]:
-    import difflib
-
-    return difflib.get_close_matches(word, candidates, n=3, cutoff=0.7)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, Literal, cast
 from urllib.parse import unquote, urljoin
 
 from jsonschema import Draft202012Validator
@@ -19,11 +19,9 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-from .base import _NAME_RE, _OUTPUT_KEY_RE, _VERSION_RE, _type_name
+from ..plan.rules import NAME_RE, OUTPUT_KEY_RE, VERSION_RE
+from ..sources.pointer import escape_pointer_token, unescape_pointer_token
+from ..sources.values import type_name
 from .steps import StepCompiler
 
 
@@ -48,11 +46,10 @@ class DocumentCompiler(StepCompiler):
         elif not isinstance(version, str):
             self.error(
                 "/arazzo",
-                f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it in "
-                "YAML)",
+                f"'arazzo' must be a string such as \"1.0.1\", not {type_name(version)} {version!r} (quote it in YAML)",
                 "ARZ001",
             )
-        elif not _VERSION_RE.match(version):
+        elif not VERSION_RE.match(version):
             self.error("/arazzo", f"unsupported Arazzo version {version!r}: this runner reads 1.0.x", "ARZ001")
         info = data.get("info")
         if not isinstance(info, Mapping):
@@ -74,7 +71,7 @@ class DocumentCompiler(StepCompiler):
             self.check_fields(components, "components", "/components")
             for kind in ("inputs", "parameters", "successActions", "failureActions"):
                 for key in components.get(kind) or {}:
-                    if not _OUTPUT_KEY_RE.match(str(key)):
+                    if not OUTPUT_KEY_RE.match(str(key)):
                         self.error(
                             f"/components/{kind}/{escape_pointer_token(key)}",
                             f"component key {key!r} must match [a-zA-Z0-9.-_]+",
@@ -128,7 +125,7 @@ class DocumentCompiler(StepCompiler):
             kind = src.get("type")
             if name is None or raw_url is None:
                 continue
-            if not _NAME_RE.match(name):
+            if not NAME_RE.match(name):
                 self.warning(f"{pointer}/name", f"source name {name!r} should match [A-Za-z0-9_-]+", "ARZ006")
             if name in self.sources:
                 self.error(f"{pointer}/name", f"duplicate source description name {name!r}", "ARZ005")
@@ -178,7 +175,7 @@ class DocumentCompiler(StepCompiler):
         wf_id = self.required_str(raw, "workflowId", pointer, "workflow")
         if wf_id is None:
             return None
-        if not _NAME_RE.match(wf_id):
+        if not NAME_RE.match(wf_id):
             self.warning(f"{pointer}/workflowId", f"workflowId {wf_id!r} should match [A-Za-z0-9_-]+", "ARZ006")
         schema, validator, secrets = self._inputs_schema(raw.get("inputs"), f"{pointer}/inputs")
         depends_on = []
@@ -371,7 +368,7 @@ class DocumentCompiler(StepCompiler):
         if schema is None:
             return None, None, set()
         if not isinstance(schema, Mapping):
-            self.error(pointer, f"'inputs' must be a JSON Schema object, not {_type_name(schema)}", "ARZ003")
+            self.error(pointer, f"'inputs' must be a JSON Schema object, not {type_name(schema)}", "ARZ003")
             return None, None, set()
         inlined = self._inline_refs(schema, pointer, 0)
         try:

@@ -27,9 +27,9 @@ from ..plan.model import (
     DocumentSet,
     WorkflowRef,
 )
+from ..plan.rules import as_list
 from ..sources.fetch import display_name, path_to_url, read_url
 from ..sources.yamlsource import Positions, parse_document
-from .base import _list
 from .document import DocumentCompiler
 
 __all__ = ["LoadOptions", "load"]
@@ -188,7 +188,7 @@ class _Loader:
             return
         raw = _Raw(url, display, data, positions)
         self.raw[url] = raw
-        for i, source in enumerate(_list(data.get("sourceDescriptions"))):
+        for i, source in enumerate(as_list(data.get("sourceDescriptions"))):
             if not isinstance(source, Mapping) or not isinstance(source.get("url"), str):
                 continue
             pointer = f"/sourceDescriptions/{i}"

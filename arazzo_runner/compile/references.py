@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote
 
 from ..openapi.index import OpenAPIDescription, Operation
@@ -12,11 +12,10 @@ from ..plan.model import (
     OperationTarget,
     WorkflowRef,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-from ..sources.yamlsource import unescape_pointer_token
-from .base import _REUSABLE_RE, CompilerBase, _close_matches, _list, _type_name
+from ..plan.rules import REUSABLE_RE, as_list, close_matches
+from ..sources.pointer import unescape_pointer_token
+from ..sources.values import type_name
+from .base import CompilerBase
 
 
 class ReferenceResolver(CompilerBase):
@@ -24,7 +23,7 @@ class ReferenceResolver(CompilerBase):
 
     def _workflow_ref(self, text: Any, pointer: str) -> WorkflowRef | None:
         if not isinstance(text, str):
-            self.error(pointer, f"a workflow reference must be a string, not {_type_name(text)}", "ARZ003")
+            self.error(pointer, f"a workflow reference must be a string, not {type_name(text)}", "ARZ003")
             return None
         if text.startswith("$sourceDescriptions."):
             rest = text[len("$sourceDescriptions.") :]
@@ -44,7 +43,7 @@ class ReferenceResolver(CompilerBase):
             raw = self.loader.raw.get(source.url)
             if raw is None:
                 return None  # its loading error was already reported
-            ids = [w.get("workflowId") for w in _list(raw.data.get("workflows")) if isinstance(w, Mapping)]
+            ids = [w.get("workflowId") for w in as_list(raw.data.get("workflows")) if isinstance(w, Mapping)]
             if wf_id not in ids:
                 self.error(
                     pointer,
@@ -54,13 +53,13 @@ class ReferenceResolver(CompilerBase):
                 )
                 return None
             return WorkflowRef(source.url, wf_id, text)
-        ids = [w.get("workflowId") for w in _list(self.data.get("workflows")) if isinstance(w, Mapping)]
+        ids = [w.get("workflowId") for w in as_list(self.data.get("workflows")) if isinstance(w, Mapping)]
         if text not in ids:
             hint = ""
             for name, source in self.sources.items():
                 raw = self.loader.raw.get(source.url)
                 if raw and text in [
-                    w.get("workflowId") for w in _list(raw.data.get("workflows")) if isinstance(w, Mapping)
+                    w.get("workflowId") for w in as_list(raw.data.get("workflows")) if isinstance(w, Mapping)
                 ]:
                     hint = f"; it is in source {name!r}: write $sourceDescriptions.{name}.{text}"
             self.error(
@@ -76,7 +75,7 @@ class ReferenceResolver(CompilerBase):
         if not isinstance(reference, str):
             self.error(pointer, "a Reusable Object needs a 'reference' string", "ARZ002")
             return None
-        match = _REUSABLE_RE.match(reference)
+        match = REUSABLE_RE.match(reference)
         if not match:
             self.error(
                 f"{pointer}/reference",
@@ -151,7 +150,7 @@ class ReferenceResolver(CompilerBase):
     ) -> OperationTarget | None:
         op = description.operations_by_id.get(op_id)
         if op is None:
-            close = _close_matches(op_id, list(description.operations_by_id))
+            close = close_matches(op_id, list(description.operations_by_id))
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             self.error(
                 pointer,

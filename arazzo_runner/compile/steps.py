@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from ..errors import ArazzoError
 from ..language.criteria import compile_criterion
+from ..language.expressions import CompiledValue
 from ..plan.model import (
     Action,
     CriterionSpec,
@@ -17,12 +18,8 @@ from ..plan.model import (
     Step,
     WorkflowRef,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-from ..language.expressions import CompiledValue
-from ..sources.yamlsource import escape_pointer_token
-from .base import _OUTPUT_KEY_RE
+from ..plan.rules import OUTPUT_KEY_RE
+from ..sources.pointer import escape_pointer_token
 from .references import ReferenceResolver
 
 
@@ -38,7 +35,7 @@ class StepCompiler(ReferenceResolver):
         result = []
         for key, value in raw.items():
             target = f"{pointer}/{escape_pointer_token(key)}"
-            if not _OUTPUT_KEY_RE.match(key):
+            if not OUTPUT_KEY_RE.match(key):
                 self.error(target, f"output name {key!r} must match [a-zA-Z0-9.-_]+", "ARZ003")
                 continue
             result.append((key, self.compile_value(value, target)))

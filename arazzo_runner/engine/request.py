@@ -26,7 +26,7 @@ from ..language.expressions import EvalContext, to_text
 from ..language.expressions.template import is_absent_optional_input
 from ..openapi.media import is_json, is_xml, media_type
 from ..plan.model import OperationTarget, Parameter, RequestBody, Step
-from ..sources.yamlsource import unescape_pointer_token
+from ..sources.pointer import unescape_pointer_token
 from .serialize import (
     serialize_cookie,
     serialize_header,

@@ -18,7 +18,8 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..errors import Location, SourceError
 from ..sources.fetch import display_name, read_url
-from ..sources.yamlsource import escape_pointer_token, parse_fast, unescape_pointer_token
+from ..sources.pointer import escape_pointer_token, unescape_pointer_token
+from ..sources.yamlsource import parse_fast
 
 __all__ = [
     "HTTP_METHODS",

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from ..errors import DocumentError, Location
+from .pointer import escape_pointer_token, unescape_pointer_token
 
 try:  # libyaml is in every PyYAML wheel we install; fall back quietly if not.
     from yaml import CSafeLoader as _BaseLoader
@@ -119,16 +120,6 @@ class _OpenAPILoader(_CoreSchemaLoader):
 
 
 _OpenAPILoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping_str_keys)
-
-
-def escape_pointer_token(token: str | int) -> str:
-    """One JSON Pointer reference token written out (RFC 6901: '~' as '~0', '/' as '~1')."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def unescape_pointer_token(token: str) -> str:
-    """One JSON Pointer reference token read back: '~1' becomes '/' first, then '~0' becomes '~'."""
-    return token.replace("~1", "/").replace("~0", "~")
 
 
 @dataclass
