@@ -26,7 +26,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 CREDENTIAL_ENV_PREFIX = "ARAZZO_CREDENTIAL_"
 
 
-class _UsageError(Exception):
+class UsageError(Exception):
     pass
 
 
@@ -169,7 +169,7 @@ def source_map(items: list[str]) -> dict[str, str]:
     for item in items:
         url, sep, path = item.rpartition("=")
         if not sep or not url or not path:
-            raise _UsageError(f"--source expects URL=PATH, got {item!r}")
+            raise UsageError(f"--source expects URL=PATH, got {item!r}")
         sources[url] = path
     return sources
 
@@ -188,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         module = _command_module(args.command)
         if module is not None:
             return int(module.run(args))
-    except _UsageError as exc:
+    except UsageError as exc:
         return _report_invalid(args, str(exc), None)
     except ArazzoError as exc:
         return _report_invalid(args, str(exc), exc)
@@ -251,8 +251,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from ..mock import complete_inputs
 
         inputs = complete_inputs(workflow, inputs, args.mock_seed, sys.stderr)
-    servers = _read_servers(args.server, document)
-    credentials = _read_credentials(args.credential, document)
+    servers = read_servers(args.server, document)
+    credentials = read_credentials(args.credential, document)
     if args.mock or args.mock_scenario:
         from ..mock import placeholder_credentials
 
@@ -273,23 +273,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
         follow_redirects=args.follow_redirects,
     )
     if args.json:
-        json.dump(_jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+        json.dump(jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
         sys.stdout.write("\n")
     else:
-        _print_summary(result, sys.stdout)
+        print_summary(result, sys.stdout)
     return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """``value`` as strict JSON can carry it: NaN and infinities as strings, bytes as ``{"base64": ...}``."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, Mapping):
-        return {key if isinstance(key, str) else str(key): _jsonable(item) for key, item in value.items()}
+        return {key if isinstance(key, str) else str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     return value
 
 
@@ -303,7 +303,7 @@ def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]
                 with open(path, encoding="utf-8") as handle:
                     text = handle.read()
             except OSError as exc:
-                raise _UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
+                raise UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
             if path.endswith((".yaml", ".yml")):
                 from ..sources.yamlsource import parse_document
 
@@ -312,18 +312,18 @@ def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]
                 data = _json(text, f"--inputs file {path}")
         else:
             if os.path.isfile(raw) and not raw.lstrip().startswith(("{", "[")):
-                raise _UsageError(f"--inputs takes JSON text or @FILE; to read the file {raw!r}, write --inputs @{raw}")
+                raise UsageError(f"--inputs takes JSON text or @FILE; to read the file {raw!r}, write --inputs @{raw}")
             data = _json(raw, "--inputs")
         if not isinstance(data, Mapping):
-            raise _UsageError("--inputs must be a JSON object of input names to values")
+            raise UsageError("--inputs must be a JSON object of input names to values")
         inputs.update(data)
     properties = (workflow.inputs_schema or {}).get("properties") or {}
     for item in args.input:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise _UsageError(f"-i expects NAME=VALUE, got {item!r}")
+            raise UsageError(f"-i expects NAME=VALUE, got {item!r}")
         schema = properties.get(name) if isinstance(properties, Mapping) else None
-        inputs[name] = _coerce_input(name, value, schema)
+        inputs[name] = coerce_input(name, value, schema)
     return inputs
 
 
@@ -331,10 +331,10 @@ def _json(text: str, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
-def _coerce_input(name: str, value: str, schema: Any) -> Any:
+def coerce_input(name: str, value: str, schema: Any) -> Any:
     """Read a -i value by the input's schema type: an integer input gets an integer."""
     types = schema.get("type") if isinstance(schema, Mapping) else None
     if isinstance(types, str):
@@ -370,10 +370,10 @@ def _coerce_input(name: str, value: str, schema: Any) -> Any:
                 return json.loads(value)
             except json.JSONDecodeError:
                 continue
-    raise _UsageError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")
+    raise UsageError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")
 
 
-def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
+def read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
     if not items:
         return None
     default: str | None = None
@@ -382,7 +382,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
     def checked(url: str) -> str:
         problem = server_url_problem(url)
         if problem:
-            raise _UsageError(f"--server: {problem}")
+            raise UsageError(f"--server: {problem}")
         return url
 
     sources = document.all_source_names()
@@ -390,7 +390,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
         name, sep, url = item.partition("=")
         if sep and "://" not in name:
             if name not in sources:
-                raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
+                raise UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
             per_source[name] = checked(url)
         else:
             default = checked(item)
@@ -402,7 +402,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
     return per_source
 
 
-def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
+def read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
     schemes: set[str] = set()
     for source in document.documents.openapi.values():
         schemes.update(source.security_schemes())
@@ -421,9 +421,9 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise _UsageError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
+            raise UsageError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
         if schemes and name not in schemes and name not in qualified:
-            raise _UsageError(
+            raise UsageError(
                 f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))} "
                 f"(or SOURCE.SCHEME: {', '.join(sorted(qualified))})"
             )
@@ -431,7 +431,7 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
     return credentials
 
 
-def _print_summary(result: Any, out: TextIO) -> None:
+def print_summary(result: Any, out: TextIO) -> None:
     out.write(f"workflow {result.workflow_id}: {result.status} in {result.duration * 1000:.0f} ms\n")
     group: str | None = result.workflow_id
     for number, step in enumerate(result.steps, 1):

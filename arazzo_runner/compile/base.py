@@ -1,9 +1,9 @@
-"""The shared core of document compilation: locations, diagnostics and typed field readers."""
+"""The shared part of compiling one document: locations, diagnostics and typed field readers."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ArazzoError, Location
 from ..language.expressions import CompiledValue, compile_value, parse_expression
@@ -12,26 +12,28 @@ from ..plan.model import SourceDescription
 from ..plan.rules import EXPRESSION_LOOKALIKE, FIELDS, unknown_field_message
 from ..sources.pointer import escape_pointer_token
 from ..sources.values import type_name
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .loader import _Loader, _Raw
+from .context import CompileContext, ParsedDocument
 
 
-class CompilerBase:
-    """What every part of the compiler needs: where things are, how to report, typed readers."""
+class DocumentScope:
+    """What every part of the compiler shares for one document: where things are, how to report, typed readers.
 
-    def __init__(self, loader: _Loader, raw: _Raw) -> None:
-        self.loader = loader
-        self.raw = raw
-        self.data = raw.data
-        self.diag = loader.diagnostics
-        self.strict = loader.options.strict
+    The sources, their OpenAPI descriptions and the components are filled in
+    as the document's root is compiled, before its workflows.
+    """
+
+    def __init__(self, context: CompileContext, parsed: ParsedDocument) -> None:
+        self.context = context
+        self.parsed = parsed
+        self.data = parsed.data
+        self.diag = context.reporter
+        self.strict = context.strict
         self.sources: dict[str, SourceDescription] = {}
         self.openapi_sources: dict[str, OpenAPIDescription] = {}
         self.components: Mapping[str, Any] = {}
 
     def loc(self, pointer: str) -> Location:
-        return self.raw.positions.location(pointer)
+        return self.parsed.positions.location(pointer)
 
     def error(self, pointer: str, message: str, code: str) -> None:
         self.diag.error(code, message, self.loc(pointer))
@@ -87,10 +89,10 @@ class CompilerBase:
         except ArazzoError as exc:
             self.diag.from_exception(exc, self.loc(pointer))
             return compile_value(None)
-        self._lint_literal_expressions(value, pointer)
+        self.lint_literal_expressions(value, pointer)
         return compiled
 
-    def _lint_literal_expressions(self, value: Any, pointer: str) -> None:
+    def lint_literal_expressions(self, value: Any, pointer: str) -> None:
         """A string that looks like a runtime expression but does not parse stays literal text (DEC-16).
 
         That is almost always a typo or a non-standard form (``$response.body.id``,
@@ -98,11 +100,11 @@ class CompilerBase:
         """
         if isinstance(value, Mapping):
             for key, item in value.items():
-                self._lint_literal_expressions(item, f"{pointer}/{escape_pointer_token(str(key))}")
+                self.lint_literal_expressions(item, f"{pointer}/{escape_pointer_token(str(key))}")
             return
         if isinstance(value, list):
             for i, item in enumerate(value):
-                self._lint_literal_expressions(item, f"{pointer}/{i}")
+                self.lint_literal_expressions(item, f"{pointer}/{i}")
             return
         if not isinstance(value, str) or not EXPRESSION_LOOKALIKE.match(value):
             return

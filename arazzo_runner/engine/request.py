@@ -330,11 +330,11 @@ def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content
     document = copy.deepcopy(document)
     for rep in body.replacements:
         new = _evaluate(rep.value, ctx, f"replacement {rep.target!r}")
-        document = _set_pointer(document, rep.target, new)
+        document = set_at_pointer(document, rep.target, new)
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False) if was_string else document
 
 
-def _set_pointer(document: Any, pointer: str, new: Any) -> Any:
+def set_at_pointer(document: Any, pointer: str, new: Any) -> Any:
     if pointer == "":
         return new
     if not pointer.startswith("/"):

@@ -221,7 +221,7 @@ class OpenAPIDescription:
                     data=op,
                     parameters=self._parameters(item_params, op.get("parameters") or [], item_base),
                     servers=self._servers(op.get("servers")) or item_servers,
-                    security=_security(security),
+                    security=security_requirements(security),
                     document_url=item_base,
                     content_types=self._request_content_types(op, item_base),
                 )
@@ -401,7 +401,7 @@ class OpenAPIDescription:
         return None
 
 
-def _security(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
+def security_requirements(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
     if not isinstance(raw, list):
         return None
     result = []

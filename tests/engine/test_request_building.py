@@ -18,7 +18,7 @@ import httpx
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.engine.request import _set_pointer
+from arazzo_runner.engine.request import set_at_pointer
 from arazzo_runner.engine.serialize import (
     serialize_cookie,
     serialize_header,
@@ -164,14 +164,14 @@ def test_media_type_families() -> None:
 
 def test_json_pointer_replacements() -> None:
     doc = {"a": {"b": 1}, "arr": [], "x~y": {"p/q": 0}}
-    doc = _set_pointer(doc, "/a/b", 5)
-    doc = _set_pointer(doc, "/c", True)
-    doc = _set_pointer(doc, "/arr/-", 9)
-    doc = _set_pointer(doc, "/arr/1", 10)  # the index just past the end appends
-    doc = _set_pointer(doc, "/arr/0", 8)
-    doc = _set_pointer(doc, "/x~0y/p~1q", 1)
+    doc = set_at_pointer(doc, "/a/b", 5)
+    doc = set_at_pointer(doc, "/c", True)
+    doc = set_at_pointer(doc, "/arr/-", 9)
+    doc = set_at_pointer(doc, "/arr/1", 10)  # the index just past the end appends
+    doc = set_at_pointer(doc, "/arr/0", 8)
+    doc = set_at_pointer(doc, "/x~0y/p~1q", 1)
     assert doc == {"a": {"b": 5}, "arr": [8, 10], "x~y": {"p/q": 1}, "c": True}
-    assert _set_pointer({"a": 1}, "", [1]) == [1]
+    assert set_at_pointer({"a": 1}, "", [1]) == [1]
 
 
 @pytest.mark.parametrize(
@@ -188,7 +188,7 @@ def test_json_pointer_replacements() -> None:
 )
 def test_json_pointer_replacement_errors(pointer: str, message: str) -> None:
     with pytest.raises(RequestBuildError, match=message):
-        _set_pointer({"a": {"b": 1}, "arr": [1]}, pointer, 0)
+        set_at_pointer({"a": {"b": 1}, "arr": [1]}, pointer, 0)
 
 
 def test_xml_replacements() -> None:

@@ -18,7 +18,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from arazzo_runner import Runner, load, run_workflow
-from arazzo_runner.cli.main import _read_credentials
+from arazzo_runner.cli.main import read_credentials
 from arazzo_runner.engine.redact import MASK, Redactor
 from arazzo_runner.engine.security import Credentials
 from arazzo_runner.errors import InputError
@@ -141,13 +141,13 @@ def test_a_bare_credential_still_applies_when_one_source_alone_defines_the_schem
 
 
 def test_the_cli_accepts_source_qualified_credential_names(two_sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from arazzo_runner.cli.main import _UsageError
+    from arazzo_runner.cli.main import UsageError
 
     monkeypatch.delenv("ARAZZO_CREDENTIAL_BEARERAUTH", raising=False)
     doc = load(two_sources)
-    assert _read_credentials(["b.bearerAuth=t1", "bearerAuth=t2"], doc) == {"b.bearerAuth": "t1", "bearerAuth": "t2"}
-    with pytest.raises(_UsageError, match="b.bearerAuth"):
-        _read_credentials(["c.bearerAuth=t1"], doc)
+    assert read_credentials(["b.bearerAuth=t1", "bearerAuth=t2"], doc) == {"b.bearerAuth": "t1", "bearerAuth": "t2"}
+    with pytest.raises(UsageError, match="b.bearerAuth"):
+        read_credentials(["c.bearerAuth=t1"], doc)
 
 
 # -- 2. every form of a secret is masked -------------------------------------------------------------
