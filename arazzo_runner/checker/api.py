@@ -33,6 +33,7 @@ from ..language.expressions.template import (
 from ..openapi.index import OpenAPIDescription, Operation
 from ..openapi.media import media_type as _essence
 from ..plan.model import ArazzoDocument, CriterionSpec, Step
+from ..plan.sites import iter_sites
 from ..sources.pointer import escape_pointer_token, unescape_pointer_token
 from ..sources.values import type_name
 from .report import Report
@@ -46,7 +47,6 @@ from .schemas import (
     view,
     walk_pointer,
 )
-from .sites import iter_sites
 
 __all__ = ["accepted_statuses", "check_api"]
 

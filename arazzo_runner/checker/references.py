@@ -37,9 +37,9 @@ from ..language.expressions.template import (
 )
 from ..plan.model import ArazzoDocument, Workflow
 from ..plan.rules import as_list
+from ..plan.sites import Site, iter_sites
 from ..sources.pointer import escape_pointer_token
 from .report import Report
-from .sites import Site, iter_sites
 
 __all__ = ["check_references", "declared_names", "reachability"]
 

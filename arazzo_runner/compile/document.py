@@ -9,9 +9,7 @@ from urllib.parse import unquote, urljoin
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 
-from ..errors import Location
-from ..language.expressions import CompiledValue, InputExpression
-from ..plan.inputs import InputNames, InputsCheck
+from ..plan.inputs import InputsCheck
 from ..plan.model import (
     ArazzoDocument,
     SourceDescription,
@@ -24,6 +22,7 @@ from ..sources.values import type_name
 from .base import DocumentScope
 from .context import CompileContext, ParsedDocument
 from .references import ReferenceResolver
+from .scope import check_input_scope, check_step_scope
 from .steps import StepCompiler
 
 
@@ -202,11 +201,8 @@ class DocumentCompiler:
             if step is not None:
                 steps.append(step)
         outputs = self.steps.outputs(raw.get("outputs"), f"{pointer}/outputs")
-        self._check_steps_scope(wf_id, steps, outputs, pointer)
         names = validator.names if validator is not None else None
-        if "inputs" not in raw or names is not None:  # a schema that names no inputs says nothing to check
-            self._check_inputs_scope(wf_id, names, steps, outputs, pointer)
-        return Workflow(
+        workflow = Workflow(
             workflow_id=wf_id,
             summary=raw.get("summary") if isinstance(raw.get("summary"), str) else None,
             description=raw.get("description") if isinstance(raw.get("description"), str) else None,
@@ -220,143 +216,10 @@ class DocumentCompiler:
             location=self.scope.loc(pointer),
             optional_inputs=names.optional if names is not None else frozenset(),
         )
-
-    def _check_steps_scope(
-        self, wf_id: str, steps: list[Step], outputs: tuple[tuple[str, CompiledValue], ...], pointer: str
-    ) -> None:
-        """DEC-14/T-59: ``$steps.X`` must name a step of this workflow (a child's steps are out of scope)."""
-        declared = {step.step_id: {name for name, _ in step.outputs} for step in steps}
-        reported: set[tuple[str, str]] = set()
-
-        def check(expressions: Any, where: Location | None) -> None:
-            for expression in expressions:
-                step_id = expression.step_id if expression.root == "steps" else None
-                if step_id is None:
-                    continue
-                key = (step_id, str(expression))
-                if key in reported:
-                    continue
-                reported.add(key)
-                if step_id not in declared:
-                    known = ", ".join(declared) or "(none)"
-                    self.scope.diag.error(
-                        "ARZ017",
-                        f"{expression} names step {step_id!r}, which is not a step of workflow {wf_id!r} "
-                        f"(steps: {known}); $steps only reaches the current workflow's steps — "
-                        "expose a child workflow's values through its outputs and $outputs/$workflows",
-                        where,
-                    )
-                    continue
-                name = expression.name or ""
-                names = declared[step_id]
-                if name not in names and not any(name.startswith(n + ".") for n in names):
-                    self.scope.diag.warning(
-                        "ARZ018",
-                        f"{expression}: step {step_id!r} declares no output {name!r} "
-                        f"(outputs: {', '.join(sorted(names)) or '(none)'})",
-                        where,
-                    )
-
-        for step in steps:
-            for param in step.parameters:
-                check(param.value.expressions(), param.pointer or step.location)
-            body = step.request_body
-            if body is not None:
-                if body.payload is not None:
-                    check(body.payload.expressions(), body.location)
-                for replacement in body.replacements:
-                    check(replacement.value.expressions(), body.location)
-            for spec in step.success_criteria:
-                check(spec.criterion.expressions(), spec.location)
-            for action in (*step.on_success, *step.on_failure):
-                for spec in action.criteria:
-                    check(spec.criterion.expressions(), spec.location)
-            for name, value in step.outputs:
-                where = step.location
-                if where is not None and where.pointer is not None:
-                    where = self.scope.loc(f"{where.pointer}/outputs/{escape_pointer_token(name)}")
-                check(value.expressions(), where)
-        for name, value in outputs:
-            check(value.expressions(), self.scope.loc(f"{pointer}/outputs/{escape_pointer_token(name)}"))
-
-    def _check_inputs_scope(
-        self,
-        wf_id: str,
-        names: InputNames | None,
-        steps: list[Step],
-        outputs: tuple[tuple[str, CompiledValue], ...],
-        pointer: str,
-    ) -> None:
-        """``$inputs.X`` must name an input the workflow's inputs schema declares (ARZ112, as ``check`` says).
-
-        A schema that lists ``properties`` and lets no other name through makes
-        an undeclared name an error: it is a typo, which would otherwise fail a
-        step mid-run or be left out silently. A workflow with no inputs schema
-        at all gets a warning. Pointers are those ``check`` uses, so its
-        finding and ours are one.
-        """
-        if names is not None and names.open:
-            return
-        reported: set[tuple[str, str]] = set()
-
-        def check(expressions: Any, where: str) -> None:
-            for expression in expressions:
-                if not isinstance(expression, InputExpression):
-                    continue
-                name = expression.input_name
-                if (where, name) in reported:
-                    continue
-                if names is not None:
-                    if names.allows(name, dotted=True):
-                        continue
-                    reported.add((where, name))
-                    self.scope.error(
-                        where,
-                        f"{expression}: workflow {wf_id!r} declares no input {names.unknown_message(name)}",
-                        "ARZ112",
-                    )
-                else:
-                    reported.add((where, name))
-                    self.scope.warning(
-                        where,
-                        f"{expression}: workflow {wf_id!r} has no inputs schema listing its inputs, "
-                        f"so {name!r} cannot be checked before the run",
-                        "ARZ112",
-                    )
-
-        def criterion(spec: Any) -> None:
-            base = spec.location.pointer if spec.location is not None and spec.location.pointer is not None else pointer
-            context = spec.criterion.context_expression
-            for expression in spec.criterion.expressions():
-                check(
-                    [expression], base + ("/context" if context is not None and expression is context else "/condition")
-                )
-
-        for step in steps:
-            step_pointer = step.location.pointer if step.location is not None and step.location.pointer else pointer
-            for param in step.parameters:
-                base = param.pointer.pointer if param.pointer is not None and param.pointer.pointer else step_pointer
-                check(param.value.expressions(), base + "/value")
-            body = step.request_body
-            if body is not None:
-                body_pointer = (
-                    body.location.pointer
-                    if body.location is not None and body.location.pointer
-                    else step_pointer + "/requestBody"
-                )
-                if body.payload is not None:
-                    check(body.payload.expressions(), body_pointer + "/payload")
-                for i, replacement in enumerate(body.replacements):
-                    check(replacement.value.expressions(), f"{body_pointer}/replacements/{i}/value")
-            for spec in step.success_criteria:
-                criterion(spec)
-            for action in (*step.on_success, *step.on_failure):
-                for spec in action.criteria:
-                    criterion(spec)
-            for name, value in step.outputs:
-                check(value.expressions(), f"{step_pointer}/outputs/{escape_pointer_token(name)}")
-        for name, value in outputs:
-            check(value.expressions(), f"{pointer}/outputs/{escape_pointer_token(name)}")
+        check_step_scope(self.scope, workflow)
+        if "inputs" not in raw or names is not None:  # a schema that names no inputs says nothing to check
+            check_input_scope(self.scope, workflow, names)
+        return workflow
 
     def _inputs_schema(self, schema: Any, pointer: str) -> tuple[Mapping[str, Any] | None, Any, set[str]]:
         if schema is None:
