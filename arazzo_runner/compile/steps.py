@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
-from ..errors import ArazzoError
+from ..errors import ArazzoError, ExpressionSyntaxError
 from ..language.criteria import compile_criterion
-from ..language.expressions import CompiledValue
+from ..language.expressions import CompiledValue, parse_expression
 from ..plan.model import (
     Action,
     CriterionSpec,
@@ -20,6 +20,7 @@ from ..plan.model import (
 )
 from ..plan.rules import OUTPUT_KEY_RE
 from ..sources.pointer import escape_pointer_token
+from ..sources.values import type_name
 from .base import DocumentScope
 from .references import ReferenceResolver
 
@@ -43,8 +44,38 @@ class StepCompiler:
             if not OUTPUT_KEY_RE.match(key):
                 self.scope.error(target, f"output name {key!r} must match [a-zA-Z0-9.-_]+", "ARZ003")
                 continue
-            result.append((key, self.scope.compile_value(value, target)))
+            if self._output_is_expression(key, value, target):
+                result.append((key, self.scope.compile_value(value, target)))
         return tuple(result)
+
+    def _output_is_expression(self, key: str, value: Any, pointer: str) -> bool:
+        """STEP-22/WF-13: an output value MUST be a runtime expression; anything else is a document error.
+
+        A ``{$…}`` template is accepted (it is made of runtime expressions); plain
+        text, a number, or a string that starts like an expression but does not
+        parse (``$respons.body#/id``, ``$input.id``) would silently become the
+        output's value, so it is refused with the place and a caret.
+        """
+        if not isinstance(value, str):
+            message = f"output {key!r} must be a runtime expression string, not {type_name(value)}"
+            self.scope.error(pointer, message, "ARZ003")
+            return False
+        if value.startswith("$"):
+            try:
+                parse_expression(value)
+            except ExpressionSyntaxError as exc:
+                exc.message = f"output {key!r} must be a runtime expression: {exc.message}"
+                self.scope.diag.from_exception(exc, self.scope.loc(pointer), "ARZ020")
+                return False
+            return True
+        if "{$" not in value:
+            message = (
+                f"output {key!r} must be a runtime expression such as $response.body#/id, "
+                f"not the literal text {value!r}"
+            )
+            self.scope.error(pointer, message, "ARZ020")
+            return False
+        return True
 
     # -- references -----------------------------------------------------
 

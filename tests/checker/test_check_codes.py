@@ -67,8 +67,11 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
     ("ARZ016", [("    steps:\n", "    dependsOn:\n      - pets\n    steps:\n")], "workflowId: pets", None),
     ("ARZ017", [("$steps.create.outputs.id", "$steps.creat.outputs.id")], "name: petId", None),
     ("ARZ018", [("$steps.create.outputs.id", "$steps.create.outputs.ident")], "name: petId", None),
-    ("ARZ019", [("name: $steps.get.outputs.name", "name: $steps.get.name")], "$steps.get.name", None),
+    # A lookalike in a parameter value is literal text (ARZ019); in an output it is an error (ARZ020, below),
+    # because an output value MUST be a runtime expression (STEP-22/WF-13).
+    ("ARZ019", [("value: $steps.create.outputs.id", "value: $steps.create.id")], "$steps.create.id", None),
     ("ARZ020", [("'trace {$inputs.trace}'", "'trace {$input.trace}'")], "'trace", None),
+    ("ARZ020", [("name: $steps.get.outputs.name", "name: $steps.get.name")], "$steps.get.name", None),
     ("ARZ021", [("condition: $statusCode == 200", "condition: $statusCode === 200")], "$statusCode ===", None),
     (
         "ARZ022",
