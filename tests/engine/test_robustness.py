@@ -14,7 +14,7 @@ from arazzo_runner import load, run_workflow
 from arazzo_runner.cli.main import main
 from arazzo_runner.engine.views import parse_body
 from arazzo_runner.errors import ArazzoError, DocumentError
-from arazzo_runner.openapi.index import security_requirements, load_openapi
+from arazzo_runner.openapi.index import load_openapi, security_requirements
 from arazzo_runner.sources.yamlsource import MAX_NODES, parse_document, parse_fast
 from tests.support.loopback import LoopbackServer, Reply
 
