@@ -19,7 +19,8 @@ class Failure:
 
     ``reason`` is a stable code: ``unhandled_step_failure``,
     ``ended_by_failure_action``, ``dependency_failed``, ``invalid_inputs``,
-    ``request_error``, ``transport_error``, ``limit_exceeded``, ``run_timeout``.
+    ``request_error``, ``transport_error``, ``limit_exceeded``, ``run_timeout``,
+    ``retry_workflow_failed`` (a retry's target workflow failed or could not start, DEC-05).
     """
 
     reason: str

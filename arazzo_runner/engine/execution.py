@@ -304,10 +304,9 @@ class Execution:
                 frame.step_outputs[target.step_id] = pre.outputs
                 self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
             elif action.workflow is not None:
-                child_doc, child_wf = frame.document.resolve_workflow(action.workflow)
-                await self._run_workflow(
-                    child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1
-                )
+                failure = await self._retry_workflow(frame, step, action)
+                if failure is not None:
+                    return "failed", failure
             attempt += 1
         return "succeeded", None
 
@@ -337,6 +336,34 @@ class Execution:
         outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
+
+    async def _retry_workflow(self, frame: _Frame, step: Step, action: Action) -> Failure | None:
+        """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
+
+        When the target fails (or cannot start), the step is not retried on top
+        of it: the workflow fails with a failure that names the step, the retry
+        action and the target's own error.
+        """
+        assert action.workflow is not None
+        doc, target = frame.document.resolve_workflow(action.workflow)
+        wf_id = frame.workflow.workflow_id
+        inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        what = f"step {step.step_id!r}: retry {action.name!r} runs workflow {target.workflow_id!r}"
+        invalid = self._invalid_inputs(target, inputs, what, wf_id, step_id=step.step_id, action=action.name)
+        if invalid is not None:
+            return invalid
+        outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
+        if outcome.status == "succeeded":
+            return None
+        cause = outcome.error.message if outcome.error is not None else "it failed"
+        return Failure(
+            "retry_workflow_failed",
+            self.redactor.mask(f"{what}, which failed: {cause}; the step is not retried"),
+            wf_id,
+            step.step_id,
+            outcome.error.status_code if outcome.error is not None else None,
+            action=action.name,
+        )
 
     def _record(
         self, workflow: Workflow, step: Step, outcome: _StepOutcome, attempt: int, started: float, next_action: str
