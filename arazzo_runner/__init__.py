@@ -22,7 +22,7 @@ from .errors import (
     WorkflowNotFound,
 )
 from .plan.model import ArazzoDocument
-from .result import Failure, StepResult, WorkflowResult
+from .result import Failure, NextAction, StepResult, WorkflowResult
 
 __version__ = "0.1.0"
 
@@ -37,6 +37,7 @@ __all__ = [
     "InputError",
     "Limits",
     "Location",
+    "NextAction",
     "Runner",
     "SourceError",
     "StepResult",

@@ -2,17 +2,18 @@
 
 A document error names the file, the line and column and the JSON pointer of
 the offending node. Errors raised by low layers (the expression parser, say)
-know only the text they were given; the loader attaches the location with
-:meth:`ArazzoError.with_location` before the error reaches the user.
+know only the text they were given; the compiler reports them as diagnostics
+at the location of the value that holds the text.
 """
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .diagnostics import Diagnostic
     from .result import WorkflowResult
 
 __all__ = [
@@ -73,12 +74,6 @@ class ArazzoError(Exception):
         self.source_text = source_text
         self.source_offset = source_offset
 
-    def with_location(self, location: Location) -> ArazzoError:
-        """A copy of this error placed at ``location`` (an existing file/line wins only if the new one lacks it)."""
-        clone = copy.copy(self)
-        clone.location = location
-        return clone
-
     def caret_lines(self) -> list[str]:
         if self.source_text is None or self.source_offset is None:
             return []
@@ -117,7 +112,25 @@ def _rebuild(cls: type[ArazzoError], state: dict[str, Any]) -> ArazzoError:
 
 
 class DocumentError(ArazzoError):
-    """The Arazzo document (or a document it references) is invalid."""
+    """The Arazzo document (or a document it references) is invalid.
+
+    ``diagnostics`` holds every finding of the load that raised it, errors and
+    warnings in the order found (this error is the first error among them);
+    it is empty for an error raised on its own (an unreadable file).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        *,
+        diagnostics: Sequence[Diagnostic] = (),
+        code: str | None = None,
+        source_text: str | None = None,
+        source_offset: int | None = None,
+    ) -> None:
+        super().__init__(message, location, code=code, source_text=source_text, source_offset=source_offset)
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
 
 
 class SourceError(DocumentError):

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn, TextIO
 
 from ..engine.preflight import server_url_problem
-from ..errors import ArazzoError
+from ..errors import ArazzoError, DocumentError
 from ..plan.model import ArazzoDocument, Workflow
 
 __all__ = ["credential_env_name", "main"]
@@ -205,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | None) -> int:
     """Exit 2: the message on stderr, and with --json also a JSON error object on stdout for scripts."""
-    diagnostics = getattr(exc, "diagnostics", None) or []
+    diagnostics = exc.diagnostics if isinstance(exc, DocumentError) else ()
     errors = [d for d in diagnostics if d.severity == "error"]
     hint = ""
     if len(errors) > 1 and getattr(args, "spec", None):
@@ -445,7 +445,7 @@ def print_summary(result: Any, out: TextIO) -> None:
         code = step.status_code if step.status_code is not None else "-"
         where = f"{step.method} {step.url}" if step.method else ""
         out.write(f"{pad}{number}. {step.step_id:<28} {step.status:<9} {code!s:<4} {where}\n")
-        if step.next_action and step.next_action not in ("next",):
+        if step.next_action is not None and step.next_action.kind != "next":
             out.write(f"{pad}     then: {step.next_action}\n")
         for warning in step.warnings:
             out.write(f"{pad}     warning: {warning}\n")

@@ -141,9 +141,9 @@ class _Loader:
             first = errors[0]
             more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
             head, newline, detail = first.message.partition("\n")  # keep a caret excerpt after the count
-            exc = DocumentError(head + more + newline + detail, first.location, code=first.code)
-            exc.diagnostics = list(self.diagnostics.items)  # type: ignore[attr-defined]
-            raise exc
+            raise DocumentError(
+                head + more + newline + detail, first.location, code=first.code, diagnostics=self.diagnostics.items
+            )
         return self.documents.arazzo[url]
 
     def collect(self, text: str, url: str) -> ArazzoDocument | None:

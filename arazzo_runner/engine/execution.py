@@ -27,7 +27,7 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..result import Failure, StepResult, WorkflowResult
+from ..result import Failure, NextAction, StepResult, WorkflowResult
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
@@ -59,7 +59,7 @@ class _StepOutcome:
     error: str | None = None
     failed_criterion: str | None = None
     reason: str = "unhandled_step_failure"
-    child_error: Failure | None = None
+    child_failure: Failure | None = None
     warnings: list[str] = field(default_factory=list)
     # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
     # $outputs included for a workflow step (DEC-14).
@@ -256,7 +256,9 @@ class Execution:
             ex = outcome.exchange
             if outcome.succeeded:
                 action = _select(step.on_success, ctx, None)
-                self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "next")
+                self._record(
+                    workflow, step, outcome, attempt, started, _describe(action) if action else NextAction("next")
+                )
                 if action is None:
                     pointer += 1
                     budgets, attempt = {}, 1
@@ -269,7 +271,7 @@ class Execution:
                     continue
                 return await self._goto_workflow(frame, action)
             action = _select(step.on_failure, ctx, budgets)
-            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop")
+            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else NextAction("stop"))
             if action is None:
                 return "failed", self._step_failure(frame, step, outcome, None)
             if action.kind == "end":
@@ -302,7 +304,7 @@ class Execution:
                 target_started = time.perf_counter()
                 pre = await self._execute_step(frame, target)
                 frame.step_outputs[target.step_id] = pre.outputs
-                self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
+                self._record(workflow, target, pre, 1, target_started, NextAction("back", step.step_id))
             elif action.workflow is not None:
                 failure = await self._retry_workflow(frame, step, action)
                 if failure is not None:
@@ -366,7 +368,13 @@ class Execution:
         )
 
     def _record(
-        self, workflow: Workflow, step: Step, outcome: _StepOutcome, attempt: int, started: float, next_action: str
+        self,
+        workflow: Workflow,
+        step: Step,
+        outcome: _StepOutcome,
+        attempt: int,
+        started: float,
+        next_action: NextAction,
     ) -> None:
         """The one place a step record is made: its URL, error and warnings are masked here."""
         ex = outcome.exchange
@@ -382,10 +390,29 @@ class Execution:
                 url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
                 attempt=attempt,
                 duration=time.perf_counter() - started,
-                error=mask(outcome.error) if outcome.error else None,
+                error=self._step_error(workflow, step, outcome),
                 next_action=next_action,
                 warnings=tuple(mask(w) for w in outcome.warnings),
             )
+        )
+
+    def _step_error(self, workflow: Workflow, step: Step, outcome: _StepOutcome) -> Failure | None:
+        """Why one execution of a step failed, as data (masked); None when it succeeded."""
+        if outcome.error is None:
+            return None
+        reason = outcome.reason
+        if reason == "unhandled_step_failure":  # the workflow's reason; a step says what happened to it
+            reason = "workflow_failed" if outcome.child_failure is not None else "step_failed"
+        ex = outcome.exchange
+        return Failure(
+            reason=reason,
+            message=self.redactor.mask(outcome.error),
+            workflow_id=workflow.workflow_id,
+            step_id=step.step_id,
+            status_code=ex.status_code,
+            criterion=outcome.failed_criterion,
+            response_excerpt=ex.excerpt(self.redactor.mask) or None,
+            cause=outcome.child_failure,
         )
 
     def _invalid_inputs(
@@ -502,7 +529,7 @@ class Execution:
             cause = outcome.error.message if outcome.error else "it failed"
             result.succeeded = False
             result.error = f"workflow {child_wf.workflow_id!r} failed: {cause}"
-            result.child_error = outcome.error
+            result.child_failure = outcome.error
         return result
 
     def _finish_step(
@@ -674,12 +701,14 @@ def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, in
     return None
 
 
-def _describe(action: Action) -> str:
+def _describe(action: Action) -> NextAction:
     if action.kind == "goto":
-        return f"goto {action.step_id}" if action.step_id else f"goto workflow {action.workflow}"
+        if action.step_id:
+            return NextAction("goto", action.step_id, action.name)
+        return NextAction("goto_workflow", str(action.workflow), action.name)
     if action.kind == "retry":
-        return f"retry ({action.name})"
-    return f"end ({action.name})"
+        return NextAction("retry", action.step_id or (str(action.workflow) if action.workflow else None), action.name)
+    return NextAction("end", None, action.name)
 
 
 def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:

@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from arazzo_runner import Runner, load, run_workflow
+from arazzo_runner import NextAction, Runner, load, run_workflow
 from arazzo_runner.cli.main import read_credentials
 from arazzo_runner.engine.redact import MASK, Redactor
 from arazzo_runner.engine.security import Credentials
@@ -443,7 +443,7 @@ def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> 
     assert result.status == "succeeded"
     assert [s.step_id for s in result.steps] == ["pre", "work", "pre", "work"]
     retried_pre = result.steps[2]
-    assert retried_pre.next_action == "back to work"
+    assert retried_pre.next_action == NextAction("back", "work")
     assert retried_pre.url is not None and MASK in retried_pre.url and retried_pre.duration > 0
     assert "q-key" not in _dump(result)
 
