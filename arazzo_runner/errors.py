@@ -22,6 +22,7 @@ __all__ = [
     "EvaluationError",
     "ExpressionSyntaxError",
     "InputError",
+    "InputProblem",
     "Location",
     "RequestBuildError",
     "SourceError",
@@ -160,12 +161,29 @@ class ExpressionSyntaxError(DocumentError):
         self.expected = expected
 
 
-class InputError(ArazzoError):
-    """The inputs given to a workflow do not satisfy its inputs schema."""
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with a workflow's inputs: where (a JSON pointer into the inputs), which rule, in words.
 
-    def __init__(self, message: str, problems: list[str] | None = None, **kwargs: Any) -> None:
+    ``rule`` is the JSON Schema keyword that failed (``required``, ``type``,
+    ``additionalProperties``…) or ``unknown`` for a name the schema does not
+    declare. The message never echoes a password input's value.
+    """
+
+    pointer: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(ArazzoError):
+    """The inputs given to a workflow do not satisfy its inputs schema; ``problems`` says each thing wrong."""
+
+    def __init__(self, message: str, problems: Sequence[InputProblem] = (), **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.problems = problems or []
+        self.problems: tuple[InputProblem, ...] = tuple(problems)
 
 
 class WorkflowNotFound(ArazzoError):

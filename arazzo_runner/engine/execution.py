@@ -147,7 +147,9 @@ class Execution:
         workflow = document.workflow(workflow_id)
         problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
-            raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
+            raise InputError(
+                f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(map(str, problems)), problems=problems
+            )
         started = time.perf_counter()
         try:
             if self.limits.run_timeout is not None:
@@ -422,7 +424,7 @@ class Execution:
         problems = validate_inputs(workflow, inputs)
         if not problems:
             return None
-        message = self.redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
+        message = self.redactor.mask(f"{what}: invalid inputs: " + "; ".join(map(str, problems)))
         return Failure("invalid_inputs", message, workflow_id, **fields)
 
     # -- one step ----------------------------------------------------------
