@@ -92,13 +92,14 @@ class Runner:
             self._checked[id(document)] = document
         if self.mock:
             # Offline mode: an in-process transport answers from the OpenAPI descriptions.
-            from .mock import mock_client
+            from .mock import mock_client, mock_servers
 
             # Like inputs, credentials are not made up here: the command line does that, and says so
             # (arazzo_runner.mock.placeholder_credentials does it for Python callers who want it).
             options = {"workflow": workflow_id, **(self.mock if isinstance(self.mock, Mapping) else {})}
             async with mock_client(document, **options) as client:
-                return await self._execute(client, document, workflow_id, inputs or {}, any_host=True)
+                servers = mock_servers(document, self.servers)
+                return await self._execute(client, document, workflow_id, inputs or {}, servers=servers)
         if self.client is not None:
             return await self._execute(self.client, document, workflow_id, inputs or {})
         async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
@@ -115,7 +116,7 @@ class Runner:
         workflow_id: str,
         inputs: Mapping[str, Any],
         *,
-        any_host: bool = False,
+        servers: str | Mapping[str, str] | None = None,
     ) -> WorkflowResult:
         kwargs: dict[str, Any] = {}
         if self.sleep is not None:
@@ -124,12 +125,11 @@ class Runner:
             kwargs["clock"] = self.clock
         execution = Execution(
             client,
-            servers=self.servers,
+            servers=servers if servers is not None else self.servers,
             credentials=self.credentials,
             limits=self.limits,
             workflow_inputs=self.workflow_inputs,
             tokens=self.tokens,
-            any_host=any_host,
             follow_redirects=self.follow_redirects,
             **kwargs,
         )

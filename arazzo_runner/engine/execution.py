@@ -118,7 +118,6 @@ class Execution:
         clock: Callable[[], float] = time.time,
         redactor: Redactor | None = None,
         tokens: TokenCache | None = None,
-        any_host: bool = False,
         follow_redirects: bool = False,
     ) -> None:
         self.client = client
@@ -132,7 +131,6 @@ class Execution:
         self.tokens = tokens or TokenCache()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
-        self.any_host = any_host
         self.follow_redirects = follow_redirects  # DEC-35: off unless asked; $statusCode then sees the 3xx
         self.records: dict[str, WorkflowRecord] = {}
         self.completed: dict[tuple[str, str], _WorkflowOutcome] = {}
@@ -440,8 +438,6 @@ class Execution:
             base_url = self._base_url(target)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
-        if base_url is None and self.any_host:
-            base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
         if base_url is None:
             message = (
                 f"no server URL for {target.source!r}: its description has no usable servers entry; "
@@ -688,8 +684,8 @@ class Execution:
             return servers
         if isinstance(servers, Mapping) and target.source in servers:
             return servers[target.source]
-        # A server variable without a default fails the step, unless the transport answers any host.
-        return target.description.base_url(target.operation, target.source, strict=not self.any_host)
+        # A server variable without a default fails the step: the caller must say which URL to use.
+        return target.description.base_url(target.operation, target.source)
 
 
 def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
