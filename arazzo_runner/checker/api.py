@@ -32,7 +32,7 @@ from ..openapi.index import OpenAPIDescription, Operation
 from ..openapi.media import media_type as _essence
 from ..plan.model import ArazzoDocument, Step
 from ..plan.sites import iter_sites
-from ..sources.pointer import escape_pointer_token, unescape_pointer_token
+from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.values import type_name
 from .report import Report
 from .responses import ALL_STATUSES, JSON_TYPES, accepted_statuses, media_schemas, operation_responses, response_keys
@@ -100,16 +100,10 @@ class _ApiChecker:
         return base
 
     def _raw(self, pointer: str) -> Any:
-        node: Any = self.doc.data
-        for token in pointer.lstrip("/").split("/") if pointer else []:
-            token = unescape_pointer_token(token)
-            if isinstance(node, Mapping):
-                node = node.get(token)
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return None
-        return node
+        try:
+            return resolve_local(self.doc.data, pointer)
+        except PointerMiss:
+            return None
 
     def parameters(self, step: Step) -> None:
         assert step.operation is not None

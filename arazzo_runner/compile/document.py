@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, Literal, cast
-from urllib.parse import unquote, urljoin
+from urllib.parse import urljoin
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
@@ -17,7 +17,7 @@ from ..plan.model import (
     Workflow,
 )
 from ..plan.rules import NAME_RE, OUTPUT_KEY_RE, VERSION_RE
-from ..sources.pointer import escape_pointer_token, unescape_pointer_token
+from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.values import type_name
 from .base import DocumentScope
 from .context import CompileContext, ParsedDocument
@@ -263,14 +263,11 @@ class DocumentCompiler:
         if isinstance(node, Mapping):
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/"):
-                target: Any = self.scope.data
-                for token in ref[2:].split("/"):
-                    token = unescape_pointer_token(unquote(token))
-                    if isinstance(target, Mapping) and token in target:
-                        target = target[token]
-                    else:
-                        self.scope.error(pointer + "/$ref", f"$ref {ref!r} does not resolve in this document", "ARZ022")
-                        return {}
+                try:
+                    target = resolve_local(self.scope.data, ref[1:], percent_encoded=True)
+                except PointerMiss:
+                    self.scope.error(pointer + "/$ref", f"$ref {ref!r} does not resolve in this document", "ARZ022")
+                    return {}
                 rest = {k: v for k, v in node.items() if k != "$ref"}
                 resolved = self._inline_refs(target, pointer, depth + 1)
                 if rest and isinstance(resolved, Mapping):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
 from ..openapi.index import OpenAPIDescription, Operation
 from ..plan.model import (
@@ -13,7 +12,7 @@ from ..plan.model import (
     WorkflowRef,
 )
 from ..plan.rules import REUSABLE_RE, as_list, close_matches
-from ..sources.pointer import unescape_pointer_token
+from ..sources.pointer import pointer_tokens
 from ..sources.values import type_name
 from .base import DocumentScope
 
@@ -207,7 +206,7 @@ class ReferenceResolver:
             if self.scope.sources[name].type != "openapi":
                 self.scope.error(pointer, f"operationPath: source {name!r} is not an OpenAPI description", "ARZ013")
             return None
-        tokens = [unescape_pointer_token(unquote(t)) for t in fragment.lstrip("/").split("/")] if fragment else []
+        tokens = pointer_tokens(fragment, percent_encoded=True)
         found = description.operation_at(tokens)
         if isinstance(found, Operation):
             return OperationTarget(name, found)

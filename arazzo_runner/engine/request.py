@@ -26,7 +26,7 @@ from ..language.expressions import EvalContext, to_text
 from ..language.expressions.template import is_absent_optional_input
 from ..openapi.media import is_json, is_xml, media_type
 from ..plan.model import OperationTarget, Parameter, RequestBody, Step
-from ..sources.pointer import unescape_pointer_token
+from ..sources.pointer import pointer_tokens
 from .serialize import (
     serialize_cookie,
     serialize_header,
@@ -339,7 +339,7 @@ def set_at_pointer(document: Any, pointer: str, new: Any) -> Any:
         return new
     if not pointer.startswith("/"):
         raise RequestBuildError(f"replacement target {pointer!r} is not a JSON Pointer (it must start with '/')")
-    tokens = [unescape_pointer_token(t) for t in pointer[1:].split("/")]
+    tokens = pointer_tokens(pointer)
     parent = document
     for depth, token in enumerate(tokens[:-1]):
         parent = _child(parent, token, pointer, tokens[: depth + 1])

@@ -18,7 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..errors import Location, SourceError
 from ..sources.fetch import display_name, read_url
-from ..sources.pointer import escape_pointer_token, unescape_pointer_token
+from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.yamlsource import parse_fast
 
 __all__ = [
@@ -420,16 +420,10 @@ def security_requirements(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...]
 def _walk_pointer(doc: Any, fragment: str, ref: str, display: str) -> Any:
     if fragment in ("", "/"):
         return doc
-    node = doc
-    for raw in fragment.lstrip("/").split("/"):
-        token = unescape_pointer_token(raw)
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise SourceError(f"$ref {ref!r} does not resolve in {display}: no {token!r}", Location(display))
-    return node
+    try:
+        return resolve_local(doc, fragment)
+    except PointerMiss as miss:
+        raise SourceError(f"$ref {ref!r} does not resolve in {display}: no {miss.token!r}", Location(display)) from None
 
 
 # Parsed descriptions of local files, by (url, modification time, size). A description is

@@ -12,7 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import unquote
 
-__all__ = ["child_pointer", "escape_pointer_token", "pointer_tokens", "resolve_local", "unescape_pointer_token"]
+__all__ = [
+    "PointerMiss",
+    "child_pointer",
+    "escape_pointer_token",
+    "pointer_tokens",
+    "resolve_local",
+    "unescape_pointer_token",
+]
 
 
 def escape_pointer_token(token: str | int) -> str:
@@ -38,11 +45,16 @@ def pointer_tokens(pointer: str, *, percent_encoded: bool = False) -> list[str]:
     return [unescape_pointer_token(unquote(t) if percent_encoded else t) for t in text.split("/")]
 
 
-_MISSING = object()
+class PointerMiss(LookupError):
+    """A pointer token that leads nowhere in plain data; ``token`` is the first one that missed."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(token)
+        self.token = token
 
 
 def resolve_local(document: Any, pointer: str, *, percent_encoded: bool = False) -> Any:
-    """The value at ``pointer`` in plain data, or :data:`MISSING` when a token does not lead anywhere."""
+    """The value at ``pointer`` in plain data (objects and arrays); raises :class:`PointerMiss` when it is not there."""
     target = document
     for token in pointer_tokens(pointer, percent_encoded=percent_encoded):
         if isinstance(target, Mapping) and token in target:
@@ -50,8 +62,5 @@ def resolve_local(document: Any, pointer: str, *, percent_encoded: bool = False)
         elif isinstance(target, list) and token.isdigit() and int(token) < len(target):
             target = target[int(token)]
         else:
-            return MISSING
+            raise PointerMiss(token)
     return target
-
-
-MISSING: Any = _MISSING
