@@ -23,7 +23,15 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..plan.rules import FIELDS, NAME_RE, OUTPUT_KEY_RE, VERSION_RE, unknown_field_message
+from ..plan.rules import (
+    FIELDS,
+    NAME_RE,
+    OUTPUT_KEY_RE,
+    VERSION_RE,
+    missing_field_message,
+    unknown_field_message,
+    wrong_type_message,
+)
 from ..sources.pointer import escape_pointer_token
 from ..sources.values import type_name
 from .report import Report
@@ -64,14 +72,14 @@ class _Walker:
     def required(self, obj: Mapping[str, Any], pointer: str, kind: str, *names: str) -> None:
         for name in names:
             if name not in obj:
-                self.r.error("ARZ002", f"{kind} is missing required field {name!r}", pointer)
+                self.r.error("ARZ002", missing_field_message(kind, name), pointer)
 
     def string(self, obj: Mapping[str, Any], key: str, pointer: str) -> str | None:
         if key not in obj:
             return None
         value = obj[key]
         if not isinstance(value, str):
-            self.r.error("ARZ003", f"{key!r} must be a string, not {type_name(value)}", _p(pointer, key))
+            self.r.error("ARZ003", wrong_type_message(key, "a string", value), _p(pointer, key))
             return None
         return value
 
@@ -89,7 +97,7 @@ class _Walker:
         value = obj[key]
         here = _p(pointer, key)
         if not isinstance(value, list):
-            self.r.error("ARZ003", f"{key!r} must be a list, not {type_name(value)}", here)
+            self.r.error("ARZ003", wrong_type_message(key, "a list", value), here)
             return []
         if len(value) < min_items:
             self.r.error(

@@ -9,9 +9,14 @@ from ..errors import ArazzoError, Location
 from ..language.expressions import CompiledValue, compile_value, parse_expression
 from ..openapi.index import OpenAPIDescription
 from ..plan.model import SourceDescription
-from ..plan.rules import EXPRESSION_LOOKALIKE, FIELDS, unknown_field_message
+from ..plan.rules import (
+    EXPRESSION_LOOKALIKE,
+    FIELDS,
+    missing_field_message,
+    unknown_field_message,
+    wrong_type_message,
+)
 from ..sources.pointer import escape_pointer_token
-from ..sources.values import type_name
 from .context import CompileContext, ParsedDocument
 
 
@@ -55,11 +60,11 @@ class DocumentScope:
 
     def required_str(self, obj: Mapping[str, Any], key: str, pointer: str, what: str) -> str | None:
         if key not in obj:
-            self.error(pointer, f"{what} is missing required field {key!r}", "ARZ002")
+            self.error(pointer, missing_field_message(what, key), "ARZ002")
             return None
         value = obj[key]
         if not isinstance(value, str):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", wrong_type_message(key, "a string", value), "ARZ003")
             return None
         return value
 
@@ -68,7 +73,7 @@ class DocumentScope:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", wrong_type_message(key, "a string", value), "ARZ003")
             return None
         return value
 
@@ -79,7 +84,7 @@ class DocumentScope:
             return []
         value = obj[key]
         if not isinstance(value, list):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a list, not {type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", wrong_type_message(key, "a list", value), "ARZ003")
             return []
         return value
 

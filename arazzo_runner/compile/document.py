@@ -69,6 +69,8 @@ class DocumentCompiler:
             self.scope.check_fields(info, "info", "/info")
             self.scope.required_str(info, "title", "/info", "info")
             self.scope.required_str(info, "version", "/info", "info")
+            for key in ("summary", "description"):
+                self.scope.optional_str(info, key, "/info")
         components = data.get("components") or {}
         if not isinstance(components, Mapping):
             self.scope.error("/components", "'components' must be an object", "ARZ003")
@@ -204,8 +206,8 @@ class DocumentCompiler:
         names = validator.names if validator is not None else None
         workflow = Workflow(
             workflow_id=wf_id,
-            summary=raw.get("summary") if isinstance(raw.get("summary"), str) else None,
-            description=raw.get("description") if isinstance(raw.get("description"), str) else None,
+            summary=self.scope.optional_str(raw, "summary", pointer),
+            description=self.scope.optional_str(raw, "description", pointer),
             inputs_schema=schema,
             inputs_check=validator,
             secret_inputs=frozenset(secrets),

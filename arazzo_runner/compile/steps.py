@@ -306,7 +306,7 @@ class StepCompiler:
         return Step(
             step_id=step_id,
             index=index,
-            description=raw.get("description") if isinstance(raw.get("description"), str) else None,
+            description=self.scope.optional_str(raw, "description", pointer),
             operation=operation,
             workflow=workflow,
             parameters=tuple(parameters),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..sources.values import type_name
+
 __all__ = [
     "EXPRESSION_LOOKALIKE",
     "FIELDS",
@@ -20,7 +22,9 @@ __all__ = [
     "VERSION_RE",
     "as_list",
     "close_matches",
+    "missing_field_message",
     "unknown_field_message",
+    "wrong_type_message",
 ]
 
 VERSION_RE = re.compile(r"^1\.0\.\d+(-.+)?$")
@@ -106,6 +110,16 @@ def unknown_field_message(key: str, kind: str) -> str:
     """The one wording for a field an object of ``kind`` (a key of :data:`FIELDS`) does not define (ARZ004)."""
     allowed = ", ".join(sorted(FIELDS[kind]))
     return f"unknown field {key!r} in {OBJECT_NAMES[kind]} object (allowed: {allowed}, or x- extensions)"
+
+
+def missing_field_message(what: str, key: str) -> str:
+    """The one wording for a required field that is absent (ARZ002)."""
+    return f"{what} is missing required field {key!r}"
+
+
+def wrong_type_message(key: str, expected: str, value: Any) -> str:
+    """The one wording for a field of the wrong JSON type (ARZ003): ``expected`` is ``a string``, ``a list``…"""
+    return f"{key!r} must be {expected}, not {type_name(value)}"
 
 
 def as_list(value: Any) -> list[Any]:
