@@ -7,10 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..openapi.index import OpenAPIDescription, Operation
-from ..plan.model import (
-    OperationTarget,
-    WorkflowRef,
-)
+from ..plan.model import OperationTarget, SourceDescription, WorkflowRef
 from ..plan.rules import REUSABLE_RE, as_list, close_matches
 from ..sources.pointer import pointer_tokens
 from ..sources.values import type_name
@@ -28,16 +25,9 @@ class ReferenceResolver:
             self.scope.error(pointer, f"a workflow reference must be a string, not {type_name(text)}", "ARZ003")
             return None
         if text.startswith("$sourceDescriptions."):
-            rest = text[len("$sourceDescriptions.") :]
-            name, _, wf_id = rest.partition(".")
-            source = self.scope.sources.get(name)
+            name, _, wf_id = text[len("$sourceDescriptions.") :].partition(".")
+            source = self._declared_source(text, name, pointer, "ARZ014")
             if source is None:
-                self.scope.error(
-                    pointer,
-                    f"{text!r} names source {name!r}, which is not declared; sources: "
-                    f"{', '.join(self.scope.sources) or '(none)'}",
-                    "ARZ014",
-                )
                 return None
             if source.type != "arazzo":
                 self.scope.error(
@@ -106,20 +96,24 @@ class ReferenceResolver:
             self.scope.warning(f"{pointer}/value", "'value' only applies to parameter references; ignored", "ARZ023")
         return target
 
+    def _declared_source(self, text: str, name: str, pointer: str, code: str) -> SourceDescription | None:
+        """The source ``$sourceDescriptions.<name>`` names, or None after saying it is not declared."""
+        source = self.scope.sources.get(name)
+        if source is None:
+            declared = ", ".join(self.scope.sources) or "(none)"
+            self.scope.error(
+                pointer, f"{text!r} names source {name!r}, which is not declared; sources: {declared}", code
+            )
+        return source
+
     def operation_by_id(self, text: Any, pointer: str) -> OperationTarget | None:
         if not isinstance(text, str):
             self.scope.error(pointer, "'operationId' must be a string", "ARZ003")
             return None
         if text.startswith("$sourceDescriptions."):
             name, _, op_id = text[len("$sourceDescriptions.") :].partition(".")
-            source = self.scope.sources.get(name)
+            source = self._declared_source(text, name, pointer, "ARZ011")
             if source is None:
-                self.scope.error(
-                    pointer,
-                    f"{text!r} names source {name!r}, which is not declared; sources: "
-                    f"{', '.join(self.scope.sources) or '(none)'}",
-                    "ARZ011",
-                )
                 return None
             description = self.scope.openapi_sources.get(name)
             if description is None:
