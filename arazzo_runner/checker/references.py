@@ -19,7 +19,6 @@ from ..language.expressions import (
     ComponentExpression,
     Expression,
     HttpExpression,
-    InputExpression,
     MethodExpression,
     OutputExpression,
     SourceDescriptionExpression,
@@ -175,25 +174,16 @@ class _ReferenceChecker:
                     "ends or jumps elsewhere, and no goto names it)",
                     f"{pointer}/steps/{i}",
                 )
-        inputs = declared_names(wf.inputs_schema) if wf.inputs_schema is not None else set()
         wf_outputs_seen: list[str] = []
         for site in iter_sites(wf):
-            self.site(wf, site, inputs, wf_outputs_seen)
+            self.site(wf, site, wf_outputs_seen)
 
-    def site(self, wf: Workflow, site: Site, inputs: set[str] | None, seen_outputs: list[str]) -> None:
+    def site(self, wf: Workflow, site: Site, seen_outputs: list[str]) -> None:
         e = site.expression
         text = str(e)
         if isinstance(e, StepOutputExpression):
             self.step_reference(wf, site, e)
-        elif isinstance(e, InputExpression):
-            if inputs is not None and not _dotted_ok(e.input_name, inputs):
-                known = ", ".join(sorted(inputs)) or "none"
-                self.r.add(
-                    "ARZ112",
-                    f"{text}: workflow {wf.workflow_id!r} declares no input {e.input_name!r} (inputs: {known})",
-                    site.pointer,
-                    find=text,
-                )
+        # An undeclared $inputs name is the loader's ARZ112 (compile/scope.py, over the same sites).
         elif isinstance(e, WorkflowExpression):
             target = self.all_workflows.get(e.workflow)
             if target is None:

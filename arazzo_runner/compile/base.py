@@ -17,6 +17,7 @@ from ..plan.rules import (
     wrong_type_message,
 )
 from ..sources.pointer import escape_pointer_token
+from ..sources.yamlsource import locate_text
 from .context import CompileContext, ParsedDocument
 
 
@@ -37,14 +38,16 @@ class DocumentScope:
         self.openapi_sources: dict[str, OpenAPIDescription] = {}
         self.components: Mapping[str, Any] = {}
 
-    def loc(self, pointer: str) -> Location:
-        return self.parsed.positions.location(pointer)
+    def loc(self, pointer: str, find: str | None = None) -> Location:
+        """Where ``pointer`` is; with ``find``, at that text on the value's line (an expression in a string)."""
+        location = self.parsed.positions.location(pointer)
+        return locate_text(location, self.parsed.lines, find) if find else location
 
-    def error(self, pointer: str, message: str, code: str) -> None:
-        self.diag.error(code, message, self.loc(pointer))
+    def error(self, pointer: str, message: str, code: str, *, find: str | None = None) -> None:
+        self.diag.error(code, message, self.loc(pointer, find))
 
-    def warning(self, pointer: str, message: str, code: str) -> None:
-        self.diag.warning(code, message, self.loc(pointer))
+    def warning(self, pointer: str, message: str, code: str, *, find: str | None = None) -> None:
+        self.diag.warning(code, message, self.loc(pointer, find))
 
     # -- small typed readers --------------------------------------------
     def check_fields(self, obj: Mapping[str, Any], kind: str, pointer: str) -> None:

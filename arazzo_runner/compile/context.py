@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Literal
 
 from ..diagnostics import Diagnostic
@@ -32,6 +33,11 @@ class ParsedDocument:
     display: str  # how messages name it
     data: Mapping[str, Any]
     positions: Positions
+    text: str = ""  # as read, for placing a finding on the expression inside a string
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
 
 
 class Reporter:

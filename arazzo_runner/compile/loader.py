@@ -171,7 +171,7 @@ class _Loader:
                 "ARZ002", "an Arazzo document must be an object at the top level", positions.location("")
             )
             return
-        raw = ParsedDocument(url, display, data, positions)
+        raw = ParsedDocument(url, display, data, positions, text)
         self.raw[url] = raw
         for i, source in enumerate(as_list(data.get("sourceDescriptions"))):
             if not isinstance(source, Mapping) or not isinstance(source.get("url"), str):

@@ -89,6 +89,7 @@ def check_input_scope(scope: DocumentScope, workflow: Workflow, names: InputName
                 site.pointer,
                 f"{expression}: workflow {wf_id!r} declares no input {names.unknown_message(name)}",
                 "ARZ112",
+                find=str(expression),
             )
         else:
             reported.add((site.pointer, name))
@@ -97,4 +98,5 @@ def check_input_scope(scope: DocumentScope, workflow: Workflow, names: InputName
                 f"{expression}: workflow {wf_id!r} has no inputs schema listing its inputs, "
                 f"so {name!r} cannot be checked before the run",
                 "ARZ112",
+                find=str(expression),
             )
