@@ -34,6 +34,7 @@ from ..plan.model import ArazzoDocument, Step
 from ..plan.sites import iter_sites
 from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.values import type_name
+from .credentials import credential_header_read
 from .report import Report
 from .responses import ALL_STATUSES, JSON_TYPES, accepted_statuses, media_schemas, operation_responses, response_keys
 from .schemas import (
@@ -73,6 +74,7 @@ class _ApiChecker:
                     self.response_pointer(at, site.pointer, e, site)
                 elif e.side == "request" and e.part in ("path", "query", "header") and e.field is not None:
                     self.request_reference(at, site.pointer, e)
+                    credential_header_read(self.r, at, site.pointer, e)
             for step in wf.steps:
                 self.jsonpath_trap(step)
 

@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 
-from ..errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
+from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
+from ..openapi.index import Operation
 from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
 from ..plan.model import (
     Action,
@@ -27,9 +28,11 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..result import Failure, NextAction, StepResult, WorkflowResult
-from .redact import MIN_SECRET_LENGTH, Redactor
+from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
+from .guard import CredentialGuard
+from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
+from .scope import SourceScope, source_scope
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
 from .state import (
     Frame,
@@ -40,8 +43,9 @@ from .state import (
     invalid_inputs,
     redact_failure,
     select_action,
-    step_error,
     step_failure,
+    step_record,
+    unrun_step_reason,
 )
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
@@ -49,6 +53,8 @@ from .views import request_view, response_view
 __all__ = ["Execution", "Limits", "ServerMap"]
 
 ServerMap = str | Mapping[str, str] | None
+# Checks one response against its operation: (operation, status, lower-cased headers, parsed body, body kind).
+ResponseChecker = Callable[[Operation, int, Mapping[str, str], Any, str], tuple[CheckResult, ...]]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -79,8 +85,11 @@ class Execution:
         redactor: Redactor | None = None,
         tokens: TokenCache | None = None,
         follow_redirects: bool = False,
+        response_checker: ResponseChecker | None = None,
     ) -> None:
         self.client = client
+        # Contract checks of each response (arazzo_runner.testing): handed in, never imported here.
+        self.response_checker = response_checker
         self.servers = servers
         self.credentials = credentials or Credentials()
         self.limits = limits
@@ -88,7 +97,7 @@ class Execution:
         self.sleep = sleep
         self.clock = clock
         self.redactor = redactor or Redactor(self.credentials.secrets())
-        self.tokens = tokens or TokenCache()
+        self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
         self.follow_redirects = follow_redirects  # DEC-35: off unless asked; $statusCode then sees the 3xx
@@ -99,10 +108,13 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.guard = CredentialGuard(self.credentials)
+        self.scope: SourceScope | None = None
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
         workflow = document.workflow(workflow_id)
+        self.scope = source_scope(document)
         problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
             raise InputError(
@@ -140,7 +152,7 @@ class Execution:
         return WorkflowResult(
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
-            outputs=outcome.outputs,
+            outputs=self.redactor.mask_value(outcome.outputs),
             steps=tuple(self.step_results),
             error=error,
             warnings=tuple(self.redactor.mask(w) for w in self.warnings),
@@ -253,8 +265,8 @@ class Execution:
                 raise LimitExceeded(
                     Failure(
                         "limit_exceeded",
-                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than "
-                        f"max_retry_delay ({self.limits.max_retry_delay:g}s)",
+                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, "
+                        f"more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
                         workflow.workflow_id,
                         step.step_id,
                         ex.status_code,
@@ -345,25 +357,8 @@ class Execution:
         started: float,
         next_action: NextAction,
     ) -> None:
-        """The one place a step record is made: its URL, error and warnings are masked here."""
-        ex = outcome.exchange
-        mask = self.redactor.mask
-        self.step_results.append(
-            StepResult(
-                step_id=step.step_id,
-                workflow_id=workflow.workflow_id,
-                succeeded=outcome.succeeded,
-                status_code=ex.status_code,
-                outputs=outcome.outputs,
-                method=ex.method,
-                url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
-                attempt=attempt,
-                duration=time.perf_counter() - started,
-                error=step_error(workflow, step, outcome, self.redactor),
-                next_action=next_action,
-                warnings=tuple(mask(w) for w in outcome.warnings),
-            )
-        )
+        """The one place a step record is made (masked there: see :func:`.state.step_record`)."""
+        self.step_results.append(step_record(workflow, step, outcome, attempt, started, next_action, self.redactor))
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
@@ -374,8 +369,9 @@ class Execution:
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
         exchange = Exchange()
+        names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
-            base_url = self._base_url(target)
+            base_url = self._base_url(target, names)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None:
@@ -384,6 +380,7 @@ class Execution:
                 "pass servers= (--server on the command line)"
             )
             return StepOutcome(False, exchange, {}, message, reason="request_error")
+        self.redactor.add_many(url_secrets(base_url))  # a user:password@ server URL
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -392,11 +389,14 @@ class Execution:
                 self.credentials,
                 self.tokens,
                 self.client,
-                source=target.source,
+                source=names,
                 shared_schemes=self._shared_scheme_names(frame.document),
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
+            forwarded = self.guard.check(prepared)
+            if forwarded is not None:
+                raise RequestBuildError(forwarded)
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
             return StepOutcome(
@@ -405,7 +405,7 @@ class Execution:
         except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
             message = f"could not build the request (server URL {base_url!r}): {exc}"
             return StepOutcome(False, exchange, {}, message, reason="request_error")
-        exchange.url = str(request.url)
+        exchange.url = without_userinfo(str(request.url))
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         try:
@@ -415,13 +415,14 @@ class Execution:
                 prepared,
                 follow_redirects=self.follow_redirects,
                 timeout=self.limits.request_timeout,
+                carries_secret=lambda text: self.redactor.mask(text) != text,
             )  # reads the body
         except httpx.TimeoutException:
             return StepOutcome(
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} timed out"
+                f"{request.method} {exchange.url} timed out"
                 + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""),
                 reason="transport_error",
                 warnings=prepared.warnings,
@@ -432,13 +433,18 @@ class Execution:
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} failed: {transport_reason(exc, detail)}",
+                f"{request.method} {exchange.url} failed: {transport_reason(exc, detail)}",
                 reason="transport_error",
                 warnings=prepared.warnings,
             )
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.raw_response = response
+        if self.response_checker is not None:
+            view = exchange.response
+            exchange.checks = self.response_checker(
+                target.operation, response.status_code, view.headers, view.body, view.body_kind
+            )
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
     async def _execute_workflow_step(self, frame: Frame, step: Step) -> StepOutcome:
@@ -493,6 +499,15 @@ class Execution:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 warn.append(f"output {name!r} left out: {exc.message}")
+        broken = next((check for check in exchange.checks if check.is_error), None)
+        if failed is None and broken is not None:
+            # A contract check at severity error fails the step as an unmet criterion does (same actions).
+            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
+            shown = exchange.excerpt(self.redactor.mask)
+            excerpt = f": {shown}" if shown else ""
+            error = f"contract check {broken.name!r} failed ({broken.message}); response {status}{excerpt}"
+            criterion = f"contract:{broken.name}"
+            return StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
             shown = exchange.excerpt(self.redactor.mask)
@@ -515,33 +530,9 @@ class Execution:
             try:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:
-                why = self._unrun_step_reason(frame, value, ctx) or exc.message
+                why = unrun_step_reason(frame, value, ctx, self.step_results) or exc.message
                 self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
         return outputs
-
-    def _unrun_step_reason(self, frame: Frame, value: Any, ctx: EvalContext) -> str | None:
-        """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
-
-        Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
-        """
-        for expression in value.expressions():
-            if expression.root != "steps" or expression.step_id is None:
-                continue
-            step_id = expression.step_id
-            try:
-                expression.evaluate(ctx)
-                continue
-            except EvaluationError:
-                pass
-            if step_id not in frame.step_outputs:
-                return f"step {step_id!r} did not run"
-            wf_id = frame.workflow.workflow_id
-            last = next(
-                (r for r in reversed(self.step_results) if r.workflow_id == wf_id and r.step_id == step_id), None
-            )
-            if last is not None and not last.succeeded:
-                return f"step {step_id!r} failed"
-        return None
 
     # -- helpers -------------------------------------------------------------
     def _context(
@@ -587,11 +578,13 @@ class Execution:
             shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
         return shared
 
-    def _base_url(self, target: OperationTarget) -> str | None:
+    def _base_url(self, target: OperationTarget, names: tuple[str, ...]) -> str | None:
         servers = self.servers
         if isinstance(servers, str):
             return servers
-        if isinstance(servers, Mapping) and target.source in servers:
-            return servers[target.source]
+        if isinstance(servers, Mapping):
+            for name in names:  # the qualified name first (see .scope)
+                if name in servers:
+                    return servers[name]
         # A server variable without a default fails the step: the caller must say which URL to use.
         return target.description.base_url(target.operation, target.source)

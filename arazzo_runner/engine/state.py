@@ -6,14 +6,16 @@ their own beyond choosing the next action (STEP-17, FACT-14) and naming it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ..errors import EvaluationError
 from ..language.expressions import EvalContext
 from ..plan.inputs import validate_inputs
 from ..plan.model import Action, ArazzoDocument, Step, Workflow
-from ..result import Failure, NextAction
+from ..result import CheckResult, Failure, NextAction, StepResult
 from .redact import Redactor
 from .transport import Exchange
 
@@ -28,6 +30,8 @@ __all__ = [
     "select_action",
     "step_error",
     "step_failure",
+    "step_record",
+    "unrun_step_reason",
 ]
 
 
@@ -168,3 +172,57 @@ def invalid_inputs(
         return None
     message = redactor.mask(f"{what}: invalid inputs: " + "; ".join(map(str, problems)))
     return Failure("invalid_inputs", message, workflow_id, **fields)
+
+
+def step_record(
+    workflow: Workflow,
+    step: Step,
+    outcome: StepOutcome,
+    attempt: int,
+    started: float,
+    next_action: NextAction,
+    redactor: Redactor,
+) -> StepResult:
+    """One execution of a step as the result reports it: its outputs, URL, error, warnings and checks masked."""
+    ex = outcome.exchange
+    mask = redactor.mask
+    return StepResult(
+        step_id=step.step_id,
+        workflow_id=workflow.workflow_id,
+        succeeded=outcome.succeeded,
+        status_code=ex.status_code,
+        outputs=redactor.mask_value(outcome.outputs),  # a step may copy a credential
+        method=ex.method,
+        url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
+        attempt=attempt,
+        duration=time.perf_counter() - started,
+        error=step_error(workflow, step, outcome, redactor),
+        next_action=next_action,
+        warnings=tuple(mask(w) for w in outcome.warnings),
+        checks=tuple(CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks)
+        if step.operation is not None
+        else (),
+    )
+
+
+def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: Sequence[StepResult]) -> str | None:
+    """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
+
+    Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
+    """
+    for expression in value.expressions():
+        if expression.root != "steps" or expression.step_id is None:
+            continue
+        step_id = expression.step_id
+        try:
+            expression.evaluate(ctx)
+            continue
+        except EvaluationError:
+            pass
+        if step_id not in frame.step_outputs:
+            return f"step {step_id!r} did not run"
+        wf_id = frame.workflow.workflow_id
+        last = next((r for r in reversed(step_results) if r.workflow_id == wf_id and r.step_id == step_id), None)
+        if last is not None and not last.succeeded:
+            return f"step {step_id!r} failed"
+    return None
