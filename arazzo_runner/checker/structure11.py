@@ -16,7 +16,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..compile.base import _OUTPUT_KEY_RE, _type_name
 from ..compile.versions import (
     FIELDS_11,
     SELECTOR_TYPES,
@@ -25,18 +24,12 @@ from ..compile.versions import (
     minor_version,
     version_feature_message,
 )
+from ..plan.rules import OUTPUT_KEY_RE as _OUTPUT_KEY_RE
+from ..sources.values import type_name as _type_name
 from .structure import _URI_BAD, _p, _Walker
 
 __all__ = ["Walker11", "check_version_rules", "expression_type_problem"]
 
-# The checker's object names for the compiler's kinds whose fields 1.1 extends.
-_KIND_FIELDS = {
-    "root": FIELDS_11["root"],
-    "step": FIELDS_11["step"],
-    "success action": FIELDS_11["successAction"],
-    "failure action": FIELDS_11["failureAction"],
-    "payload replacement": FIELDS_11["replacement"],
-}
 _DEPENDS_ON = re.compile(
     r"^(?:(?!\$).+|\$workflows\.[^.]+\.steps\.[^.]+|\$sourceDescriptions\.[^.]+\.[^.]+\.steps\.[^.]+)$"
 )
@@ -68,10 +61,9 @@ def expression_type_problem(kind: Any, *, criterion: bool) -> tuple[str, str] | 
 class Walker11(_Walker):
     """The 1.0 walk with the 1.1 objects and rules."""
 
-    def fields(
-        self, obj: Mapping[str, Any], pointer: str, kind: str, allowed: set[str], *, extensions: bool = True
-    ) -> None:
-        super().fields(obj, pointer, kind, allowed | _KIND_FIELDS.get(kind, frozenset()), extensions=extensions)
+    def fields(self, obj: Mapping[str, Any], pointer: str, kind: str, *, extensions: bool = True) -> None:
+        extra = FIELDS_11.get(kind, frozenset())  # the fields 1.1 adds to this object
+        super().fields({k: v for k, v in obj.items() if k not in extra}, pointer, kind, extensions=extensions)
 
     def root(self, data: Any) -> None:
         super().root(data)

@@ -23,17 +23,26 @@ from ..sources.fetch import display_name
 from .steps11 import depends_on, step_timeout
 
 if TYPE_CHECKING:
+    from .base import DocumentScope
     from .steps import StepCompiler
 
 __all__ = ["async_step", "load_asyncapi_source"]
 
 
-def load_asyncapi_source(compiler: Any, name: str, url: str, pointer: str) -> None:
-    cache: dict[str, AsyncAPIDescription] = compiler.loader.__dict__.setdefault("asyncapi_documents", {})
+_CACHE: dict[int, dict[str, AsyncAPIDescription]] = {}
+
+
+def load_asyncapi_source(documents: Any, name: str, url: str, pointer: str) -> None:
+    """Read the AsyncAPI document of source ``name`` (once per load), or report why it cannot be used."""
+    compiler = documents.scope
+    context = compiler.context
+    cache = context.document_set.__dict__.setdefault("asyncapi", {})
     description = cache.get(url)
     if description is None:
+        if context.read is None:
+            return
         try:
-            description = load_asyncapi(url, display_name(url), compiler.loader.read(url))
+            description = load_asyncapi(url, display_name(url), context.read(url))
         except ArazzoError as exc:
             where = f" ({exc.location})" if getattr(exc, "location", None) else ""
             compiler.diag.error(
@@ -44,7 +53,9 @@ def load_asyncapi_source(compiler: Any, name: str, url: str, pointer: str) -> No
     compiler.asyncapi_sources[name] = description
 
 
-def _find(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> tuple[str, Operation | None, Channel] | None:
+def _find(
+    compiler: DocumentScope, raw: Mapping[str, Any], pointer: str
+) -> tuple[str, Operation | None, Channel] | None:
     sources: dict[str, AsyncAPIDescription] = compiler.asyncapi_sources
     if "channelPath" in raw:
         text = str(raw["channelPath"])
@@ -87,7 +98,7 @@ def _find(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> tuple
 
 
 def async_step(
-    compiler: StepCompiler,
+    steps: StepCompiler,
     raw: Mapping[str, Any],
     pointer: str,
     index: int,
@@ -97,12 +108,13 @@ def async_step(
 ) -> Step | None:
     from .steps import _merge_actions
 
-    on_success = compiler._actions(compiler.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
-    on_failure = compiler._actions(compiler.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
-    params = compiler._parameters(compiler.object_list(raw, "parameters", pointer), f"{pointer}/parameters")
-    criteria = compiler._criteria(compiler.object_list(raw, "successCriteria", pointer), f"{pointer}/successCriteria")
-    outputs = compiler._outputs(raw.get("outputs"), f"{pointer}/outputs")
-    body = compiler._request_body(raw["requestBody"], f"{pointer}/requestBody") if "requestBody" in raw else None
+    compiler = steps.scope
+    on_success = steps.actions(compiler.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
+    on_failure = steps.actions(compiler.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
+    params = steps.parameters(compiler.object_list(raw, "parameters", pointer), f"{pointer}/parameters")
+    criteria = steps._criteria(compiler.object_list(raw, "successCriteria", pointer), f"{pointer}/successCriteria")
+    outputs = steps.outputs(raw.get("outputs"), f"{pointer}/outputs")
+    body = steps._request_body(raw["requestBody"], f"{pointer}/requestBody") if "requestBody" in raw else None
     correlation = (
         compiler.compile_value(raw["correlationId"], f"{pointer}/correlationId") if "correlationId" in raw else None
     )

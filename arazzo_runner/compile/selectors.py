@@ -12,7 +12,7 @@ from ..language.selectors import compile_selector, selector_type
 from ..plan.model import Replacement
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .base import CompilerBase
+    from .base import DocumentScope as CompilerBase
 
 __all__ = ["compile_selector_object", "replacement_with_target_type"]
 

@@ -26,9 +26,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..plan.model import Parameter, Step
-from .base import _list
+from ..plan.rules import as_list as _list
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .base import DocumentScope
     from .steps import StepCompiler
 
 __all__ = ["action_parameters", "asyncapi_step", "asyncapi_target", "depends_on", "order_steps", "step_timeout"]
@@ -37,7 +38,7 @@ _CROSS_WORKFLOW = re.compile(r"^\$workflows\.([^.]+)\.steps\.([^.]+)$")
 _CROSS_DOCUMENT = re.compile(r"^\$sourceDescriptions\.([^.]+)\.([^.]+)\.steps\.([^.]+)$")
 
 
-def step_timeout(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> int | None:
+def step_timeout(compiler: DocumentScope, raw: Mapping[str, Any], pointer: str) -> int | None:
     if "timeout" not in raw:
         return None
     value = raw["timeout"]
@@ -49,7 +50,7 @@ def step_timeout(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -
     return value
 
 
-def asyncapi_target(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> str | None:
+def asyncapi_target(compiler: DocumentScope, raw: Mapping[str, Any], pointer: str) -> str | None:
     """The AsyncAPI operation or channel a step names, or None for an HTTP or workflow step."""
     if "workflowId" in raw:
         return None
@@ -76,7 +77,7 @@ def asyncapi_target(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str
     return target
 
 
-def depends_on(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> tuple[str, ...]:
+def depends_on(compiler: DocumentScope, raw: Mapping[str, Any], pointer: str) -> tuple[str, ...]:
     entries = compiler.object_list(raw, "dependsOn", pointer)
     if "dependsOn" in raw and not entries and isinstance(raw["dependsOn"], list):
         compiler.error(f"{pointer}/dependsOn", "'dependsOn' must list at least one step", "ARZ152")
@@ -103,7 +104,7 @@ def depends_on(compiler: StepCompiler, raw: Mapping[str, Any], pointer: str) -> 
     return tuple(result)
 
 
-def _check_remote(compiler: StepCompiler, entry: str, here: str) -> bool:
+def _check_remote(compiler: DocumentScope, entry: str, here: str) -> bool:
     """A cross-workflow or cross-document entry must name a step that exists."""
     cross = _CROSS_WORKFLOW.match(entry)
     document_data: Any = None
@@ -119,7 +120,7 @@ def _check_remote(compiler: StepCompiler, entry: str, here: str) -> bool:
         if source is None or source.type != "arazzo":
             compiler.error(here, f"{entry!r}: {name!r} is not an arazzo source description", "ARZ152")
             return False
-        raw = compiler.loader.raw.get(source.url)
+        raw = compiler.context.documents.get(source.url)
         if raw is None:
             return False  # its loading error was already reported
         document_data, where = raw.data, raw.display
@@ -139,8 +140,9 @@ def _check_remote(compiler: StepCompiler, entry: str, here: str) -> bool:
 
 
 def action_parameters(
-    compiler: StepCompiler, raw: Mapping[str, Any], pointer: str, runs_workflow: bool
+    steps: StepCompiler, raw: Mapping[str, Any], pointer: str, runs_workflow: bool
 ) -> tuple[Parameter, ...]:
+    compiler = steps.scope
     if "parameters" not in raw:
         return ()
     if not runs_workflow:
@@ -158,10 +160,10 @@ def action_parameters(
                 f"parameter {item.get('name')!r} of an action maps to a workflow input: 'in' must not be used",
                 "ARZ157",
             )
-    return tuple(compiler._parameters(items, f"{pointer}/parameters"))
+    return tuple(steps.parameters(items, f"{pointer}/parameters"))
 
 
-def order_steps(compiler: StepCompiler, wf_id: str, steps: list[Step], pointer: str) -> list[Step]:
+def order_steps(compiler: DocumentScope, wf_id: str, steps: list[Step], pointer: str) -> list[Step]:
     """The steps in an order that satisfies every dependency (V11-16), or as written when there are none."""
     ids = [step.step_id for step in steps]
     position = {step_id: i for i, step_id in enumerate(ids)}
@@ -248,7 +250,7 @@ def _at(step: Step, pointer: str, suffix: str) -> str:
 
 
 def asyncapi_step(
-    compiler: StepCompiler,
+    steps: StepCompiler,
     raw: Mapping[str, Any],
     pointer: str,
     index: int,
@@ -259,8 +261,9 @@ def asyncapi_step(
     """An AsyncAPI step as the plan keeps it: its target and actions; nothing to send (V11-19)."""
     from .steps import _merge_actions
 
-    on_success = compiler._actions(compiler.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
-    on_failure = compiler._actions(compiler.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
+    compiler = steps.scope
+    on_success = steps.actions(compiler.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
+    on_failure = steps.actions(compiler.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
     target = raw.get("channelPath") or raw.get("operationId")
     return Step(
         step_id=step_id,

@@ -11,10 +11,11 @@ using any of them gets one error per use naming the feature and the fix
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin
+
+from ..plan.rules import VERSION_RE
 
 __all__ = [
     "FIELDS_11",
@@ -27,7 +28,6 @@ __all__ = [
     "version_feature_message",
 ]
 
-VERSION_RE = re.compile(r"^1\.[01]\.\d+(-.+)?$")
 
 #: Fields each object gains in 1.1 (added to the 1.0 tables; the ``kind`` names are the compiler's).
 FIELDS_11: dict[str, frozenset[str]] = {

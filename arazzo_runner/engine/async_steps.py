@@ -18,7 +18,7 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
@@ -30,7 +30,18 @@ from ..language.expressions import EvalContext, JsonPointer
 from ..language.expressions.context import HttpView
 from ..plan.model import Step, Workflow
 
-__all__ = ["DEFAULT_RECEIVE_TIMEOUT", "AsyncOutcome", "AsyncRuntime", "decode", "encode"]
+if TYPE_CHECKING:
+    from .state import StepOutcome
+
+__all__ = [
+    "DEFAULT_RECEIVE_TIMEOUT",
+    "AsyncOutcome",
+    "AsyncRuntime",
+    "decode",
+    "encode",
+    "execute_async_step",
+    "runtime_of",
+]
 
 DEFAULT_RECEIVE_TIMEOUT = 30.0
 
@@ -323,3 +334,32 @@ class AsyncRuntime:
                 node[tokens[-1]] = wanted
         received = Received(target.channel.address, encode(payload, content_type), headers)
         return self._got(out, target, received, decode(received, content_type))
+
+
+def runtime_of(execution: Any) -> AsyncRuntime:
+    """The run's :class:`AsyncRuntime`, made on first use (an ``Execution`` closes it when the run ends)."""
+    if execution.async_runtime is None:
+        execution.async_runtime = AsyncRuntime(
+            execution.servers, execution.credentials, offline=execution.async_offline
+        )
+    runtime: AsyncRuntime = execution.async_runtime
+    return runtime
+
+
+async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutcome:
+    """One AsyncAPI step of ``execution``: its outcome, criteria and outputs evaluated against the message."""
+    from .state import StepOutcome
+    from .steps11 import unmet_dependency
+    from .transport import Exchange
+
+    unmet = unmet_dependency(step, execution.step_results) if step.depends_on else None
+    if unmet is not None:
+        return StepOutcome(False, Exchange(), {}, unmet, reason="dependency_failed")
+    done = await runtime_of(execution).execute(step, execution._context(frame, None), frame)
+    message = done.received or done.sent
+    exchange = Exchange(url=done.url, method=done.method, request=done.sent, response=done.received, message=message)
+    if not done.succeeded:
+        reason = done.reason or "transport_error"
+        return StepOutcome(False, exchange, {}, done.error, reason=reason, warnings=done.warnings)
+    finished: StepOutcome = execution._finish_step(frame, step, exchange, None, done.warnings)
+    return finished

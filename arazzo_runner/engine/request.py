@@ -26,7 +26,7 @@ from ..language.expressions import EvalContext, to_text
 from ..language.expressions.template import is_absent_optional_input
 from ..openapi.media import is_json, is_xml, media_type
 from ..plan.model import OperationTarget, Parameter, RequestBody, Step
-from ..sources.yamlsource import unescape_pointer_token
+from ..sources.pointer import pointer_tokens
 from .querystring import querystring_piece, set_by_jsonpath
 from .serialize import (
     serialize_cookie,
@@ -372,16 +372,16 @@ def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content
         if rep.target_type == "jsonpath":
             document = set_by_jsonpath(document, rep.target, rep.query, new)  # V11-13
         else:
-            document = _set_pointer(document, rep.target, new)
+            document = set_at_pointer(document, rep.target, new)
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False) if was_string else document
 
 
-def _set_pointer(document: Any, pointer: str, new: Any) -> Any:
+def set_at_pointer(document: Any, pointer: str, new: Any) -> Any:
     if pointer == "":
         return new
     if not pointer.startswith("/"):
         raise RequestBuildError(f"replacement target {pointer!r} is not a JSON Pointer (it must start with '/')")
-    tokens = [unescape_pointer_token(t) for t in pointer[1:].split("/")]
+    tokens = pointer_tokens(pointer)
     parent = document
     for depth, token in enumerate(tokens[:-1]):
         parent = _child(parent, token, pointer, tokens[: depth + 1])

@@ -16,6 +16,7 @@ __all__ = [
     "ASYNCAPI_NOT_EXECUTED",
     "action_inputs",
     "asyncapi_message",
+    "refuse_step",
     "timed_out_message",
     "unmet_dependency",
     "within_timeout",
@@ -81,3 +82,11 @@ def unmet_dependency(step: Step, results: list[StepResult]) -> str | None:
                 f"run workflow {workflow_id!r} first (for example, list it in the workflow's dependsOn)"
             )
     return None
+
+
+def refuse_step(step: Step, results: list[StepResult]) -> tuple[str, str] | None:
+    """``(reason, message)`` when a 1.1 step may not run: an AsyncAPI step, or an unmet dependency."""
+    if step.asyncapi_target is not None:
+        return "unsupported_step", asyncapi_message(step)
+    unmet = unmet_dependency(step, results)
+    return None if unmet is None else ("dependency_failed", unmet)

@@ -251,19 +251,15 @@ def test_11_expression_grammar_applies_to_11_documents_only(base: str) -> None:
     # Outside an AsyncAPI step there is no message to read (AsyncAPI steps now run: tests/asyncapi).
     with pytest.raises(EvaluationError, match="there is no message here"):
         message.evaluate(EvalContext())
-    # In a 1.0 document neither is an expression: the strings stay literal text (DEC-16).
-    document = load_text(DOC.format(version="1.0.1", extra=extra), base_uri=base)
-    outputs = dict(document.workflows["main"].steps[0].outputs)
-    assert outputs["me"].evaluate(EvalContext()) == "$self"
-    assert outputs["m"].evaluate(EvalContext()) == "$message.payload#/id"
-    # A pointer with a brace: read as one in 1.0; in 1.1 it does not parse, so (DEC-16) the string is literal
-    # text, said with a warning (an error with strict).
+    # In a 1.0 document neither is an expression, and an output must be one (STEP-22).
+    errors = _errors(DOC.format(version="1.0.1", extra=extra), base)
+    assert any("unknown runtime expression '$self'" in e for e in errors)
+    assert any("$message expressions were removed" in e for e in errors)
+    # A pointer with a brace: read as one in 1.0; in 1.1 it does not parse, and an output must be an expression.
     braces = "        outputs: {v: '$response.body#/a{b'}\n"
-    _, found, _ = load_collecting(DOC.format(version="1.0.1", extra=braces), base)
-    assert [d for d in found if d.code == "ARZ019"] == []
-    _, found, _ = load_collecting(DOC.format(version="1.1.0", extra=braces), base)
-    (lint,) = [d for d in found if d.code == "ARZ019"]
-    assert "'{' cannot appear in a JSON pointer in Arazzo 1.1" in lint.message
+    assert _errors(DOC.format(version="1.0.1", extra=braces), base) == []
+    (message_text,) = _errors(DOC.format(version="1.1.0", extra=braces), base)
+    assert "'{' cannot appear in a JSON pointer in Arazzo 1.1" in message_text
 
 
 def test_mock_mode_answers_openapi_32_querystring_operations() -> None:

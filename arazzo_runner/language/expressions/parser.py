@@ -179,7 +179,7 @@ class _Scanner:
         if root == "statusCode":
             return StatusCodeExpression()
         if root in ("request", "response"):
-            return self.http(root, root_at)
+            return self.http(root)
         if root in ("inputs", "outputs"):
             self.expect(".")
             what = "an input name" if root == "inputs" else "an output name"
@@ -230,7 +230,7 @@ class _Scanner:
         shown = repr(part) if part else self.found(part_at)
         raise self.error(f"expected header. or payload after $message., found {shown}", part_at, "header. or payload")
 
-    def http(self, side: str, side_at: int) -> Expression:
+    def http(self, side: str) -> Expression:
         self.expect(".")
         part_at = self.pos
         part = self.word()
