@@ -15,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..asyncapi.index import AsyncAPIDescription, Channel, Operation, load_asyncapi
+from jsonschema import Draft202012Validator
+
+from ..asyncapi.index import AsyncAPIDescription, Channel, Message, Operation, load_asyncapi
 from ..asyncapi.plan import AsyncTarget
 from ..errors import ArazzoError
 from ..plan.model import Action, Step
 from ..sources.fetch import display_name
+from ..sources.pointer import escape_pointer_token
 from .steps11 import depends_on, step_timeout
 
 if TYPE_CHECKING:
@@ -143,6 +146,8 @@ def async_step(
             "'correlationId' field is compared",
             "ARZ154",
         )
+    if action == "send" and messages and isinstance(raw.get("requestBody"), Mapping):
+        _check_payload(compiler, raw["requestBody"].get("payload"), messages[0], f"{pointer}/requestBody/payload")
     for i, param in enumerate(params):
         if param.location not in (None, "header"):
             compiler.error(
@@ -177,3 +182,39 @@ def async_step(
         asyncapi_target=str(raw.get("channelPath") or raw.get("operationId")),
         asyncapi=target,
     )
+
+
+def _is_literal(value: Any) -> bool:
+    if isinstance(value, str):
+        return "$" not in value
+    if isinstance(value, Mapping):
+        return all(_is_literal(v) for v in value.values())
+    if isinstance(value, list):
+        return all(_is_literal(v) for v in value)
+    return True
+
+
+def _check_payload(compiler: DocumentScope, payload: Any, message: Message, pointer: str) -> None:
+    """A send step's payload against its message schema, where it is written out: unknown keys, literal types."""
+    schema = message.payload
+    if not isinstance(payload, Mapping) or not isinstance(schema, Mapping):
+        return
+    properties = schema.get("properties")
+    if not isinstance(properties, Mapping):
+        return
+    for key, value in payload.items():
+        at = f"{pointer}/{escape_pointer_token(str(key))}"
+        if key not in properties:
+            if schema.get("additionalProperties") is False:
+                known = ", ".join(sorted(properties))
+                compiler.error(at, f"message {message.name!r} has no property {key!r}; properties: {known}", "ARZ154")
+            continue
+        if _is_literal(value):
+            errors = [e.message for e in Draft202012Validator(properties[key]).iter_errors(value)]
+            if errors:
+                compiler.error(at, f"message {message.name!r}, property {key!r}: {errors[0]}", "ARZ154")
+    missing = [k for k in schema.get("required") or [] if isinstance(k, str) and k not in payload]
+    if missing and "replacements" not in payload:
+        compiler.warning(
+            pointer, f"message {message.name!r} requires {', '.join(missing)}, not in the payload", "ARZ154"
+        )
