@@ -1,4 +1,4 @@
-"""`check` and load over AsyncAPI steps: positioned errors in the Arazzo file and in the AsyncAPI file (ARZ154, ARZ010)."""
+"""`check` and load over AsyncAPI steps: positioned errors in the Arazzo and AsyncAPI files (ARZ154, ARZ010)."""
 
 from __future__ import annotations
 
