@@ -62,6 +62,16 @@ def check_async_protocols(servers: Any, document: ArazzoDocument) -> None:
                     )
 
 
+def _broker_schemes(document: ArazzoDocument) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for doc in [document, *document.documents.arazzo.values()]:
+        for workflow in doc.workflows.values():
+            for step in workflow.steps:
+                if step.asyncapi is not None:
+                    found += [(step.asyncapi.source, s) for server in step.asyncapi.servers for s in server.security]
+    return found
+
+
 def check_servers(servers: Any, document: ArazzoDocument) -> None:
     """``servers=``: None, one base URL, or ``{source name: base URL}`` naming sources of the document."""
     check_async_protocols(servers, document)
@@ -113,6 +123,9 @@ def _check_names(credentials: Credentials, document: ArazzoDocument, scope: Sour
         if description is not None:
             schemes.update(dict.fromkeys(description.security_schemes()))
             qualified.update(dict.fromkeys(f"{name}.{scheme}" for scheme in description.security_schemes()))
+    for source, scheme in _broker_schemes(document):  # AsyncAPI servers' schemes (docs/async-steps.md)
+        schemes[scheme] = None
+        qualified[f"{source}.{scheme}"] = None
     for key in credentials.names():
         if key in schemes or _qualified_scheme(key, scope, descriptions):
             continue

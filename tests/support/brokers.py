@@ -54,6 +54,8 @@ def mosquitto(*, password: tuple[str, str] | None = None) -> Iterator[str]:
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         lines = [f"listener {port} 127.0.0.1"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            lines.append("user root")  # else it switches to the mosquitto user, who cannot read our folder
         if password is None:
             lines.append("allow_anonymous true")
         else:
