@@ -1,4 +1,4 @@
-"""Broker credentials by security scheme name, as for HTTP: used to connect, never shown (Mosquitto with a password file)."""
+"""Broker credentials by security scheme name, as for HTTP: used to connect, never shown (Mosquitto, password file)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from tests.support.brokers import mosquitto
 
 SECURED = ASYNCAPI.replace(
     'broker: {host: "127.0.0.1:1", protocol: mqtt}',
-    "broker:\n    host: \"127.0.0.1:1\"\n    protocol: mqtt\n    security: [{$ref: '#/components/securitySchemes/brokerLogin'}]",
+    'broker:\n    host: "127.0.0.1:1"\n    protocol: mqtt\n'
+    "    security: [{$ref: '#/components/securitySchemes/brokerLogin'}]",
 ).replace("components:\n", "components:\n  securitySchemes:\n    brokerLogin: {type: userPassword}\n", 1)
 
 
