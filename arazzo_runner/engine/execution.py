@@ -47,7 +47,7 @@ from .state import (
     step_record,
     unrun_step_reason,
 )
-from .steps11 import action_inputs, refuse_step, timed_out_message, within_timeout
+from .steps11 import action_inputs, guarded_step
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -302,9 +302,7 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(
-        self, frame: Frame, action: Action, ctx: EvalContext | None = None
-    ) -> tuple[str, Failure | None]:
+    async def _goto_workflow(self, frame: Frame, action: Action, ctx: EvalContext) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
@@ -326,9 +324,7 @@ class Execution:
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
 
-    async def _retry_workflow(
-        self, frame: Frame, step: Step, action: Action, ctx: EvalContext | None = None
-    ) -> Failure | None:
+    async def _retry_workflow(self, frame: Frame, step: Step, action: Action, ctx: EvalContext) -> Failure | None:
         """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
 
         When the target fails (or cannot start), the step is not retried on top
@@ -371,15 +367,11 @@ class Execution:
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
-        if step.asyncapi_target is not None or step.depends_on:  # Arazzo 1.1 (V11-19, V11-16)
-            refused = refuse_step(step, self.step_results)
-            if refused is not None:
-                return StepOutcome(False, Exchange(), {}, refused[1], reason=refused[0])
-        work = self._execute_operation(frame, step, step.operation) if step.operation is not None else None
-        finished, outcome = await within_timeout(work or self._execute_workflow_step(frame, step), step)
-        if outcome is None or not finished:  # V11-15
-            return StepOutcome(False, Exchange(), {}, timed_out_message(step), reason="step_timeout")
-        return outcome
+        if step.operation is not None:
+            work = self._execute_operation(frame, step, step.operation)
+        else:
+            work = self._execute_workflow_step(frame, step)
+        return await guarded_step(step, self.step_results, work)  # Arazzo 1.1: timeout, AsyncAPI, dependsOn
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
