@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .compile.loader import load
+from .engine.async_steps import async_session
 from .engine.execution import Execution, Limits, ServerMap
 from .engine.logmask import masking_logs
 from .engine.preflight import check_credentials, check_servers
@@ -236,9 +237,10 @@ class Runner:
             response_checker=self.checks,
             **kwargs,
         )
-        execution.async_offline = bool(self.mock)
-        with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
-            return await execution.run(document, workflow_id, inputs)
+        # AsyncAPI steps: broker connections live for the run (docs/async-steps.md).
+        async with async_session(execution, offline=bool(self.mock)):
+            with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
+                return await execution.run(document, workflow_id, inputs)
 
 
 def _contract_checker(checks: str | Mapping[str, str] | None) -> Any:

@@ -15,8 +15,11 @@ broker. A ``receive`` step waits up to its ``timeout`` (milliseconds), or
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import json
-from collections.abc import Mapping
+import weakref
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +40,8 @@ __all__ = [
     "DEFAULT_RECEIVE_TIMEOUT",
     "AsyncOutcome",
     "AsyncRuntime",
+    "async_session",
+    "async_step_hook",
     "decode",
     "encode",
     "execute_async_step",
@@ -336,14 +341,43 @@ class AsyncRuntime:
         return self._got(out, target, received, decode(received, content_type))
 
 
-def runtime_of(execution: Any) -> AsyncRuntime:
-    """The run's :class:`AsyncRuntime`, made on first use (an ``Execution`` closes it when the run ends)."""
-    if execution.async_runtime is None:
-        execution.async_runtime = AsyncRuntime(
-            execution.servers, execution.credentials, offline=execution.async_offline
-        )
-    runtime: AsyncRuntime = execution.async_runtime
+_RUNTIMES: weakref.WeakKeyDictionary[Any, AsyncRuntime] = weakref.WeakKeyDictionary()
+_PREPARED: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+
+def runtime_of(execution: Any, *, offline: bool = False) -> AsyncRuntime:
+    """The run's :class:`AsyncRuntime`, made on first use."""
+    runtime = _RUNTIMES.get(execution)
+    if runtime is None:
+        runtime = _RUNTIMES[execution] = AsyncRuntime(execution.servers, execution.credentials, offline=offline)
     return runtime
+
+
+@contextlib.asynccontextmanager
+async def async_session(execution: Any, *, offline: bool = False) -> AsyncIterator[None]:
+    """Around one run: its broker connections are closed when it ends; ``offline`` for ``--mock``."""
+    runtime_of(execution, offline=offline)
+    try:
+        yield
+    finally:
+        runtime = _RUNTIMES.pop(execution, None)
+        if runtime is not None:
+            await runtime.close()
+
+
+async def async_step_hook(execution: Any, frame: Any, step: Step) -> StepOutcome | None:
+    """Called before every step: subscribes a workflow's receive steps before its first step runs
+    (subscribe-before-trigger), and runs an AsyncAPI step (None for any other step)."""
+    workflow = frame.workflow
+    if step.asyncapi is None and not any(s.asyncapi is not None for s in workflow.steps):
+        return None
+    prepared = _PREPARED.setdefault(execution, set())
+    if id(frame) not in prepared:
+        prepared.add(id(frame))
+        await runtime_of(execution).prepare(workflow, frame)
+    if step.asyncapi is None:
+        return None
+    return await execute_async_step(execution, frame, step)
 
 
 async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutcome:
@@ -361,5 +395,18 @@ async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutc
     if not done.succeeded:
         reason = done.reason or "transport_error"
         return StepOutcome(False, exchange, {}, done.error, reason=reason, warnings=done.warnings)
-    finished: StepOutcome = execution._finish_step(frame, step, exchange, None, done.warnings)
-    return finished
+    ctx = dataclasses.replace(execution._context(frame, exchange), message=message)
+    outputs: dict[str, Any] = {}
+    warnings = list(done.warnings)
+    for name, value in step.outputs:
+        try:
+            outputs[name] = value.evaluate(ctx)
+        except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
+            warnings.append(f"output {name!r} left out: {exc.message}")
+    for spec in step.success_criteria:
+        verdict = spec.criterion.evaluate(ctx)
+        if not verdict.passed:
+            shown = json.dumps(message.body, default=str)[:200] if message is not None else "no message"
+            error = f"success criterion {spec.text!r} not met ({verdict.explanation}); message {shown}"
+            return StepOutcome(False, exchange, outputs, error, failed_criterion=spec.text, warnings=warnings, ctx=ctx)
+    return StepOutcome(True, exchange, outputs, None, warnings=warnings, ctx=ctx)

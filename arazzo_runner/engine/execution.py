@@ -29,7 +29,7 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
-from .async_steps import AsyncRuntime, execute_async_step, runtime_of
+from .async_steps import async_step_hook
 from .guard import CredentialGuard
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
@@ -48,7 +48,7 @@ from .state import (
     step_record,
     unrun_step_reason,
 )
-from .steps11 import action_inputs, refuse_step, timed_out_message, within_timeout
+from .steps11 import action_inputs, guarded_step
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -112,8 +112,6 @@ class Execution:
         self._shared_schemes: dict[int, frozenset[str]] = {}
         self.guard = CredentialGuard(self.credentials)
         self.scope: SourceScope | None = None
-        self.async_runtime: AsyncRuntime | None = None  # opened by the first AsyncAPI step (engine/async_steps.py)
-        self.async_offline = False  # --mock: AsyncAPI steps touch no broker
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
@@ -145,8 +143,6 @@ class Execution:
                 ),
                 None,
             )
-        if self.async_runtime is not None:
-            await self.async_runtime.close()
         error = outcome.error
         if error is not None:
             error = redact_failure(error, self.redactor)
@@ -207,8 +203,6 @@ class Execution:
                     None,
                 )
         frame = Frame(document, workflow, inputs, depth)
-        if any(s.asyncapi is not None for s in workflow.steps):
-            await runtime_of(self).prepare(workflow, frame)  # subscribe before anything can trigger a message
         try:
             status, error = await self._run_steps(frame)
         except LimitExceeded as exc:
@@ -309,9 +303,7 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(
-        self, frame: Frame, action: Action, ctx: EvalContext | None = None
-    ) -> tuple[str, Failure | None]:
+    async def _goto_workflow(self, frame: Frame, action: Action, ctx: EvalContext) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
@@ -333,9 +325,7 @@ class Execution:
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
 
-    async def _retry_workflow(
-        self, frame: Frame, step: Step, action: Action, ctx: EvalContext | None = None
-    ) -> Failure | None:
+    async def _retry_workflow(self, frame: Frame, step: Step, action: Action, ctx: EvalContext) -> Failure | None:
         """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
 
         When the target fails (or cannot start), the step is not retried on top
@@ -378,17 +368,13 @@ class Execution:
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
-        if step.asyncapi is not None:
-            return await execute_async_step(self, frame, step)
-        if step.asyncapi_target is not None or step.depends_on:  # Arazzo 1.1 (V11-19, V11-16)
-            refused = refuse_step(step, self.step_results)
-            if refused is not None:
-                return StepOutcome(False, Exchange(), {}, refused[1], reason=refused[0])
-        work = self._execute_operation(frame, step, step.operation) if step.operation is not None else None
-        finished, outcome = await within_timeout(work or self._execute_workflow_step(frame, step), step)
-        if outcome is None or not finished:  # V11-15
-            return StepOutcome(False, Exchange(), {}, timed_out_message(step), reason="step_timeout")
-        return outcome
+        if (async_outcome := await async_step_hook(self, frame, step)) is not None:  # engine/async_steps.py
+            return async_outcome
+        if step.operation is not None:
+            work = self._execute_operation(frame, step, step.operation)
+        else:
+            work = self._execute_workflow_step(frame, step)
+        return await guarded_step(step, self.step_results, work)  # Arazzo 1.1: timeout, AsyncAPI, dependsOn
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
@@ -572,7 +558,6 @@ class Execution:
                 "status_code": exchange.status_code,
                 "request": exchange.request,
                 "response": exchange.response,
-                "message": exchange.message,  # an AsyncAPI step's message (engine/async_steps.py)
             }
         context = EvalContext(
             inputs=frame.inputs,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Coroutine
 from typing import Any, TypeVar
 
 from ..errors import EvaluationError, UnresolvedExpression
@@ -11,11 +11,14 @@ from ..language.expressions import EvalContext
 from ..language.expressions.template import is_absent_optional_input
 from ..plan.model import Action, Step
 from ..result import StepResult
+from .state import StepOutcome
+from .transport import Exchange
 
 __all__ = [
     "ASYNCAPI_NOT_EXECUTED",
     "action_inputs",
     "asyncapi_message",
+    "guarded_step",
     "refuse_step",
     "timed_out_message",
     "unmet_dependency",
@@ -90,3 +93,15 @@ def refuse_step(step: Step, results: list[StepResult]) -> tuple[str, str] | None
         return "unsupported_step", asyncapi_message(step)
     unmet = unmet_dependency(step, results)
     return None if unmet is None else ("dependency_failed", unmet)
+
+
+async def guarded_step(step: Step, results: list[StepResult], work: Coroutine[Any, Any, StepOutcome]) -> StepOutcome:
+    """Run a step's ``work`` under the Arazzo 1.1 rules: refused (AsyncAPI, unmet dependency) or bounded by timeout."""
+    refused = refuse_step(step, results) if step.asyncapi_target is not None or step.depends_on else None
+    if refused is not None:
+        work.close()  # never started
+        return StepOutcome(False, Exchange(), {}, refused[1], reason=refused[0])
+    finished, outcome = await within_timeout(work, step)
+    if outcome is None or not finished:  # V11-15
+        return StepOutcome(False, Exchange(), {}, timed_out_message(step), reason="step_timeout")
+    return outcome
