@@ -157,7 +157,7 @@ class DocumentCompiler:
             except ValueError as exc:
                 self.scope.error(f"{pointer}/url", f"source url is not a valid URL: {exc}", "ARZ003")
                 continue
-            if kind == "asyncapi" and self.scope.version == "1.1":  # V11-19: named, not read (not executed yet)
+            if kind == "asyncapi" and self.scope.version == "1.1":  # V11-19: read by compile/asyncsteps.py
                 self.scope.sources[name] = SourceDescription(name, url, raw_url, "asyncapi", self.scope.loc(pointer))
                 load_asyncapi_source(self, name, url, pointer)
                 continue

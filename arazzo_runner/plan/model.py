@@ -133,7 +133,7 @@ class Step:
     outputs: tuple[tuple[str, CompiledValue], ...]
     location: Location | None = None
     # 1.1 (V11-15..V11-18): the step's own deadline in milliseconds, the steps it waits for as
-    # written, and the AsyncAPI target it names (loaded and checked, not executed yet).
+    # written, and the AsyncAPI target it names (run by engine/async_steps.py through ``asyncapi``).
     timeout_ms: int | None = None
     depends_on: tuple[str, ...] = ()
     asyncapi_target: str | None = None

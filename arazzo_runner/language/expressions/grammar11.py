@@ -8,9 +8,9 @@ AsyncAPI step sends or receives), and narrows JSON Pointers in expressions:
 inside :func:`arazzo11_grammar`; the parser asks :func:`current_grammar`.
 
 ``$self`` evaluates to the document's resolved ``$self`` (or its retrieval
-URL when it has none). ``$message`` parses and is checked now; evaluating it
-needs an AsyncAPI step, which is not executed yet, so it raises an
-:class:`EvaluationError` saying so.
+URL when it has none). ``$message`` reads the message of an AsyncAPI step
+(``EvalContext.message``, set by engine/async_steps.py); anywhere else it is
+an :class:`UnresolvedExpression` saying there is no message.
 """
 
 from __future__ import annotations
