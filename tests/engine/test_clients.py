@@ -10,9 +10,11 @@ import asyncio
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,3 +256,55 @@ def test_no_resource_warning_from_kept_clients(spec: Path, server: LoopbackServe
     assert "ResourceWarning" not in completed.stderr and "unclosed" not in completed.stderr, completed.stderr
     assert "Exception ignored" not in completed.stderr, completed.stderr
     assert len(server.requests) == 8
+
+
+class _ClosingServer:
+    """Answers one request per connection, keep-alive style (no ``Connection: close``), then hangs up."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self.hung_up = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            with conn:
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+                body = b'{"name": "Rex"}'
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\n\r\n"
+                    + body
+                )
+            self.hung_up.set()
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+def test_a_kept_connection_the_server_closed_is_not_reused(spec: Path) -> None:
+    server = _ClosingServer()
+    try:
+        doc = load(spec)
+        for i in range(3):
+            server.hung_up.clear()
+            result = run_workflow(doc, "pet", {"id": i}, servers=server.url)
+            assert result.status == "succeeded", result.error
+            assert server.hung_up.wait(30)  # the server has closed the connection the client keeps
+        assert server.connections == 3
+    finally:
+        server.close()
