@@ -19,6 +19,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from ..errors import Location, SourceError
 from ..sources.fetch import display_name, read_url
 from ..sources.yamlsource import escape_pointer_token, parse_fast, unescape_pointer_token
+from .diskcache import cached_parse
 
 __all__ = [
     "HTTP_METHODS",
@@ -489,5 +490,6 @@ def load_openapi(
     """
     if text is None:
         text = (reader or read_url)(url)
-    data = parse_fast(text, display)
+    source_text = text
+    data = cached_parse(source_text, lambda: parse_fast(source_text, display))
     return OpenAPIDescription(url, data, display, reader)
