@@ -308,3 +308,16 @@ def test_a_kept_connection_the_server_closed_is_not_reused(spec: Path) -> None:
         assert server.connections == 3
     finally:
         server.close()
+
+
+def test_the_many_runs_example_of_the_performance_page_runs_cleanly() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-W", "error::ResourceWarning", str(ROOT / "examples" / "many_runs.py")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "160 of 160 runs succeeded" in completed.stdout
+    assert "ResourceWarning" not in completed.stderr and "Exception ignored" not in completed.stderr
