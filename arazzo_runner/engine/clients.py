@@ -53,7 +53,8 @@ def make_client(pool: httpx.Limits, timeout: float | None) -> httpx.AsyncClient:
     connections = getattr(transport, "_pool", None)
     if type(connections) is httpcore.AsyncConnectionPool and _LINEAR_POOL_FITS:
         connections.__class__ = _LinearPool
-    return httpx.AsyncClient(transport=transport, timeout=timeout, follow_redirects=False)
+    # limits= still applies to the transports httpx mounts for proxies named in the environment.
+    return httpx.AsyncClient(transport=transport, limits=pool, timeout=timeout, follow_redirects=False)
 
 
 class _LinearPool(httpcore.AsyncConnectionPool):
