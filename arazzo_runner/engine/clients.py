@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import concurrent.futures
+import contextvars
 import os
 import threading
 import time
@@ -272,11 +274,29 @@ class _LoopThread:
         self.loop.run_forever()
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        """Run ``coro`` on the loop, in a copy of the caller's context (its context variables), and wait."""
+        done: concurrent.futures.Future[T] = concurrent.futures.Future()
+        started: list[asyncio.Task[T]] = []
+
+        def finish(task: asyncio.Task[T]) -> None:
+            if task.cancelled():
+                done.cancel()
+            elif task.exception() is not None:
+                done.set_exception(task.exception())
+            else:
+                done.set_result(task.result())
+
+        def start() -> None:
+            task = self.loop.create_task(coro)  # runs in a copy of the context this callback runs in
+            started.append(task)
+            task.add_done_callback(finish)
+
+        self.loop.call_soon_threadsafe(start, context=contextvars.copy_context())
         try:
-            return future.result()
+            return done.result()
         except BaseException:
-            future.cancel()  # interrupted (Ctrl-C): stop the run too; a no-op when it has already finished
+            # Interrupted (Ctrl-C): stop the run too; a no-op when it has already finished.
+            self.loop.call_soon_threadsafe(lambda: started and started[0].cancel())
             raise
 
     def stop(self) -> None:

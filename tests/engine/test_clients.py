@@ -7,6 +7,7 @@ one connection for many runs.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import select
 import signal
@@ -321,3 +322,25 @@ def test_the_many_runs_example_of_the_performance_page_runs_cleanly() -> None:
     assert completed.returncode == 0, completed.stderr
     assert "160 of 160 runs succeeded" in completed.stdout
     assert "ResourceWarning" not in completed.stderr and "Exception ignored" not in completed.stderr
+
+
+REQUEST_TAG: contextvars.ContextVar[str] = contextvars.ContextVar("REQUEST_TAG", default="unset")
+
+
+def test_the_sync_call_runs_in_the_callers_context(spec: Path, server: LoopbackServer) -> None:
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(REQUEST_TAG.get())
+
+    client = httpx.AsyncClient(event_hooks={"request": [hook]})
+    try:
+        token = REQUEST_TAG.set("from the caller")
+        try:
+            assert run_workflow(spec, "pet", {"id": 1}, servers=server.url, client=client).status == "succeeded"
+        finally:
+            REQUEST_TAG.reset(token)
+        assert run_workflow(spec, "pet", {"id": 2}, servers=server.url, client=client).status == "succeeded"
+    finally:
+        run_sync(client.aclose())
+    assert seen == ["from the caller", "unset"]  # context variables follow the call, and do not leak to the next
