@@ -17,13 +17,14 @@ from .errors import (
     EvaluationError,
     ExpressionSyntaxError,
     InputError,
+    InputProblem,
     Location,
     SourceError,
     WorkflowFailed,
     WorkflowNotFound,
 )
 from .plan.model import ArazzoDocument
-from .result import Failure, StepResult, WorkflowResult
+from .result import Failure, NextAction, StepResult, WorkflowResult
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checker import check
@@ -39,8 +40,10 @@ __all__ = [
     "ExpressionSyntaxError",
     "Failure",
     "InputError",
+    "InputProblem",
     "Limits",
     "Location",
+    "NextAction",
     "Runner",
     "SourceError",
     "StepResult",
