@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import weakref
 from collections.abc import Awaitable, Callable, Mapping
@@ -61,13 +62,9 @@ class Runner:
         self.credentials = credentials if isinstance(credentials, Credentials) else Credentials(credentials)
         self.client = client
         base = limits or Limits()
-        self.limits = Limits(
-            max_steps=base.max_steps,
-            max_depth=base.max_depth,
-            max_retry_delay=base.max_retry_delay,
-            # A request timeout set in Limits wins; otherwise the timeout= argument applies.
-            request_timeout=base.request_timeout if base.request_timeout is not None else timeout,
-            run_timeout=base.run_timeout,
+        # A request timeout set in Limits wins; otherwise the timeout= argument applies.
+        self.limits = dataclasses.replace(
+            base, request_timeout=base.request_timeout if base.request_timeout is not None else timeout
         )
         self.workflow_inputs = workflow_inputs
         self.sleep = sleep

@@ -28,6 +28,7 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import Failure, StepResult, WorkflowResult
+from .bounded import DEFAULT_MAX_RESPONSE_BYTES
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
@@ -49,6 +50,7 @@ class Limits:
     max_retry_delay: float = 300.0
     request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
     run_timeout: float | None = None
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES  # the decoded body; None: no cap
 
 
 @dataclass
@@ -422,6 +424,7 @@ class Execution:
                 prepared,
                 follow_redirects=self.follow_redirects,
                 timeout=self.limits.request_timeout,
+                max_bytes=self.limits.max_response_bytes,
             )  # reads the body
         except httpx.TimeoutException:
             return _StepOutcome(

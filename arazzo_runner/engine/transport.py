@@ -14,6 +14,7 @@ from datetime import timezone
 import httpx
 
 from ..language.expressions import HttpView
+from .bounded import ResponseTooLarge, read_bounded, within_deadline
 from .request import PreparedRequest
 from .views import body_excerpt
 
@@ -62,14 +63,34 @@ async def send(
     *,
     follow_redirects: bool,
     timeout: float | None,
+    max_bytes: int | None = None,
 ) -> httpx.Response:
     """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
 
+    ``timeout`` bounds the whole exchange (every redirect and the whole body), not each network read;
+    the decoded body is refused past ``max_bytes`` (see :mod:`.bounded`).
     httpx drops ``Authorization`` and ``Cookie`` when a redirect leaves the origin, but not an apiKey
     header a security scheme added; the redirects are therefore followed here.
     """
-    response = await client.send(request, follow_redirects=False)
+    return await within_deadline(
+        _send(client, request, prepared, follow_redirects=follow_redirects, timeout=timeout, max_bytes=max_bytes),
+        timeout,
+        request,
+    )
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    prepared: PreparedRequest,
+    *,
+    follow_redirects: bool,
+    timeout: float | None,
+    max_bytes: int | None,
+) -> httpx.Response:
+    response = await client.send(request, follow_redirects=False, stream=True)
     if not follow_redirects:
+        await read_bounded(response, max_bytes)
         return response
     origin = _origin(request.url)
     credential_headers = {"authorization", "cookie", "proxy-authorization"} | {
@@ -77,6 +98,7 @@ async def send(
     }
     for _ in range(MAX_REDIRECTS):
         if not response.has_redirect_location:
+            await read_bounded(response, max_bytes)
             return response
         url = request.url.join(response.headers["location"])
         method = request.method
@@ -92,9 +114,11 @@ async def send(
             headers = [(k, v) for k, v in headers if k.lower() not in credential_headers]
         await response.aclose()
         request = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
-        response = await client.send(request, follow_redirects=False)
+        response = await client.send(request, follow_redirects=False, stream=True)
     if response.has_redirect_location:
+        await response.aclose()
         raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+    await read_bounded(response, max_bytes)
     return response
 
 
@@ -105,6 +129,8 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 def transport_reason(exc: httpx.HTTPError, detail: str) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"could not connect ({detail})"
+    if isinstance(exc, ResponseTooLarge):
+        return detail
     return f"{type(exc).__name__}: {detail}"
 
 
