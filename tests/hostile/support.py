@@ -94,9 +94,7 @@ class Bounded:
         return json.loads(self.stdout.strip().splitlines()[-1])
 
 
-def run_bounded(
-    code: str, *, seconds: float, memory_mib: int | None = None, args: list[str] | None = None
-) -> Bounded:
+def run_bounded(code: str, *, seconds: float, memory_mib: int | None = None, args: list[str] | None = None) -> Bounded:
     """Run ``code`` in a fresh interpreter, killed after ``seconds``, with at most ``memory_mib`` of address space.
 
     The child prints its peak resident size (KiB) on stderr's last line, so a test can report it.
@@ -168,7 +166,6 @@ class RawServer:
             pass
         finally:
             conn.close()
-
 
 
 def _read_request(conn: socket.socket) -> bytes:

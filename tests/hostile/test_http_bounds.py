@@ -10,7 +10,7 @@ import socket
 import zlib
 from pathlib import Path
 
-from .support import RawServer, run_workflow_bounded, send_all, trickle, write_spec
+from .support import RawServer, run_bounded, run_workflow_bounded, send_all, trickle, write_spec
 
 HEADERS = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n"
 
@@ -80,3 +80,25 @@ def test_a_gzip_bomb_is_stopped_at_the_cap_under_a_memory_bound(tmp_path: Path) 
     assert result["status"] == "failed"
     assert "counted after decompression" in result["error"]["message"]
     print(f"gzip bomb: peak RSS {done.peak_kib // 1024} MiB")
+
+
+def test_a_trickling_source_fails_the_load_at_the_fetch_deadline(tmp_path: Path) -> None:
+    body = b"openapi: 3.0.3\n" * 4
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: text/yaml\r\nContent-Length: %d\r\n\r\n" % len(body)
+    with RawServer(trickle(head + body, every=0.25)) as server:
+        done = run_bounded(
+            """
+            import sys
+            from arazzo_runner.errors import ArazzoError
+            from arazzo_runner.sources import deadline, fetch
+            deadline.FETCH_TIMEOUT = 1.0
+            try:
+                fetch.read_url(sys.argv[1])
+            except ArazzoError as exc:
+                print(exc)
+            """,
+            seconds=20,
+            args=[server.url + "/openapi.yaml"],
+        )
+    assert done.returncode == 0, done.stderr
+    assert "no complete response within 1s" in done.stdout

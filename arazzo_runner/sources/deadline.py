@@ -1,0 +1,65 @@
+"""Fetching a document over HTTP under one total deadline and a size cap.
+
+httpx's timeouts bound each network read, not the whole download: a server that
+sends one byte every few seconds would keep a load waiting for ever. The fetch
+runs on an event loop under ``asyncio.timeout`` instead (a private loop on a
+worker thread when the caller already runs one), so the deadline covers
+connecting, the headers, every redirect and the whole body.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+
+import httpx
+
+__all__ = ["FETCH_TIMEOUT", "FetchTooLarge", "fetch_bytes"]
+
+# Seconds for a whole fetch at load time (connect, headers, body).
+FETCH_TIMEOUT = 30.0
+
+
+class FetchTooLarge(Exception):
+    """The document passed the size cap while it was read."""
+
+
+async def _fetch(url: str, max_bytes: int, timeout: float) -> tuple[int, bytes, str | None]:
+    async with (
+        asyncio.timeout(timeout),
+        httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client,
+        client.stream("GET", url) as response,
+    ):
+        if response.status_code != 200:
+            return response.status_code, b"", None
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise FetchTooLarge
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchTooLarge
+            chunks.append(chunk)
+        return 200, b"".join(chunks), response.charset_encoding
+
+
+def fetch_bytes(url: str, max_bytes: int) -> tuple[int, bytes, str | None]:
+    """``(status, body, charset)`` of a GET of ``url``.
+
+    Raises ``TimeoutError`` past :data:`FETCH_TIMEOUT` seconds in all, :class:`FetchTooLarge` past
+    ``max_bytes`` (decoded), and httpx's errors for transport failures.
+    """
+    timeout = FETCH_TIMEOUT
+
+    def work() -> tuple[int, bytes, str | None]:
+        return asyncio.run(_fetch(url, max_bytes, timeout))
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return work()
+    # Called from inside a running loop (a load from async code): run the fetch on its own loop.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(work).result()
