@@ -14,11 +14,12 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from ..engine.preflight import server_url_problem
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument, Workflow
+from .pipes import QuietPipe
 
 __all__ = ["credential_env_name", "main"]
 
@@ -93,6 +94,13 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument(
         "--timeout", type=_positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
+    )
+    run.add_argument(
+        "--run-timeout",
+        type=_positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop the whole run after this many seconds (default: no limit)",
     )
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
@@ -175,6 +183,15 @@ def source_map(items: list[str]) -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A reader that goes away (`| head -1`) does not change the exit code the command earned.
+    stdout, sys.stdout = sys.stdout, cast(TextIO, QuietPipe(sys.stdout))
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -241,6 +258,7 @@ def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | N
 def _cmd_run(args: argparse.Namespace) -> int:
     from ..api import run_workflow
     from ..compile.loader import load
+    from ..engine.execution import Limits
 
     sources = source_map(args.source)
     document = load(args.spec, strict=args.strict, sources=sources)
@@ -269,6 +287,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         servers=servers,
         credentials=credentials,
         timeout=args.timeout,
+        limits=Limits(run_timeout=args.run_timeout),
         mock=mock,
         follow_redirects=args.follow_redirects,
     )
@@ -391,7 +410,14 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
         if sep and "://" not in name:
             if name not in sources:
                 raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
+            if name in per_source:
+                raise _UsageError(f"--server: source {name!r} is given twice ({per_source[name]!r} and {url!r})")
             per_source[name] = checked(url)
+        elif default is not None:
+            raise _UsageError(
+                f"--server: two URLs for every source ({default!r} and {item!r}); "
+                "name the source of each (--server SOURCE=URL)"
+            )
         else:
             default = checked(item)
     if default is not None and not per_source:

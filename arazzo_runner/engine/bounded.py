@@ -35,9 +35,8 @@ async def within_deadline(work: Awaitable[T], seconds: float | None, request: ht
     if seconds is None:
         return await work
     try:
-        async with asyncio.timeout(seconds):
-            return await work
-    except TimeoutError:
+        return await asyncio.wait_for(work, seconds)
+    except asyncio.TimeoutError:
         raise DeadlineExceeded(f"no complete response within {seconds:g}s", request=request) from None
 
 
@@ -71,5 +70,3 @@ def _too_large(max_bytes: int) -> ResponseTooLarge:
     return ResponseTooLarge(
         f"the response body is larger than max_response_bytes ({max_bytes} bytes, counted after decompression)"
     )
-
-

@@ -139,6 +139,8 @@ class Execution:
         self.records: dict[str, WorkflowRecord] = {}
         self.completed: dict[tuple[str, str], _WorkflowOutcome] = {}
         self.steps_executed = 0
+        self.running: tuple[str, str] | None = None  # (workflow id, step id) of the step running now
+        self.root_frame: _Frame | None = None
         self.step_results: list[StepResult] = []
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
@@ -161,16 +163,13 @@ class Execution:
         except _LimitExceeded as exc:
             outcome = _WorkflowOutcome("failed", exc.outputs, exc.failure, None)
         except asyncio.TimeoutError:
-            outcome = _WorkflowOutcome(
-                "failed",
-                {},
-                Failure(
-                    "run_timeout",
-                    f"the run took longer than run_timeout ({self.limits.run_timeout:g}s) and was stopped",
-                    workflow_id,
-                ),
-                None,
-            )
+            # The step that was running is named (DEC-42), and the root workflow keeps the outputs
+            # its finished steps give, as for any other limit (DEC-13).
+            wf_id, step_id = self.running or (workflow_id, None)
+            where = f" during step {step_id!r} of workflow {wf_id!r}" if step_id else ""
+            message = f"the run took longer than run_timeout ({self.limits.run_timeout:g}s) and was stopped{where}"
+            outputs = self._workflow_outputs(self.root_frame) if self.root_frame is not None else {}
+            outcome = _WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
         error = outcome.error
         if error is not None:
             error = _redact_failure(error, self.redactor)
@@ -229,6 +228,8 @@ class Execution:
                     None,
                 )
         frame = _Frame(document, workflow, inputs, depth)
+        if depth == 0:
+            self.root_frame = frame
         try:
             status, error = await self._run_steps(frame)
         except _LimitExceeded as exc:
@@ -250,6 +251,7 @@ class Execution:
         while pointer < len(steps):
             step = steps[pointer]
             self._count_step(workflow, step)
+            self.running = (workflow.workflow_id, step.step_id)
             started = time.perf_counter()
             outcome = await self._execute_step(frame, step)
             frame.step_outputs[step.step_id] = outcome.outputs

@@ -2,7 +2,7 @@
 
 httpx's timeouts bound each network read, not the whole download: a server that
 sends one byte every few seconds would keep a load waiting for ever. The fetch
-runs on an event loop under ``asyncio.timeout`` instead (a private loop on a
+runs on an event loop under ``asyncio.wait_for`` instead (a private loop on a
 worker thread when the caller already runs one), so the deadline covers
 connecting, the headers, every redirect and the whole body.
 """
@@ -26,7 +26,6 @@ class FetchTooLarge(Exception):
 
 async def _fetch(url: str, max_bytes: int, timeout: float) -> tuple[int, bytes, str | None]:
     async with (
-        asyncio.timeout(timeout),
         httpx.AsyncClient(timeout=timeout, follow_redirects=True) as client,
         client.stream("GET", url) as response,
     ):
@@ -54,7 +53,10 @@ def fetch_bytes(url: str, max_bytes: int) -> tuple[int, bytes, str | None]:
     timeout = FETCH_TIMEOUT
 
     def work() -> tuple[int, bytes, str | None]:
-        return asyncio.run(_fetch(url, max_bytes, timeout))
+        try:
+            return asyncio.run(asyncio.wait_for(_fetch(url, max_bytes, timeout), timeout))
+        except asyncio.TimeoutError:
+            raise TimeoutError(f"no complete response within {timeout:g}s") from None
 
     try:
         asyncio.get_running_loop()

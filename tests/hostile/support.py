@@ -131,9 +131,9 @@ def run_bounded(code: str, *, seconds: float, memory_mib: int | None = None, arg
 
 
 class RawServer:
-    """A TCP server on 127.0.0.1 that hands each connection to ``handler(sock)`` on its own thread."""
+    """A TCP server on 127.0.0.1 that hands each connection and its request head to ``handler`` on its own thread."""
 
-    def __init__(self, handler: Callable[[socket.socket], None]) -> None:
+    def __init__(self, handler: Callable[[socket.socket, bytes], None]) -> None:
         self.handler = handler
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
@@ -160,8 +160,7 @@ class RawServer:
 
     def _handle(self, conn: socket.socket) -> None:
         try:
-            _read_request(conn)
-            self.handler(conn)
+            self.handler(conn, _read_request(conn))
         except OSError:
             pass
         finally:
@@ -178,10 +177,10 @@ def _read_request(conn: socket.socket) -> bytes:
     return data
 
 
-def trickle(data: bytes, every: float) -> Callable[[socket.socket], None]:
+def trickle(data: bytes, every: float) -> Callable[[socket.socket, bytes], None]:
     """A handler sending ``data`` one byte every ``every`` seconds."""
 
-    def handler(conn: socket.socket) -> None:
+    def handler(conn: socket.socket, request: bytes) -> None:
         for byte in data:
             conn.sendall(bytes([byte]))
             time.sleep(every)
@@ -189,8 +188,8 @@ def trickle(data: bytes, every: float) -> Callable[[socket.socket], None]:
     return handler
 
 
-def send_all(data: bytes) -> Callable[[socket.socket], None]:
-    def handler(conn: socket.socket) -> None:
+def send_all(data: bytes) -> Callable[[socket.socket, bytes], None]:
+    def handler(conn: socket.socket, request: bytes) -> None:
         conn.sendall(data)
 
     return handler

@@ -25,9 +25,9 @@ def test_headers_trickling_hit_the_total_deadline(tmp_path: Path) -> None:
 
 
 def test_body_trickling_hits_the_total_deadline(tmp_path: Path) -> None:
-    def handler(conn: socket.socket) -> None:
+    def handler(conn: socket.socket, request: bytes) -> None:
         conn.sendall(HEADERS)
-        trickle(b"x" * 20, every=0.25)(conn)
+        trickle(b"x" * 20, every=0.25)(conn, request)
 
     with RawServer(handler) as server:
         spec = write_spec(tmp_path, server.url)
@@ -41,7 +41,7 @@ def _big_body(size: int) -> bytes:
 
 
 def test_a_body_past_max_response_bytes_fails_the_step_naming_the_limit(tmp_path: Path) -> None:
-    def handler(conn: socket.socket) -> None:
+    def handler(conn: socket.socket, request: bytes) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
         chunk = b"y" * 65536
         for _ in range(64):  # 4 MiB, no Content-Length to refuse up front
