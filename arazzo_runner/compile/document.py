@@ -71,14 +71,23 @@ class DocumentCompiler(StepCompiler):
             components = {}
         else:
             self.check_fields(components, "components", "/components")
+            kept: dict[str, Any] = dict(components)
             for kind in ("inputs", "parameters", "successActions", "failureActions"):
-                for key in components.get(kind) or {}:
+                group = components.get(kind)
+                if group is not None and not isinstance(group, Mapping):  # a list or a string: no keys to look up
+                    self.error(
+                        f"/components/{kind}", f"'components.{kind}' must be an object, not {_type_name(group)}", "ARZ003"
+                    )
+                    kept[kind] = {}
+                    continue
+                for key in group or {}:
                     if not _OUTPUT_KEY_RE.match(str(key)):
                         self.error(
                             f"/components/{kind}/{escape_pointer_token(key)}",
                             f"component key {key!r} must match [a-zA-Z0-9.-_]+",
                             "ARZ003",
                         )
+            components = kept
         self.components = components
         self._sources()
         workflows_raw = self.object_list(data, "workflows", "", required=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
@@ -131,10 +132,15 @@ class StepCompiler(ReferenceResolver):
             self.warning(pointer, "'stepId'/'workflowId' only matter for goto and retry; ignored on end", "ARZ024")
         retry_after = raw.get("retryAfter")
         if retry_after is not None and (
-            isinstance(retry_after, bool) or not isinstance(retry_after, (int, float)) or retry_after < 0
+            isinstance(retry_after, bool)
+            or not isinstance(retry_after, (int, float))
+            or not math.isfinite(retry_after)  # .nan and .inf would make the retry sleep never end
+            or retry_after < 0
         ):
             self.error(
-                f"{pointer}/retryAfter", f"'retryAfter' must be a number of seconds >= 0, not {retry_after!r}", "ARZ003"
+                f"{pointer}/retryAfter",
+                f"'retryAfter' must be a number of seconds >= 0, not {retry_after!r}",
+                "ARZ003",
             )
             retry_after = None
         retry_limit = raw.get("retryLimit")
