@@ -97,6 +97,8 @@ class Runner:
             async with mock_client(document, **options) as client:
                 return await self._execute(client, document, workflow_id, inputs or {}, any_host=True)
         if self.client is not None:
+            if self.client.is_closed:
+                raise ArazzoError("the httpx.AsyncClient given as client= is closed; pass an open client")
             return await self._execute(self.client, document, workflow_id, inputs or {})
         async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
             return await self._execute(client, document, workflow_id, inputs or {})

@@ -19,6 +19,7 @@ from typing import Any, NoReturn, TextIO, cast
 from ..engine.preflight import server_url_problem
 from ..errors import ArazzoError
 from ..plan.model import ArazzoDocument, Workflow
+from ..sources.fetch import MAX_DOCUMENT_BYTES
 from .pipes import QuietPipe
 
 __all__ = ["credential_env_name", "main"]
@@ -299,16 +300,21 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
 
 
-def _jsonable(value: Any) -> Any:
+JSON_DEPTH = 200  # deeper values are shown as a note: json.dump recurses, and so would this
+
+
+def _jsonable(value: Any, depth: int = 0) -> Any:
     """``value`` as strict JSON can carry it: NaN and infinities as strings, bytes as ``{"base64": ...}``."""
+    if depth > JSON_DEPTH and isinstance(value, (Mapping, list, tuple)):
+        return f"<nested deeper than {JSON_DEPTH} levels: left out>"
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, Mapping):
-        return {key if isinstance(key, str) else str(key): _jsonable(item) for key, item in value.items()}
+        return {key if isinstance(key, str) else str(key): _jsonable(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [_jsonable(item, depth + 1) for item in value]
     return value
 
 
@@ -319,10 +325,16 @@ def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]
         if raw.startswith("@"):
             path = raw[1:]
             try:
+                if os.path.exists(path) and not os.path.isfile(path):  # /dev/zero, a FIFO: never read
+                    raise _UsageError(f"--inputs: {path} is not a regular file")
+                if os.path.getsize(path) > MAX_DOCUMENT_BYTES:
+                    raise _UsageError(f"--inputs: {path} is larger than {MAX_DOCUMENT_BYTES} bytes")
                 with open(path, encoding="utf-8") as handle:
                     text = handle.read()
             except OSError as exc:
                 raise _UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
+            except UnicodeDecodeError as exc:
+                raise _UsageError(f"--inputs: {path} is not UTF-8 text: {exc.reason}") from None
             if path.endswith((".yaml", ".yml")):
                 from ..sources.yamlsource import parse_document
 
@@ -351,6 +363,10 @@ def _json(text: str, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise _UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+        raise _UsageError(f"{what}: a number is too large to read ({str(exc).split(':')[0]})") from None
+    except RecursionError:
+        raise _UsageError(f"{what} is nested too deeply to read") from None
 
 
 def _coerce_input(name: str, value: str, schema: Any) -> Any:
@@ -363,7 +379,7 @@ def _coerce_input(name: str, value: str, schema: Any) -> Any:
         if value.lstrip().startswith(("{", "[")):
             try:
                 return json.loads(value)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):  # not JSON after all, too deep or a number too large
                 pass
         return value
     if "string" in types:
@@ -387,7 +403,7 @@ def _coerce_input(name: str, value: str, schema: Any) -> Any:
         if kind in ("array", "object"):
             try:
                 return json.loads(value)
-            except json.JSONDecodeError:
+            except (ValueError, RecursionError):
                 continue
     raise _UsageError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")
 

@@ -76,7 +76,9 @@ class DocumentCompiler(StepCompiler):
                 group = components.get(kind)
                 if group is not None and not isinstance(group, Mapping):  # a list or a string: no keys to look up
                     self.error(
-                        f"/components/{kind}", f"'components.{kind}' must be an object, not {_type_name(group)}", "ARZ003"
+                        f"/components/{kind}",
+                        f"'components.{kind}' must be an object, not {_type_name(group)}",
+                        "ARZ003",
                     )
                     kept[kind] = {}
                     continue

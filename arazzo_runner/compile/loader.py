@@ -120,6 +120,15 @@ def load_text(text: str, *, base_uri: str | None = None, strict: bool = False) -
     """Load an Arazzo document given as text; relative source URLs resolve against ``base_uri`` (default: cwd)."""
     loader = _Loader(LoadOptions(strict=strict))
     url = base_uri or path_to_url(os.path.join(os.getcwd(), "arazzo.yaml"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no file could hold this text
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise DocumentError(
+            f"the text holds a lone surrogate ({text[exc.start]!r}), which is not Unicode text",
+            Location(display_name(url), line, column),
+        ) from None
     return loader.load_entry_text(text, url)
 
 
@@ -248,19 +257,27 @@ class _Loader:
         for doc in self.documents.arazzo.values():
             for wf in doc.workflows.values():
                 graph[(doc.url, wf.workflow_id)] = [(ref, wf.location) for ref in wf.depends_on]
-        state: dict[tuple[str, str], int] = {}
-
-        def visit(node: tuple[str, str], path: list[str]) -> None:
-            state[node] = 1
-            for ref, loc in graph.get(node, []):
-                nxt = (ref.document_url, ref.workflow_id)
-                if state.get(nxt) == 1:
-                    cycle = " -> ".join([*path, ref.workflow_id])
-                    self.diagnostics.error("ARZ016", f"dependsOn cycle: {cycle}", loc)
-                elif state.get(nxt) is None and nxt in graph:
-                    visit(nxt, [*path, ref.workflow_id])
-            state[node] = 2
-
-        for node in graph:
-            if node not in state:
-                visit(node, [node[1]])
+        state: dict[tuple[str, str], int] = {}  # 1: on the current path, 2: done
+        # Depth-first with an explicit stack: a dependsOn chain thousands long must not exhaust Python's stack.
+        for root in graph:
+            if root in state:
+                continue
+            state[root] = 1
+            path = [root[1]]
+            stack = [(root, iter(graph[root]))]
+            while stack:
+                node, edges = stack[-1]
+                for ref, loc in edges:
+                    nxt = (ref.document_url, ref.workflow_id)
+                    if state.get(nxt) == 1:
+                        cycle = " -> ".join([*path, ref.workflow_id])
+                        self.diagnostics.error("ARZ016", f"dependsOn cycle: {cycle}", loc)
+                    elif state.get(nxt) is None and nxt in graph:
+                        state[nxt] = 1
+                        path.append(ref.workflow_id)
+                        stack.append((nxt, iter(graph[nxt])))
+                        break
+                else:
+                    state[node] = 2
+                    stack.pop()
+                    path.pop()

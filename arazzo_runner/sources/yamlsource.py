@@ -197,7 +197,10 @@ class _Builder:
                 raise self._error(
                     node, pointer, f"YAML tag {node.tag!r} is not allowed; use plain JSON-compatible values"
                 )
-            return self.loader.construct_object(node)
+            try:
+                return self.loader.construct_object(node)
+            except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+                raise self._error(node, pointer, f"number too large to read ({exc.args[0].split(':')[0]})") from None
         if id(node) in self._path:
             raise self._error(node, pointer, "recursive YAML alias: an alias refers to a collection that contains it")
         if len(self._path) >= MAX_DEPTH:
@@ -280,5 +283,7 @@ def parse_fast(text: str, file: str) -> Any:
         return yaml.load(text, Loader=_OpenAPILoader)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
+    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+        raise DocumentError(f"number too large to read ({str(exc).split(':')[0]})", Location(file)) from None
     except RecursionError:
         raise DocumentError("the document is nested too deeply to read", Location(file)) from None

@@ -35,9 +35,7 @@ def test_retry_after_must_be_finite_and_not_negative(tmp_path: Path, value: str)
 
 
 @pytest.mark.parametrize("value", [".nan", ".inf"])
-def test_check_reports_a_non_finite_retry_after(
-    tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_check_reports_a_non_finite_retry_after(tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]) -> None:
     spec = _with_retry(tmp_path, value)
     assert main(["check", str(spec)]) != 0
     assert "'retryAfter' must be a number of seconds >= 0" in capsys.readouterr().out
