@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from ..errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
+from ..language.criteria.budget import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
 from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
@@ -51,6 +52,7 @@ class Limits:
     request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
     run_timeout: float | None = None
     max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES  # the decoded body; None: no cap
+    criterion_timeout: float = DEFAULT_CRITERION_TIMEOUT  # seconds for one backtracking regex, XPath or filter
 
 
 @dataclass
@@ -153,6 +155,7 @@ class Execution:
         if problems:
             raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
         started = time.perf_counter()
+        CRITERION_TIMEOUT.set(self.limits.criterion_timeout)  # this run's task, and the tasks it starts, see it
         try:
             if self.limits.run_timeout is not None:
                 outcome = await asyncio.wait_for(
