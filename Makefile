@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean typecheck
+.PHONY: demo test bench clean typecheck fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# A million fuzzed inputs across the fuzzers in tests/fuzz (long; `make test` runs a short smoke of each).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --examples 200000
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

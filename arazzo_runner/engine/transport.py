@@ -13,6 +13,7 @@ from datetime import timezone
 
 import httpx
 
+from ..errors import RequestBuildError
 from ..language.expressions import HttpView
 from .bounded import ResponseTooLarge, read_bounded, within_deadline
 from .request import PreparedRequest
@@ -51,6 +52,14 @@ def build_request(client: httpx.AsyncClient, prepared: PreparedRequest, timeout:
     headers = list(prepared.headers)
     if prepared.content_type and not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", prepared.content_type))
+    for index, (name, value) in enumerate(headers):
+        if not name.isascii():  # httpx would raise UnicodeEncodeError from deep inside
+            raise RequestBuildError(
+                f"header name {name.encode('ascii', 'backslashreplace').decode()!r} is not ASCII "
+                "(an HTTP header name is an ASCII token)"
+            )
+        if isinstance(value, str) and not value.isascii():  # as for every other header: sent as UTF-8 bytes
+            headers[index] = (name, value.encode("utf-8"))
     return client.build_request(
         prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
     )
@@ -135,7 +144,10 @@ def transport_reason(exc: httpx.HTTPError, detail: str) -> str:
 
 
 def retry_delay(header: str | None, retry_after: float | None, now: Callable[[], float]) -> float:
-    """DEC-06: the ``Retry-After`` header (delta-seconds, or an HTTP-date minus now, floored at 0), else ``retryAfter``, else 0."""
+    """DEC-06: the ``Retry-After`` header, else ``retryAfter``, else 0.
+
+    The header is delta-seconds, or an HTTP-date minus now, floored at 0.
+    """
     if header:
         header = header.strip()
         if header.isdigit():
