@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from arazzo_runner import Limits
 from arazzo_runner.cli.main import main
 
 from .support import ROOT, RawServer, run_workflow_bounded, write_spec
@@ -109,3 +110,17 @@ def test_a_closed_stdout_keeps_the_exit_code_of_a_successful_run(tmp_path: Path)
         )
     assert "exit=0" in done.stdout, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_limits_page_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """docs/limits.md: its Python example runs as written against a workflow whose server answers."""
+    page = (ROOT / "docs" / "limits.md").read_text()
+    example = page.split("```python\n", 1)[1].split("```", 1)[0]
+    with RawServer(lambda conn, request: conn.sendall(OK)) as server:
+        write_spec(tmp_path, server.url)
+        monkeypatch.chdir(tmp_path)
+        namespace: dict[str, object] = {}
+        exec(compile(example, "docs/limits.md", "exec"), namespace)
+    result = namespace["result"]
+    assert getattr(result, "status", None) == "succeeded"
+    assert namespace["limits"] == Limits(run_timeout=60, max_response_bytes=4 * 1024 * 1024, criterion_timeout=0.5)
