@@ -194,16 +194,28 @@ class ValueGenerator:
             schema = self._resolve(schema)
         return schema, refs
 
-    def _merge_all_of(self, schema: Mapping[str, Any], refs: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    def _merge_all_of(
+        self, schema: Mapping[str, Any], refs: tuple[str, ...], chain: frozenset[str] = frozenset()
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """``allOf`` merged into one schema. The parts are all needed (their required properties too), so the
+        recursion stop of :meth:`_deref` does not apply to them; ``chain`` only stops an allOf that includes itself.
+        """
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         properties: dict[str, Any] = dict(merged.get("properties") or {})
         required: list[str] = list(merged.get("required") or [])
         for part in schema["allOf"]:
-            resolved, refs = self._deref(part, refs)
+            resolved = part
+            seen = chain
+            while isinstance(resolved, Mapping) and isinstance(resolved.get("$ref"), str):
+                if resolved["$ref"] in seen:
+                    resolved = None
+                    break
+                seen = seen | {resolved["$ref"]}
+                resolved = self._resolve(resolved)
             if not isinstance(resolved, Mapping):
                 continue
             if "allOf" in resolved:
-                resolved, refs = self._merge_all_of(resolved, refs)
+                resolved, refs = self._merge_all_of(resolved, refs, seen)
             for key, value in resolved.items():
                 if key == "properties" and isinstance(value, Mapping):
                     properties.update(value)
