@@ -33,6 +33,42 @@ __all__ = ["Positions", "escape_pointer_token", "parse_document", "parse_fast", 
 MAX_NODES = 1_000_000
 # Deepest nesting of collections an Arazzo document may have (far below Python's recursion limit).
 MAX_DEPTH = 128
+# Most nodes an OpenAPI description may have: several times the largest public descriptions.
+MAX_OPENAPI_NODES = 4_000_000
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _check_node_count(text: str, file: str, limit: int, what: str) -> None:
+    """Refuse a text with more than ``limit`` nodes before building it (the tree would take gigabytes).
+
+    Every node needs a separator in the text (a line break, ``,``, ``:``, ``-``, a bracket), so their count
+    bounds the node count and most documents pass on it alone. Past that bound, JSON is counted from its
+    text with the strings blanked out (values are separated by commas or open a container); YAML from the
+    parser's event stream (keys count as nodes there), which holds nothing in memory.
+    """
+    if sum(text.count(c) for c in "\n,:-[{") < limit:
+        return
+    too_many = DocumentError(f"{what} has more than {limit} nodes: too large to load", Location(file, 1, 1, None))
+    if text.lstrip().startswith(("{", "[")):
+        bare = _JSON_STRING.sub("", text)
+        if sum(bare.count(c) for c in ",[{") + 1 > limit:
+            raise too_many
+        return
+    count = 0
+    counted = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+    parser: Any = _BaseLoader(text)  # used for its event stream only
+    try:
+        while parser.check_event():
+            if isinstance(parser.get_event(), counted):
+                count += 1
+                if count > limit:
+                    raise too_many
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its place
+    finally:
+        parser.dispose()
 
 
 class _CoreSchemaLoader(_BaseLoader):
@@ -239,6 +275,7 @@ class _Builder:
 
 def parse_document(text: str, file: str) -> tuple[Any, Positions]:
     """Parse an Arazzo document (YAML or JSON) keeping the position of every node."""
+    _check_node_count(text, file, MAX_NODES, "the document")
     loader = _CoreSchemaLoader(text)
     try:
         node = loader.get_single_node()
@@ -274,6 +311,7 @@ def _json_error(text: str, file: str) -> DocumentError | None:
 def parse_fast(text: str, file: str) -> Any:
     """Parse a (possibly large) OpenAPI description without position bookkeeping."""
     stripped = text.lstrip()
+    _check_node_count(text, file, MAX_OPENAPI_NODES, "the description")
     try:
         if stripped.startswith("{"):
             try:
