@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 from .base import _NAME_RE, _OUTPUT_KEY_RE, _VERSION_RE, _type_name
 from .steps import StepCompiler
 
+_MISSING = object()
+
 
 class DocumentCompiler(StepCompiler):
     """Compiles one Arazzo document of the set."""
@@ -48,7 +50,8 @@ class DocumentCompiler(StepCompiler):
         elif not isinstance(version, str):
             self.error(
                 "/arazzo",
-                f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it in YAML)",
+                f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} "
+                "(quote it in YAML)",
                 "ARZ001",
             )
         elif not _VERSION_RE.match(version):
@@ -383,19 +386,29 @@ class DocumentCompiler(StepCompiler):
         if not isinstance(schema, Mapping):
             self.error(pointer, f"'inputs' must be a JSON Schema object, not {_type_name(schema)}", "ARZ003")
             return None, None, set()
-        inlined = self._inline_refs(schema, pointer, 0)
-        try:
-            Draft202012Validator.check_schema(inlined)
-        except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.path)
-            self.error(pointer + ("/" + where if where else ""), f"invalid inputs schema: {exc.message}", "ARZ007")
-            return None, None, set()
+        memo: dict[str, Any] = {}
+        inlined = self._inline_refs(schema, pointer, 0, memo)
+        # Checked as written, and each schema a $ref names on its own: the inlined form shares the targets
+        # of $refs, and a walk of it as a tree would take exponential time on a fan-out of $refs.
+        parts = [(pointer, schema)] + [(ref[1:], self._pointer_target(ref)) for ref in memo if ref.startswith("#/")]
+        for where_part, part in parts:
+            try:
+                Draft202012Validator.check_schema(part)
+            except SchemaError as exc:
+                where = "/".join(str(p) for p in exc.path)
+                self.error(
+                    where_part + ("/" + where if where else ""), f"invalid inputs schema: {exc.message}", "ARZ007"
+                )
+                return None, None, set()
         # The names of password properties at any depth: their values are masked wherever they sit in the inputs.
         secrets: set[str] = set()
 
+        visited: set[int] = set()  # the inlined schema shares the targets of $refs: each is walked once
+
         def collect(node: Any, depth: int) -> None:
-            if depth > 64 or not isinstance(node, Mapping):
+            if depth > 64 or not isinstance(node, Mapping) or id(node) in visited:
                 return
+            visited.add(id(node))
             properties = node.get("properties")
             if isinstance(properties, Mapping):
                 for name, prop in properties.items():
@@ -410,30 +423,64 @@ class DocumentCompiler(StepCompiler):
         collect(inlined, 0)
         return inlined, InputsCheck(inlined, frozenset(secrets)), secrets
 
-    def _inline_refs(self, node: Any, pointer: str, depth: int) -> Any:
-        """Replace ``$ref``s into this document (``#/components/inputs/…``) by their targets (WF-5)."""
+    def _pointer_target(self, ref: str) -> Any:
+        """What the local ``$ref`` (``#/...``) names in this document, or ``_MISSING``."""
+        target: Any = self.data
+        for token in ref[2:].split("/") if ref.startswith("#/") else []:
+            token = unescape_pointer_token(unquote(token))
+            if not (isinstance(target, Mapping) and token in target):
+                return _MISSING
+            target = target[token]
+        return target
+
+    def _inline_refs(
+        self,
+        node: Any,
+        pointer: str,
+        depth: int,
+        _memo: dict[str, Any] | None = None,
+        _path: frozenset[str] = frozenset(),
+    ) -> Any:
+        """Replace ``$ref``s into this document (``#/components/inputs/…``) by their targets (WF-5).
+
+        Each target is inlined once and shared, so a fan-out of ``$ref``s costs its size; a ``$ref`` back
+        to a schema being inlined (a recursive schema) becomes ``{}``, as does nesting past 32 levels.
+        A ``$ref`` to another file is reported: inputs schemas are checked without fetching anything.
+        """
+        memo = {} if _memo is None else _memo
         if depth > 32:
             return {}
         if isinstance(node, Mapping):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/"):
-                target: Any = self.data
-                for token in ref[2:].split("/"):
-                    token = unescape_pointer_token(unquote(token))
-                    if isinstance(target, Mapping) and token in target:
-                        target = target[token]
-                    else:
+            if isinstance(ref, str) and not ref.startswith("#"):
+                self.error(
+                    pointer + "/$ref",
+                    f"$ref {ref!r} points outside this document; an inputs schema may only refer into it "
+                    "(#/components/inputs/...): copy the schema in",
+                    "ARZ022",
+                )
+                return {}
+            if isinstance(ref, str):
+                if ref in _path:
+                    return {}
+                if ref not in memo:
+                    target = self._pointer_target(ref)
+                    if target is _MISSING:
                         self.error(pointer + "/$ref", f"$ref {ref!r} does not resolve in this document", "ARZ022")
                         return {}
+                    memo[ref] = self._inline_refs(target, pointer, depth + 1, memo, _path | {ref})
+                resolved = memo[ref]
                 rest = {k: v for k, v in node.items() if k != "$ref"}
-                resolved = self._inline_refs(target, pointer, depth + 1)
                 if rest and isinstance(resolved, Mapping):
                     return {
                         "allOf": [resolved],
-                        **{k: self._inline_refs(v, pointer, depth + 1) for k, v in rest.items()},
+                        **{k: self._inline_refs(v, pointer, depth + 1, memo, _path) for k, v in rest.items()},
                     }
                 return resolved
-            return {k: self._inline_refs(v, f"{pointer}/{escape_pointer_token(k)}", depth + 1) for k, v in node.items()}
+            return {
+                k: self._inline_refs(v, f"{pointer}/{escape_pointer_token(k)}", depth + 1, memo, _path)
+                for k, v in node.items()
+            }
         if isinstance(node, list):
-            return [self._inline_refs(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node)]
+            return [self._inline_refs(v, f"{pointer}/{i}", depth + 1, memo, _path) for i, v in enumerate(node)]
         return node
