@@ -170,6 +170,7 @@ class MockResponder:
         else:
             content_type, payload, extra = self._documented(operation, status, generator)
         response_headers = [*extra, *(override.headers if override else ())]
+        response_headers += [("X-Mock-Note", note) for note in generator.notes]  # a capped value says so
         return self._answer(method, url, operation, step, status, payload, response_headers, content_type)
 
     def _attribute(self, operation: Operation) -> tuple[Step | None, Override | None, int]:

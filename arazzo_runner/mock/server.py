@@ -58,6 +58,10 @@ def make_server(
                 )
             except Exception as exc:  # a request the mock cannot read: an answer in words, never a traceback
                 return self._refuse(400, f"the mock could not read this request ({type(exc).__name__}: {exc})"[:500])
+            if log is not None:  # logged before the client has the answer: a log never lags behind what it saw
+                exchange = responder.log[-1] if responder.log else None
+                target = f" ({exchange.operation_id})" if exchange and exchange.operation_id else ""
+                log(f"{self.command} {self.path} -> {answer.status}{target}")
             self.send_response(answer.status)
             for name, value in answer.headers:
                 self.send_header(name, value)
@@ -65,10 +69,6 @@ def make_server(
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(answer.body)
-            if log is not None:
-                exchange = responder.log[-1] if responder.log else None
-                target = f" ({exchange.operation_id})" if exchange and exchange.operation_id else ""
-                log(f"{self.command} {self.path} -> {answer.status}{target}")
 
         def log_message(self, format: str, *args: Any) -> None:
             return  # one line per request is written by _handle instead
