@@ -162,9 +162,11 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _warn_unused_sources(sources: Mapping[str, str], document: ArazzoDocument) -> None:
+    from ..compile.loader import source_key
+
     used = {s.url for d in document.documents.arazzo.values() for s in d.sources.values()}
     for url in sources:
-        if url not in used:
+        if source_key(url, document.url) not in used:
             print(
                 f"arazzo-runner: warning: --source {url!r} names no source of {document.display}; "
                 f"sources: {', '.join(sorted(used))}",
@@ -506,7 +508,9 @@ def _print_summary(result: Any, out: TextIO) -> None:
 def _cmd_list(args: argparse.Namespace) -> int:
     from ..compile.loader import load
 
-    document = load(args.spec, sources=source_map(args.source))
+    sources = source_map(args.source)
+    document = load(args.spec, sources=sources)
+    _warn_unused_sources(sources, document)
     rows: list[dict[str, Any]] = []
     for wf in document.workflows.values():
         props = (wf.inputs_schema or {}).get("properties") or {}

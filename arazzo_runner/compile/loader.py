@@ -13,6 +13,7 @@ them in ``.diagnostics``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +44,22 @@ class LoadOptions:
     # Source URLs (absolute, as resolved) to read from another place instead: a local copy of
     # a description the document names by a remote URL, to work offline (--source URL=PATH).
     sources: Mapping[str, str] = field(default_factory=dict)
+
+
+def resolve_source_keys(sources: Mapping[str, str], entry_url: str) -> dict[str, str]:
+    """``sources`` with each key that is not an absolute URL resolved against the entry document's URL.
+
+    ``--source ../openapi/x.yml=PATH`` then matches the source the document writes as ``../openapi/x.yml``.
+    """
+    return {source_key(key, entry_url): path for key, path in sources.items()}
+
+
+def source_key(key: str, entry_url: str) -> str:
+    """One ``sources`` key as an absolute URL: as written when it is one, else against ``entry_url``."""
+    try:
+        return key if urlsplit(key).scheme in ("http", "https", "file") else urljoin(entry_url, key)
+    except ValueError:
+        return key
 
 
 @dataclass
@@ -159,6 +176,8 @@ class _Loader:
         return self.load_entry_text(text, url)
 
     def load_entry_text(self, text: str, url: str) -> ArazzoDocument:
+        if self.options.sources:
+            self.options = dataclasses.replace(self.options, sources=resolve_source_keys(self.options.sources, url))
         self.collect(text, url)
         errors = [d for d in self.diagnostics.items if d.severity == "error"]
         if errors:
@@ -225,7 +244,10 @@ class _Loader:
             else:
                 description = load_openapi_cached(url, display_name(url))
         except ArazzoError as exc:
-            self.diagnostics.error("ARZ010", f"cannot load source description: {exc.message}", location)
+            hint = ""
+            if url not in self.options.sources and url.startswith("file:") and exc.message.startswith("file not found"):
+                hint = " (to read it from another place, map its URL to a path: --source URL=PATH, or sources=)"
+            self.diagnostics.error("ARZ010", f"cannot load source description: {exc.message}{hint}", location)
             return None
         self.documents.openapi[url] = description
         return description
