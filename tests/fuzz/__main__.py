@@ -1,6 +1,6 @@
 """``python -m tests.fuzz [--examples N] [NAME...]``: run the fuzzers long and report what they found.
 
-``make fuzz`` runs every fuzzer for 200,000 inputs (a million in all). The exit
+``make fuzz`` runs every fuzzer for 200,000 inputs (1.2 million in all). The exit
 code is 1 when any input raised an exception that is not an ``ArazzoError``.
 """
 

@@ -18,7 +18,7 @@ import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from arazzo_runner import load_text
+from arazzo_runner import load, load_text
 from arazzo_runner.engine.request import prepare_request
 from arazzo_runner.engine.transport import build_request
 from arazzo_runner.errors import ArazzoError
@@ -305,7 +305,31 @@ def fuzz_requests(examples: int) -> int:
     return _run(examples, st.tuples(st.sampled_from(sorted(documents)), json_values), body)
 
 
+def fuzz_mock_requests(examples: int) -> int:
+    """The mock's HTTP handling: any method, path, query, headers and body get an answer, never an exception."""
+    from arazzo_runner.mock import MockResponder
+
+    fixtures = Path(__file__).resolve().parents[1] / "mock" / "fixtures"
+    responder = MockResponder.for_document(load(fixtures / "petstore.arazzo.yaml"))
+    paths = st.sampled_from(["/api/v1/pets", "/api/v1/pets/1", "/api/v1/pets/mine", "/api/v1/health", "/", ""])
+    text = st.text(max_size=30)
+    request = st.tuples(
+        st.sampled_from(["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH", "OPTIONS"]) | text,
+        st.tuples(paths, text, st.sampled_from(["", "?"]) | text).map("".join),
+        st.lists(st.tuples(st.sampled_from(["Content-Type", "X-API-Key", "Accept"]) | text, text), max_size=4),
+        json_values.map(lambda v: json.dumps(v).encode()) | st.binary(max_size=60),
+    )
+
+    def body(case: tuple[str, str, list[tuple[str, str]], bytes]) -> None:
+        method, path, headers, payload = case
+        with contextlib.suppress(ArazzoError):
+            responder.respond(method, "http://127.0.0.1:9" + path, headers, payload)
+
+    return _run(examples, request, body)
+
+
 FUZZERS: dict[str, Fuzzer] = {
+    "mock-requests": fuzz_mock_requests,
     "load-fields": fuzz_load_fields,
     "load-text": fuzz_load_text,
     "expressions": fuzz_expressions,
