@@ -135,3 +135,24 @@ def test_json_output_of_a_very_deep_step_output(tmp_path: Path) -> None:
         )
     assert done.returncode == 0, done.stderr
     assert "nested deeper than 200 levels" in json.dumps(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize(
+    ("condition", "kind"),
+    [
+        (f"$statusCode == {HUGE}", None),
+        (f"$response.body#/{HUGE} == 1", None),
+        (f"$.a[{HUGE}]", {"type": "jsonpath", "version": "draft-goessner-dispatch-jsonpath-00"}),
+    ],
+)
+def test_huge_numbers_in_criteria_are_syntax_errors_or_miss(condition: str, kind: object) -> None:
+    from arazzo_runner.language.criteria import compile_criterion
+    from arazzo_runner.language.expressions import EvalContext, HttpView
+
+    try:
+        criterion = compile_criterion(condition, kind, "$response.body" if kind else None)  # type: ignore[arg-type]
+    except ArazzoError as exc:  # a syntax error with its place: the simple-condition lexer says why
+        assert kind is not None or "too long" in str(exc)
+        return
+    ctx = EvalContext(status_code=200, response=HttpView(headers={}, body={"a": [1]}, body_kind="json"))
+    assert criterion.evaluate(ctx).passed is False
