@@ -18,8 +18,8 @@ ARZ006 name pattern, ARZ008 step target) so the two can be merged.
 
 from __future__ import annotations
 
-import math
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -133,7 +133,8 @@ class _Walker:
             if not isinstance(version, str):
                 self.r.error(
                     "ARZ001",
-                    f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it in YAML)",
+                    f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} "
+                    "(quote it in YAML)",
                     "/arazzo",
                 )
             elif not _VERSION.match(version):
@@ -384,7 +385,8 @@ class _Walker:
             if kind not in ("simple", "regex", "jsonpath", "xpath"):
                 self.r.error(
                     "ARZ003",
-                    f"criterion type must be simple, regex, jsonpath, xpath or a Criterion Expression Type Object, not {kind!r}",
+                    "criterion type must be simple, regex, jsonpath, xpath or a Criterion Expression Type Object, "
+                    f"not {kind!r}",
                     here,
                 )
             return

@@ -241,7 +241,8 @@ class StepCompiler(ReferenceResolver):
                 if operation is not None and operation.operation.method in ("get", "head", "delete"):
                     self.warning(
                         f"{pointer}/requestBody",
-                        f"a request body on {operation.operation.method.upper()} has no defined meaning (RFC 9110); it is sent anyway",
+                        f"a request body on {operation.operation.method.upper()} has no defined meaning (RFC 9110); "
+                        "it is sent anyway",
                         "ARZ026",
                     )
         criteria_raw = self.object_list(raw, "successCriteria", pointer)
@@ -260,7 +261,8 @@ class StepCompiler(ReferenceResolver):
                         where = self.loc(where.pointer + "/stepId")
                     self.diag.error(
                         "ARZ015",
-                        f"action {action.name!r} names step {action.step_id!r}, which is not a step of this workflow; steps: {', '.join(sorted(step_ids))}",
+                        f"action {action.name!r} names step {action.step_id!r}, which is not a step of this workflow; "
+                        f"steps: {', '.join(sorted(step_ids))}",
                         where,
                     )
         outputs = self._outputs(raw.get("outputs"), f"{pointer}/outputs")

@@ -15,10 +15,11 @@ from typing import Any
 
 import httpx
 
-from ..errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
+from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
 from ..language.criteria.budget import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
+from ..openapi.index import Operation
 from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
 from ..plan.model import (
     Action,
@@ -28,10 +29,12 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..result import Failure, StepResult, WorkflowResult
+from ..result import CheckResult, Failure, StepResult, WorkflowResult
 from .bounded import DEFAULT_MAX_RESPONSE_BYTES
-from .redact import MIN_SECRET_LENGTH, Redactor
+from .guard import CredentialGuard
+from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
+from .scope import SourceScope, source_scope
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
@@ -39,6 +42,8 @@ from .views import request_view, response_view
 __all__ = ["Execution", "Limits", "ServerMap"]
 
 ServerMap = str | Mapping[str, str] | None
+# Checks one response against its operation: (operation, status, lower-cased headers, parsed body, body kind).
+ResponseChecker = Callable[[Operation, int, Mapping[str, str], Any, str], tuple[CheckResult, ...]]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -124,8 +129,11 @@ class Execution:
         tokens: TokenCache | None = None,
         any_host: bool = False,
         follow_redirects: bool = False,
+        response_checker: ResponseChecker | None = None,
     ) -> None:
         self.client = client
+        # Contract checks of each response (arazzo_runner.testing): handed in, never imported here.
+        self.response_checker = response_checker
         self.servers = servers
         self.credentials = credentials or Credentials()
         self.limits = limits
@@ -133,7 +141,7 @@ class Execution:
         self.sleep = sleep
         self.clock = clock
         self.redactor = redactor or Redactor(self.credentials.secrets())
-        self.tokens = tokens or TokenCache()
+        self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
         self.any_host = any_host
@@ -147,10 +155,13 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.guard = CredentialGuard(self.credentials)
+        self.scope: SourceScope | None = None
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
         workflow = document.workflow(workflow_id)
+        self.scope = source_scope(document)
         problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
             raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
@@ -184,7 +195,7 @@ class Execution:
         return WorkflowResult(
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
-            outputs=outcome.outputs,
+            outputs=self.redactor.mask_value(outcome.outputs),
             steps=tuple(self.step_results),
             error=error,
             warnings=tuple(self.redactor.mask(w) for w in self.warnings),
@@ -294,7 +305,8 @@ class Execution:
                 raise _LimitExceeded(
                     Failure(
                         "limit_exceeded",
-                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
+                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, "
+                        f"more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
                         workflow.workflow_id,
                         step.step_id,
                         ex.status_code,
@@ -356,7 +368,7 @@ class Execution:
                 workflow_id=workflow.workflow_id,
                 succeeded=outcome.succeeded,
                 status_code=ex.status_code,
-                outputs=outcome.outputs,
+                outputs=self.redactor.mask_value(outcome.outputs),  # a step may copy a credential
                 method=ex.method,
                 url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
                 attempt=attempt,
@@ -364,6 +376,11 @@ class Execution:
                 error=mask(outcome.error) if outcome.error else None,
                 next_action=next_action,
                 warnings=tuple(mask(w) for w in outcome.warnings),
+                checks=tuple(
+                    CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks
+                )
+                if step.operation is not None
+                else (),
             )
         )
 
@@ -386,8 +403,9 @@ class Execution:
     async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
         ctx = self._context(frame, None)
         exchange = Exchange()
+        names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
-            base_url = self._base_url(target)
+            base_url = self._base_url(target, names)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None and self.any_host:
@@ -398,6 +416,7 @@ class Execution:
                 "pass servers= (--server on the command line)"
             )
             return _StepOutcome(False, exchange, {}, message, reason="request_error")
+        self.redactor.add_many(url_secrets(base_url))  # a user:password@ server URL
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -406,11 +425,14 @@ class Execution:
                 self.credentials,
                 self.tokens,
                 self.client,
-                source=target.source,
+                source=names,
                 shared_schemes=self._shared_scheme_names(frame.document),
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
+            forwarded = self.guard.check(prepared)
+            if forwarded is not None:
+                raise RequestBuildError(forwarded)
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
             return _StepOutcome(
@@ -419,7 +441,7 @@ class Execution:
         except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
             message = f"could not build the request (server URL {base_url!r}): {exc}"
             return _StepOutcome(False, exchange, {}, message, reason="request_error")
-        exchange.url = str(request.url)
+        exchange.url = without_userinfo(str(request.url))
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         try:
@@ -430,13 +452,14 @@ class Execution:
                 follow_redirects=self.follow_redirects,
                 timeout=self.limits.request_timeout,
                 max_bytes=self.limits.max_response_bytes,
+                carries_secret=lambda text: self.redactor.mask(text) != text,
             )  # reads the body
         except httpx.TimeoutException:
             return _StepOutcome(
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} timed out"
+                f"{request.method} {exchange.url} timed out"
                 + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""),
                 reason="transport_error",
                 warnings=prepared.warnings,
@@ -447,13 +470,18 @@ class Execution:
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} failed: {transport_reason(exc, detail)}",
+                f"{request.method} {exchange.url} failed: {transport_reason(exc, detail)}",
                 reason="transport_error",
                 warnings=prepared.warnings,
             )
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.raw_response = response
+        if self.response_checker is not None:
+            view = exchange.response
+            exchange.checks = self.response_checker(
+                target.operation, response.status_code, view.headers, view.body, view.body_kind
+            )
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
     async def _execute_workflow_step(self, frame: _Frame, step: Step) -> _StepOutcome:
@@ -508,6 +536,15 @@ class Execution:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 warn.append(f"output {name!r} left out: {exc.message}")
+        broken = next((check for check in exchange.checks if check.is_error), None)
+        if failed is None and broken is not None:
+            # A contract check at severity error fails the step as an unmet criterion does (same actions).
+            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
+            shown = exchange.excerpt(self.redactor.mask)
+            excerpt = f": {shown}" if shown else ""
+            error = f"contract check {broken.name!r} failed ({broken.message}); response {status}{excerpt}"
+            criterion = f"contract:{broken.name}"
+            return _StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
             shown = exchange.excerpt(self.redactor.mask)
@@ -633,12 +670,14 @@ class Execution:
             shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
         return shared
 
-    def _base_url(self, target: OperationTarget) -> str | None:
+    def _base_url(self, target: OperationTarget, names: tuple[str, ...]) -> str | None:
         servers = self.servers
         if isinstance(servers, str):
             return servers
-        if isinstance(servers, Mapping) and target.source in servers:
-            return servers[target.source]
+        if isinstance(servers, Mapping):
+            for name in names:  # the qualified name first (see .scope)
+                if name in servers:
+                    return servers[name]
         # A server variable without a default fails the step, unless the transport answers any host.
         return target.description.base_url(target.operation, target.source, strict=not self.any_host)
 

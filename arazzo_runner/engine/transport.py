@@ -15,6 +15,7 @@ import httpx
 
 from ..errors import RequestBuildError
 from ..language.expressions import HttpView
+from ..result import CheckResult
 from .bounded import ResponseTooLarge, read_bounded, within_deadline
 from .request import PreparedRequest
 from .views import body_excerpt
@@ -34,6 +35,7 @@ class Exchange:
     status_code: int | None = None
     response: HttpView | None = None
     raw_response: httpx.Response | None = None
+    checks: tuple[CheckResult, ...] = ()  # contract checks of the response, when a checker is given
 
     @property
     def retry_after_header(self) -> str | None:
@@ -73,16 +75,28 @@ async def send(
     follow_redirects: bool,
     timeout: float | None,
     max_bytes: int | None = None,
+    carries_secret: Callable[[str], bool] | None = None,
 ) -> httpx.Response:
     """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
 
     ``timeout`` bounds the whole exchange (every redirect and the whole body), not each network read;
     the decoded body is refused past ``max_bytes`` (see :mod:`.bounded`).
     httpx drops ``Authorization`` and ``Cookie`` when a redirect leaves the origin, but not an apiKey
-    header a security scheme added; the redirects are therefore followed here.
+    header a security scheme added; the redirects are therefore followed here. On a redirect to
+    another origin, every header whose value ``carries_secret`` (a password input in an ``X-API-Key``
+    parameter, say) is dropped too, and a body that carries one is not re-sent: the redirect is not
+    followed and a warning says why.
     """
     return await within_deadline(
-        _send(client, request, prepared, follow_redirects=follow_redirects, timeout=timeout, max_bytes=max_bytes),
+        _send(
+            client,
+            request,
+            prepared,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            carries_secret=carries_secret,
+        ),
         timeout,
         request,
     )
@@ -96,6 +110,7 @@ async def _send(
     follow_redirects: bool,
     timeout: float | None,
     max_bytes: int | None,
+    carries_secret: Callable[[str], bool] | None,
 ) -> httpx.Response:
     response = await client.send(request, follow_redirects=False, stream=True)
     if not follow_redirects:
@@ -121,6 +136,15 @@ async def _send(
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
         if _origin(url) != origin:
             headers = [(k, v) for k, v in headers if k.lower() not in credential_headers]
+            if carries_secret is not None:
+                headers = [(k, v) for k, v in headers if not carries_secret(v)]
+                if content and carries_secret(content.decode("utf-8", errors="replace")):
+                    prepared.warnings.append(
+                        f"the redirect to another origin ({url.scheme}://{url.host}) was not followed: the request "
+                        "body carries a secret, which is not re-sent to another host"
+                    )
+                    await read_bounded(response, max_bytes)
+                    return response
         await response.aclose()
         request = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
         response = await client.send(request, follow_redirects=False, stream=True)
@@ -144,10 +168,8 @@ def transport_reason(exc: httpx.HTTPError, detail: str) -> str:
 
 
 def retry_delay(header: str | None, retry_after: float | None, now: Callable[[], float]) -> float:
-    """DEC-06: the ``Retry-After`` header, else ``retryAfter``, else 0.
-
-    The header is delta-seconds, or an HTTP-date minus now, floored at 0.
-    """
+    """DEC-06: the ``Retry-After`` header (delta-seconds, or an HTTP-date minus now, floored at 0),
+    else ``retryAfter``, else 0."""
     if header:
         header = header.strip()
         if header.isdigit():

@@ -8,11 +8,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import Location, SourceError
+from .policy import check_fetch, check_redirect
 
 __all__ = ["display_name", "path_to_url", "read_url"]
 
 # Largest document we read: far above any real description, small enough to stop a runaway fetch.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+MAX_REDIRECTS = 10
 
 
 def path_to_url(path: str | os.PathLike[str]) -> str:
@@ -64,16 +66,27 @@ def read_url(url: str, display: str | None = None) -> str:
 
 
 def _read_http(url: str) -> str:
-    """The body of ``url``, read in chunks and given up as soon as it passes MAX_DOCUMENT_BYTES."""
+    """The body of ``url``, read in chunks and given up as soon as it passes MAX_DOCUMENT_BYTES.
+
+    The fetch policy (:mod:`.policy`) is checked before the first connection and at each redirect.
+    """
     import httpx
 
     from . import deadline
 
     shown = display_name(url)  # never the password of a user:password@ URL
+    check_fetch(url, shown)
     try:
-        status, content, encoding = deadline.fetch_bytes(url, MAX_DOCUMENT_BYTES)
+        status, content, encoding = deadline.fetch_bytes(
+            url,
+            MAX_DOCUMENT_BYTES,
+            max_redirects=MAX_REDIRECTS,
+            on_redirect=lambda current, following: check_redirect(current, following, shown),
+        )
     except deadline.FetchTooLarge:
         raise SourceError(f"{shown} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(shown)) from None
+    except deadline.TooManyRedirects:
+        raise SourceError(f"cannot fetch {shown}: more than {MAX_REDIRECTS} redirects", Location(shown)) from None
     except TimeoutError:
         raise SourceError(
             f"cannot fetch {shown}: no complete response within {deadline.FETCH_TIMEOUT:g}s", Location(shown)

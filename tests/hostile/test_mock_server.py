@@ -42,8 +42,6 @@ def _exchange(address: tuple[str, int], raw: bytes) -> bytes:
             if not chunk:
                 break
             data += chunk
-            if b"\r\n\r\n" in data and b"Connection: close" in data:
-                break
     return data
 
 
