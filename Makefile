@@ -4,18 +4,26 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean typecheck fuzz
+.PHONY: demo test bench clean typecheck fuzz examples docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,docs]'
 	touch $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python examples/run_demo.py
 
+examples: $(STAMP)
+	$(BIN)/python examples/run_gallery.py
+
+docs: $(STAMP)
+	$(BIN)/python -m mkdocs build --strict
+
 test: $(STAMP)
+	$(BIN)/ruff check arazzo_runner tests examples benchmarks
+	$(BIN)/ruff format --check arazzo_runner tests examples benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 # A million fuzzed inputs across the fuzzers in tests/fuzz (long; `make test` runs a short smoke of each).
@@ -26,7 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build site *.egg-info .pytest_cache .hypothesis
 
 typecheck: $(STAMP)
 	$(BIN)/python -m pip install --quiet mypy types-PyYAML

@@ -16,13 +16,14 @@ from .errors import (
     EvaluationError,
     ExpressionSyntaxError,
     InputError,
+    InputProblem,
     Location,
     SourceError,
     WorkflowFailed,
     WorkflowNotFound,
 )
 from .plan.model import ArazzoDocument
-from .result import Failure, StepResult, WorkflowResult
+from .result import Failure, NextAction, StepResult, WorkflowResult
 
 __version__ = "0.1.0"
 
@@ -35,8 +36,10 @@ __all__ = [
     "ExpressionSyntaxError",
     "Failure",
     "InputError",
+    "InputProblem",
     "Limits",
     "Location",
+    "NextAction",
     "Runner",
     "SourceError",
     "StepResult",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -29,13 +29,26 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..result import CheckResult, Failure, StepResult, WorkflowResult
+from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
 from .bounded import DEFAULT_MAX_RESPONSE_BYTES
 from .guard import CredentialGuard
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
 from .scope import SourceScope, source_scope
 from .security import Credentials, TokenCache, apply_security, shared_scheme_names
+from .state import (
+    Frame,
+    LimitExceeded,
+    StepOutcome,
+    WorkflowOutcome,
+    describe_action,
+    invalid_inputs,
+    redact_failure,
+    select_action,
+    step_failure,
+    step_record,
+    unrun_step_reason,
+)
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -60,58 +73,6 @@ class Limits:
     criterion_timeout: float = DEFAULT_CRITERION_TIMEOUT  # seconds for one backtracking regex, XPath or filter
 
 
-@dataclass
-class _StepOutcome:
-    succeeded: bool
-    exchange: Exchange
-    outputs: dict[str, Any]
-    error: str | None = None
-    failed_criterion: str | None = None
-    reason: str = "unhandled_step_failure"
-    child_error: Failure | None = None
-    warnings: list[str] = field(default_factory=list)
-    # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
-    # $outputs included for a workflow step (DEC-14).
-    ctx: EvalContext | None = None
-
-
-@dataclass
-class _WorkflowOutcome:
-    status: str
-    outputs: dict[str, Any]
-    error: Failure | None
-    last_exchange: Exchange | None
-
-
-class _LimitExceeded(Exception):
-    """A limit (DEC-42) was hit: it ends the whole run, not just the workflow it happened in.
-
-    Each workflow it passes through on the way up evaluates its outputs
-    leniently (DEC-13) and records them here, so the top-level result still
-    carries the root workflow's outputs.
-    """
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-        self.outputs: dict[str, Any] = {}
-
-
-@dataclass
-class _Frame:
-    """The state of one running workflow."""
-
-    document: ArazzoDocument
-    workflow: Workflow
-    inputs: Mapping[str, Any]
-    depth: int
-    step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    last_exchange: Exchange | None = None
-    # What a step's parameters and body are evaluated against: no request or response yet. Built once,
-    # since everything in it is read through (the step outputs dict above grows as steps run).
-    base_context: EvalContext | None = None
-
-
 class Execution:
     """All the state of one run: created per ``run_workflow`` call, never shared."""
 
@@ -127,7 +88,6 @@ class Execution:
         clock: Callable[[], float] = time.time,
         redactor: Redactor | None = None,
         tokens: TokenCache | None = None,
-        any_host: bool = False,
         follow_redirects: bool = False,
         response_checker: ResponseChecker | None = None,
     ) -> None:
@@ -144,13 +104,12 @@ class Execution:
         self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
-        self.any_host = any_host
         self.follow_redirects = follow_redirects  # DEC-35: off unless asked; $statusCode then sees the 3xx
         self.records: dict[str, WorkflowRecord] = {}
-        self.completed: dict[tuple[str, str], _WorkflowOutcome] = {}
+        self.completed: dict[tuple[str, str], WorkflowOutcome] = {}
         self.steps_executed = 0
         self.running: tuple[str, str] | None = None  # (workflow id, step id) of the step running now
-        self.root_frame: _Frame | None = None
+        self.root_frame: Frame | None = None
         self.step_results: list[StepResult] = []
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
@@ -164,7 +123,9 @@ class Execution:
         self.scope = source_scope(document)
         problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
-            raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
+            raise InputError(
+                f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(map(str, problems)), problems=problems
+            )
         started = time.perf_counter()
         CRITERION_TIMEOUT.set(self.limits.criterion_timeout)  # this run's task, and the tasks it starts, see it
         try:
@@ -174,8 +135,8 @@ class Execution:
                 )
             else:
                 outcome = await self._run_workflow(document, workflow, dict(inputs), 0)
-        except _LimitExceeded as exc:
-            outcome = _WorkflowOutcome("failed", exc.outputs, exc.failure, None)
+        except LimitExceeded as exc:
+            outcome = WorkflowOutcome("failed", exc.outputs, exc.failure, None)
         except asyncio.TimeoutError:
             # The step that was running is named (DEC-42), and the root workflow keeps the outputs
             # its finished steps give, as for any other limit (DEC-13).
@@ -183,10 +144,10 @@ class Execution:
             where = f" during step {step_id!r} of workflow {wf_id!r}" if step_id else ""
             message = f"the run took longer than run_timeout ({self.limits.run_timeout:g}s) and was stopped{where}"
             outputs = self._workflow_outputs(self.root_frame) if self.root_frame is not None else {}
-            outcome = _WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
+            outcome = WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
         error = outcome.error
         if error is not None:
-            error = _redact_failure(error, self.redactor)
+            error = redact_failure(error, self.redactor)
         if self.redactor.unmaskable:
             self.warnings.append(
                 f"a credential or password input is shorter than {MIN_SECRET_LENGTH} characters and cannot be "
@@ -205,10 +166,10 @@ class Execution:
     # -- workflows ----------------------------------------------------------
     async def _run_workflow(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
-    ) -> _WorkflowOutcome:
+    ) -> WorkflowOutcome:
         wf_id = workflow.workflow_id
         if depth > self.limits.max_depth:
-            raise _LimitExceeded(
+            raise LimitExceeded(
                 Failure(
                     "limit_exceeded",
                     f"workflow {wf_id!r} was not started: it would nest workflow calls deeper than "
@@ -224,14 +185,16 @@ class Execution:
             if done is None:
                 dep_doc, dep_wf = document.resolve_workflow(ref)
                 dep_inputs = dict(self.workflow_inputs.get(ref.workflow_id, inputs))
-                invalid = self._invalid_inputs(dep_wf, dep_inputs, f"workflow {ref.workflow_id!r}", ref.workflow_id)
+                invalid = invalid_inputs(
+                    self.redactor, dep_wf, dep_inputs, f"workflow {ref.workflow_id!r}", ref.workflow_id
+                )
                 if invalid is not None:
-                    done = _WorkflowOutcome("failed", {}, invalid, None)
+                    done = WorkflowOutcome("failed", {}, invalid, None)
                 else:
                     done = await self._run_workflow(dep_doc, dep_wf, dep_inputs, depth + 1)
             if done.status != "succeeded":
                 cause = done.error.message if done.error else "it failed"
-                return _WorkflowOutcome(
+                return WorkflowOutcome(
                     "failed",
                     {},
                     Failure(
@@ -241,22 +204,22 @@ class Execution:
                     ),
                     None,
                 )
-        frame = _Frame(document, workflow, inputs, depth)
+        frame = Frame(document, workflow, inputs, depth)
         if depth == 0:
             self.root_frame = frame
         try:
             status, error = await self._run_steps(frame)
-        except _LimitExceeded as exc:
+        except LimitExceeded as exc:
             exc.outputs = self._workflow_outputs(frame)
             self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=exc.outputs)
             raise
         outputs = self._workflow_outputs(frame)
-        outcome = _WorkflowOutcome(status, outputs, error, frame.last_exchange)
+        outcome = WorkflowOutcome(status, outputs, error, frame.last_exchange)
         self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=outputs)
         self.completed[(document.url, wf_id)] = outcome
         return outcome
 
-    async def _run_steps(self, frame: _Frame) -> tuple[str, Failure | None]:
+    async def _run_steps(self, frame: Frame) -> tuple[str, Failure | None]:
         workflow = frame.workflow
         steps = workflow.steps
         pointer = 0
@@ -273,8 +236,10 @@ class Execution:
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                action = _select(step.on_success, ctx, None)
-                self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "next")
+                action = select_action(step.on_success, ctx, None)
+                self._record(
+                    workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("next")
+                )
                 if action is None:
                     pointer += 1
                     budgets, attempt = {}, 1
@@ -286,12 +251,14 @@ class Execution:
                     budgets, attempt = {}, 1
                     continue
                 return await self._goto_workflow(frame, action)
-            action = _select(step.on_failure, ctx, budgets)
-            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop")
+            action = select_action(step.on_failure, ctx, budgets)
+            self._record(
+                workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("stop")
+            )
             if action is None:
-                return "failed", self._step_failure(frame, step, outcome, None)
+                return "failed", step_failure(frame, step, outcome, None, self.redactor)
             if action.kind == "end":
-                return "failed", self._step_failure(frame, step, outcome, action)
+                return "failed", step_failure(frame, step, outcome, action, self.redactor)
             if action.kind == "goto":
                 if action.step_id is not None:
                     pointer = workflow.step_index(action.step_id)
@@ -302,7 +269,7 @@ class Execution:
             budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
             delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
             if delay > self.limits.max_retry_delay:
-                raise _LimitExceeded(
+                raise LimitExceeded(
                     Failure(
                         "limit_exceeded",
                         f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, "
@@ -320,19 +287,18 @@ class Execution:
                 target_started = time.perf_counter()
                 pre = await self._execute_step(frame, target)
                 frame.step_outputs[target.step_id] = pre.outputs
-                self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
+                self._record(workflow, target, pre, 1, target_started, NextAction("back", step.step_id))
             elif action.workflow is not None:
-                child_doc, child_wf = frame.document.resolve_workflow(action.workflow)
-                await self._run_workflow(
-                    child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1
-                )
+                failure = await self._retry_workflow(frame, step, action)
+                if failure is not None:
+                    return "failed", failure
             attempt += 1
         return "succeeded", None
 
     def _count_step(self, workflow: Workflow, step: Step) -> None:
         self.steps_executed += 1
         if self.steps_executed > self.limits.max_steps:
-            raise _LimitExceeded(
+            raise LimitExceeded(
                 Failure(
                     "limit_exceeded",
                     f"stopped before step {step.step_id!r} of workflow {workflow.workflow_id!r}: the run already "
@@ -342,13 +308,18 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(self, frame: _Frame, action: Action) -> tuple[str, Failure | None]:
+    async def _goto_workflow(self, frame: Frame, action: Action) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
-        invalid = self._invalid_inputs(
-            target, inputs, f"goto workflow {target.workflow_id!r}", frame.workflow.workflow_id, action=action.name
+        invalid = invalid_inputs(
+            self.redactor,
+            target,
+            inputs,
+            f"goto workflow {target.workflow_id!r}",
+            frame.workflow.workflow_id,
+            action=action.name,
         )
         if invalid is not None:
             return "failed", invalid
@@ -356,66 +327,66 @@ class Execution:
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
 
-    def _record(
-        self, workflow: Workflow, step: Step, outcome: _StepOutcome, attempt: int, started: float, next_action: str
-    ) -> None:
-        """The one place a step record is made: its URL, error and warnings are masked here."""
-        ex = outcome.exchange
-        mask = self.redactor.mask
-        self.step_results.append(
-            StepResult(
-                step_id=step.step_id,
-                workflow_id=workflow.workflow_id,
-                succeeded=outcome.succeeded,
-                status_code=ex.status_code,
-                outputs=self.redactor.mask_value(outcome.outputs),  # a step may copy a credential
-                method=ex.method,
-                url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
-                attempt=attempt,
-                duration=time.perf_counter() - started,
-                error=mask(outcome.error) if outcome.error else None,
-                next_action=next_action,
-                warnings=tuple(mask(w) for w in outcome.warnings),
-                checks=tuple(
-                    CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks
-                )
-                if step.operation is not None
-                else (),
-            )
+    async def _retry_workflow(self, frame: Frame, step: Step, action: Action) -> Failure | None:
+        """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
+
+        When the target fails (or cannot start), the step is not retried on top
+        of it: the workflow fails with a failure that names the step, the retry
+        action and the target's own error.
+        """
+        assert action.workflow is not None
+        doc, target = frame.document.resolve_workflow(action.workflow)
+        wf_id = frame.workflow.workflow_id
+        inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        what = f"step {step.step_id!r}: retry {action.name!r} runs workflow {target.workflow_id!r}"
+        invalid = invalid_inputs(self.redactor, target, inputs, what, wf_id, step_id=step.step_id, action=action.name)
+        if invalid is not None:
+            return invalid
+        outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
+        if outcome.status == "succeeded":
+            return None
+        cause = outcome.error.message if outcome.error is not None else "it failed"
+        return Failure(
+            "retry_workflow_failed",
+            self.redactor.mask(f"{what}, which failed: {cause}; the step is not retried"),
+            wf_id,
+            step.step_id,
+            outcome.error.status_code if outcome.error is not None else None,
+            action=action.name,
         )
 
-    def _invalid_inputs(
-        self, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
-    ) -> Failure | None:
-        """DEC-11 for a workflow the run starts itself: None when valid, else an ``invalid_inputs`` failure."""
-        problems = validate_inputs(workflow, inputs)
-        if not problems:
-            return None
-        message = self.redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
-        return Failure("invalid_inputs", message, workflow_id, **fields)
+    def _record(
+        self,
+        workflow: Workflow,
+        step: Step,
+        outcome: StepOutcome,
+        attempt: int,
+        started: float,
+        next_action: NextAction,
+    ) -> None:
+        """The one place a step record is made (masked there: see :func:`.state.step_record`)."""
+        self.step_results.append(step_record(workflow, step, outcome, attempt, started, next_action, self.redactor))
 
     # -- one step ----------------------------------------------------------
-    async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+    async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
         if step.operation is not None:
             return await self._execute_operation(frame, step, step.operation)
         return await self._execute_workflow_step(frame, step)
 
-    async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
+    async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
         exchange = Exchange()
         names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
             base_url = self._base_url(target, names)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
-            return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
-        if base_url is None and self.any_host:
-            base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
+            return StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None:
             message = (
                 f"no server URL for {target.source!r}: its description has no usable servers entry; "
                 "pass servers= (--server on the command line)"
             )
-            return _StepOutcome(False, exchange, {}, message, reason="request_error")
+            return StepOutcome(False, exchange, {}, message, reason="request_error")
         self.redactor.add_many(url_secrets(base_url))  # a user:password@ server URL
         try:
             prepared = prepare_request(step, target, ctx, base_url)
@@ -435,12 +406,12 @@ class Execution:
                 raise RequestBuildError(forwarded)
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
-            return _StepOutcome(
+            return StepOutcome(
                 False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error"
             )
         except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
             message = f"could not build the request (server URL {base_url!r}): {exc}"
-            return _StepOutcome(False, exchange, {}, message, reason="request_error")
+            return StepOutcome(False, exchange, {}, message, reason="request_error")
         exchange.url = without_userinfo(str(request.url))
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
@@ -455,7 +426,7 @@ class Execution:
                 carries_secret=lambda text: self.redactor.mask(text) != text,
             )  # reads the body
         except httpx.TimeoutException:
-            return _StepOutcome(
+            return StepOutcome(
                 False,
                 exchange,
                 {},
@@ -466,7 +437,7 @@ class Execution:
             )
         except httpx.HTTPError as exc:
             detail = str(exc) or type(exc).__name__
-            return _StepOutcome(
+            return StepOutcome(
                 False,
                 exchange,
                 {},
@@ -484,7 +455,7 @@ class Execution:
             )
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
-    async def _execute_workflow_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+    async def _execute_workflow_step(self, frame: Frame, step: Step) -> StepOutcome:
         assert step.workflow is not None
         ctx = self._context(frame, None)
         child_inputs: dict[str, Any] = {}
@@ -494,15 +465,15 @@ class Execution:
             except EvaluationError as exc:
                 if isinstance(exc, UnresolvedExpression) and is_absent_optional_input(param.value, ctx):
                     continue  # exactly an optional input this run was not given: the child does not get it either
-                return _StepOutcome(
+                return StepOutcome(
                     False, Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error"
                 )
         child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
-        invalid = self._invalid_inputs(
-            child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id
+        invalid = invalid_inputs(
+            self.redactor, child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id
         )
         if invalid is not None:
-            return _StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
+            return StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
         outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
         exchange = outcome.last_exchange or Exchange()
         result = self._finish_step(frame, step, exchange, outcome.outputs, [])
@@ -510,17 +481,17 @@ class Execution:
             cause = outcome.error.message if outcome.error else "it failed"
             result.succeeded = False
             result.error = f"workflow {child_wf.workflow_id!r} failed: {cause}"
-            result.child_error = outcome.error
+            result.child_failure = outcome.error
         return result
 
     def _finish_step(
         self,
-        frame: _Frame,
+        frame: Frame,
         step: Step,
         exchange: Exchange,
         child_outputs: Mapping[str, Any] | None,
         warnings: list[str],
-    ) -> _StepOutcome:
+    ) -> StepOutcome:
         ctx = self._context(frame, exchange, child_outputs)
         failed: CriterionSpec | None = None
         explanation = ""
@@ -544,7 +515,7 @@ class Execution:
             excerpt = f": {shown}" if shown else ""
             error = f"contract check {broken.name!r} failed ({broken.message}); response {status}{excerpt}"
             criterion = f"contract:{broken.name}"
-            return _StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
+            return StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
             shown = exchange.excerpt(self.redactor.mask)
@@ -556,35 +527,10 @@ class Execution:
                     f" (a redirect to {self.redactor.mask(location)}, not followed: pass follow_redirects=True, "
                     "or --follow-redirects on the command line, to follow it)"
                 )
-            return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
-        return _StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
+            return StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
+        return StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
 
-    def _step_failure(self, frame: _Frame, step: Step, outcome: _StepOutcome, action: Action | None) -> Failure:
-        wf_id = frame.workflow.workflow_id
-        ex = outcome.exchange
-        if action is not None:
-            reason = "ended_by_failure_action"
-            tail = f"failure action {action.name!r} (end) stopped the workflow"
-        else:
-            if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
-                reason = outcome.reason
-            else:
-                reason = "unhandled_step_failure"
-            tail = f"no failure action matched, so workflow {wf_id!r} stopped"  # named: failures nest
-        message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
-        excerpt = ex.excerpt(self.redactor.mask)
-        return Failure(
-            reason=reason,
-            message=self.redactor.mask(message),
-            workflow_id=wf_id,
-            step_id=step.step_id,
-            status_code=ex.status_code,
-            criterion=outcome.failed_criterion,
-            action=action.name if action else None,
-            response_excerpt=excerpt or None,
-        )
-
-    def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
+    def _workflow_outputs(self, frame: Frame) -> dict[str, Any]:
         """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""
         outputs: dict[str, Any] = {}
         ctx = self._context(frame, None, outputs)  # $outputs sees the outputs evaluated so far (DEC-14)
@@ -592,68 +538,38 @@ class Execution:
             try:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:
-                why = self._unrun_step_reason(frame, value, ctx) or exc.message
+                why = unrun_step_reason(frame, value, ctx, self.step_results) or exc.message
                 self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
         return outputs
 
-    def _unrun_step_reason(self, frame: _Frame, value: Any, ctx: EvalContext) -> str | None:
-        """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
-
-        Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
-        """
-        for expression in value.expressions():
-            if expression.root != "steps" or expression.step_id is None:
-                continue
-            step_id = expression.step_id
-            try:
-                expression.evaluate(ctx)
-                continue
-            except EvaluationError:
-                pass
-            if step_id not in frame.step_outputs:
-                return f"step {step_id!r} did not run"
-            wf_id = frame.workflow.workflow_id
-            last = next(
-                (r for r in reversed(self.step_results) if r.workflow_id == wf_id and r.step_id == step_id), None
-            )
-            if last is not None and not last.succeeded:
-                return f"step {step_id!r} failed"
-        return None
-
     # -- helpers -------------------------------------------------------------
     def _context(
-        self, frame: _Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
+        self, frame: Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
     ) -> EvalContext:
-        doc = frame.document
-        if exchange is None:
-            if outputs is None and frame.base_context is not None:
-                return frame.base_context
-            context = EvalContext(
-                inputs=frame.inputs,
-                steps=frame.step_outputs,
-                workflows=self.records,
-                source_descriptions=self._source_fields(doc),
-                components=doc.components,
-                outputs=outputs,
-                optional_inputs=frame.workflow.optional_inputs,
-            )
-            if outputs is None:
-                frame.base_context = context
-            return context
-        return EvalContext(
+        if exchange is None and outputs is None and frame.base_context is not None:
+            return frame.base_context
+        live: dict[str, Any] = {}
+        if exchange is not None:  # $url, $method, $statusCode, $request, $response: once there is an exchange
+            live = {
+                "url": exchange.url,
+                "method": exchange.method,
+                "status_code": exchange.status_code,
+                "request": exchange.request,
+                "response": exchange.response,
+            }
+        context = EvalContext(
             inputs=frame.inputs,
             steps=frame.step_outputs,
             workflows=self.records,
-            source_descriptions=self._source_fields(doc),
-            components=doc.components,
-            url=exchange.url,
-            method=exchange.method,
-            status_code=exchange.status_code,
-            request=exchange.request,
-            response=exchange.response,
+            source_descriptions=self._source_fields(frame.document),
+            components=frame.document.components,
             outputs=outputs,
             optional_inputs=frame.workflow.optional_inputs,
+            **live,
         )
+        if exchange is None and outputs is None:
+            frame.base_context = context
+        return context
 
     def _source_fields(self, doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
         # Computed once per document per run; kept in the run, not in a module global.
@@ -678,34 +594,5 @@ class Execution:
             for name in names:  # the qualified name first (see .scope)
                 if name in servers:
                     return servers[name]
-        # A server variable without a default fails the step, unless the transport answers any host.
-        return target.description.base_url(target.operation, target.source, strict=not self.any_host)
-
-
-def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
-    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
-    for action in actions:
-        if action.kind == "retry" and budgets is not None:
-            if budgets.get(action.name, action.effective_retry_limit) <= 0:
-                continue
-        if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
-            return action
-    return None
-
-
-def _describe(action: Action) -> str:
-    if action.kind == "goto":
-        return f"goto {action.step_id}" if action.step_id else f"goto workflow {action.workflow}"
-    if action.kind == "retry":
-        return f"retry ({action.name})"
-    return f"end ({action.name})"
-
-
-def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
-    from dataclasses import replace
-
-    return replace(
-        failure,
-        message=redactor.mask(failure.message),
-        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
-    )
+        # A server variable without a default fails the step: the caller must say which URL to use.
+        return target.description.base_url(target.operation, target.source)

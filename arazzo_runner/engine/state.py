@@ -1,0 +1,228 @@
+"""The state a run keeps while the state machine moves: outcomes, frames, and how actions are chosen.
+
+:mod:`arazzo_runner.engine.execution` drives these; they hold no behaviour of
+their own beyond choosing the next action (STEP-17, FACT-14) and naming it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import EvaluationError
+from ..language.expressions import EvalContext
+from ..plan.inputs import validate_inputs
+from ..plan.model import Action, ArazzoDocument, Step, Workflow
+from ..result import CheckResult, Failure, NextAction, StepResult
+from .redact import Redactor
+from .transport import Exchange
+
+__all__ = [
+    "Frame",
+    "LimitExceeded",
+    "StepOutcome",
+    "WorkflowOutcome",
+    "describe_action",
+    "invalid_inputs",
+    "redact_failure",
+    "select_action",
+    "step_error",
+    "step_failure",
+    "step_record",
+    "unrun_step_reason",
+]
+
+
+@dataclass
+class StepOutcome:
+    succeeded: bool
+    exchange: Exchange
+    outputs: dict[str, Any]
+    error: str | None = None
+    failed_criterion: str | None = None
+    reason: str = "unhandled_step_failure"
+    child_failure: Failure | None = None
+    warnings: list[str] = field(default_factory=list)
+    # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
+    # $outputs included for a workflow step (DEC-14).
+    ctx: EvalContext | None = None
+
+
+@dataclass
+class WorkflowOutcome:
+    status: str
+    outputs: dict[str, Any]
+    error: Failure | None
+    last_exchange: Exchange | None
+
+
+class LimitExceeded(Exception):
+    """A limit (DEC-42) was hit: it ends the whole run, not just the workflow it happened in.
+
+    Each workflow it passes through on the way up evaluates its outputs
+    leniently (DEC-13) and records them here, so the top-level result still
+    carries the root workflow's outputs.
+    """
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.outputs: dict[str, Any] = {}
+
+
+@dataclass
+class Frame:
+    """The state of one running workflow."""
+
+    document: ArazzoDocument
+    workflow: Workflow
+    inputs: Mapping[str, Any]
+    depth: int
+    step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_exchange: Exchange | None = None
+    # What a step's parameters and body are evaluated against: no request or response yet. Built once,
+    # since everything in it is read through (the step outputs dict above grows as steps run).
+    base_context: EvalContext | None = None
+
+
+def select_action(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
+    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
+    for action in actions:
+        if action.kind == "retry" and budgets is not None:
+            if budgets.get(action.name, action.effective_retry_limit) <= 0:
+                continue
+        if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
+            return action
+    return None
+
+
+def describe_action(action: Action) -> NextAction:
+    if action.kind == "goto":
+        if action.step_id:
+            return NextAction("goto", action.step_id, action.name)
+        return NextAction("goto_workflow", str(action.workflow), action.name)
+    if action.kind == "retry":
+        return NextAction("retry", action.step_id or (str(action.workflow) if action.workflow else None), action.name)
+    return NextAction("end", None, action.name)
+
+
+def redact_failure(failure: Failure, redactor: Redactor) -> Failure:
+    return replace(
+        failure,
+        message=redactor.mask(failure.message),
+        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
+    )
+
+
+def step_error(workflow: Workflow, step: Step, outcome: StepOutcome, redactor: Redactor) -> Failure | None:
+    """Why one execution of a step failed, as data (masked); None when it succeeded."""
+    if outcome.error is None:
+        return None
+    reason = outcome.reason
+    if reason == "unhandled_step_failure":  # the workflow's reason; a step says what happened to it
+        reason = "workflow_failed" if outcome.child_failure is not None else "step_failed"
+    ex = outcome.exchange
+    return Failure(
+        reason=reason,
+        message=redactor.mask(outcome.error),
+        workflow_id=workflow.workflow_id,
+        step_id=step.step_id,
+        status_code=ex.status_code,
+        criterion=outcome.failed_criterion,
+        response_excerpt=ex.excerpt(redactor.mask) or None,
+        cause=outcome.child_failure,
+    )
+
+
+def step_failure(frame: Frame, step: Step, outcome: StepOutcome, action: Action | None, redactor: Redactor) -> Failure:
+    """Why the workflow stopped at ``step``: an ``end`` failure action, or no failure action matching."""
+    wf_id = frame.workflow.workflow_id
+    ex = outcome.exchange
+    if action is not None:
+        reason = "ended_by_failure_action"
+        tail = f"failure action {action.name!r} (end) stopped the workflow"
+    else:
+        if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
+            reason = outcome.reason
+        else:
+            reason = "unhandled_step_failure"
+        tail = f"no failure action matched, so workflow {wf_id!r} stopped"  # named: failures nest
+    message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
+    excerpt = ex.excerpt(redactor.mask)
+    return Failure(
+        reason=reason,
+        message=redactor.mask(message),
+        workflow_id=wf_id,
+        step_id=step.step_id,
+        status_code=ex.status_code,
+        criterion=outcome.failed_criterion,
+        action=action.name if action else None,
+        response_excerpt=excerpt or None,
+    )
+
+
+def invalid_inputs(
+    redactor: Redactor, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
+) -> Failure | None:
+    """DEC-11 for a workflow the run starts itself (dependsOn, child, goto or retry target): None when valid."""
+    problems = validate_inputs(workflow, inputs)
+    if not problems:
+        return None
+    message = redactor.mask(f"{what}: invalid inputs: " + "; ".join(map(str, problems)))
+    return Failure("invalid_inputs", message, workflow_id, **fields)
+
+
+def step_record(
+    workflow: Workflow,
+    step: Step,
+    outcome: StepOutcome,
+    attempt: int,
+    started: float,
+    next_action: NextAction,
+    redactor: Redactor,
+) -> StepResult:
+    """One execution of a step as the result reports it: its outputs, URL, error, warnings and checks masked."""
+    ex = outcome.exchange
+    mask = redactor.mask
+    return StepResult(
+        step_id=step.step_id,
+        workflow_id=workflow.workflow_id,
+        succeeded=outcome.succeeded,
+        status_code=ex.status_code,
+        outputs=redactor.mask_value(outcome.outputs),  # a step may copy a credential
+        method=ex.method,
+        url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
+        attempt=attempt,
+        duration=time.perf_counter() - started,
+        error=step_error(workflow, step, outcome, redactor),
+        next_action=next_action,
+        warnings=tuple(mask(w) for w in outcome.warnings),
+        checks=tuple(CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks)
+        if step.operation is not None
+        else (),
+    )
+
+
+def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: Sequence[StepResult]) -> str | None:
+    """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
+
+    Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
+    """
+    for expression in value.expressions():
+        if expression.root != "steps" or expression.step_id is None:
+            continue
+        step_id = expression.step_id
+        try:
+            expression.evaluate(ctx)
+            continue
+        except EvaluationError:
+            pass
+        if step_id not in frame.step_outputs:
+            return f"step {step_id!r} did not run"
+        wf_id = frame.workflow.workflow_id
+        last = next((r for r in reversed(step_results) if r.workflow_id == wf_id and r.step_id == step_id), None)
+        if last is not None and not last.succeeded:
+            return f"step {step_id!r} failed"
+    return None
