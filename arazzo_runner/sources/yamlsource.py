@@ -311,7 +311,7 @@ def _json_error(text: str, file: str) -> DocumentError | None:
         json.loads(text)
     except json.JSONDecodeError as exc:
         return DocumentError(f"invalid JSON: {exc.msg}", Location(file, exc.lineno, exc.colno, None))
-    except RecursionError:
+    except (RecursionError, ValueError):  # too deep, or a number past 4300 digits: the YAML message stands
         return None
     return None  # valid JSON the YAML parser still rejects: its message stands
 

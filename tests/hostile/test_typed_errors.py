@@ -156,3 +156,9 @@ def test_huge_numbers_in_criteria_are_syntax_errors_or_miss(condition: str, kind
         return
     ctx = EvalContext(status_code=200, response=HttpView(headers={}, body={"a": [1]}, body_kind="json"))
     assert criterion.evaluate(ctx).passed is False
+
+
+def test_a_huge_integer_in_broken_json_text() -> None:
+    # Found by the load-text fuzzer: the JSON parser asked for a better message met the number first.
+    with pytest.raises(ArazzoError):
+        load_text("[" + HUGE + ", ]\n{")

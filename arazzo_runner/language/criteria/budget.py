@@ -13,6 +13,7 @@ so runs with different limits can share the compiled documents.
 
 from __future__ import annotations
 
+import atexit
 import contextvars
 import dataclasses
 import os
@@ -145,6 +146,13 @@ class _Worker:
 _lock = threading.Lock()
 _idle: list[_Worker] = []
 _slots = threading.BoundedSemaphore(MAX_WORKERS)
+
+
+@atexit.register
+def _stop_workers() -> None:
+    with _lock:
+        while _idle:
+            _idle.pop().kill()
 
 
 def evaluate_bounded(kind: str, source: str, version: str, value: Any, body_kind: str) -> tuple[bool, str]:
