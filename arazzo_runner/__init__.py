@@ -1,4 +1,4 @@
-"""arazzo-runner: run Arazzo 1.0.x workflows against the APIs their OpenAPI descriptions describe.
+"""arazzo-runner: run Arazzo 1.0.x and 1.1.x workflows against the APIs their OpenAPI descriptions describe.
 
 from arazzo_runner import load, run_workflow
 doc = load("specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml")
@@ -24,6 +24,7 @@ from .errors import (
 )
 from .plan.model import ArazzoDocument
 from .result import Failure, NextAction, StepResult, WorkflowResult
+from .upgrade import UpgradeResult, upgrade_text
 
 __version__ = "0.1.0"
 
@@ -43,6 +44,7 @@ __all__ = [
     "Runner",
     "SourceError",
     "StepResult",
+    "UpgradeResult",
     "WorkflowFailed",
     "WorkflowNotFound",
     "WorkflowResult",
@@ -52,4 +54,5 @@ __all__ = [
     "load",
     "load_text",
     "run_workflow",
+    "upgrade_text",
 ]

@@ -15,7 +15,17 @@ from typing import TypeVar
 
 import httpx
 
-__all__ = ["DeadlineExceeded", "ResponseTooLarge", "read_bounded", "within_deadline"]
+from ..language.criteria.budget import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT
+
+__all__ = [
+    "CRITERION_TIMEOUT",
+    "DEFAULT_CRITERION_TIMEOUT",
+    "DeadlineExceeded",
+    "ResponseTooLarge",
+    "read_bounded",
+    "run_timeout_words",
+    "within_deadline",
+]
 
 T = TypeVar("T")
 
@@ -70,3 +80,12 @@ def _too_large(max_bytes: int) -> ResponseTooLarge:
     return ResponseTooLarge(
         f"the response body is larger than max_response_bytes ({max_bytes} bytes, counted after decompression)"
     )
+
+
+def run_timeout_words(
+    seconds: float | None, running: tuple[str, str] | None, workflow_id: str
+) -> tuple[str, str | None, str]:
+    """``(workflow id, step id, message)`` for a run stopped by ``run_timeout`` while ``running`` ran."""
+    wf_id, step_id = running or (workflow_id, None)
+    where = f" during step {step_id!r} of workflow {wf_id!r}" if step_id else ""
+    return wf_id, step_id, f"the run took longer than run_timeout ({seconds or 0:g}s) and was stopped{where}"

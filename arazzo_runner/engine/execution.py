@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 
 from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
-from ..language.criteria.budget import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
 from ..openapi.index import Operation
@@ -30,7 +29,7 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
-from .bounded import DEFAULT_MAX_RESPONSE_BYTES
+from .bounded import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, run_timeout_words
 from .guard import CredentialGuard
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
@@ -49,6 +48,7 @@ from .state import (
     step_record,
     unrun_step_reason,
 )
+from .steps11 import action_inputs, guarded_step
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -138,11 +138,8 @@ class Execution:
         except LimitExceeded as exc:
             outcome = WorkflowOutcome("failed", exc.outputs, exc.failure, None)
         except asyncio.TimeoutError:
-            # The step that was running is named (DEC-42), and the root workflow keeps the outputs
-            # its finished steps give, as for any other limit (DEC-13).
-            wf_id, step_id = self.running or (workflow_id, None)
-            where = f" during step {step_id!r} of workflow {wf_id!r}" if step_id else ""
-            message = f"the run took longer than run_timeout ({self.limits.run_timeout:g}s) and was stopped{where}"
+            # The running step is named (DEC-42); the root workflow keeps its finished steps' outputs (DEC-13).
+            wf_id, step_id, message = run_timeout_words(self.limits.run_timeout, self.running, workflow_id)
             outputs = self._workflow_outputs(self.root_frame) if self.root_frame is not None else {}
             outcome = WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
         error = outcome.error
@@ -205,8 +202,7 @@ class Execution:
                     None,
                 )
         frame = Frame(document, workflow, inputs, depth)
-        if depth == 0:
-            self.root_frame = frame
+        self.root_frame = frame if depth == 0 else self.root_frame
         try:
             status, error = await self._run_steps(frame)
         except LimitExceeded as exc:
@@ -250,7 +246,7 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action)
+                return await self._goto_workflow(frame, action, ctx)
             action = select_action(step.on_failure, ctx, budgets)
             self._record(
                 workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("stop")
@@ -264,7 +260,7 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action)
+                return await self._goto_workflow(frame, action, ctx)
             # retry: spend one unit of this action's budget, wait, run the target, then the step again
             budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
             delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
@@ -289,7 +285,7 @@ class Execution:
                 frame.step_outputs[target.step_id] = pre.outputs
                 self._record(workflow, target, pre, 1, target_started, NextAction("back", step.step_id))
             elif action.workflow is not None:
-                failure = await self._retry_workflow(frame, step, action)
+                failure = await self._retry_workflow(frame, step, action, ctx)
                 if failure is not None:
                     return "failed", failure
             attempt += 1
@@ -308,11 +304,14 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(self, frame: Frame, action: Action) -> tuple[str, Failure | None]:
+    async def _goto_workflow(self, frame: Frame, action: Action, ctx: EvalContext) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        problem = action_inputs(action, ctx, inputs)  # 1.1 action parameters (V11-20)
+        if problem is not None:
+            return "failed", Failure("invalid_inputs", problem, frame.workflow.workflow_id, action=action.name)
         invalid = invalid_inputs(
             self.redactor,
             target,
@@ -327,7 +326,7 @@ class Execution:
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
 
-    async def _retry_workflow(self, frame: Frame, step: Step, action: Action) -> Failure | None:
+    async def _retry_workflow(self, frame: Frame, step: Step, action: Action, ctx: EvalContext) -> Failure | None:
         """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
 
         When the target fails (or cannot start), the step is not retried on top
@@ -338,6 +337,7 @@ class Execution:
         doc, target = frame.document.resolve_workflow(action.workflow)
         wf_id = frame.workflow.workflow_id
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        action_inputs(action, ctx, inputs)  # 1.1 action parameters (V11-20); an unresolvable one is left out
         what = f"step {step.step_id!r}: retry {action.name!r} runs workflow {target.workflow_id!r}"
         invalid = invalid_inputs(self.redactor, target, inputs, what, wf_id, step_id=step.step_id, action=action.name)
         if invalid is not None:
@@ -370,8 +370,10 @@ class Execution:
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
         if step.operation is not None:
-            return await self._execute_operation(frame, step, step.operation)
-        return await self._execute_workflow_step(frame, step)
+            work = self._execute_operation(frame, step, step.operation)
+        else:
+            work = self._execute_workflow_step(frame, step)
+        return await guarded_step(step, self.step_results, work)  # Arazzo 1.1: timeout, AsyncAPI, dependsOn
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
