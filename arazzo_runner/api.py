@@ -119,6 +119,8 @@ class Runner:
                 servers = mock_servers(document, self.servers)
                 return await self._execute(client, document, workflow_id, inputs or {}, servers=servers)
         if self.client is not None:
+            if self.client.is_closed:
+                raise ArazzoError("the httpx.AsyncClient given as client= is closed; pass an open client")
             return await self._execute(self.client, document, workflow_id, inputs or {})
         if not _in_asyncio():  # another async library (trio): a client for this run only
             async with httpx.AsyncClient(

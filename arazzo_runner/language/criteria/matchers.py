@@ -19,7 +19,9 @@ from typing import Any
 from ...errors import ExpressionSyntaxError
 from ..expressions import to_text
 from ..expressions.pointer import describe_value
+from .budget import CriterionTimeout, evaluate_bounded
 from .goessner import GoessnerQuery
+from .linear import LinearRegex, linear_regex
 
 __all__ = [
     "XPATH_VERSIONS",
@@ -33,6 +35,25 @@ __all__ = [
 ]
 
 _SHOW = 80
+# Inputs this large go to the bounded worker for the matchers that can take polynomial time on them.
+BOUNDED_NODES = 1000
+BOUNDED_XML_BYTES = 4096
+
+
+def larger_than(value: Any, limit: int) -> bool:
+    """Whether the JSON ``value`` has more than ``limit`` nodes (counting stops as soon as it knows)."""
+    stack = [value]
+    count = 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _show(value: Any) -> str:
@@ -47,17 +68,32 @@ class RegexMatcher:
 
     pattern: str
     regex: Any
+    linear: LinearRegex | None = None  # the same pattern in RE2, when it means the same there
+    bounded: bool = True  # False in the worker process, which runs the backtracking engine itself
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         if value is None:
             return False, f"regex /{self.pattern}/ cannot apply: the context is null or empty"
         text = to_text(value)
-        if self.regex.find(text) is not None:
+        if self.linear is not None:
+            found = self.linear.find(text)
+        elif self.bounded:  # backreferences, lookaround: backtracking, so in the worker within the budget
+            try:
+                return evaluate_bounded("regex", self.pattern, "", text, kind)
+            except CriterionTimeout as exc:
+                return False, f"regex /{self.pattern}/ was stopped: {exc}"
+        else:
+            found = self.regex.find(text) is not None
+        if found:
             return True, f"regex /{self.pattern}/ matched {_show(text)}"
         return False, f"regex /{self.pattern}/ did not match {_show(text)}"
 
 
-def compile_regex(pattern: str) -> RegexMatcher:
+def compile_regex(pattern: str, *, linear: bool = True) -> RegexMatcher:
+    """``pattern`` checked by ``regress`` (ECMA-262); matched by RE2 in linear time when it means the same there.
+
+    ``linear=False`` (the worker process) keeps the backtracking engine, unbounded.
+    """
     import regress
 
     try:
@@ -66,7 +102,9 @@ def compile_regex(pattern: str) -> RegexMatcher:
         raise ExpressionSyntaxError(
             f"invalid ECMA-262 regular expression: {exc}", pattern, 0, expected="an ECMA-262 regular expression"
         ) from None
-    return RegexMatcher(pattern, compiled)
+    if not linear:
+        return RegexMatcher(pattern, compiled, None, bounded=False)
+    return RegexMatcher(pattern, compiled, linear_regex(pattern))
 
 
 # -- JSON contexts ------------------------------------------------------------------
@@ -98,6 +136,7 @@ class JsonPathMatcher:
 
     query_text: str
     query: Any
+    bounded: bool = True
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         ok, document, reason = _as_json(value, kind)
@@ -105,6 +144,12 @@ class JsonPathMatcher:
             return False, f"jsonpath {self.query_text} cannot apply: {reason}"
         import jsonpath_rfc9535
 
+        if self.bounded and "?" in self.query_text and larger_than(document, BOUNDED_NODES):
+            # A filter over a large document can take polynomial time: in the worker, within the budget.
+            try:
+                return evaluate_bounded("jsonpath", self.query_text, "", document, "json")
+            except CriterionTimeout as exc:
+                return False, f"jsonpath {self.query_text} was stopped: {exc}"
         try:
             nodes = self.query.find(document)
         except (jsonpath_rfc9535.JSONPathError, RecursionError, TypeError) as exc:
@@ -214,6 +259,7 @@ class XPathMatcher:
     expression: str
     version: str
     token: Any
+    bounded: bool = True
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         label = f"xpath {self.expression}"
@@ -221,6 +267,11 @@ class XPathMatcher:
             return False, f"{label} cannot apply: the context is null or empty"
         if kind == "json" and isinstance(value, (dict, list)):
             return False, f"{label} cannot apply: the context is JSON ({describe_value(value)}), not XML"
+        if self.bounded and isinstance(value, (str, bytes, bytearray)) and len(value) > BOUNDED_XML_BYTES:
+            try:  # XPath over a large document can take polynomial time: in the worker, within the budget
+                return evaluate_bounded("xpath", self.expression, self.version, value, kind)
+            except CriterionTimeout as exc:
+                return False, f"{label} was stopped: {exc}"
         document, reason = _parse_xml(value)
         if document is None:
             return False, f"{label} cannot apply: {reason}"
