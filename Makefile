@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench clean typecheck examples docs
+.PHONY: demo test bench clean typecheck fuzz examples docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: $(STAMP)
 	$(BIN)/ruff check arazzo_runner tests examples benchmarks
 	$(BIN)/ruff format --check arazzo_runner tests examples benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+# A million fuzzed inputs across the fuzzers in tests/fuzz (long; `make test` runs a short smoke of each).
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --examples 200000
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -19,6 +19,7 @@ ARZ006 name pattern, ARZ008 step target) so the two can be merged.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -408,6 +409,7 @@ class _Walker:
             if key in act:
                 v = act[key]
                 ok = not isinstance(v, bool) and isinstance(v, int if integer else (int, float)) and v >= 0
+                ok = ok and math.isfinite(v)  # .nan, .inf: a retry that never ends its wait
                 if not ok:
                     what = "an integer >= 0" if integer else "a number of seconds >= 0"
                     self.r.error("ARZ003", f"{key!r} must be {what}, not {v!r}", _p(pointer, key))

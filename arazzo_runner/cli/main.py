@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, cast
 
 from ..asyncapi.bindings import broker_url_problem
 from ..engine.preflight import is_asyncapi_source, server_url_problem
@@ -22,7 +22,9 @@ from ..engine.scope import source_scope
 from ..errors import ArazzoError, DocumentError
 from ..plan.coerce import coerce_input_text
 from ..plan.model import ArazzoDocument, Workflow
+from ..sources.fetch import MAX_DOCUMENT_BYTES
 from ..sources.policy import FetchPolicy, fetch_policy
+from .pipes import QuietPipe
 
 __all__ = ["credential_env_name", "main"]
 
@@ -98,6 +100,13 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
     )
+    run.add_argument(
+        "--run-timeout",
+        type=positive_seconds,
+        default=None,
+        metavar="SECONDS",
+        help="stop the whole run after this many seconds (default: no limit)",
+    )
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
     add_source_option(run)
@@ -156,6 +165,12 @@ def _command_module(name: str) -> Any:
 
 
 def add_source_option(parser: argparse.ArgumentParser) -> None:
+    """``--source URL=PATH``, and ``--no-cache``: the options of every command that reads descriptions."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor keep parsed OpenAPI descriptions in the user cache directory",
+    )
     parser.add_argument(
         "--source",
         action="append",
@@ -172,9 +187,11 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _warn_unused_sources(sources: Mapping[str, str], document: ArazzoDocument) -> None:
+    from ..compile.loader import source_key
+
     used = {s.url for d in document.documents.arazzo.values() for s in d.sources.values()}
     for url in sources:
-        if url not in used:
+        if source_key(url, document.url) not in used:
             print(
                 f"arazzo-runner: warning: --source {url!r} names no source of {document.display}; "
                 f"sources: {', '.join(sorted(used))}",
@@ -194,11 +211,23 @@ def source_map(items: list[str]) -> dict[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A reader that goes away (`| head -1`) does not change the exit code the command earned.
+    stdout, sys.stdout = sys.stdout, cast(TextIO, QuietPipe(sys.stdout))
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout = stdout
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INVALID
+    from ..openapi import diskcache
+
+    diskcache.enable(not getattr(args, "no_cache", False))
     try:
         with fetch_policy(FetchPolicy(network=not getattr(args, "offline", False))):
             if args.command == "run":
@@ -261,6 +290,7 @@ def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | N
 def _cmd_run(args: argparse.Namespace) -> int:
     from ..api import run_workflow
     from ..compile.loader import load
+    from ..engine.execution import Limits
 
     sources = source_map(args.source)
     document = load(args.spec, strict=args.strict, sources=sources)
@@ -300,6 +330,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         servers=servers,
         credentials=credentials,
         timeout=args.timeout,
+        limits=Limits(run_timeout=args.run_timeout),
         mock=mock,
         follow_redirects=args.follow_redirects,
         checks=args.checks,
@@ -315,6 +346,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Workflow, common: dict[str, Any]) -> int:
     """--each FILE: one run per row (cli/each.py), with the settings a single run takes."""
     from ..api import Runner
+    from ..engine.execution import Limits
     from .each import EachUsageError, run_each
 
     credentials = read_credentials(args.credential, document)
@@ -330,6 +362,7 @@ def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Work
         servers=read_servers(args.server, document),
         credentials=credentials,
         timeout=args.timeout,
+        limits=Limits(run_timeout=args.run_timeout),
         mock=mock,
         follow_redirects=args.follow_redirects,
     )
@@ -339,16 +372,21 @@ def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Work
         raise UsageError(str(exc)) from None
 
 
-def jsonable(value: Any) -> Any:
+JSON_DEPTH = 200  # deeper values are shown as a note: json.dump recurses, and so would this
+
+
+def jsonable(value: Any, depth: int = 0) -> Any:
     """``value`` as strict JSON can carry it: NaN and infinities as strings, bytes as ``{"base64": ...}``."""
+    if depth > JSON_DEPTH and isinstance(value, (Mapping, list, tuple)):
+        return f"<nested deeper than {JSON_DEPTH} levels: left out>"
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, Mapping):
-        return {key if isinstance(key, str) else str(key): jsonable(item) for key, item in value.items()}
+        return {key if isinstance(key, str) else str(key): jsonable(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [jsonable(item) for item in value]
+        return [jsonable(item, depth + 1) for item in value]
     return value
 
 
@@ -359,10 +397,16 @@ def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]
         if raw.startswith("@"):
             path = raw[1:]
             try:
+                if os.path.exists(path) and not os.path.isfile(path):  # /dev/zero, a FIFO: never read
+                    raise UsageError(f"--inputs: {path} is not a regular file")
+                if os.path.getsize(path) > MAX_DOCUMENT_BYTES:
+                    raise UsageError(f"--inputs: {path} is larger than {MAX_DOCUMENT_BYTES} bytes")
                 with open(path, encoding="utf-8") as handle:
                     text = handle.read()
             except OSError as exc:
                 raise UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"--inputs: {path} is not UTF-8 text: {exc.reason}") from None
             if path.endswith((".yaml", ".yml")):
                 from ..sources.yamlsource import parse_document
 
@@ -391,6 +435,10 @@ def _json(text: str, what: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+        raise UsageError(f"{what}: a number is too large to read ({str(exc).split(':')[0]})") from None
+    except RecursionError:
+        raise UsageError(f"{what} is nested too deeply to read") from None
 
 
 def coerce_input(name: str, value: str, schema: Any) -> Any:
@@ -419,6 +467,8 @@ def read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, 
         if sep and "://" not in name:
             if name not in sources:
                 raise UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
+            if name in per_source:
+                raise UsageError(f"--server: source {name!r} is given twice ({per_source[name]!r} and {url!r})")
             if is_asyncapi_source(document, name):  # a broker: mqtt://, amqp://, ws:// (docs/async-steps.md)
                 problem = broker_url_problem(url)
                 if problem:
@@ -426,6 +476,11 @@ def read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, 
                 per_source[name] = url
                 continue
             per_source[name] = checked(url)
+        elif default is not None:
+            raise UsageError(
+                f"--server: two URLs for every source ({default!r} and {item!r}); "
+                "name the source of each (--server SOURCE=URL)"
+            )
         else:
             default = checked(item)
     if default is not None and not per_source:
@@ -517,7 +572,9 @@ def print_summary(result: Any, out: TextIO) -> None:
 def _cmd_list(args: argparse.Namespace) -> int:
     from ..compile.loader import load
 
-    document = load(args.spec, sources=source_map(args.source))
+    sources = source_map(args.source)
+    document = load(args.spec, sources=sources)
+    _warn_unused_sources(sources, document)
     rows: list[dict[str, Any]] = []
     for wf in document.workflows.values():
         props = (wf.inputs_schema or {}).get("properties") or {}

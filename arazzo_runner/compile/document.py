@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, cast
 from urllib.parse import urljoin
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
-from ..plan.inputs import InputsCheck
+from ..plan.inputs import InputsCheck, plainly_valid_schema
 from ..plan.model import (
     ArazzoDocument,
     SourceDescription,
@@ -27,6 +24,8 @@ from .scope import check_input_scope, check_step_scope
 from .steps import StepCompiler
 from .steps11 import order_steps
 from .versions import base_uri, find_11_features, version_feature_message
+
+_MISSING = object()
 
 
 class DocumentCompiler:
@@ -89,14 +88,25 @@ class DocumentCompiler:
             components = {}
         else:
             self.scope.check_fields(components, "components", "/components")
+            kept: dict[str, Any] = dict(components)
             for kind in ("inputs", "parameters", "successActions", "failureActions"):
-                for key in components.get(kind) or {}:
+                group = components.get(kind)
+                if group is not None and not isinstance(group, Mapping):  # a list or a string: no keys to look up
+                    self.scope.error(
+                        f"/components/{kind}",
+                        f"'components.{kind}' must be an object, not {type_name(group)}",
+                        "ARZ003",
+                    )
+                    kept[kind] = {}
+                    continue
+                for key in group or {}:
                     if not OUTPUT_KEY_RE.match(str(key)):
                         self.scope.error(
                             f"/components/{kind}/{escape_pointer_token(key)}",
                             f"component key {key!r} must match [a-zA-Z0-9.-_]+",
                             "ARZ003",
                         )
+            components = kept
         self.scope.components = components
         self._sources()
         workflows_raw = self.scope.object_list(data, "workflows", "", required=True)
@@ -247,21 +257,37 @@ class DocumentCompiler:
         if not isinstance(schema, Mapping):
             self.scope.error(pointer, f"'inputs' must be a JSON Schema object, not {type_name(schema)}", "ARZ003")
             return None, None, set()
-        inlined = self._inline_refs(schema, pointer, 0)
-        try:
-            Draft202012Validator.check_schema(inlined)
-        except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.path)
-            self.scope.error(
-                pointer + ("/" + where if where else ""), f"invalid inputs schema: {exc.message}", "ARZ007"
-            )
-            return None, None, set()
+        memo: dict[str, Any] = {}
+        inlined = self._inline_refs(schema, pointer, 0, memo)
+        # Checked as written, and each schema a $ref names on its own: the inlined form shares the targets
+        # of $refs, and a walk of it as a tree would take exponential time on a fan-out of $refs. A flat
+        # typed schema needs no meta-schema check (nor jsonschema).
+        parts = (
+            []
+            if plainly_valid_schema(inlined)
+            else [(pointer, schema)] + [(ref[1:], self._pointer_target(ref)) for ref in memo if ref.startswith("#/")]
+        )
+        for where_part, part in parts:
+            from jsonschema import Draft202012Validator
+            from jsonschema.exceptions import SchemaError
+
+            try:
+                Draft202012Validator.check_schema(part)
+            except SchemaError as exc:
+                where = "/".join(str(p) for p in exc.path)
+                self.scope.error(
+                    where_part + ("/" + where if where else ""), f"invalid inputs schema: {exc.message}", "ARZ007"
+                )
+                return None, None, set()
         # The names of password properties at any depth: their values are masked wherever they sit in the inputs.
         secrets: set[str] = set()
 
+        visited: set[int] = set()  # the inlined schema shares the targets of $refs: each is walked once
+
         def collect(node: Any, depth: int) -> None:
-            if depth > 64 or not isinstance(node, Mapping):
+            if depth > 64 or not isinstance(node, Mapping) or id(node) in visited:
                 return
+            visited.add(id(node))
             properties = node.get("properties")
             if isinstance(properties, Mapping):
                 for name, prop in properties.items():
@@ -276,27 +302,61 @@ class DocumentCompiler:
         collect(inlined, 0)
         return inlined, InputsCheck(inlined, frozenset(secrets)), secrets
 
-    def _inline_refs(self, node: Any, pointer: str, depth: int) -> Any:
-        """Replace ``$ref``s into this document (``#/components/inputs/…``) by their targets (WF-5)."""
+    def _pointer_target(self, ref: str) -> Any:
+        """What the local ``$ref`` (``#/...``) names in this document, or ``_MISSING``."""
+        try:
+            return resolve_local(self.scope.data, ref[1:], percent_encoded=True)
+        except PointerMiss:
+            return _MISSING
+
+    def _inline_refs(
+        self,
+        node: Any,
+        pointer: str,
+        depth: int,
+        _memo: dict[str, Any] | None = None,
+        _path: frozenset[str] = frozenset(),
+    ) -> Any:
+        """Replace ``$ref``s into this document (``#/components/inputs/…``) by their targets (WF-5).
+
+        Each target is inlined once and shared, so a fan-out of ``$ref``s costs its size; a ``$ref`` back
+        to a schema being inlined (a recursive schema) becomes ``{}``, as does nesting past 32 levels.
+        A ``$ref`` to another file is reported: inputs schemas are checked without fetching anything.
+        """
+        memo = {} if _memo is None else _memo
         if depth > 32:
             return {}
         if isinstance(node, Mapping):
             ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/"):
-                try:
-                    target = resolve_local(self.scope.data, ref[1:], percent_encoded=True)
-                except PointerMiss:
-                    self.scope.error(pointer + "/$ref", f"$ref {ref!r} does not resolve in this document", "ARZ022")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                self.scope.error(
+                    pointer + "/$ref",
+                    f"$ref {ref!r} points outside this document; an inputs schema may only refer into it "
+                    "(#/components/inputs/...): copy the schema in",
+                    "ARZ022",
+                )
+                return {}
+            if isinstance(ref, str):
+                if ref in _path:
                     return {}
+                if ref not in memo:
+                    target = self._pointer_target(ref)
+                    if target is _MISSING:
+                        self.scope.error(pointer + "/$ref", f"$ref {ref!r} does not resolve in this document", "ARZ022")
+                        return {}
+                    memo[ref] = self._inline_refs(target, pointer, depth + 1, memo, _path | {ref})
+                resolved = memo[ref]
                 rest = {k: v for k, v in node.items() if k != "$ref"}
-                resolved = self._inline_refs(target, pointer, depth + 1)
                 if rest and isinstance(resolved, Mapping):
                     return {
                         "allOf": [resolved],
-                        **{k: self._inline_refs(v, pointer, depth + 1) for k, v in rest.items()},
+                        **{k: self._inline_refs(v, pointer, depth + 1, memo, _path) for k, v in rest.items()},
                     }
                 return resolved
-            return {k: self._inline_refs(v, f"{pointer}/{escape_pointer_token(k)}", depth + 1) for k, v in node.items()}
+            return {
+                k: self._inline_refs(v, f"{pointer}/{escape_pointer_token(k)}", depth + 1, memo, _path)
+                for k, v in node.items()
+            }
         if isinstance(node, list):
-            return [self._inline_refs(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node)]
+            return [self._inline_refs(v, f"{pointer}/{i}", depth + 1, memo, _path) for i, v in enumerate(node)]
         return node

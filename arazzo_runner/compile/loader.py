@@ -13,6 +13,7 @@ them in ``.diagnostics``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
@@ -50,6 +51,22 @@ class LoadOptions:
     # Source URLs (absolute, as resolved) to read from another place instead: a local copy of
     # a description the document names by a remote URL, to work offline (--source URL=PATH).
     sources: Mapping[str, str] = field(default_factory=dict)
+
+
+def resolve_source_keys(sources: Mapping[str, str], entry_url: str) -> dict[str, str]:
+    """``sources`` with each key that is not an absolute URL resolved against the entry document's URL.
+
+    ``--source ../openapi/x.yml=PATH`` then matches the source the document writes as ``../openapi/x.yml``.
+    """
+    return {source_key(key, entry_url): path for key, path in sources.items()}
+
+
+def source_key(key: str, entry_url: str) -> str:
+    """One ``sources`` key as an absolute URL: as written when it is one, else against ``entry_url``."""
+    try:
+        return key if urlsplit(key).scheme in ("http", "https", "file") else urljoin(entry_url, key)
+    except ValueError:
+        return key
 
 
 def load(
@@ -111,6 +128,15 @@ def load_text(text: str, *, base_uri: str | None = None, strict: bool = False) -
     """Load an Arazzo document given as text; relative source URLs resolve against ``base_uri`` (default: cwd)."""
     loader = _Loader(LoadOptions(strict=strict))
     url = base_uri or path_to_url(os.path.join(os.getcwd(), "arazzo.yaml"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: no file could hold this text
+        line = text.count("\n", 0, exc.start) + 1
+        column = exc.start - (text.rfind("\n", 0, exc.start) + 1) + 1
+        raise DocumentError(
+            f"the text holds a lone surrogate ({text[exc.start]!r}), which is not Unicode text",
+            Location(display_name(url), line, column),
+        ) from None
     return loader.load_entry_text(text, url)
 
 
@@ -152,6 +178,8 @@ class _Loader:
         return self.load_entry_text(text, url)
 
     def load_entry_text(self, text: str, url: str) -> ArazzoDocument:
+        if self.options.sources:
+            self.options = dataclasses.replace(self.options, sources=resolve_source_keys(self.options.sources, url))
         self.collect(text, url)
         errors = [d for d in self.diagnostics.items if d.severity == "error"]
         if errors:
@@ -251,7 +279,10 @@ class _Loader:
             else:
                 description = load_openapi_cached(url, display_name(url))
         except ArazzoError as exc:
-            self.diagnostics.error("ARZ010", f"cannot load source description: {exc.message}", location)
+            hint = ""
+            if url not in self.options.sources and url.startswith("file:") and exc.message.startswith("file not found"):
+                hint = " (to read it from another place, map its URL to a path: --source URL=PATH, or sources=)"
+            self.diagnostics.error("ARZ010", f"cannot load source description: {exc.message}{hint}", location)
             return None
         self.documents.openapi[url] = description
         return description
@@ -283,19 +314,27 @@ class _Loader:
         for doc in self.documents.arazzo.values():
             for wf in doc.workflows.values():
                 graph[(doc.url, wf.workflow_id)] = [(ref, wf.location) for ref in wf.depends_on]
-        state: dict[tuple[str, str], int] = {}
-
-        def visit(node: tuple[str, str], path: list[str]) -> None:
-            state[node] = 1
-            for ref, loc in graph.get(node, []):
-                nxt = (ref.document_url, ref.workflow_id)
-                if state.get(nxt) == 1:
-                    cycle = " -> ".join([*path, ref.workflow_id])
-                    self.diagnostics.error("ARZ016", f"dependsOn cycle: {cycle}", loc)
-                elif state.get(nxt) is None and nxt in graph:
-                    visit(nxt, [*path, ref.workflow_id])
-            state[node] = 2
-
-        for node in graph:
-            if node not in state:
-                visit(node, [node[1]])
+        state: dict[tuple[str, str], int] = {}  # 1: on the current path, 2: done
+        # Depth-first with an explicit stack: a dependsOn chain thousands long must not exhaust Python's stack.
+        for root in graph:
+            if root in state:
+                continue
+            state[root] = 1
+            path = [root[1]]
+            stack = [(root, iter(graph[root]))]
+            while stack:
+                node, edges = stack[-1]
+                for ref, loc in edges:
+                    nxt = (ref.document_url, ref.workflow_id)
+                    if state.get(nxt) == 1:
+                        cycle = " -> ".join([*path, ref.workflow_id])
+                        self.diagnostics.error("ARZ016", f"dependsOn cycle: {cycle}", loc)
+                    elif state.get(nxt) is None and nxt in graph:
+                        state[nxt] = 1
+                        path.append(ref.workflow_id)
+                        stack.append((nxt, iter(graph[nxt])))
+                        break
+                else:
+                    state[node] = 2
+                    stack.pop()
+                    path.pop()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -176,7 +177,10 @@ class StepCompiler:
             )
         retry_after = raw.get("retryAfter")
         if retry_after is not None and (
-            isinstance(retry_after, bool) or not isinstance(retry_after, (int, float)) or retry_after < 0
+            isinstance(retry_after, bool)
+            or not isinstance(retry_after, (int, float))
+            or not math.isfinite(retry_after)  # .nan and .inf would make the retry sleep never end
+            or retry_after < 0
         ):
             self.scope.error(
                 f"{pointer}/retryAfter", f"'retryAfter' must be a number of seconds >= 0, not {retry_after!r}", "ARZ003"

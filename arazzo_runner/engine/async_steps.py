@@ -19,7 +19,7 @@ import contextlib
 import dataclasses
 import json
 import weakref
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -365,18 +365,21 @@ async def async_session(execution: Any, *, offline: bool = False) -> AsyncIterat
             await runtime.close()
 
 
-async def async_step_hook(execution: Any, frame: Any, step: Step) -> StepOutcome | None:
-    """Called before every step: subscribes a workflow's receive steps before its first step runs
-    (subscribe-before-trigger), and runs an AsyncAPI step (None for any other step)."""
+async def async_step_hook(
+    execution: Any, frame: Any, step: Step, work: Coroutine[Any, Any, StepOutcome]
+) -> StepOutcome:
+    """Around every step's ``work``: subscribes a workflow's receive steps before its first step runs
+    (subscribe-before-trigger); an AsyncAPI step is run here instead of ``work``."""
     workflow = frame.workflow
     if step.asyncapi is None and not any(s.asyncapi is not None for s in workflow.steps):
-        return None
+        return await work
     prepared = _PREPARED.setdefault(execution, set())
     if id(frame) not in prepared:
         prepared.add(id(frame))
         await runtime_of(execution).prepare(workflow, frame)
     if step.asyncapi is None:
-        return None
+        return await work
+    work.close()  # an HTTP or workflow step's coroutine, never started
     return await execute_async_step(execution, frame, step)
 
 

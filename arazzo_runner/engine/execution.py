@@ -29,7 +29,7 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
-from .async_steps import async_step_hook
+from .bounded import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, run_timeout_words
 from .guard import CredentialGuard
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
@@ -48,7 +48,7 @@ from .state import (
     step_record,
     unrun_step_reason,
 )
-from .steps11 import action_inputs, guarded_step
+from .steps11 import action_inputs, async_step_hook, guarded_step
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -69,6 +69,8 @@ class Limits:
     max_retry_delay: float = 300.0
     request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
     run_timeout: float | None = None
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES  # the decoded body; None: no cap
+    criterion_timeout: float = DEFAULT_CRITERION_TIMEOUT  # seconds for one backtracking regex, XPath or filter
 
 
 class Execution:
@@ -106,6 +108,8 @@ class Execution:
         self.records: dict[str, WorkflowRecord] = {}
         self.completed: dict[tuple[str, str], WorkflowOutcome] = {}
         self.steps_executed = 0
+        self.running: tuple[str, str] | None = None  # (workflow id, step id) of the step running now
+        self.root_frame: Frame | None = None
         self.step_results: list[StepResult] = []
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
@@ -123,6 +127,7 @@ class Execution:
                 f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(map(str, problems)), problems=problems
             )
         started = time.perf_counter()
+        CRITERION_TIMEOUT.set(self.limits.criterion_timeout)  # this run's task, and the tasks it starts, see it
         try:
             if self.limits.run_timeout is not None:
                 outcome = await asyncio.wait_for(
@@ -133,16 +138,10 @@ class Execution:
         except LimitExceeded as exc:
             outcome = WorkflowOutcome("failed", exc.outputs, exc.failure, None)
         except asyncio.TimeoutError:
-            outcome = WorkflowOutcome(
-                "failed",
-                {},
-                Failure(
-                    "run_timeout",
-                    f"the run took longer than run_timeout ({self.limits.run_timeout:g}s) and was stopped",
-                    workflow_id,
-                ),
-                None,
-            )
+            # The running step is named (DEC-42); the root workflow keeps its finished steps' outputs (DEC-13).
+            wf_id, step_id, message = run_timeout_words(self.limits.run_timeout, self.running, workflow_id)
+            outputs = self._workflow_outputs(self.root_frame) if self.root_frame is not None else {}
+            outcome = WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
         error = outcome.error
         if error is not None:
             error = redact_failure(error, self.redactor)
@@ -203,6 +202,7 @@ class Execution:
                     None,
                 )
         frame = Frame(document, workflow, inputs, depth)
+        self.root_frame = frame if depth == 0 else self.root_frame
         try:
             status, error = await self._run_steps(frame)
         except LimitExceeded as exc:
@@ -224,6 +224,7 @@ class Execution:
         while pointer < len(steps):
             step = steps[pointer]
             self._count_step(workflow, step)
+            self.running = (workflow.workflow_id, step.step_id)
             started = time.perf_counter()
             outcome = await self._execute_step(frame, step)
             frame.step_outputs[step.step_id] = outcome.outputs
@@ -368,13 +369,12 @@ class Execution:
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
-        if (async_outcome := await async_step_hook(self, frame, step)) is not None:  # engine/async_steps.py
-            return async_outcome
         if step.operation is not None:
             work = self._execute_operation(frame, step, step.operation)
         else:
             work = self._execute_workflow_step(frame, step)
-        return await guarded_step(step, self.step_results, work)  # Arazzo 1.1: timeout, AsyncAPI, dependsOn
+        work = async_step_hook(self, frame, step, work)  # Arazzo 1.1: AsyncAPI steps (engine/async_steps.py)
+        return await guarded_step(step, self.step_results, work)  # Arazzo 1.1: timeout, dependsOn
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
@@ -425,6 +425,7 @@ class Execution:
                 prepared,
                 follow_redirects=self.follow_redirects,
                 timeout=self.limits.request_timeout,
+                max_bytes=self.limits.max_response_bytes,
                 carries_secret=lambda text: self.redactor.mask(text) != text,
             )  # reads the body
         except httpx.TimeoutException:

@@ -11,12 +11,14 @@ from ..language.expressions import EvalContext
 from ..language.expressions.template import is_absent_optional_input
 from ..plan.model import Action, Step
 from ..result import StepResult
+from .async_steps import async_step_hook
 from .state import StepOutcome
 from .transport import Exchange
 
 __all__ = [
     "ASYNCAPI_NOT_EXECUTED",
     "action_inputs",
+    "async_step_hook",
     "asyncapi_message",
     "guarded_step",
     "refuse_step",
@@ -89,7 +91,7 @@ def unmet_dependency(step: Step, results: list[StepResult]) -> str | None:
 
 def refuse_step(step: Step, results: list[StepResult]) -> tuple[str, str] | None:
     """``(reason, message)`` when a 1.1 step may not run: an AsyncAPI step, or an unmet dependency."""
-    if step.asyncapi_target is not None:
+    if step.asyncapi_target is not None and step.asyncapi is None:  # its AsyncAPI source could not be read
         return "unsupported_step", asyncapi_message(step)
     unmet = unmet_dependency(step, results)
     return None if unmet is None else ("dependency_failed", unmet)
@@ -101,6 +103,8 @@ async def guarded_step(step: Step, results: list[StepResult], work: Coroutine[An
     if refused is not None:
         work.close()  # never started
         return StepOutcome(False, Exchange(), {}, refused[1], reason=refused[0])
+    if step.asyncapi is not None:  # a receive step's timeout is its own wait (engine/async_steps.py)
+        return await work
     finished, outcome = await within_timeout(work, step)
     if outcome is None or not finished:  # V11-15
         return StepOutcome(False, Exchange(), {}, timed_out_message(step), reason="step_timeout")

@@ -13,8 +13,10 @@ from datetime import timezone
 
 import httpx
 
+from ..errors import RequestBuildError
 from ..language.expressions import HttpView
 from ..result import CheckResult
+from .bounded import ResponseTooLarge, read_bounded, within_deadline
 from .request import PreparedRequest
 from .views import body_excerpt
 
@@ -53,6 +55,14 @@ def build_request(client: httpx.AsyncClient, prepared: PreparedRequest, timeout:
     headers = list(prepared.headers)
     if prepared.content_type and not any(k.lower() == "content-type" for k, _ in headers):
         headers.append(("Content-Type", prepared.content_type))
+    for index, (name, value) in enumerate(headers):
+        if not name.isascii():  # httpx would raise UnicodeEncodeError from deep inside
+            raise RequestBuildError(
+                f"header name {name.encode('ascii', 'backslashreplace').decode()!r} is not ASCII "
+                "(an HTTP header name is an ASCII token)"
+            )
+        if isinstance(value, str) and not value.isascii():  # as for every other header: sent as UTF-8 bytes
+            headers[index] = (name, value.encode("utf-8"))
     return client.build_request(
         prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
     )
@@ -65,18 +75,47 @@ async def send(
     *,
     follow_redirects: bool,
     timeout: float | None,
+    max_bytes: int | None = None,
     carries_secret: Callable[[str], bool] | None = None,
 ) -> httpx.Response:
     """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
 
+    ``timeout`` bounds the whole exchange (every redirect and the whole body), not each network read;
+    the decoded body is refused past ``max_bytes`` (see :mod:`.bounded`).
     httpx drops ``Authorization`` and ``Cookie`` when a redirect leaves the origin, but not an apiKey
     header a security scheme added; the redirects are therefore followed here. On a redirect to
     another origin, every header whose value ``carries_secret`` (a password input in an ``X-API-Key``
     parameter, say) is dropped too, and a body that carries one is not re-sent: the redirect is not
     followed and a warning says why.
     """
-    response = await client.send(request, follow_redirects=False)
+    return await within_deadline(
+        _send(
+            client,
+            request,
+            prepared,
+            follow_redirects=follow_redirects,
+            timeout=timeout,
+            max_bytes=max_bytes,
+            carries_secret=carries_secret,
+        ),
+        timeout,
+        request,
+    )
+
+
+async def _send(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    prepared: PreparedRequest,
+    *,
+    follow_redirects: bool,
+    timeout: float | None,
+    max_bytes: int | None,
+    carries_secret: Callable[[str], bool] | None,
+) -> httpx.Response:
+    response = await client.send(request, follow_redirects=False, stream=True)
     if not follow_redirects:
+        await read_bounded(response, max_bytes)
         return response
     origin = _origin(request.url)
     credential_headers = {"authorization", "cookie", "proxy-authorization"} | {
@@ -84,6 +123,7 @@ async def send(
     }
     for _ in range(MAX_REDIRECTS):
         if not response.has_redirect_location:
+            await read_bounded(response, max_bytes)
             return response
         url = request.url.join(response.headers["location"])
         method = request.method
@@ -104,12 +144,15 @@ async def send(
                         f"the redirect to another origin ({url.scheme}://{url.host}) was not followed: the request "
                         "body carries a secret, which is not re-sent to another host"
                     )
+                    await read_bounded(response, max_bytes)
                     return response
         await response.aclose()
         request = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
-        response = await client.send(request, follow_redirects=False)
+        response = await client.send(request, follow_redirects=False, stream=True)
     if response.has_redirect_location:
+        await response.aclose()
         raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects", request=request)
+    await read_bounded(response, max_bytes)
     return response
 
 
@@ -120,6 +163,8 @@ def _origin(url: httpx.URL) -> tuple[str, str, int | None]:
 def transport_reason(exc: httpx.HTTPError, detail: str) -> str:
     if isinstance(exc, httpx.ConnectError):
         return f"could not connect ({detail})"
+    if isinstance(exc, ResponseTooLarge):
+        return detail
     return f"{type(exc).__name__}: {detail}"
 
 

@@ -42,6 +42,11 @@ _EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 _WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima")
 _MAX_DEPTH = 24  # deeper than any sane response; stops pathological recursion
 _OPTIONAL_DEPTH = 8  # optional properties are generated down to this depth, required ones always
+# Caps on what one generated value may hold, whatever the schema asks (minLength: 2000000000...).
+# A capped value says so in ``ValueGenerator.notes`` (the mock answers with an X-Mock-Note header).
+MAX_STRING_LENGTH = 65_536
+MAX_ARRAY_ITEMS = 100
+MAX_VALUE_NODES = 100_000
 # Ids of the exchange, not of a resource: never remembered across responses.
 _PER_RESPONSE_IDS = frozenset({"id", "request_id", "trace_id", "span_id", "correlation_id", "event_id"})
 
@@ -113,6 +118,12 @@ class ValueGenerator:
         # the names whose remembered id an array item of this response already took.
         self.memory = memory
         self._remembered_in_array: set[str] = set()
+        self.notes: list[str] = []  # where a cap cut what the schema asked for
+        self._nodes = 0
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
 
     # -- entry ----------------------------------------------------------------
     def generate(self, schema: Any, name: str | None = None) -> Any:
@@ -136,6 +147,9 @@ class ValueGenerator:
 
     # -- the walk -------------------------------------------------------------
     def _value(self, schema: Any, name: str | None, depth: int, refs: tuple[str, ...]) -> Any:
+        self._nodes += 1
+        if self._nodes == MAX_VALUE_NODES:
+            self._note(f"the value was cut at {MAX_VALUE_NODES} nodes")
         schema, refs = self._deref(schema, refs)
         if schema is None:
             return None
@@ -194,16 +208,28 @@ class ValueGenerator:
             schema = self._resolve(schema)
         return schema, refs
 
-    def _merge_all_of(self, schema: Mapping[str, Any], refs: tuple[str, ...]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    def _merge_all_of(
+        self, schema: Mapping[str, Any], refs: tuple[str, ...], chain: frozenset[str] = frozenset()
+    ) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """``allOf`` merged into one schema. The parts are all needed (their required properties too), so the
+        recursion stop of :meth:`_deref` does not apply to them; ``chain`` only stops an allOf that includes itself.
+        """
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         properties: dict[str, Any] = dict(merged.get("properties") or {})
         required: list[str] = list(merged.get("required") or [])
         for part in schema["allOf"]:
-            resolved, refs = self._deref(part, refs)
+            resolved = part
+            seen = chain
+            while isinstance(resolved, Mapping) and isinstance(resolved.get("$ref"), str):
+                if resolved["$ref"] in seen:
+                    resolved = None
+                    break
+                seen = seen | {resolved["$ref"]}
+                resolved = self._resolve(resolved)
             if not isinstance(resolved, Mapping):
                 continue
             if "allOf" in resolved:
-                resolved, refs = self._merge_all_of(resolved, refs)
+                resolved, refs = self._merge_all_of(resolved, refs, seen)
             for key, value in resolved.items():
                 if key == "properties" and isinstance(value, Mapping):
                     properties.update(value)
@@ -270,6 +296,9 @@ class ValueGenerator:
         count = max(low if isinstance(low, int) else 0, 1)
         if isinstance(high, int):
             count = min(count, high)
+        if count > MAX_ARRAY_ITEMS:
+            self._note(f"minItems {count} asks for more than {MAX_ARRAY_ITEMS} items: {MAX_ARRAY_ITEMS} generated")
+            count = MAX_ARRAY_ITEMS
         items = schema.get("items")
         prefix = schema.get("prefixItems")
         singular = name[:-1] if name and name.endswith("s") else name
@@ -278,7 +307,7 @@ class ValueGenerator:
             values = [self._value(p, singular, depth + 1, refs) for p in prefix[:count]]
         self._array_depth += 1
         try:
-            while len(values) < count:
+            while len(values) < count and self._nodes < MAX_VALUE_NODES:
                 values.append(
                     self._value(items if items is not None else {"type": "string"}, singular, depth + 1, refs)
                 )
@@ -323,6 +352,11 @@ class ValueGenerator:
             value = self._named(name)
         low = schema.get("minLength")
         high = schema.get("maxLength")
+        if isinstance(low, int) and low > MAX_STRING_LENGTH:
+            self._note(
+                f"minLength {low} asks for more than {MAX_STRING_LENGTH} characters: {MAX_STRING_LENGTH} generated"
+            )
+            low = MAX_STRING_LENGTH
         if isinstance(low, int) and len(value) < low:
             value = value + "x" * (low - len(value))
         if isinstance(high, int) and len(value) > high:

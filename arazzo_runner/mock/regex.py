@@ -21,6 +21,7 @@ _sre_parse: Any = importlib.import_module("re._parser" if sys.version_info >= (3
 __all__ = ["generate_matching"]
 
 _MAX_EXTRA_REPEAT = 3
+_MAX_REPEAT = 1000  # a pattern asking for more repeats than this is not generated
 _CATEGORIES = {
     "CATEGORY_DIGIT": string.digits,
     "CATEGORY_NOT_DIGIT": string.ascii_letters,
@@ -62,6 +63,8 @@ def _emit(items: Any, rng: random.Random, groups: dict[int, str]) -> str:
             out.append(_from_class(arg, rng))
         elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
             low, high, sub = arg
+            if low > _MAX_REPEAT:  # a{1000000000}: the caller falls back to another value
+                raise _GiveUp
             top = low + _MAX_EXTRA_REPEAT if high > low + _MAX_EXTRA_REPEAT else high
             count = (
                 rng.randint(low, max(low, top)) if low == 0 else low + rng.randint(0, max(0, min(top, high) - low) // 2)

@@ -126,6 +126,15 @@ class MockResponder:
     # -- one request ------------------------------------------------------------
     def respond(self, method: str, url: str, headers: list[tuple[str, str]], body: bytes) -> MockResponse:
         method = method.upper()
+        try:
+            urlsplit(url)
+        except ValueError as exc:  # Host: [ and the like
+            message = f"mock: {url[:80]!r} is not a URL ({exc})"
+            return MockResponse(400, (("Content-Type", _JSON),), json.dumps(_error_body(400, message)).encode())
+        for name, value in headers:
+            if any(c in name or c in value for c in "\r\n\0"):  # no HTTP parser delivers these; answer in words
+                message = f"mock: header {name[:40]!r} holds a line break or NUL, which HTTP does not allow"
+                return self._answer(method, url, None, None, 400, _error_body(400, message))
         match, allowed = self.router.match(method, url)
         if match is None and method == "HEAD":  # HEAD is GET without the body, unless described on its own
             answer = self.respond("GET", url, headers, body)
@@ -170,6 +179,7 @@ class MockResponder:
         else:
             content_type, payload, extra = self._documented(operation, status, generator)
         response_headers = [*extra, *(override.headers if override else ())]
+        response_headers += [("X-Mock-Note", note) for note in generator.notes]  # a capped value says so
         return self._answer(method, url, operation, step, status, payload, response_headers, content_type)
 
     def _attribute(self, operation: Operation) -> tuple[Step | None, Override | None, int]:

@@ -21,6 +21,9 @@ from ..sources.fetch import display_name, read_url
 from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.policy import check_reference
 from ..sources.yamlsource import parse_fast
+from .diskcache import cached_parse
+
+_MAX_RESOLVE_DEPTH = 200  # nesting resolve_deep expands; deeper $refs are left to be followed lazily
 
 __all__ = [
     "HTTP_METHODS",
@@ -185,16 +188,43 @@ class OpenAPIDescription:
             stamps = list(self.external_stamps.items())
         return all(_file_stamp(url) == stamp for url, stamp in stamps)
 
-    def resolve_deep(self, node: Any, _depth: int = 0, *, base: str | None = None) -> Any:
-        """A copy of ``node`` with every ``$ref`` inside it replaced (recursive refs stop at depth 64)."""
-        if _depth > 64:
-            return node
-        node, where = self.resolve_at(node, base or self.url)
-        if isinstance(node, Mapping):
-            return {k: self.resolve_deep(v, _depth + 1, base=where) for k, v in node.items()}
-        if isinstance(node, list):
-            return [self.resolve_deep(v, _depth + 1, base=where) for v in node]
-        return node
+    def resolve_deep(self, node: Any, *, base: str | None = None) -> Any:
+        """``node`` with the ``$ref``s inside it replaced by their targets, as a graph walk, never a tree expansion.
+
+        Each target (and each YAML-aliased object) is resolved once and shared wherever it is referenced,
+        so a ``$ref`` fan-out or an alias bomb costs its size, not the size of its expansion. A ``$ref``
+        back to a schema being resolved (``Category.children: [Category]``) stays a ``$ref``, made absolute
+        so it still resolves from anywhere; readers follow it lazily with their own depth limits.
+        """
+        memo: dict[tuple[str, int | str], Any] = {}
+
+        def walk(node: Any, where: str, path: frozenset[str], depth: int) -> Any:
+            if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+                target_doc, _, fragment = node["$ref"].partition("#")
+                absolute = urljoin(where, target_doc) if target_doc else where
+                key = f"{absolute}#{fragment}"
+                if key in path or depth > _MAX_RESOLVE_DEPTH:
+                    return {"$ref": key}  # recursive (or absurdly deep): left for the reader to follow lazily
+                if ("ref", key) in memo:
+                    return memo[("ref", key)]
+                target, target_base = self.resolve_at(node, where)
+                resolved = walk(target, target_base, path | {key}, depth + 1)
+                memo[("ref", key)] = resolved
+                return resolved
+            if not isinstance(node, (Mapping, list)):
+                return node
+            ident = (where, id(node))
+            if ident in memo:
+                return memo[ident]
+            result: Any
+            if isinstance(node, Mapping):
+                result = {k: walk(v, where, path, depth + 1) for k, v in node.items()}
+            else:
+                result = [walk(v, where, path, depth + 1) for v in node]
+            memo[ident] = result
+            return result
+
+        return walk(node, base or self.url, frozenset(), 0)
 
     # -- index ----------------------------------------------------------
     def _index(self) -> None:
@@ -492,5 +522,6 @@ def load_openapi(
     """
     if text is None:
         text = (reader or read_url)(url)
-    data = parse_fast(text, display)
+    source_text = text
+    data = cached_parse(source_text, lambda: parse_fast(source_text, display))
     return OpenAPIDescription(url, data, display, reader)

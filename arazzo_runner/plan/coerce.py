@@ -22,7 +22,7 @@ def coerce_input_text(name: str, value: str, schema: Any) -> Any:
         if value.lstrip().startswith(("{", "[")):
             try:
                 return json.loads(value)
-            except (json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):  # not JSON, too deep, or a number past 4300 digits
                 pass
         return value
     if "string" in types:
@@ -46,6 +46,6 @@ def coerce_input_text(name: str, value: str, schema: Any) -> Any:
         if kind in ("array", "object"):
             try:
                 return json.loads(value)
-            except (json.JSONDecodeError, RecursionError):
+            except (ValueError, RecursionError):  # not JSON, too deep, or a number past 4300 digits
                 continue
     raise ValueError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")

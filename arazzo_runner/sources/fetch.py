@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -56,24 +57,7 @@ def read_url(url: str, display: str | None = None) -> str:
     except ValueError as exc:
         raise SourceError(f"{shown!r} is not a valid URL ({exc})", Location(shown)) from None
     if split.scheme == "file":
-        path = unquote(split.path)
-        try:
-            size = os.path.getsize(path)
-            if size > MAX_DOCUMENT_BYTES:
-                raise SourceError(f"{shown} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(shown))
-            with open(path, encoding="utf-8") as handle:
-                return handle.read()
-        except FileNotFoundError:
-            raise SourceError(f"file not found: {shown}", Location(shown)) from None
-        except IsADirectoryError:
-            raise SourceError(
-                f"{shown!r} is a directory; give the path of an Arazzo document (.yaml/.yml/.json)",
-                Location(shown),
-            ) from None
-        except UnicodeDecodeError as exc:
-            raise SourceError(f"{shown} is not UTF-8 text: {exc.reason}", Location(shown)) from None
-        except OSError as exc:
-            raise SourceError(f"cannot read {shown}: {exc.strerror}", Location(shown)) from None
+        return _read_file(unquote(split.path), shown)
     if split.scheme in ("http", "https"):
         return _read_http(url)
     raise SourceError(
@@ -88,35 +72,25 @@ def _read_http(url: str) -> str:
     """
     import httpx
 
+    from . import deadline
+
     shown = display_name(url)  # never the password of a user:password@ URL
-    too_large = SourceError(f"{shown} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(shown))
-    chunks: list[bytes] = []
     check_fetch(url, shown)
-    current = url
     try:
-        with httpx.Client(timeout=30.0, follow_redirects=False) as client:
-            for _ in range(MAX_REDIRECTS + 1):
-                with client.stream("GET", current) as response:
-                    if response.has_redirect_location:
-                        following = str(response.url.join(response.headers["location"]))
-                        check_redirect(current, following, shown)
-                        current = following
-                        continue
-                    if response.status_code != 200:
-                        raise SourceError(f"cannot fetch {shown}: HTTP {response.status_code}", Location(shown))
-                    declared = response.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > MAX_DOCUMENT_BYTES:
-                        raise too_large
-                    size = 0
-                    for chunk in response.iter_bytes():
-                        size += len(chunk)
-                        if size > MAX_DOCUMENT_BYTES:
-                            raise too_large
-                        chunks.append(chunk)
-                    encoding = response.charset_encoding or "utf-8"
-                    break
-            else:
-                raise SourceError(f"cannot fetch {shown}: more than {MAX_REDIRECTS} redirects", Location(shown))
+        status, content, encoding = deadline.fetch_bytes(
+            url,
+            MAX_DOCUMENT_BYTES,
+            max_redirects=MAX_REDIRECTS,
+            on_redirect=lambda current, following: check_redirect(current, following, shown),
+        )
+    except deadline.FetchTooLarge:
+        raise SourceError(f"{shown} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(shown)) from None
+    except deadline.TooManyRedirects:
+        raise SourceError(f"cannot fetch {shown}: more than {MAX_REDIRECTS} redirects", Location(shown)) from None
+    except TimeoutError:
+        raise SourceError(
+            f"cannot fetch {shown}: no complete response within {deadline.FETCH_TIMEOUT:g}s", Location(shown)
+        ) from None
     except httpx.HTTPError as exc:
         detail = str(exc) or type(exc).__name__
         password = urlsplit(url).password if "@" in url else None
@@ -124,8 +98,39 @@ def _read_http(url: str) -> str:
         if password:
             detail = detail.replace(password, "***")
         raise SourceError(f"cannot fetch {shown}: {detail}", Location(shown)) from None
-    content = b"".join(chunks)
+    if status != 200:
+        raise SourceError(f"cannot fetch {shown}: HTTP {status}", Location(shown))
     try:
-        return content.decode(encoding, errors="replace")
+        return content.decode(encoding or "utf-8", errors="replace")
     except LookupError:  # an unknown charset: read it as UTF-8
         return content.decode("utf-8", errors="replace")
+
+
+def _read_file(path: str, shown: str) -> str:
+    """A local document: only a regular file (never a device, FIFO or /dev/zero), read up to the size cap."""
+    not_regular = SourceError(f"{shown} is not a regular file; give the path of a document", Location(shown))
+    try:
+        mode = os.stat(path).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(mode):  # a device (/dev/zero), a FIFO or a socket: opening or reading may never end
+            raise not_regular
+        with open(path, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise not_regular
+            data = handle.read(MAX_DOCUMENT_BYTES + 1)
+    except FileNotFoundError:
+        raise SourceError(f"file not found: {shown}", Location(shown)) from None
+    except IsADirectoryError:
+        raise SourceError(
+            f"{shown!r} is a directory; give the path of an Arazzo document (.yaml/.yml/.json)",
+            Location(shown),
+        ) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read {shown}: {exc.strerror}", Location(shown)) from None
+    if len(data) > MAX_DOCUMENT_BYTES:
+        raise SourceError(f"{shown} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(shown))
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{shown} is not UTF-8 text: {exc.reason}", Location(shown)) from None

@@ -42,6 +42,42 @@ __all__ = [
 MAX_NODES = 1_000_000
 # Deepest nesting of collections an Arazzo document may have (far below Python's recursion limit).
 MAX_DEPTH = 128
+# Most nodes an OpenAPI description may have: several times the largest public descriptions.
+MAX_OPENAPI_NODES = 4_000_000
+
+
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _check_node_count(text: str, file: str, limit: int, what: str) -> None:
+    """Refuse a text with more than ``limit`` nodes before building it (the tree would take gigabytes).
+
+    Every node needs a separator in the text (a line break, ``,``, ``:``, ``-``, a bracket), so their count
+    bounds the node count and most documents pass on it alone. Past that bound, JSON is counted from its
+    text with the strings blanked out (values are separated by commas or open a container); YAML from the
+    parser's event stream (keys count as nodes there), which holds nothing in memory.
+    """
+    if sum(text.count(c) for c in "\n,:-[{") < limit:
+        return
+    too_many = DocumentError(f"{what} has more than {limit} nodes: too large to load", Location(file, 1, 1, None))
+    if text.lstrip().startswith(("{", "[")):
+        bare = _JSON_STRING.sub("", text)
+        if sum(bare.count(c) for c in ",[{") + 1 > limit:
+            raise too_many
+        return
+    count = 0
+    counted = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent)
+    parser: Any = _BaseLoader(text)  # used for its event stream only
+    try:
+        while parser.check_event():
+            if isinstance(parser.get_event(), counted):
+                count += 1
+                if count > limit:
+                    raise too_many
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its place
+    finally:
+        parser.dispose()
 
 
 class _CoreSchemaLoader(_BaseLoader):
@@ -205,7 +241,10 @@ class _Builder:
                 raise self._error(
                     node, pointer, f"YAML tag {node.tag!r} is not allowed; use plain JSON-compatible values"
                 )
-            return self.loader.construct_object(node)
+            try:
+                return self.loader.construct_object(node)
+            except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+                raise self._error(node, pointer, f"number too large to read ({exc.args[0].split(':')[0]})") from None
         if id(node) in self._path:
             raise self._error(node, pointer, "recursive YAML alias: an alias refers to a collection that contains it")
         if len(self._path) >= MAX_DEPTH:
@@ -244,6 +283,7 @@ class _Builder:
 
 def parse_document(text: str, file: str) -> tuple[Any, Positions]:
     """Parse an Arazzo document (YAML or JSON) keeping the position of every node."""
+    _check_node_count(text, file, MAX_NODES, "the document")
     loader = _CoreSchemaLoader(text)
     try:
         node = loader.get_single_node()
@@ -271,7 +311,7 @@ def _json_error(text: str, file: str) -> DocumentError | None:
         json.loads(text)
     except json.JSONDecodeError as exc:
         return DocumentError(f"invalid JSON: {exc.msg}", Location(file, exc.lineno, exc.colno, None))
-    except RecursionError:
+    except (RecursionError, ValueError):  # too deep, or a number past 4300 digits: the YAML message stands
         return None
     return None  # valid JSON the YAML parser still rejects: its message stands
 
@@ -279,6 +319,7 @@ def _json_error(text: str, file: str) -> DocumentError | None:
 def parse_fast(text: str, file: str) -> Any:
     """Parse a (possibly large) OpenAPI description without position bookkeeping."""
     stripped = text.lstrip()
+    _check_node_count(text, file, MAX_OPENAPI_NODES, "the description")
     try:
         if stripped.startswith("{"):
             try:
@@ -288,5 +329,7 @@ def parse_fast(text: str, file: str) -> Any:
         return yaml.load(text, Loader=_OpenAPILoader)
     except yaml.YAMLError as exc:
         raise _yaml_error(exc, file) from None
+    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+        raise DocumentError(f"number too large to read ({str(exc).split(':')[0]})", Location(file)) from None
     except RecursionError:
         raise DocumentError("the document is nested too deeply to read", Location(file)) from None

@@ -27,7 +27,10 @@ def as_number(text: str) -> int | float | None:
     if match is None:
         return None
     if match.group(1) is None and match.group(2) is None:
-        return int(text)
+        try:
+            return int(text)
+        except ValueError:  # past Python's 4300-digit conversion limit: not a number we can compare
+            return None
     try:
         return float(text)
     except OverflowError:  # pragma: no cover - float() saturates to inf instead

@@ -129,7 +129,7 @@ def _child(value: Any, key: str | int) -> Any:
         if isinstance(key, str):
             if key == "length":
                 return len(value)
-            if not (key.isascii() and key.isdigit()):
+            if not (key.isascii() and key.isdigit()) or len(key) > 18:
                 return _MISSING
             key = int(key)
         if not isinstance(value, list):
@@ -343,8 +343,8 @@ class _Parser:
         self.take("-")
         while self.pos < len(self.text) and "0" <= self.text[self.pos] <= "9":
             self.pos += 1
-        if self.pos == start or self.text[start : self.pos] == "-":
-            self.pos = start
+        if self.pos == start or self.text[start : self.pos] == "-" or self.pos - start > 18:
+            self.pos = start  # no number, or one too long to index anything
             return None
         return int(self.text[start : self.pos])
 

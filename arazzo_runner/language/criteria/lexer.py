@@ -102,7 +102,12 @@ def tokenize(
                 if math.isinf(value):
                     raise _error(full, offset, f"number {literal} is out of range", start, "a finite number")
             else:
-                value = int(literal)
+                try:
+                    value = int(literal)
+                except ValueError:  # past Python's 4300-digit conversion limit
+                    raise _error(
+                        full, offset, f"number of {len(literal)} digits is too long", start, "a number"
+                    ) from None
             tokens.append(Token("literal", value, start, pos))
             continue
         if ch == "'":

@@ -5,6 +5,9 @@ came from (``json``, ``text``, ``binary``, ``empty``; ``json`` for values that
 are not a whole body) and returns ``(passed, explanation)``. It never raises:
 a value the matcher cannot use fails the criterion with a reason (DEC-18).
 Library exceptions are wrapped at load time into :class:`ExpressionSyntaxError`.
+
+The engines (regress, jsonpath-rfc9535, elementpath and lxml) are imported when a
+document first uses them, so documents with plain conditions never pay for loading them.
 """
 
 from __future__ import annotations
@@ -13,17 +16,12 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-import elementpath
-import jsonpath_rfc9535
-import regress
-from elementpath.xpath30 import XPath30Parser
-from elementpath.xpath31 import XPath31Parser
-from lxml import etree
-
 from ...errors import ExpressionSyntaxError
 from ..expressions import to_text
 from ..expressions.pointer import describe_value
+from .budget import CriterionTimeout, evaluate_bounded
 from .goessner import GoessnerQuery
+from .linear import LinearRegex, linear_regex
 
 __all__ = [
     "XPATH_VERSIONS",
@@ -37,6 +35,25 @@ __all__ = [
 ]
 
 _SHOW = 80
+# Inputs this large go to the bounded worker for the matchers that can take polynomial time on them.
+BOUNDED_NODES = 1000
+BOUNDED_XML_BYTES = 4096
+
+
+def larger_than(value: Any, limit: int) -> bool:
+    """Whether the JSON ``value`` has more than ``limit`` nodes (counting stops as soon as it knows)."""
+    stack = [value]
+    count = 0
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _show(value: Any) -> str:
@@ -51,24 +68,43 @@ class RegexMatcher:
 
     pattern: str
     regex: Any
+    linear: LinearRegex | None = None  # the same pattern in RE2, when it means the same there
+    bounded: bool = True  # False in the worker process, which runs the backtracking engine itself
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         if value is None:
             return False, f"regex /{self.pattern}/ cannot apply: the context is null or empty"
         text = to_text(value)
-        if self.regex.find(text) is not None:
+        if self.linear is not None:
+            found = self.linear.find(text)
+        elif self.bounded:  # backreferences, lookaround: backtracking, so in the worker within the budget
+            try:
+                return evaluate_bounded("regex", self.pattern, "", text, kind)
+            except CriterionTimeout as exc:
+                return False, f"regex /{self.pattern}/ was stopped: {exc}"
+        else:
+            found = self.regex.find(text) is not None
+        if found:
             return True, f"regex /{self.pattern}/ matched {_show(text)}"
         return False, f"regex /{self.pattern}/ did not match {_show(text)}"
 
 
-def compile_regex(pattern: str) -> RegexMatcher:
+def compile_regex(pattern: str, *, linear: bool = True) -> RegexMatcher:
+    """``pattern`` checked by ``regress`` (ECMA-262); matched by RE2 in linear time when it means the same there.
+
+    ``linear=False`` (the worker process) keeps the backtracking engine, unbounded.
+    """
+    import regress
+
     try:
         compiled = regress.Regex(pattern)
     except (regress.RegressError, ValueError, TypeError) as exc:
         raise ExpressionSyntaxError(
             f"invalid ECMA-262 regular expression: {exc}", pattern, 0, expected="an ECMA-262 regular expression"
         ) from None
-    return RegexMatcher(pattern, compiled)
+    if not linear:
+        return RegexMatcher(pattern, compiled, None, bounded=False)
+    return RegexMatcher(pattern, compiled, linear_regex(pattern))
 
 
 # -- JSON contexts ------------------------------------------------------------------
@@ -100,11 +136,20 @@ class JsonPathMatcher:
 
     query_text: str
     query: Any
+    bounded: bool = True
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         ok, document, reason = _as_json(value, kind)
         if not ok:
             return False, f"jsonpath {self.query_text} cannot apply: {reason}"
+        import jsonpath_rfc9535
+
+        if self.bounded and "?" in self.query_text and larger_than(document, BOUNDED_NODES):
+            # A filter over a large document can take polynomial time: in the worker, within the budget.
+            try:
+                return evaluate_bounded("jsonpath", self.query_text, "", document, "json")
+            except CriterionTimeout as exc:
+                return False, f"jsonpath {self.query_text} was stopped: {exc}"
         try:
             nodes = self.query.find(document)
         except (jsonpath_rfc9535.JSONPathError, RecursionError, TypeError) as exc:
@@ -145,6 +190,8 @@ class GoessnerMatcher:
 
 
 def compile_jsonpath(query: str) -> JsonPathMatcher:
+    import jsonpath_rfc9535
+
     try:
         compiled = jsonpath_rfc9535.compile(query)
     except jsonpath_rfc9535.JSONPathError as exc:
@@ -163,12 +210,25 @@ def compile_jsonpath(query: str) -> JsonPathMatcher:
 
 
 # -- XPath (DEC-22) ----------------------------------------------------------------
-XPATH_VERSIONS: dict[str, type[Any]] = {
-    "xpath-31": XPath31Parser,
-    "xpath-30": XPath30Parser,
-    "xpath-20": elementpath.XPath2Parser,
-    "xpath-10": elementpath.XPath1Parser,
-}
+XPATH_VERSIONS = ("xpath-31", "xpath-30", "xpath-20", "xpath-10")
+
+
+def _xpath_parser(version: str) -> type[Any]:
+    if version == "xpath-31":
+        from elementpath.xpath31 import XPath31Parser
+
+        return XPath31Parser
+    if version == "xpath-30":
+        from elementpath.xpath30 import XPath30Parser
+
+        return XPath30Parser
+    import elementpath
+
+    if version == "xpath-20":
+        return elementpath.XPath2Parser
+    if version == "xpath-10":
+        return elementpath.XPath1Parser
+    raise KeyError(version)
 
 
 def _parse_xml(value: Any) -> tuple[Any, str]:
@@ -178,6 +238,8 @@ def _parse_xml(value: Any) -> tuple[Any, str]:
         data = bytes(value)
     else:
         return None, f"the context is not XML (it is {describe_value(value)})"
+    from lxml import etree
+
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
     )
@@ -197,6 +259,7 @@ class XPathMatcher:
     expression: str
     version: str
     token: Any
+    bounded: bool = True
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         label = f"xpath {self.expression}"
@@ -204,9 +267,16 @@ class XPathMatcher:
             return False, f"{label} cannot apply: the context is null or empty"
         if kind == "json" and isinstance(value, (dict, list)):
             return False, f"{label} cannot apply: the context is JSON ({describe_value(value)}), not XML"
+        if self.bounded and isinstance(value, (str, bytes, bytearray)) and len(value) > BOUNDED_XML_BYTES:
+            try:  # XPath over a large document can take polynomial time: in the worker, within the budget
+                return evaluate_bounded("xpath", self.expression, self.version, value, kind)
+            except CriterionTimeout as exc:
+                return False, f"{label} was stopped: {exc}"
         document, reason = _parse_xml(value)
         if document is None:
             return False, f"{label} cannot apply: {reason}"
+        import elementpath
+
         try:
             result = self.token.evaluate(elementpath.XPathContext(document))
             passed = bool(self.token.boolean_value(result))
@@ -222,7 +292,9 @@ def _describe_xpath(result: Any) -> str:
 
 
 def compile_xpath(expression: str, version: str = "xpath-31") -> XPathMatcher:
-    parser_class = XPATH_VERSIONS[version]
+    import elementpath
+
+    parser_class = _xpath_parser(version)
     try:
         token = parser_class().parse(expression)
     except elementpath.ElementPathError as exc:

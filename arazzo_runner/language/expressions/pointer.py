@@ -62,7 +62,8 @@ class JsonPointer:
 
     def __post_init__(self) -> None:
         if len(self._indexes) != len(self.tokens):
-            indexes = tuple(int(t) if _ARRAY_INDEX.match(t) else None for t in self.tokens)
+            # An index of more than 18 digits indexes no array (and int() refuses past 4300 digits).
+            indexes = tuple(int(t) if _ARRAY_INDEX.match(t) and len(t) <= 18 else None for t in self.tokens)
             object.__setattr__(self, "_indexes", indexes)
 
     @classmethod

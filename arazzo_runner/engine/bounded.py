@@ -1,0 +1,91 @@
+"""Bounds on one HTTP exchange: a total deadline and a cap on the decoded response body.
+
+httpx's own timeouts apply to each network operation, so a server that sends one
+byte just inside the read timeout can hold a request open for ever. Here the
+whole exchange (connect, headers, every body chunk, every redirect) runs under one
+deadline, and the body is read in chunks, decompressed, and given up as soon as
+it passes ``max_bytes``: a gzip bomb never inflates past the cap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
+import httpx
+
+from ..language.criteria.budget import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT
+
+__all__ = [
+    "CRITERION_TIMEOUT",
+    "DEFAULT_CRITERION_TIMEOUT",
+    "DeadlineExceeded",
+    "ResponseTooLarge",
+    "read_bounded",
+    "run_timeout_words",
+    "within_deadline",
+]
+
+T = TypeVar("T")
+
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+
+
+class DeadlineExceeded(httpx.TimeoutException):
+    """The whole exchange took longer than the request timeout."""
+
+
+class ResponseTooLarge(httpx.HTTPError):
+    """The decoded response body passed ``max_response_bytes``."""
+
+
+async def within_deadline(work: Awaitable[T], seconds: float | None, request: httpx.Request) -> T:
+    """``await work``, raising :class:`DeadlineExceeded` when it takes longer than ``seconds`` in total."""
+    if seconds is None:
+        return await work
+    try:
+        return await asyncio.wait_for(work, seconds)
+    except asyncio.TimeoutError:
+        raise DeadlineExceeded(f"no complete response within {seconds:g}s", request=request) from None
+
+
+async def read_bounded(response: httpx.Response, max_bytes: int | None) -> None:
+    """Read the (streamed) body of ``response``, decoded, refusing more than ``max_bytes`` of it.
+
+    Afterwards ``response.content`` is the body, as if httpx had read it.
+    """
+    if max_bytes is None:
+        await response.aread()
+        return
+    declared = response.headers.get("content-length", "")
+    encoded = response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity")
+    if declared.isdigit() and not encoded and int(declared) > max_bytes:
+        await response.aclose()
+        raise _too_large(max_bytes)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(max_bytes)
+            chunks.append(chunk)
+    finally:
+        await response.aclose()
+    response._content = b"".join(chunks)
+
+
+def _too_large(max_bytes: int) -> ResponseTooLarge:
+    return ResponseTooLarge(
+        f"the response body is larger than max_response_bytes ({max_bytes} bytes, counted after decompression)"
+    )
+
+
+def run_timeout_words(
+    seconds: float | None, running: tuple[str, str] | None, workflow_id: str
+) -> tuple[str, str | None, str]:
+    """``(workflow id, step id, message)`` for a run stopped by ``run_timeout`` while ``running`` ran."""
+    wf_id, step_id = running or (workflow_id, None)
+    where = f" during step {step_id!r} of workflow {wf_id!r}" if step_id else ""
+    return wf_id, step_id, f"the run took longer than run_timeout ({seconds or 0:g}s) and was stopped{where}"

@@ -1,0 +1,76 @@
+"""Recursive schemas, $ref fan-out and alias bombs in response schemas (issue item 4).
+
+``check``, ``run --mock`` and the mock's responses walk ``$ref`` graphs once, with
+cycle detection and sharing; they never expand a schema into a tree.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .support import run_bounded, write_spec
+
+RECURSIVE = """\
+openapi: 3.0.3
+info: {title: t, version: '1'}
+servers: [{url: 'http://127.0.0.1:9'}]
+paths:
+  /r:
+    get:
+      operationId: r
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Category'}
+  /s:
+    get:
+      operationId: s
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/F0'}
+components:
+  schemas:
+    Category:
+      type: object
+      required: [name]
+      properties:
+        name: {type: string}
+        parent: {$ref: '#/components/schemas/Category'}
+        children: {type: array, items: {$ref: '#/components/schemas/Category'}}
+%(fanout)s
+"""
+
+
+def _fanout(levels: int) -> str:
+    # F0 refers to F1 four times, F1 to F2 four times...: 4**40 paths if expanded as a tree.
+    lines = []
+    for i in range(levels):
+        nxt = f"F{i + 1}" if i + 1 < levels else "Category"
+        props = ", ".join(f"p{j}: {{$ref: '#/components/schemas/{nxt}'}}" for j in range(4))
+        lines.append(f"    F{i}: {{type: object, properties: {{{props}}}}}")
+    return "\n".join(lines)
+
+
+def test_check_and_mock_run_on_recursive_and_fanned_out_schemas(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, "http://127.0.0.1:9", steps=[{"id": "a", "op": "r"}, {"id": "b", "op": "s"}])
+    (tmp_path / "openapi.yaml").write_text(RECURSIVE % {"fanout": _fanout(40)})
+    done = run_bounded(
+        """
+        import sys
+        from arazzo_runner.cli.main import main
+        print("check", main(["check", sys.argv[1]]))
+        print("run", main(["run", sys.argv[1], "-w", "w", "--mock", "--json"]))
+        """,
+        seconds=40,
+        memory_mib=600,
+        args=[str(spec)],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "check 0" in done.stdout
+    assert "run 0" in done.stdout
+    print(f"recursive schemas: peak RSS {done.peak_kib // 1024} MiB")
