@@ -5,6 +5,7 @@ doc = load("specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml")
 result = run_workflow(doc, "recovery-codes-rotate", {...}, servers=..., credentials=...)
 """
 
+from . import events
 from .api import Runner, arun_workflow, run_workflow
 from .checker import check
 from .compile.loader import load, load_text
@@ -21,6 +22,7 @@ from .errors import (
     WorkflowFailed,
     WorkflowNotFound,
 )
+from .events import Event, EventListener
 from .plan.model import ArazzoDocument
 from .result import Failure, StepResult, WorkflowResult
 
@@ -32,6 +34,8 @@ __all__ = [
     "Diagnostic",
     "DocumentError",
     "EvaluationError",
+    "Event",
+    "EventListener",
     "ExpressionSyntaxError",
     "Failure",
     "InputError",
@@ -46,6 +50,7 @@ __all__ = [
     "__version__",
     "arun_workflow",
     "check",
+    "events",
     "load",
     "load_text",
     "run_workflow",

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 import weakref
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import httpx
 
 from .compile.loader import load
 from .engine.execution import Execution, Limits, ServerMap
+from .engine.observe import Observer
 from .engine.preflight import check_credentials, check_servers
 from .engine.security import Credentials, TokenCache
 from .errors import ArazzoError
+from .events import Event, EventListener
 from .plan.model import ArazzoDocument
 from .result import WorkflowResult
 
@@ -38,7 +40,8 @@ class Runner:
     source, or ``{source name: base URL}``. ``credentials``: secrets by
     security scheme name. ``timeout``: seconds per request. ``client``: an
     ``httpx.AsyncClient`` the caller owns (for proxies, mTLS, mock transports);
-    without it a client is created per run and closed after.
+    without it a client is created per run and closed after. ``on_event``: called with every
+    :mod:`arazzo_runner.events` event of every run, secrets masked (see also :meth:`stream`).
     """
 
     def __init__(
@@ -54,7 +57,9 @@ class Runner:
         clock: Callable[[], float] | None = None,
         mock: bool | Mapping[str, Any] = False,
         follow_redirects: bool = False,
+        on_event: EventListener | None = None,
     ) -> None:
+        self.on_event = on_event
         self.mock = mock
         self.follow_redirects = follow_redirects
         self.servers = servers
@@ -78,7 +83,14 @@ class Runner:
     def __repr__(self) -> str:
         return f"Runner(servers={self.servers!r}, credentials={self.credentials!r})"
 
-    async def arun(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
+    async def arun(
+        self,
+        spec: Spec,
+        workflow_id: str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        on_event: EventListener | None = None,
+    ) -> WorkflowResult:
         """Run ``workflow_id`` of ``spec`` (a path or a loaded document) with this runner's settings.
 
         Raises :class:`ArazzoError` before any request when the document, the workflow id, the inputs,
@@ -86,6 +98,7 @@ class Runner:
         with ``status == "failed"`` and an ``error`` saying why.
         """
         document = _document(spec)
+        listener = on_event or self.on_event
         if self._checked.get(id(document)) is not document:  # once per document for this runner's settings
             check_servers(self.servers, document)
             check_credentials(self.credentials, document)
@@ -98,15 +111,48 @@ class Runner:
             # (arazzo_runner.mock.placeholder_credentials does it for Python callers who want it).
             options = {"workflow": workflow_id, **(self.mock if isinstance(self.mock, Mapping) else {})}
             async with mock_client(document, **options) as client:
-                return await self._execute(client, document, workflow_id, inputs or {}, any_host=True)
+                return await self._execute(client, document, workflow_id, inputs or {}, listener, any_host=True)
         if self.client is not None:
-            return await self._execute(self.client, document, workflow_id, inputs or {})
+            return await self._execute(self.client, document, workflow_id, inputs or {}, listener)
         async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
-            return await self._execute(client, document, workflow_id, inputs or {})
+            return await self._execute(client, document, workflow_id, inputs or {}, listener)
 
     def run(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
         """The synchronous twin of :meth:`arun` (not for use inside a running event loop)."""
         return _run_sync(self.arun(spec, workflow_id, inputs))
+
+    async def stream(
+        self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[Event]:
+        """Run like :meth:`arun`, yielding each event as it happens; the last is a ``RunFinished``
+        holding the result. An error before the run (a bad document or inputs) is raised from the
+        iteration; leaving the loop early cancels the run.
+
+            async for event in runner.stream("wf.arazzo.yaml", "login", {"user": "ada"}):
+                print(event.kind, event.step_id)
+        """
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        chained = self.on_event
+
+        def put(event: Event) -> None:
+            if chained is not None:
+                chained(event)
+            queue.put_nowait(event)
+
+        async def produce() -> None:
+            try:
+                await self.arun(spec, workflow_id, inputs, on_event=put)
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.ensure_future(produce())
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            await task  # re-raises what stopped the run before it began
+        finally:
+            if not task.done():
+                task.cancel()
 
     async def _execute(
         self,
@@ -114,6 +160,7 @@ class Runner:
         document: ArazzoDocument,
         workflow_id: str,
         inputs: Mapping[str, Any],
+        listener: EventListener | None,
         *,
         any_host: bool = False,
     ) -> WorkflowResult:
@@ -133,6 +180,8 @@ class Runner:
             follow_redirects=self.follow_redirects,
             **kwargs,
         )
+        if listener is not None:
+            execution.observer = Observer(listener, execution.redactor)
         return await execution.run(document, workflow_id, inputs)
 
 
@@ -162,6 +211,7 @@ async def arun_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    on_event: EventListener | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
 
@@ -180,7 +230,8 @@ async def arun_workflow(
     ``mock``: ``True`` (or ``{"seed": n, "scenario": path}``) answers every request from the
     OpenAPI descriptions, offline. ``follow_redirects``: follow 3xx responses (off: a step
     sees the 3xx itself). ``sleep`` and ``clock``: replace ``asyncio.sleep`` and ``time.time``
-    (retry waits and ``Retry-After`` dates), for tests.
+    (retry waits and ``Retry-After`` dates), for tests. ``on_event``: a callable given every
+    :mod:`arazzo_runner.events` event as it happens, secrets masked (docs/events.md).
 
     Raises :class:`ArazzoError` before any request when the document, the workflow id, the
     inputs, ``servers`` or the credentials are invalid. Anything that goes wrong at the API
@@ -198,6 +249,7 @@ async def arun_workflow(
         clock=clock,
         mock=mock,
         follow_redirects=follow_redirects,
+        on_event=on_event,
     )
     return await runner.arun(spec, workflow_id, inputs)
 
@@ -217,6 +269,7 @@ def run_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    on_event: EventListener | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` and return its :class:`WorkflowResult` (blocking).
 
@@ -243,5 +296,6 @@ def run_workflow(
             clock=clock,
             mock=mock,
             follow_redirects=follow_redirects,
+            on_event=on_event,
         )
     )

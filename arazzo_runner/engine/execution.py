@@ -28,9 +28,10 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import Failure, StepResult, WorkflowResult
+from .observe import Observer
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
-from .security import Credentials, TokenCache, apply_security, shared_scheme_names
+from .security import TOKEN_RESPONSES, Credentials, TokenCache, apply_security, shared_scheme_names
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -120,6 +121,7 @@ class Execution:
         tokens: TokenCache | None = None,
         any_host: bool = False,
         follow_redirects: bool = False,
+        observer: Observer | None = None,
     ) -> None:
         self.client = client
         self.servers = servers
@@ -141,6 +143,7 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.observer = observer  # None: nobody listens, and no event is built
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
@@ -149,6 +152,10 @@ class Execution:
         if problems:
             raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
         started = time.perf_counter()
+        if self.observer is not None:
+            self.redactor.add_many(secret_values(inputs, workflow.secret_inputs))
+            self.observer.run_started(document.display, workflow, inputs)
+            TOKEN_RESPONSES.set(self.observer.token_responses)
         try:
             if self.limits.run_timeout is not None:
                 outcome = await asyncio.wait_for(
@@ -177,7 +184,7 @@ class Execution:
                 f"a credential or password input is shorter than {MIN_SECRET_LENGTH} characters and cannot be "
                 "masked: it may appear in messages and results"
             )
-        return WorkflowResult(
+        result = WorkflowResult(
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
             outputs=outcome.outputs,
@@ -186,9 +193,30 @@ class Execution:
             warnings=tuple(self.redactor.mask(w) for w in self.warnings),
             duration=time.perf_counter() - started,
         )
+        if self.observer is not None:
+            self.observer.run_finished(result)
+        return result
 
     # -- workflows ----------------------------------------------------------
     async def _run_workflow(
+        self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
+    ) -> _WorkflowOutcome:
+        observer = self.observer
+        if observer is None:
+            return await self._run_workflow_unobserved(document, workflow, inputs, depth)
+        observer.workflow_started(workflow, depth)
+        try:
+            outcome = await self._run_workflow_unobserved(document, workflow, inputs, depth)
+        except _LimitExceeded as exc:
+            observer.workflow_finished("stopped", exc.outputs, exc.failure)
+            raise
+        except BaseException:  # the run timeout or a cancellation (Ctrl-C) stops it from outside
+            observer.workflow_finished("stopped", {}, None)
+            raise
+        observer.workflow_finished(outcome.status, outcome.outputs, outcome.error)
+        return outcome
+
+    async def _run_workflow_unobserved(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
     ) -> _WorkflowOutcome:
         wf_id = workflow.workflow_id
@@ -249,14 +277,16 @@ class Execution:
             step = steps[pointer]
             self._count_step(workflow, step)
             started = time.perf_counter()
+            if self.observer is not None:
+                self.observer.step_started(step, attempt)
             outcome = await self._execute_step(frame, step)
             frame.step_outputs[step.step_id] = outcome.outputs
             frame.last_exchange = outcome.exchange
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                action = _select(step.on_success, ctx, None)
-                self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "next")
+                action = _select(step.on_success, ctx, None, self.observer)
+                self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "next", action)
                 if action is None:
                     pointer += 1
                     budgets, attempt = {}, 1
@@ -268,8 +298,8 @@ class Execution:
                     budgets, attempt = {}, 1
                     continue
                 return await self._goto_workflow(frame, action)
-            action = _select(step.on_failure, ctx, budgets)
-            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop")
+            action = _select(step.on_failure, ctx, budgets, self.observer)
+            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop", action)
             if action is None:
                 return "failed", self._step_failure(frame, step, outcome, None)
             if action.kind == "end":
@@ -293,12 +323,16 @@ class Execution:
                         ex.status_code,
                     )
                 )
+            if self.observer is not None:
+                self.observer.retry_waiting(delay, outcome.exchange.retry_after_header, action)
             # Slept even when 0, so every retry wait is visible to an injected sleep (T-17).
             await self.sleep(delay)
             if action.step_id is not None:
                 target = workflow.steps[workflow.step_index(action.step_id)]
                 self._count_step(workflow, target)
                 target_started = time.perf_counter()
+                if self.observer is not None:
+                    self.observer.step_started(target, 1)
                 pre = await self._execute_step(frame, target)
                 frame.step_outputs[target.step_id] = pre.outputs
                 self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
@@ -338,7 +372,14 @@ class Execution:
         return outcome.status, outcome.error
 
     def _record(
-        self, workflow: Workflow, step: Step, outcome: _StepOutcome, attempt: int, started: float, next_action: str
+        self,
+        workflow: Workflow,
+        step: Step,
+        outcome: _StepOutcome,
+        attempt: int,
+        started: float,
+        next_action: str,
+        action: Action | None = None,
     ) -> None:
         """The one place a step record is made: its URL, error and warnings are masked here."""
         ex = outcome.exchange
@@ -359,6 +400,10 @@ class Execution:
                 warnings=tuple(mask(w) for w in outcome.warnings),
             )
         )
+        if self.observer is not None:
+            if next_action in ("next", "stop") or action is not None:
+                self.observer.action(action, outcome.succeeded)
+            self.observer.step_finished(self.step_results[-1], outcome.failed_criterion)
 
     def _invalid_inputs(
         self, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
@@ -385,6 +430,8 @@ class Execution:
             return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None and self.any_host:
             base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
+        if self.observer is not None and base_url is not None:
+            self.observer.server_resolved(target.source, base_url, self._server_origin(target))
         if base_url is None:
             message = (
                 f"no server URL for {target.source!r}: its description has no usable servers entry; "
@@ -404,6 +451,8 @@ class Execution:
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
+            if self.observer is not None and self.observer.token_responses:
+                self.observer.tokens_fetched()
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
             return _StepOutcome(
@@ -415,6 +464,8 @@ class Execution:
         exchange.url = str(request.url)
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
+        if self.observer is not None:
+            self.observer.request_sent(request)
         try:
             response = await send(
                 self.client,
@@ -443,6 +494,8 @@ class Execution:
                 reason="transport_error",
                 warnings=prepared.warnings,
             )
+        if self.observer is not None:
+            self.observer.response_received(response)
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.raw_response = response
@@ -490,6 +543,8 @@ class Execution:
         explanation = ""
         for spec in step.success_criteria:
             verdict = spec.criterion.evaluate(ctx)
+            if self.observer is not None:
+                self.observer.criterion(spec, verdict.passed, verdict.explanation, "success")
             if not verdict.passed:
                 failed, explanation = spec, verdict.explanation
                 break
@@ -500,6 +555,11 @@ class Execution:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 warn.append(f"output {name!r} left out: {exc.message}")
+                if self.observer is not None:
+                    self.observer.output(name, left_out=exc.message)
+                continue
+            if self.observer is not None:
+                self.observer.output(name, outputs[name])
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
             shown = exchange.excerpt(self.redactor.mask)
@@ -549,6 +609,11 @@ class Execution:
             except EvaluationError as exc:
                 why = self._unrun_step_reason(frame, value, ctx) or exc.message
                 self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
+                if self.observer is not None:
+                    self.observer.output(name, left_out=why, workflow=True)
+                continue
+            if self.observer is not None:
+                self.observer.output(name, outputs[name], workflow=True)
         return outputs
 
     def _unrun_step_reason(self, frame: _Frame, value: Any, ctx: EvalContext) -> str | None:
@@ -634,16 +699,38 @@ class Execution:
         # A server variable without a default fails the step, unless the transport answers any host.
         return target.description.base_url(target.operation, target.source, strict=not self.any_host)
 
+    def _server_origin(self, target: OperationTarget) -> str:
+        """Where the base URL of ``target`` came from, in words (for the trace)."""
+        if isinstance(self.servers, str) or (isinstance(self.servers, Mapping) and target.source in self.servers):
+            return "servers= (--server)"
+        if self.any_host:
+            return "the offline mock"
+        count = len(target.operation.servers)
+        if count:
+            return f"the first of {count} servers in the description" if count > 1 else "the description's server"
+        return "the description's own URL"
 
-def _select(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
+
+def _select(
+    actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None, observer: Observer | None = None
+) -> Action | None:
     """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
     for action in actions:
         if action.kind == "retry" and budgets is not None:
             if budgets.get(action.name, action.effective_retry_limit) <= 0:
                 continue
-        if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
+        if observer is not None:
+            if all(_observed(spec, ctx, observer, f"action {action.name}") for spec in action.criteria):
+                return action
+        elif all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
             return action
     return None
+
+
+def _observed(spec: CriterionSpec, ctx: EvalContext, observer: Observer, role: str) -> bool:
+    verdict = spec.criterion.evaluate(ctx)
+    observer.criterion(spec, verdict.passed, verdict.explanation, role)
+    return verdict.passed
 
 
 def _describe(action: Action) -> str:

@@ -14,6 +14,7 @@ import asyncio
 import base64
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -25,7 +26,10 @@ from ..openapi.index import OpenAPIDescription, Operation
 from .redact import Redactor, Secret
 from .request import PreparedRequest
 
-__all__ = ["Credentials", "TokenCache", "apply_security", "shared_scheme_names"]
+__all__ = ["TOKEN_RESPONSES", "Credentials", "TokenCache", "apply_security", "shared_scheme_names"]
+
+# Set by a run whose events are observed: token endpoint responses are collected there for its event stream.
+TOKEN_RESPONSES: ContextVar[list[httpx.Response] | None] = ContextVar("TOKEN_RESPONSES", default=None)
 
 
 class Credentials:
@@ -157,6 +161,9 @@ class TokenCache:
         except httpx.HTTPError as exc:
             raise RequestBuildError(f"could not fetch an OAuth2 token from {token_url}: {type(exc).__name__}") from None
         self.fetches += 1
+        seen = TOKEN_RESPONSES.get()
+        if seen is not None:  # a run that reports its events shows the token exchange too (the token masked)
+            seen.append(response)
         if response.status_code != 200:
             raise RequestBuildError(f"the OAuth2 token endpoint {token_url} answered {response.status_code}")
         try:
