@@ -237,7 +237,10 @@ class Observer:
         """Token endpoint exchanges since the last call (their access tokens are in the redactor by now)."""
         responses, self.token_responses[:] = list(self.token_responses), []
         for response in responses:
-            elapsed = response.elapsed.total_seconds() if hasattr(response, "_elapsed") else 0.0
+            try:
+                elapsed = response.elapsed.total_seconds()
+            except RuntimeError:  # not closed yet (a transport that leaves it open)
+                elapsed = 0.0
             request = self._request_event(response.request)
             self._emit(
                 TokenFetched(

@@ -1,0 +1,125 @@
+"""The live trace of ``run`` on stderr, fed from the event stream.
+
+``-v``: one line per step as it finishes (step, method, URL, status, time, criteria, action) and the
+server each source resolved to. ``-vv``: also every request and response with headers and bodies (each
+body cut at :data:`BODY_SHOWN` characters, saying so). On a terminal, a live line shows what a step is
+waiting for (a request in flight, a retry's delay) and is replaced when it is done.
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from ..events import (
+    CriterionEvaluated,
+    Event,
+    Headers,
+    RequestSent,
+    ResponseReceived,
+    RetryWaiting,
+    ServerResolved,
+    StepFinished,
+    StepStarted,
+    TokenFetched,
+)
+
+__all__ = ["BODY_SHOWN", "Trace"]
+
+BODY_SHOWN = 2000  # characters of a body -vv prints
+_CLEAR = "\r\x1b[K"
+
+
+class Trace:
+    """An ``on_event`` listener printing the trace at ``verbosity`` (0: only the server note, 1: -v, 2: -vv)."""
+
+    def __init__(self, out: TextIO, verbosity: int, *, live: bool | None = None) -> None:
+        self.out = out
+        self.verbosity = verbosity
+        self.live = out.isatty() if live is None else live
+        self._live_shown = False
+        self._passed = 0
+        self._failed = 0
+
+    def __call__(self, event: Event) -> None:
+        if self._live_shown:
+            self.out.write(_CLEAR)
+            self._live_shown = False
+        if isinstance(event, ServerResolved):
+            self._server(event)
+        elif isinstance(event, StepStarted):
+            self._passed = self._failed = 0
+        elif isinstance(event, CriterionEvaluated):
+            if event.role == "success":
+                if event.passed:
+                    self._passed += 1
+                else:
+                    self._failed += 1
+        elif isinstance(event, StepFinished):
+            if self.verbosity >= 1:
+                self._step(event)
+        elif isinstance(event, RequestSent):
+            if self.verbosity >= 2:
+                self._request(event)
+            self._show_live(f"… {event.step_id}: {event.method} {event.url} (waiting for the response)")
+        elif isinstance(event, ResponseReceived):
+            if self.verbosity >= 2:
+                self._response(event)
+        elif isinstance(event, TokenFetched):
+            if self.verbosity >= 2:
+                self.out.write(f"  token request for {event.step_id}:\n")
+                self._request(event.request)
+                if event.response is not None:
+                    self._response(event.response)
+        elif isinstance(event, RetryWaiting):
+            self._show_live(f"… {event.step_id}: retry {event.action!r} waits {event.delay:g}s ({event.source})")
+        self.out.flush()
+
+    def _show_live(self, text: str) -> None:
+        if self.live and self.verbosity >= 0:
+            self.out.write(text[:200])
+            self._live_shown = True
+
+    def _server(self, event: ServerResolved) -> None:
+        # Said without -v too when the server was picked from several: it may be production.
+        if self.verbosity >= 1 or (self.verbosity == 0 and event.origin.startswith("the first of")):
+            self.out.write(f"server: source {event.source!r} -> {event.url} ({event.origin})\n")
+
+    def _step(self, event: StepFinished) -> None:
+        mark = "ok  " if event.succeeded else "FAIL"
+        indent = "  " * max(len(event.path) - 1, 0)
+        name = event.step_id if len(event.path) <= 1 else f"{event.workflow_id}.{event.step_id}"
+        where = f" {event.method} {event.url}" if event.method else ""
+        code = event.status_code if event.status_code is not None else "-"
+        attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
+        checks = self._passed + self._failed
+        criteria = f"criteria {self._passed}/{checks} passed" if checks else "no criteria"
+        self.out.write(
+            f"{indent}{mark} {name}{attempt}{where} -> {code} {event.duration * 1000:.0f} ms, {criteria}, "
+            f"then {event.next_action}\n"
+        )
+        if event.error and self.verbosity >= 1:
+            self.out.write(f"{indent}     {event.error}\n")
+
+    def _request(self, event: RequestSent) -> None:
+        self.out.write(f"  > {event.method} {event.url}\n")
+        self._headers("  > ", event.headers)
+        self._body("  > ", event.body, event.body_truncated)
+
+    def _response(self, event: ResponseReceived) -> None:
+        self.out.write(f"  < {event.status_code} {event.reason} ({event.elapsed * 1000:.0f} ms)\n")
+        self._headers("  < ", event.headers)
+        self._body("  < ", event.body, event.body_truncated)
+
+    def _headers(self, prefix: str, headers: Headers) -> None:
+        for name, value in headers:
+            self.out.write(f"{prefix}{name}: {value}\n")
+
+    def _body(self, prefix: str, body: str | None, truncated: bool) -> None:
+        if body is None:
+            return
+        shown = body[:BODY_SHOWN]
+        self.out.write(prefix + "\n")
+        for line in shown.splitlines() or [""]:
+            self.out.write(f"{prefix}{line}\n")
+        if truncated or len(body) > BODY_SHOWN:
+            self.out.write(f"{prefix}(body cut at {BODY_SHOWN} characters)\n")
