@@ -96,11 +96,22 @@ def _echo_authorization(request: RecordedRequest) -> Reply:
     return Reply(status=201, body={"id": 7, "saw": request.header("authorization"), "body": request.text()})
 
 
+def _token(request: RecordedRequest) -> Reply:
+    # Echoes the client's Basic credentials (base64 of client_id:client_secret) and the form it sent.
+    return Reply(body={"access_token": ACCESS_TOKEN, "expires_in": 600, "saw": request.header("authorization")})
+
+
+def _not_found_echoing(request: RecordedRequest) -> Reply:
+    # The Authorization header lands where a 200-character failure excerpt cuts the body: only part of
+    # the token would be left if masking came after cutting.
+    return Reply(status=404, body={"error": "a" * 175 + str(request.header("authorization"))})
+
+
 def script_items(server: LoopbackServer, *, poll_fails: bool = False) -> None:
-    server.script("POST", "/oauth/token", Reply(body={"access_token": ACCESS_TOKEN, "expires_in": 600}))
+    server.script("POST", "/oauth/token", _token)
     server.script("POST", "/items", _echo_authorization)
     if poll_fails:
-        server.script("GET", "/items/7", Reply(status=404, body={"error": "no such item"}))
+        server.script("GET", "/items/7", _not_found_echoing)
     else:
         server.script("GET", "/items/7", [Reply(status=503, headers={"Retry-After": "0"}), Reply(body={"id": 7})])
     server.script("GET", "/ping", Reply(body={"pong": True}))

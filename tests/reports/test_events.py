@@ -28,7 +28,15 @@ from arazzo_runner.events import (
     WorkflowFinished,
     WorkflowStarted,
 )
-from tests.reports.fixtures import ACCESS_TOKEN, CLIENT_SECRET, CREDENTIALS, INPUTS, PASSWORD, script_items, write_documents
+from tests.reports.fixtures import (
+    ACCESS_TOKEN,
+    CLIENT_SECRET,
+    CREDENTIALS,
+    INPUTS,
+    PASSWORD,
+    script_items,
+    write_documents,
+)
 from tests.support.loopback import LoopbackServer, Reply
 
 
@@ -61,10 +69,27 @@ def test_a_run_is_told_from_start_to_finish_in_order(tmp_path: Path, server: Loo
     times = [event.time for event in seen]
     assert times == sorted(times)  # monotonic
     steps = [(e.workflow_id, e.step_id, e.attempt) for e in seen if isinstance(e, StepStarted)]
-    assert steps == [("main", "create", 1), ("main", "poll", 1), ("main", "poll", 2), ("main", "nested", 1), ("child", "ping", 1)]
+    assert steps == [
+        ("main", "create", 1),
+        ("main", "poll", 1),
+        ("main", "poll", 2),
+        ("main", "nested", 1),
+        ("child", "ping", 1),
+    ]
     kinds = {type(e) for e in seen}
-    for kind in (WorkflowStarted, WorkflowFinished, ServerResolved, StepFinished, RequestSent, ResponseReceived,
-                 CriterionEvaluated, ActionChosen, RetryWaiting, OutputEvaluated, TokenFetched):
+    for kind in (
+        WorkflowStarted,
+        WorkflowFinished,
+        ServerResolved,
+        StepFinished,
+        RequestSent,
+        ResponseReceived,
+        CriterionEvaluated,
+        ActionChosen,
+        RetryWaiting,
+        OutputEvaluated,
+        TokenFetched,
+    ):
         assert kind in kinds, kind.__name__
     # every event kind is named once, and the public module lists it
     assert len({cls.kind for cls in kinds}) == len(kinds)
