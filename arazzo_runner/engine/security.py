@@ -80,6 +80,9 @@ class Credentials:
                 out.extend(str(v) for v in value[2:])
             elif isinstance(value, Mapping):
                 out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
+                if "client_id" in value and "client_secret" in value:
+                    # The token request sends them as HTTP basic: a token endpoint may echo that header.
+                    out.append((str(value["client_id"]), str(value["client_secret"])))
         return out
 
     def secret_strings(self) -> list[str]:
