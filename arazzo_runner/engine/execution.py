@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -32,6 +32,18 @@ from .observe import Observer
 from .redact import MIN_SECRET_LENGTH, Redactor
 from .request import prepare_request
 from .security import TOKEN_RESPONSES, Credentials, TokenCache, apply_security, shared_scheme_names
+from .state import (
+    Frame,
+    LimitExceeded,
+    StepOutcome,
+    WorkflowOutcome,
+    describe_action,
+    redact_failure,
+    select_action,
+    server_origin,
+    step_failure,
+    unrun_step_reason,
+)
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -50,58 +62,6 @@ class Limits:
     max_retry_delay: float = 300.0
     request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
     run_timeout: float | None = None
-
-
-@dataclass
-class _StepOutcome:
-    succeeded: bool
-    exchange: Exchange
-    outputs: dict[str, Any]
-    error: str | None = None
-    failed_criterion: str | None = None
-    reason: str = "unhandled_step_failure"
-    child_error: Failure | None = None
-    warnings: list[str] = field(default_factory=list)
-    # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
-    # $outputs included for a workflow step (DEC-14).
-    ctx: EvalContext | None = None
-
-
-@dataclass
-class _WorkflowOutcome:
-    status: str
-    outputs: dict[str, Any]
-    error: Failure | None
-    last_exchange: Exchange | None
-
-
-class _LimitExceeded(Exception):
-    """A limit (DEC-42) was hit: it ends the whole run, not just the workflow it happened in.
-
-    Each workflow it passes through on the way up evaluates its outputs
-    leniently (DEC-13) and records them here, so the top-level result still
-    carries the root workflow's outputs.
-    """
-
-    def __init__(self, failure: Failure) -> None:
-        super().__init__(failure.message)
-        self.failure = failure
-        self.outputs: dict[str, Any] = {}
-
-
-@dataclass
-class _Frame:
-    """The state of one running workflow."""
-
-    document: ArazzoDocument
-    workflow: Workflow
-    inputs: Mapping[str, Any]
-    depth: int
-    step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    last_exchange: Exchange | None = None
-    # What a step's parameters and body are evaluated against: no request or response yet. Built once,
-    # since everything in it is read through (the step outputs dict above grows as steps run).
-    base_context: EvalContext | None = None
 
 
 class Execution:
@@ -137,7 +97,7 @@ class Execution:
         self.any_host = any_host
         self.follow_redirects = follow_redirects  # DEC-35: off unless asked; $statusCode then sees the 3xx
         self.records: dict[str, WorkflowRecord] = {}
-        self.completed: dict[tuple[str, str], _WorkflowOutcome] = {}
+        self.completed: dict[tuple[str, str], WorkflowOutcome] = {}
         self.steps_executed = 0
         self.step_results: list[StepResult] = []
         self.warnings: list[str] = []
@@ -163,10 +123,10 @@ class Execution:
                 )
             else:
                 outcome = await self._run_workflow(document, workflow, dict(inputs), 0)
-        except _LimitExceeded as exc:
-            outcome = _WorkflowOutcome("failed", exc.outputs, exc.failure, None)
+        except LimitExceeded as exc:
+            outcome = WorkflowOutcome("failed", exc.outputs, exc.failure, None)
         except asyncio.TimeoutError:
-            outcome = _WorkflowOutcome(
+            outcome = WorkflowOutcome(
                 "failed",
                 {},
                 Failure(
@@ -178,7 +138,7 @@ class Execution:
             )
         error = outcome.error
         if error is not None:
-            error = _redact_failure(error, self.redactor)
+            error = redact_failure(error, self.redactor)
         if self.redactor.unmaskable:
             self.warnings.append(
                 f"a credential or password input is shorter than {MIN_SECRET_LENGTH} characters and cannot be "
@@ -200,14 +160,14 @@ class Execution:
     # -- workflows ----------------------------------------------------------
     async def _run_workflow(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
-    ) -> _WorkflowOutcome:
+    ) -> WorkflowOutcome:
         observer = self.observer
         if observer is None:
             return await self._run_workflow_unobserved(document, workflow, inputs, depth)
         observer.workflow_started(workflow, depth)
         try:
             outcome = await self._run_workflow_unobserved(document, workflow, inputs, depth)
-        except _LimitExceeded as exc:
+        except LimitExceeded as exc:
             observer.workflow_finished("stopped", exc.outputs, exc.failure)
             raise
         except BaseException:  # the run timeout or a cancellation (Ctrl-C) stops it from outside
@@ -218,10 +178,10 @@ class Execution:
 
     async def _run_workflow_unobserved(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
-    ) -> _WorkflowOutcome:
+    ) -> WorkflowOutcome:
         wf_id = workflow.workflow_id
         if depth > self.limits.max_depth:
-            raise _LimitExceeded(
+            raise LimitExceeded(
                 Failure(
                     "limit_exceeded",
                     f"workflow {wf_id!r} was not started: it would nest workflow calls deeper than "
@@ -239,12 +199,12 @@ class Execution:
                 dep_inputs = dict(self.workflow_inputs.get(ref.workflow_id, inputs))
                 invalid = self._invalid_inputs(dep_wf, dep_inputs, f"workflow {ref.workflow_id!r}", ref.workflow_id)
                 if invalid is not None:
-                    done = _WorkflowOutcome("failed", {}, invalid, None)
+                    done = WorkflowOutcome("failed", {}, invalid, None)
                 else:
                     done = await self._run_workflow(dep_doc, dep_wf, dep_inputs, depth + 1)
             if done.status != "succeeded":
                 cause = done.error.message if done.error else "it failed"
-                return _WorkflowOutcome(
+                return WorkflowOutcome(
                     "failed",
                     {},
                     Failure(
@@ -254,20 +214,20 @@ class Execution:
                     ),
                     None,
                 )
-        frame = _Frame(document, workflow, inputs, depth)
+        frame = Frame(document, workflow, inputs, depth)
         try:
             status, error = await self._run_steps(frame)
-        except _LimitExceeded as exc:
+        except LimitExceeded as exc:
             exc.outputs = self._workflow_outputs(frame)
             self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=exc.outputs)
             raise
         outputs = self._workflow_outputs(frame)
-        outcome = _WorkflowOutcome(status, outputs, error, frame.last_exchange)
+        outcome = WorkflowOutcome(status, outputs, error, frame.last_exchange)
         self.records[wf_id] = WorkflowRecord(inputs=inputs, outputs=outputs)
         self.completed[(document.url, wf_id)] = outcome
         return outcome
 
-    async def _run_steps(self, frame: _Frame) -> tuple[str, Failure | None]:
+    async def _run_steps(self, frame: Frame) -> tuple[str, Failure | None]:
         workflow = frame.workflow
         steps = workflow.steps
         pointer = 0
@@ -285,8 +245,10 @@ class Execution:
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                action = _select(step.on_success, ctx, None, self.observer)
-                self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "next", action)
+                action = select_action(step.on_success, ctx, None, self.observer)
+                self._record(
+                    workflow, step, outcome, attempt, started, describe_action(action) if action else "next", action
+                )
                 if action is None:
                     pointer += 1
                     budgets, attempt = {}, 1
@@ -298,12 +260,14 @@ class Execution:
                     budgets, attempt = {}, 1
                     continue
                 return await self._goto_workflow(frame, action)
-            action = _select(step.on_failure, ctx, budgets, self.observer)
-            self._record(workflow, step, outcome, attempt, started, _describe(action) if action else "stop", action)
+            action = select_action(step.on_failure, ctx, budgets, self.observer)
+            self._record(
+                workflow, step, outcome, attempt, started, describe_action(action) if action else "stop", action
+            )
             if action is None:
-                return "failed", self._step_failure(frame, step, outcome, None)
+                return "failed", step_failure(frame, step, outcome, None, self.redactor)
             if action.kind == "end":
-                return "failed", self._step_failure(frame, step, outcome, action)
+                return "failed", step_failure(frame, step, outcome, action, self.redactor)
             if action.kind == "goto":
                 if action.step_id is not None:
                     pointer = workflow.step_index(action.step_id)
@@ -314,10 +278,11 @@ class Execution:
             budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
             delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
             if delay > self.limits.max_retry_delay:
-                raise _LimitExceeded(
+                raise LimitExceeded(
                     Failure(
                         "limit_exceeded",
-                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
+                        f"step {step.step_id!r}: retry {action.name!r} asks to wait {delay:g}s, "
+                        f"more than max_retry_delay ({self.limits.max_retry_delay:g}s)",
                         workflow.workflow_id,
                         step.step_id,
                         ex.status_code,
@@ -347,7 +312,7 @@ class Execution:
     def _count_step(self, workflow: Workflow, step: Step) -> None:
         self.steps_executed += 1
         if self.steps_executed > self.limits.max_steps:
-            raise _LimitExceeded(
+            raise LimitExceeded(
                 Failure(
                     "limit_exceeded",
                     f"stopped before step {step.step_id!r} of workflow {workflow.workflow_id!r}: the run already "
@@ -357,7 +322,7 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(self, frame: _Frame, action: Action) -> tuple[str, Failure | None]:
+    async def _goto_workflow(self, frame: Frame, action: Action) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
@@ -375,7 +340,7 @@ class Execution:
         self,
         workflow: Workflow,
         step: Step,
-        outcome: _StepOutcome,
+        outcome: StepOutcome,
         attempt: int,
         started: float,
         next_action: str,
@@ -416,28 +381,28 @@ class Execution:
         return Failure("invalid_inputs", message, workflow_id, **fields)
 
     # -- one step ----------------------------------------------------------
-    async def _execute_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+    async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
         if step.operation is not None:
             return await self._execute_operation(frame, step, step.operation)
         return await self._execute_workflow_step(frame, step)
 
-    async def _execute_operation(self, frame: _Frame, step: Step, target: OperationTarget) -> _StepOutcome:
+    async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
         exchange = Exchange()
         try:
             base_url = self._base_url(target)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
-            return _StepOutcome(False, exchange, {}, exc.message, reason="request_error")
+            return StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None and self.any_host:
             base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
         if self.observer is not None and base_url is not None:
-            self.observer.server_resolved(target.source, base_url, self._server_origin(target))
+            self.observer.server_resolved(target.source, base_url, server_origin(self.servers, target, self.any_host))
         if base_url is None:
             message = (
                 f"no server URL for {target.source!r}: its description has no usable servers entry; "
                 "pass servers= (--server on the command line)"
             )
-            return _StepOutcome(False, exchange, {}, message, reason="request_error")
+            return StepOutcome(False, exchange, {}, message, reason="request_error")
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -455,12 +420,12 @@ class Execution:
                 self.observer.tokens_fetched()
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
-            return _StepOutcome(
+            return StepOutcome(
                 False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error"
             )
         except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
             message = f"could not build the request (server URL {base_url!r}): {exc}"
-            return _StepOutcome(False, exchange, {}, message, reason="request_error")
+            return StepOutcome(False, exchange, {}, message, reason="request_error")
         exchange.url = str(request.url)
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
@@ -475,7 +440,7 @@ class Execution:
                 timeout=self.limits.request_timeout,
             )  # reads the body
         except httpx.TimeoutException:
-            return _StepOutcome(
+            return StepOutcome(
                 False,
                 exchange,
                 {},
@@ -486,7 +451,7 @@ class Execution:
             )
         except httpx.HTTPError as exc:
             detail = str(exc) or type(exc).__name__
-            return _StepOutcome(
+            return StepOutcome(
                 False,
                 exchange,
                 {},
@@ -501,7 +466,7 @@ class Execution:
         exchange.raw_response = response
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
-    async def _execute_workflow_step(self, frame: _Frame, step: Step) -> _StepOutcome:
+    async def _execute_workflow_step(self, frame: Frame, step: Step) -> StepOutcome:
         assert step.workflow is not None
         ctx = self._context(frame, None)
         child_inputs: dict[str, Any] = {}
@@ -511,7 +476,7 @@ class Execution:
             except EvaluationError as exc:
                 if isinstance(exc, UnresolvedExpression) and is_absent_optional_input(param.value, ctx):
                     continue  # exactly an optional input this run was not given: the child does not get it either
-                return _StepOutcome(
+                return StepOutcome(
                     False, Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error"
                 )
         child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
@@ -519,7 +484,7 @@ class Execution:
             child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id
         )
         if invalid is not None:
-            return _StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
+            return StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
         outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
         exchange = outcome.last_exchange or Exchange()
         result = self._finish_step(frame, step, exchange, outcome.outputs, [])
@@ -532,12 +497,12 @@ class Execution:
 
     def _finish_step(
         self,
-        frame: _Frame,
+        frame: Frame,
         step: Step,
         exchange: Exchange,
         child_outputs: Mapping[str, Any] | None,
         warnings: list[str],
-    ) -> _StepOutcome:
+    ) -> StepOutcome:
         ctx = self._context(frame, exchange, child_outputs)
         failed: CriterionSpec | None = None
         explanation = ""
@@ -571,35 +536,10 @@ class Execution:
                     f" (a redirect to {self.redactor.mask(location)}, not followed: pass follow_redirects=True, "
                     "or --follow-redirects on the command line, to follow it)"
                 )
-            return _StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
-        return _StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
+            return StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
+        return StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
 
-    def _step_failure(self, frame: _Frame, step: Step, outcome: _StepOutcome, action: Action | None) -> Failure:
-        wf_id = frame.workflow.workflow_id
-        ex = outcome.exchange
-        if action is not None:
-            reason = "ended_by_failure_action"
-            tail = f"failure action {action.name!r} (end) stopped the workflow"
-        else:
-            if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
-                reason = outcome.reason
-            else:
-                reason = "unhandled_step_failure"
-            tail = f"no failure action matched, so workflow {wf_id!r} stopped"  # named: failures nest
-        message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
-        excerpt = ex.excerpt(self.redactor.mask)
-        return Failure(
-            reason=reason,
-            message=self.redactor.mask(message),
-            workflow_id=wf_id,
-            step_id=step.step_id,
-            status_code=ex.status_code,
-            criterion=outcome.failed_criterion,
-            action=action.name if action else None,
-            response_excerpt=excerpt or None,
-        )
-
-    def _workflow_outputs(self, frame: _Frame) -> dict[str, Any]:
+    def _workflow_outputs(self, frame: Frame) -> dict[str, Any]:
         """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""
         outputs: dict[str, Any] = {}
         ctx = self._context(frame, None, outputs)  # $outputs sees the outputs evaluated so far (DEC-14)
@@ -607,7 +547,7 @@ class Execution:
             try:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:
-                why = self._unrun_step_reason(frame, value, ctx) or exc.message
+                why = unrun_step_reason(frame, value, ctx, self.step_results) or exc.message
                 self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
                 if self.observer is not None:
                     self.observer.output(name, left_out=why, workflow=True)
@@ -616,64 +556,11 @@ class Execution:
                 self.observer.output(name, outputs[name], workflow=True)
         return outputs
 
-    def _unrun_step_reason(self, frame: _Frame, value: Any, ctx: EvalContext) -> str | None:
-        """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
-
-        Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
-        """
-        for expression in value.expressions():
-            if expression.root != "steps" or expression.step_id is None:
-                continue
-            step_id = expression.step_id
-            try:
-                expression.evaluate(ctx)
-                continue
-            except EvaluationError:
-                pass
-            if step_id not in frame.step_outputs:
-                return f"step {step_id!r} did not run"
-            wf_id = frame.workflow.workflow_id
-            last = next(
-                (r for r in reversed(self.step_results) if r.workflow_id == wf_id and r.step_id == step_id), None
-            )
-            if last is not None and not last.succeeded:
-                return f"step {step_id!r} failed"
-        return None
-
     # -- helpers -------------------------------------------------------------
     def _context(
-        self, frame: _Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
+        self, frame: Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
     ) -> EvalContext:
-        doc = frame.document
-        if exchange is None:
-            if outputs is None and frame.base_context is not None:
-                return frame.base_context
-            context = EvalContext(
-                inputs=frame.inputs,
-                steps=frame.step_outputs,
-                workflows=self.records,
-                source_descriptions=self._source_fields(doc),
-                components=doc.components,
-                outputs=outputs,
-                optional_inputs=frame.workflow.optional_inputs,
-            )
-            if outputs is None:
-                frame.base_context = context
-            return context
-        return EvalContext(
-            inputs=frame.inputs,
-            steps=frame.step_outputs,
-            workflows=self.records,
-            source_descriptions=self._source_fields(doc),
-            components=doc.components,
-            url=exchange.url,
-            method=exchange.method,
-            status_code=exchange.status_code,
-            request=exchange.request,
-            response=exchange.response,
-            outputs=outputs,
-            optional_inputs=frame.workflow.optional_inputs,
-        )
+        return frame.context(exchange, outputs, self.records, self._source_fields(frame.document))
 
     def _source_fields(self, doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
         # Computed once per document per run; kept in the run, not in a module global.
@@ -698,54 +585,3 @@ class Execution:
             return servers[target.source]
         # A server variable without a default fails the step, unless the transport answers any host.
         return target.description.base_url(target.operation, target.source, strict=not self.any_host)
-
-    def _server_origin(self, target: OperationTarget) -> str:
-        """Where the base URL of ``target`` came from, in words (for the trace)."""
-        if isinstance(self.servers, str) or (isinstance(self.servers, Mapping) and target.source in self.servers):
-            return "servers= (--server)"
-        if self.any_host:
-            return "the offline mock"
-        count = len(target.operation.servers)
-        if count:
-            return f"the first of {count} servers in the description" if count > 1 else "the description's server"
-        return "the description's own URL"
-
-
-def _select(
-    actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None, observer: Observer | None = None
-) -> Action | None:
-    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
-    for action in actions:
-        if action.kind == "retry" and budgets is not None:
-            if budgets.get(action.name, action.effective_retry_limit) <= 0:
-                continue
-        if observer is not None:
-            if all(_observed(spec, ctx, observer, f"action {action.name}") for spec in action.criteria):
-                return action
-        elif all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
-            return action
-    return None
-
-
-def _observed(spec: CriterionSpec, ctx: EvalContext, observer: Observer, role: str) -> bool:
-    verdict = spec.criterion.evaluate(ctx)
-    observer.criterion(spec, verdict.passed, verdict.explanation, role)
-    return verdict.passed
-
-
-def _describe(action: Action) -> str:
-    if action.kind == "goto":
-        return f"goto {action.step_id}" if action.step_id else f"goto workflow {action.workflow}"
-    if action.kind == "retry":
-        return f"retry ({action.name})"
-    return f"end ({action.name})"
-
-
-def _redact_failure(failure: Failure, redactor: Redactor) -> Failure:
-    from dataclasses import replace
-
-    return replace(
-        failure,
-        message=redactor.mask(failure.message),
-        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
-    )

@@ -315,7 +315,8 @@ async def apply_security(
                 token_url = _client_credentials_url(scheme, prepared.base_url or operation.description.url)
                 if token_url is None:
                     raise RequestBuildError(
-                        f"security scheme {name!r} has no clientCredentials flow with a tokenUrl; pass an access token instead"
+                        f"security scheme {name!r} has no clientCredentials flow with a tokenUrl; "
+                        "pass an access token instead"
                     )
                 access = await tokens.token(client, token_url, value, list(scopes))
                 _set_header(prepared, "Authorization", f"Bearer {access}")

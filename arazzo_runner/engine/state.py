@@ -1,0 +1,226 @@
+"""The state of a run the engine's state machine passes around, and the pure decisions it makes.
+
+Kept apart from :mod:`.execution` (the state machine itself) so each stays one idea: what a workflow
+and a step leave behind, which action a step takes next, and how a failure or a server is put in words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ..errors import EvaluationError
+from ..language.expressions import EvalContext, WorkflowRecord
+from ..plan.model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
+from ..result import Failure, StepResult
+from .observe import Observer
+from .redact import Redactor
+from .transport import Exchange
+
+__all__ = [
+    "Frame",
+    "LimitExceeded",
+    "ServerMap",
+    "StepOutcome",
+    "WorkflowOutcome",
+    "describe_action",
+    "redact_failure",
+    "select_action",
+    "server_origin",
+    "step_failure",
+    "unrun_step_reason",
+]
+
+ServerMap = str | Mapping[str, str] | None
+
+
+@dataclass
+class StepOutcome:
+    succeeded: bool
+    exchange: Exchange
+    outputs: dict[str, Any]
+    error: str | None = None
+    failed_criterion: str | None = None
+    reason: str = "unhandled_step_failure"
+    child_error: Failure | None = None
+    warnings: list[str] = field(default_factory=list)
+    # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
+    # $outputs included for a workflow step (DEC-14).
+    ctx: EvalContext | None = None
+
+
+@dataclass
+class WorkflowOutcome:
+    status: str
+    outputs: dict[str, Any]
+    error: Failure | None
+    last_exchange: Exchange | None
+
+
+class LimitExceeded(Exception):
+    """A limit (DEC-42) was hit: it ends the whole run, not just the workflow it happened in.
+
+    Each workflow it passes through on the way up evaluates its outputs
+    leniently (DEC-13) and records them here, so the top-level result still
+    carries the root workflow's outputs.
+    """
+
+    def __init__(self, failure: Failure) -> None:
+        super().__init__(failure.message)
+        self.failure = failure
+        self.outputs: dict[str, Any] = {}
+
+
+@dataclass
+class Frame:
+    """The state of one running workflow."""
+
+    document: ArazzoDocument
+    workflow: Workflow
+    inputs: Mapping[str, Any]
+    depth: int
+    step_outputs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    last_exchange: Exchange | None = None
+    # What a step's parameters and body are evaluated against: no request or response yet. Built once,
+    # since everything in it is read through (the step outputs dict above grows as steps run).
+    base_context: EvalContext | None = None
+
+    def context(
+        self,
+        exchange: Exchange | None,
+        outputs: Mapping[str, Any] | None,
+        records: Mapping[str, WorkflowRecord],
+        source_fields: Mapping[str, Mapping[str, Any]],
+    ) -> EvalContext:
+        """What this workflow's expressions see: with ``exchange``, a step's request and response too."""
+        doc = self.document
+        if exchange is None:
+            if outputs is None and self.base_context is not None:
+                return self.base_context
+            context = EvalContext(
+                inputs=self.inputs,
+                steps=self.step_outputs,
+                workflows=records,
+                source_descriptions=source_fields,
+                components=doc.components,
+                outputs=outputs,
+                optional_inputs=self.workflow.optional_inputs,
+            )
+            if outputs is None:
+                self.base_context = context
+            return context
+        return EvalContext(
+            inputs=self.inputs,
+            steps=self.step_outputs,
+            workflows=records,
+            source_descriptions=source_fields,
+            components=doc.components,
+            url=exchange.url,
+            method=exchange.method,
+            status_code=exchange.status_code,
+            request=exchange.request,
+            response=exchange.response,
+            outputs=outputs,
+            optional_inputs=self.workflow.optional_inputs,
+        )
+
+
+def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: list[StepResult]) -> str | None:
+    """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
+
+    Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
+    """
+    for expression in value.expressions():
+        if expression.root != "steps" or expression.step_id is None:
+            continue
+        step_id = expression.step_id
+        try:
+            expression.evaluate(ctx)
+            continue
+        except EvaluationError:
+            pass
+        if step_id not in frame.step_outputs:
+            return f"step {step_id!r} did not run"
+        wf_id = frame.workflow.workflow_id
+        last = next((r for r in reversed(step_results) if r.workflow_id == wf_id and r.step_id == step_id), None)
+        if last is not None and not last.succeeded:
+            return f"step {step_id!r} failed"
+    return None
+
+
+def server_origin(servers: ServerMap, target: OperationTarget, any_host: bool) -> str:
+    """Where the base URL of ``target`` came from, in words (for the trace)."""
+    if isinstance(servers, str) or (isinstance(servers, Mapping) and target.source in servers):
+        return "servers= (--server)"
+    if any_host:
+        return "the offline mock"
+    count = len(target.operation.servers)
+    if count:
+        return f"the first of {count} servers in the description" if count > 1 else "the description's server"
+    return "the description's own URL"
+
+
+def step_failure(frame: Frame, step: Step, outcome: StepOutcome, action: Action | None, redactor: Redactor) -> Failure:
+    """Why a step's failure stopped its workflow, masked."""
+    wf_id = frame.workflow.workflow_id
+    ex = outcome.exchange
+    if action is not None:
+        reason = "ended_by_failure_action"
+        tail = f"failure action {action.name!r} (end) stopped the workflow"
+    else:
+        if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
+            reason = outcome.reason
+        else:
+            reason = "unhandled_step_failure"
+        tail = f"no failure action matched, so workflow {wf_id!r} stopped"  # named: failures nest
+    message = f"step {step.step_id!r} ({step.target_label}) failed: {outcome.error}; {tail}"
+    excerpt = ex.excerpt(redactor.mask)
+    return Failure(
+        reason=reason,
+        message=redactor.mask(message),
+        workflow_id=wf_id,
+        step_id=step.step_id,
+        status_code=ex.status_code,
+        criterion=outcome.failed_criterion,
+        action=action.name if action else None,
+        response_excerpt=excerpt or None,
+    )
+
+
+def select_action(
+    actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None, observer: Observer | None = None
+) -> Action | None:
+    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
+    for action in actions:
+        if action.kind == "retry" and budgets is not None:
+            if budgets.get(action.name, action.effective_retry_limit) <= 0:
+                continue
+        if observer is not None:
+            if all(_observed(spec, ctx, observer, f"action {action.name}") for spec in action.criteria):
+                return action
+        elif all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
+            return action
+    return None
+
+
+def _observed(spec: CriterionSpec, ctx: EvalContext, observer: Observer, role: str) -> bool:
+    verdict = spec.criterion.evaluate(ctx)
+    observer.criterion(spec, verdict.passed, verdict.explanation, role)
+    return verdict.passed
+
+
+def describe_action(action: Action) -> str:
+    if action.kind == "goto":
+        return f"goto {action.step_id}" if action.step_id else f"goto workflow {action.workflow}"
+    if action.kind == "retry":
+        return f"retry ({action.name})"
+    return f"end ({action.name})"
+
+
+def redact_failure(failure: Failure, redactor: Redactor) -> Failure:
+    return replace(
+        failure,
+        message=redactor.mask(failure.message),
+        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
+    )
