@@ -8,6 +8,8 @@ waiting for (a request in flight, a retry's delay) and is replaced when it is do
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import TextIO
 
 from ..events import (
@@ -17,6 +19,7 @@ from ..events import (
     RequestSent,
     ResponseReceived,
     RetryWaiting,
+    RunFinished,
     ServerResolved,
     StepFinished,
     StepStarted,
@@ -26,6 +29,7 @@ from ..events import (
 __all__ = ["BODY_SHOWN", "Trace"]
 
 BODY_SHOWN = 2000  # characters of a body -vv prints
+TICK = 0.25  # seconds between updates of the live line
 _CLEAR = "\r\x1b[K"
 
 
@@ -35,15 +39,28 @@ class Trace:
     def __init__(self, out: TextIO, verbosity: int, *, live: bool | None = None) -> None:
         self.out = out
         self.verbosity = verbosity
-        self.live = out.isatty() if live is None else live
+        self.live = (out.isatty() if live is None else live) and verbosity >= 0
         self._live_shown = False
+        # The live line: what is awaited, since when, and until when (a retry's end), redrawn by a ticker thread.
+        self._waiting: tuple[str, float, float | None] | None = None
+        self._lock = threading.Lock()
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
         self._passed = 0
         self._failed = 0
 
     def __call__(self, event: Event) -> None:
-        if self._live_shown:
-            self.out.write(_CLEAR)
-            self._live_shown = False
+        with self._lock:
+            self._waiting = None
+            if self._live_shown:
+                self.out.write(_CLEAR)
+                self._live_shown = False
+            self._handle(event)
+            self.out.flush()
+        if isinstance(event, RunFinished):
+            self._stop.set()
+
+    def _handle(self, event: Event) -> None:
         if isinstance(event, ServerResolved):
             self._server(event)
         elif isinstance(event, StepStarted):
@@ -60,7 +77,7 @@ class Trace:
         elif isinstance(event, RequestSent):
             if self.verbosity >= 2:
                 self._request(event)
-            self._show_live(f"… {event.step_id}: {event.method} {event.url} (waiting for the response)")
+            self._wait_for(f"{event.step_id}: {event.method} {event.url}", None)
         elif isinstance(event, ResponseReceived):
             if self.verbosity >= 2:
                 self._response(event)
@@ -71,13 +88,39 @@ class Trace:
                 if event.response is not None:
                     self._response(event.response)
         elif isinstance(event, RetryWaiting):
-            self._show_live(f"… {event.step_id}: retry {event.action!r} waits {event.delay:g}s ({event.source})")
-        self.out.flush()
+            self._wait_for(f"{event.step_id}: retry {event.action!r} ({event.source})", event.delay)
 
-    def _show_live(self, text: str) -> None:
-        if self.live and self.verbosity >= 0:
-            self.out.write(text[:200])
-            self._live_shown = True
+    # -- the live line (terminals only) ----------------------------------------
+    def _wait_for(self, what: str, delay: float | None) -> None:
+        if not self.live:
+            return
+        now = time.monotonic()
+        self._waiting = (what, now, now + delay if delay is not None else None)
+        self._draw(now)
+        if self._ticker is None:
+            self._ticker = threading.Thread(target=self._tick_until_done, name="arazzo-trace", daemon=True)
+            self._ticker.start()
+
+    def _draw(self, now: float) -> None:
+        if self._waiting is None:
+            return
+        what, since, until = self._waiting
+        if until is None:
+            text = f"… {what}: waiting for the response, {now - since:.1f}s"
+        else:
+            text = f"… {what}: next attempt in {max(until - now, 0.0):.1f}s"
+        self.out.write(_CLEAR + text[:200])
+        self._live_shown = True
+
+    def tick(self) -> None:
+        """Redraw the live line with the time now (the ticker thread calls it every :data:`TICK` seconds)."""
+        with self._lock:
+            self._draw(time.monotonic())
+            self.out.flush()
+
+    def _tick_until_done(self) -> None:
+        while not self._stop.wait(TICK):
+            self.tick()
 
     def _server(self, event: ServerResolved) -> None:
         # Said without -v too when the server was picked from several: it may be production.
