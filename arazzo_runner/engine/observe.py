@@ -68,6 +68,7 @@ class Observer:
         self.listener = listener
         self.redactor = redactor
         self._stack: list[list[str | None]] = []  # [workflow id, current step id] per running workflow
+        self._path: tuple[str, ...] = ()  # the workflow ids of the stack, kept as it changes
         self._announced: set[str] = set()
         self._sent_at = 0.0
         self.token_responses: list[httpx.Response] = []
@@ -77,11 +78,7 @@ class Observer:
         if not self._stack:
             return {"workflow_id": "", "step_id": None, "path": ()}
         workflow_id, step_id = self._stack[-1]
-        return {
-            "workflow_id": workflow_id,
-            "step_id": step_id,
-            "path": tuple(str(entry[0]) for entry in self._stack),
-        }
+        return {"workflow_id": workflow_id, "step_id": step_id, "path": self._path}
 
     def _emit(self, event: Event) -> None:
         self.listener(event)
@@ -133,6 +130,7 @@ class Observer:
 
     def workflow_started(self, workflow: Workflow, depth: int) -> None:
         self._stack.append([workflow.workflow_id, None])
+        self._path = (*self._path, workflow.workflow_id)
         self._emit(WorkflowStarted(time=time.monotonic(), **self._where(), depth=depth))
 
     def workflow_finished(self, status: str, outputs: Mapping[str, Any], error: Failure | None) -> None:
@@ -159,6 +157,7 @@ class Observer:
         )
         if self._stack:
             self._stack.pop()
+            self._path = self._path[:-1]
         self._emit(event)
 
     def server_resolved(self, source: str, url: str, origin: str) -> None:

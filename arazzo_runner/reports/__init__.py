@@ -37,7 +37,7 @@ __all__ = [
 
 
 def _har_text(recorder: Recorder) -> str:
-    return json.dumps(har_log(recorder), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(har_log(recorder), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 _RENDERERS: dict[str, Callable[[Recorder], str]] = {

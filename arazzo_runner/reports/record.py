@@ -8,6 +8,7 @@ that finished and the request that was in flight.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,43 +79,77 @@ class Recorder:
         self.stopped_by: str | None = None  # "SIGINT", "SIGTERM" ...: the run ended from outside
         self.stopped_at: float | None = None
         self._open: list[StepRecord] = []  # started, not finished: a workflow step holds its child's steps
+        self._handlers: dict[type[Event], Callable[[Any], None]] = {
+            StepStarted: self._step_started,
+            RequestSent: self._request_sent,
+            ResponseReceived: self._response_received,
+            TokenFetched: self._token_fetched,
+            StepFinished: self._step_finished,
+            CriterionEvaluated: self._criterion,
+            ActionChosen: self._action,
+            RetryWaiting: self._retry,
+            OutputEvaluated: self._output,
+            ServerResolved: self._server,
+            RunStarted: self._run_started,
+            RunFinished: self._run_finished,
+        }
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, StepStarted):
-            step = StepRecord(event)
-            self.steps.append(step)
-            self._open.append(step)
-            return
-        current = self._open[-1] if self._open else None
-        if isinstance(event, RequestSent):
-            self._exchange(ExchangeRecord(event), current)
-        elif isinstance(event, ResponseReceived):
-            pending = self.in_flight()
-            if pending is not None:
-                pending.response = event
-        elif isinstance(event, TokenFetched):
-            self._exchange(ExchangeRecord(event.request, event.response, token=True), current)
-        elif isinstance(event, StepFinished):
-            pending = self.in_flight()
-            if pending is not None:
-                pending.ended = event.time  # a transport error: the request got no answer
-            if current is not None:
-                current.finished = event
-                self._open.pop()
-        elif current is not None and isinstance(event, CriterionEvaluated):
-            current.criteria.append(event)
-        elif current is not None and isinstance(event, ActionChosen):
-            current.actions.append(event)
-        elif current is not None and isinstance(event, RetryWaiting):
-            current.retries.append(event)
-        elif current is not None and isinstance(event, OutputEvaluated) and event.step_id is not None:
-            current.outputs.append(event)
-        elif isinstance(event, ServerResolved):
-            self.servers.append(event)
-        elif isinstance(event, RunStarted):
-            self.started = event
-        elif isinstance(event, RunFinished):
-            self.finished = event
+        handle = self._handlers.get(type(event))
+        if handle is not None:
+            handle(event)
+
+    # One handler per event kind this recorder keeps (a dict lookup: it sees every event of the run).
+    def _step_started(self, event: Any) -> None:
+        step = StepRecord(event)
+        self.steps.append(step)
+        self._open.append(step)
+
+    def _request_sent(self, event: Any) -> None:
+        self._exchange(ExchangeRecord(event), self._current())
+
+    def _response_received(self, event: Any) -> None:
+        pending = self.in_flight()
+        if pending is not None:
+            pending.response = event
+
+    def _token_fetched(self, event: Any) -> None:
+        self._exchange(ExchangeRecord(event.request, event.response, token=True), self._current())
+
+    def _step_finished(self, event: Any) -> None:
+        pending = self.in_flight()
+        if pending is not None:
+            pending.ended = event.time  # a transport error: the request got no answer
+        if self._open:
+            self._open.pop().finished = event
+
+    def _criterion(self, event: Any) -> None:
+        if self._open:
+            self._open[-1].criteria.append(event)
+
+    def _action(self, event: Any) -> None:
+        if self._open:
+            self._open[-1].actions.append(event)
+
+    def _retry(self, event: Any) -> None:
+        if self._open:
+            self._open[-1].retries.append(event)
+
+    def _output(self, event: Any) -> None:
+        if self._open and event.step_id is not None:
+            self._open[-1].outputs.append(event)
+
+    def _server(self, event: Any) -> None:
+        self.servers.append(event)
+
+    def _run_started(self, event: Any) -> None:
+        self.started = event
+
+    def _run_finished(self, event: Any) -> None:
+        self.finished = event
+
+    def _current(self) -> StepRecord | None:
+        return self._open[-1] if self._open else None
 
     def _exchange(self, exchange: ExchangeRecord, step: StepRecord | None) -> None:
         self.exchanges.append(exchange)
