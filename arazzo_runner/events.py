@@ -46,7 +46,7 @@ __all__ = [
 Headers = tuple[tuple[str, str], ...]  # as sent or received, in order, names as on the wire; secrets masked
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Event:
     kind: ClassVar[str] = "event"
     time: float
@@ -58,7 +58,7 @@ class Event:
 EventListener = Callable[[Event], None]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RunStarted(Event):
     """``document``: the Arazzo document's URL or path; ``inputs`` with password inputs masked;
     ``wall_time``: ``time.time()`` at the start (reports need a date)."""
@@ -69,7 +69,7 @@ class RunStarted(Event):
     wall_time: float
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RunFinished(Event):
     """``status``: ``succeeded`` or ``failed``; ``result``: what the call returns."""
 
@@ -78,13 +78,13 @@ class RunFinished(Event):
     result: WorkflowResult
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class WorkflowStarted(Event):
     kind: ClassVar[str] = "workflow_started"
     depth: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class WorkflowFinished(Event):
     """``status``: ``succeeded``, ``failed``, or ``stopped`` (a limit, the run timeout or a cancellation
     ended it from outside)."""
@@ -95,7 +95,7 @@ class WorkflowFinished(Event):
     error: Failure | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ServerResolved(Event):
     """The base URL a source's requests go to, the first time the run uses that source.
 
@@ -108,7 +108,7 @@ class ServerResolved(Event):
     origin: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StepStarted(Event):
     """``target``: the operationId (or method and path) or ``workflow <id>``; ``attempt`` counts retries."""
 
@@ -117,7 +117,7 @@ class StepStarted(Event):
     attempt: int
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StepFinished(Event):
     """``next_action``: ``next``, ``end (name)``, ``goto <stepId>``, ``retry (name)``, ``stop`` ...;
     ``duration`` in seconds; ``error`` says why a failed step failed."""
@@ -134,7 +134,7 @@ class StepFinished(Event):
     failed_criterion: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RequestSent(Event):
     """One HTTP request as it went out. ``body``: text (binary as a note), at most ``BODY_LIMIT``
     characters; ``body_size``: its length in bytes; ``body_truncated`` when cut."""
@@ -149,7 +149,7 @@ class RequestSent(Event):
     http_version: str = "HTTP/1.1"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ResponseReceived(Event):
     """The answer to the latest :class:`RequestSent`; ``elapsed`` in seconds since it was sent."""
 
@@ -164,7 +164,7 @@ class ResponseReceived(Event):
     http_version: str = "HTTP/1.1"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class CriterionEvaluated(Event):
     """``text``: the condition; ``type``: simple, regex, jsonpath, xpath; ``role``: ``success`` or
     ``action <name>``; ``explanation``: what was compared (the values seen, for a false one)."""
@@ -177,7 +177,7 @@ class CriterionEvaluated(Event):
     explanation: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ActionChosen(Event):
     """What the step does next: ``action`` is ``next``, ``end``, ``goto``, ``retry`` or ``stop``;
     ``name`` the action's name (None for next/stop); ``reason`` says why in words."""
@@ -189,7 +189,7 @@ class ActionChosen(Event):
     reason: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RetryWaiting(Event):
     """A retry is about to wait ``delay`` seconds; ``source`` is ``Retry-After header``, ``retryAfter``
     or ``none``."""
@@ -200,7 +200,7 @@ class RetryWaiting(Event):
     action: str
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class OutputEvaluated(Event):
     """A step or workflow output: ``value`` (secrets masked), or ``left_out`` with the reason."""
 
@@ -210,7 +210,7 @@ class OutputEvaluated(Event):
     left_out: str | None = None
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class TokenFetched(Event):
     """An OAuth2 client-credentials token request: an HTTP exchange of its own (the token masked)."""
 

@@ -114,3 +114,24 @@ def test_the_run_timeout_marks_the_reports_with_its_name(tmp_path: Path, hanging
     assert [e["response"]["status"] for e in entries] == [200, 201, 0]  # the token request, create, poll in flight
     validate_file("junit", tmp_path / "junit.xml")
     assert "(run_timeout)" in validate_file("markdown", tmp_path / "summary.md")
+
+
+def test_a_limit_marks_the_reports_with_its_name(tmp_path: Path) -> None:
+    with LoopbackServer() as server:
+        script_items(server)
+        recorder = Recorder()
+        result = run_workflow(
+            write_documents(tmp_path),
+            "main",
+            INPUTS,
+            servers=server.url,
+            credentials=CREDENTIALS,
+            limits=Limits(max_steps=2),
+            on_event=recorder,
+        )
+    assert result.error is not None and result.error.reason == "limit_exceeded"
+    write_report("json", recorder, tmp_path / "report.json")
+    report = json.loads(validate_file("json", tmp_path / "report.json"))
+    assert report["status"] == "failed" and report["stoppedBy"] == "limit_exceeded"
+    assert report["error"]["message"].startswith("stopped before step 'poll'")
+    assert [(s["stepId"], s["status"]) for s in report["steps"]] == [("create", "succeeded"), ("poll", "failed")]
