@@ -202,3 +202,25 @@ def test_a_report_that_cannot_be_written_at_the_end_is_an_error_but_the_exit_cod
     code = main([*_items_args(tmp_path, server), "--report", f"junit={tmp_path}/j.xml"])
     assert code == 0  # the run succeeded
     assert f"could not write the junit report to {tmp_path}/j.xml: No space left on device" in capsys.readouterr().err
+
+
+def test_a_refused_connection_is_an_exchange_without_response(tmp_path: Path) -> None:
+    from tests.support.loopback import refused_url
+
+    recorder = Recorder()
+    result = run_workflow(
+        write_documents(tmp_path), "main", INPUTS, servers=refused_url(), credentials={"oauth": ACCESS_TOKEN},
+        on_event=recorder,
+    )  # fmt: skip
+    assert result.status == "failed" and result.error is not None and result.error.reason == "transport_error"
+    for fmt, name in FORMATS.items():
+        write_report(fmt, recorder, tmp_path / name)
+    entries = json.loads(validate_file("har", tmp_path / "run.har"))["log"]["entries"]
+    assert [(e["response"]["status"], e["response"]["comment"]) for e in entries] == [
+        (0, "no response: the request failed")
+    ]
+    report = json.loads(validate_file("json", tmp_path / "report.json"))
+    assert report["status"] == "failed" and report["stoppedBy"] is None
+    assert report["steps"][0]["exchanges"][0]["response"] is None
+    assert "could not connect" in report["steps"][0]["error"]
+    validate_file("junit", tmp_path / "junit.xml")
