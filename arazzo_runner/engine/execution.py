@@ -112,10 +112,11 @@ class Execution:
         if problems:
             raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
         started = time.perf_counter()
+        sink = None
         if self.observer is not None:
             self.redactor.add_many(secret_values(inputs, workflow.secret_inputs))
             self.observer.run_started(document.display, workflow, inputs)
-            TOKEN_RESPONSES.set(self.observer.token_responses)
+            sink = TOKEN_RESPONSES.set(self.observer.token_responses)  # token exchanges of this run only
         try:
             if self.limits.run_timeout is not None:
                 outcome = await asyncio.wait_for(
@@ -136,6 +137,9 @@ class Execution:
                 ),
                 None,
             )
+        finally:
+            if sink is not None:
+                TOKEN_RESPONSES.reset(sink)
         error = outcome.error
         if error is not None:
             error = redact_failure(error, self.redactor)

@@ -249,3 +249,21 @@ def test_the_first_of_several_description_servers_is_named(tmp_path: Path, serve
     run_workflow(tmp_path / "wf.yaml", "w", on_event=seen.append)
     resolved = next(e for e in seen if isinstance(e, ServerResolved))
     assert (resolved.url, resolved.origin) == (server.url, "the first of 2 servers in the description")
+
+
+def test_token_exchanges_are_collected_for_the_observed_run_only(tmp_path: Path, server: LoopbackServer) -> None:
+    from arazzo_runner.engine.security import TOKEN_RESPONSES
+
+    script_items(server)
+    document = load(write_documents(tmp_path))
+
+    async def two_runs() -> tuple[object, int]:
+        seen: list[Event] = []
+        await Runner(servers=server.url, credentials=CREDENTIALS).arun(document, "main", INPUTS, on_event=seen.append)
+        after = TOKEN_RESPONSES.get()
+        await Runner(servers=server.url, credentials=CREDENTIALS).arun(document, "main", INPUTS)  # fetches again
+        return after, sum(isinstance(e, TokenFetched) for e in seen)
+
+    after, fetched = asyncio.run(two_runs())
+    assert after is None and fetched == 1
+    assert len(server.requests_to("POST", "/oauth/token")) == 2
