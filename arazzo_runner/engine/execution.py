@@ -370,7 +370,7 @@ class Execution:
             )
         )
         if self.observer is not None:
-            if next_action in ("next", "stop") or action is not None:
+            if next_action in ("next", "stop") or action is not None:  # not a retry's target step ("back to …")
                 self.observer.action(action, outcome.succeeded)
             self.observer.step_finished(self.step_results[-1], outcome.failed_criterion)
 
@@ -424,6 +424,8 @@ class Execution:
                 self.observer.tokens_fetched()
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
+            if self.observer is not None and self.observer.token_responses:
+                self.observer.tokens_fetched()  # a token endpoint that refused is part of the story
             return StepOutcome(
                 False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error"
             )

@@ -267,3 +267,15 @@ def test_token_exchanges_are_collected_for_the_observed_run_only(tmp_path: Path,
     after, fetched = asyncio.run(two_runs())
     assert after is None and fetched == 1
     assert len(server.requests_to("POST", "/oauth/token")) == 2
+
+
+def test_a_refused_token_request_is_told_under_its_step(tmp_path: Path, server: LoopbackServer) -> None:
+    script_items(server)
+    server.script("POST", "/oauth/token", Reply(status=401, body={"error": "invalid_client"}))
+    seen, result = _run(tmp_path, server)
+    assert result.status == "failed"  # type: ignore[attr-defined]
+    token = next(e for e in seen if isinstance(e, TokenFetched))
+    assert token.step_id == "create" and token.response is not None and token.response.status_code == 401
+    finished = next(e for e in seen if isinstance(e, StepFinished))
+    assert finished.step_id == "create" and "answered 401" in (finished.error or "")
+    assert not any(isinstance(e, RequestSent) for e in seen)  # the step's own request was never sent
