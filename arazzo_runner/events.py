@@ -136,8 +136,8 @@ class StepFinished(Event):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class RequestSent(Event):
-    """One HTTP request as it went out. ``body``: text (binary as a note), at most ``BODY_LIMIT``
-    characters; ``body_size``: its length in bytes; ``body_truncated`` when cut."""
+    """One HTTP request as it went out. ``body``: text, at most 65,536 characters (``body_truncated``
+    when cut; a binary body is a note, with ``body_binary``); ``body_size``: its length in bytes."""
 
     kind: ClassVar[str] = "request_sent"
     method: str
@@ -147,6 +147,7 @@ class RequestSent(Event):
     body_size: int
     body_truncated: bool = False
     http_version: str = "HTTP/1.1"
+    body_binary: bool = False  # not text: ``body`` is a note giving its size
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -162,6 +163,7 @@ class ResponseReceived(Event):
     elapsed: float
     body_truncated: bool = False
     http_version: str = "HTTP/1.1"
+    body_binary: bool = False  # not text: ``body`` is a note giving its size
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

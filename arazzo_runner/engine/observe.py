@@ -87,21 +87,22 @@ class Observer:
         mask = self.redactor.mask
         return tuple((name, MASK if name.lower() in SECRET_HEADERS else mask(value)) for name, value in headers.items())
 
-    def _body(self, content: bytes) -> tuple[str | None, bool]:
+    def _body(self, content: bytes) -> tuple[str | None, bool, bool]:
+        """The body as events carry it: (text, cut short, binary)."""
         if not content:
-            return None, False
+            return None, False, False
         head = content[: BODY_LIMIT * 4 + 4096]
         cut_bytes = len(head) < len(content)
         try:
             text = (head[:-3] if cut_bytes else head).decode("utf-8")
         except UnicodeDecodeError:
-            return f"({len(content)} bytes of binary data, not shown)", False
+            return f"({len(content)} bytes of binary data, not shown)", False, True
         if "\x00" in text:
-            return f"({len(content)} bytes of binary data, not shown)", False
+            return f"({len(content)} bytes of binary data, not shown)", False, True
         text = self.redactor.mask(text)  # masked whole before it is cut: no secret is left half-shown
         if cut_bytes or len(text) > BODY_LIMIT:
-            return self.redactor.mask(text[:BODY_LIMIT] + TRUNCATED), True
-        return text, False
+            return self.redactor.mask(text[:BODY_LIMIT] + TRUNCATED), True, False
+        return text, False, False
 
     # -- run and workflows ----------------------------------------------------
     def run_started(self, document: str, workflow: Workflow, inputs: Mapping[str, Any]) -> None:
@@ -202,7 +203,7 @@ class Observer:
             content = request.content
         except httpx.RequestNotRead:  # a streamed body the engine did not buffer
             content = b""
-        body, cut = self._body(content)
+        body, cut, binary = self._body(content)
         return RequestSent(
             time=time.monotonic(),
             **self._where(),
@@ -212,13 +213,14 @@ class Observer:
             body=body,
             body_size=len(content),
             body_truncated=cut,
+            body_binary=binary,
         )
 
     def response_received(self, response: httpx.Response) -> None:
         self._emit(self._response_event(response, time.monotonic() - self._sent_at))
 
     def _response_event(self, response: httpx.Response, elapsed: float) -> ResponseReceived:
-        body, cut = self._body(response.content)
+        body, cut, binary = self._body(response.content)
         return ResponseReceived(
             time=time.monotonic(),
             **self._where(),
@@ -230,6 +232,7 @@ class Observer:
             elapsed=elapsed,
             body_truncated=cut,
             http_version=response.http_version,
+            body_binary=binary,
         )
 
     def tokens_fetched(self) -> None:

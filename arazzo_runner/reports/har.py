@@ -42,7 +42,12 @@ def _entry(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
         "bodySize": request.body_size,
     }
     if request.body is not None:
-        har_request["postData"] = {"mimeType": _header(request.headers, "content-type"), "text": request.body}
+        post: dict[str, Any] = {"mimeType": _header(request.headers, "content-type")}
+        if request.body_binary:
+            post["comment"] = request.body  # says the size: binary bodies are not included
+        else:
+            post["text"] = request.body
+        har_request["postData"] = post
         if request.body_truncated:
             har_request["comment"] = "the body is cut at the report's body limit"
     entry: dict[str, Any] = {
@@ -54,7 +59,9 @@ def _entry(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
         entry["comment"] = "OAuth2 token request"
     if response is not None:
         content: dict[str, Any] = {"size": response.body_size, "mimeType": _header(response.headers, "content-type")}
-        if response.body is not None:
+        if response.body is not None and response.body_binary:
+            content["comment"] = response.body  # says the size: binary bodies are not included
+        elif response.body is not None:
             content["text"] = response.body
         if response.body_truncated:
             content["comment"] = "the body is cut at the report's body limit"

@@ -54,6 +54,7 @@ def _message(event: RequestSent | ResponseReceived) -> dict[str, Any]:
         "body": event.body,
         "bodySize": event.body_size,
         "bodyTruncated": event.body_truncated,
+        "bodyBinary": event.body_binary,
     }
 
 

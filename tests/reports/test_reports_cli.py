@@ -17,7 +17,7 @@ from arazzo_runner.cli.main import main
 from arazzo_runner.reports import Recorder, write_report
 from tests.reports.fixtures import ACCESS_TOKEN, CREDENTIALS, INPUTS, script_items, write_documents
 from tests.reports.support import validate_file
-from tests.support.loopback import LoopbackServer
+from tests.support.loopback import LoopbackServer, Reply
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPOSITORY_ROOT / "examples"))
@@ -224,3 +224,26 @@ def test_a_refused_connection_is_an_exchange_without_response(tmp_path: Path) ->
     assert report["steps"][0]["exchanges"][0]["response"] is None
     assert "could not connect" in report["steps"][0]["error"]
     validate_file("junit", tmp_path / "junit.xml")
+
+
+def test_binary_and_long_bodies_are_noted_not_dumped(tmp_path: Path, server: LoopbackServer) -> None:
+    from arazzo_runner.engine.observe import BODY_LIMIT
+
+    script_items(server)
+    server.script("GET", "/ping", Reply(headers={"Content-Type": "image/png"}, body=b"\x89PNG\x00\x01" * 10))
+    server.script("POST", "/items", Reply(status=201, body={"id": 7, "padding": "p" * (BODY_LIMIT + 5)}))
+    recorder = Recorder()
+    run_workflow(
+        write_documents(tmp_path), "main", INPUTS, servers=server.url, credentials=CREDENTIALS, on_event=recorder
+    )
+    for fmt, name in FORMATS.items():
+        write_report(fmt, recorder, tmp_path / name)
+    entries = json.loads(validate_file("har", tmp_path / "run.har"))["log"]["entries"]
+    ping = entries[-1]["response"]["content"]
+    assert ping == {"size": 60, "mimeType": "image/png", "comment": "(60 bytes of binary data, not shown)"}
+    created = entries[1]["response"]["content"]
+    assert len(created["text"]) == BODY_LIMIT + 1 and created["text"].endswith("…")
+    assert created["comment"] == "the body is cut at the report's body limit"
+    report = json.loads(validate_file("json", tmp_path / "report.json"))
+    nested_ping = next(s for s in report["steps"] if s["stepId"] == "ping")["exchanges"][0]["response"]
+    assert nested_ping["bodyBinary"] is True and nested_ping["bodySize"] == 60
