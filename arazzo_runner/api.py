@@ -126,7 +126,7 @@ class Runner:
     ) -> AsyncIterator[Event]:
         """Run like :meth:`arun`, yielding each event as it happens; the last is a ``RunFinished``
         holding the result. An error before the run (a bad document or inputs) is raised from the
-        iteration; leaving the loop early cancels the run.
+        iteration; closing the iterator early (``contextlib.aclosing``) cancels the run.
 
             async for event in runner.stream("wf.arazzo.yaml", "login", {"user": "ada"}):
                 print(event.kind, event.step_id)

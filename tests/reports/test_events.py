@@ -279,3 +279,33 @@ def test_a_refused_token_request_is_told_under_its_step(tmp_path: Path, server: 
     finished = next(e for e in seen if isinstance(e, StepFinished))
     assert finished.step_id == "create" and "answered 401" in (finished.error or "")
     assert not any(isinstance(e, RequestSent) for e in seen)  # the step's own request was never sent
+
+
+def test_closing_the_stream_early_cancels_the_run(tmp_path: Path) -> None:
+    from contextlib import aclosing
+
+    with LoopbackServer() as server:
+        script_items(server)
+        server.script("GET", "/items/7", Reply(body={"id": 7}, delay=120))  # the second step hangs
+        document = load(write_documents(tmp_path))
+        runner = Runner(servers=server.url, credentials=CREDENTIALS)
+
+        async def until_poll_is_sent() -> tuple[list[str], list[asyncio.Task[object]]]:
+            kinds: list[str] = []
+            async with aclosing(runner.stream(document, "main", INPUTS)) as stream:
+                async for event in stream:
+                    kinds.append(event.kind)
+                    if isinstance(event, RequestSent) and event.step_id == "poll":
+                        break
+            # The run was cancelled when the stream closed: nothing of it is left running long before the
+            # hanging response (120 s) could arrive. Polled, not timed: on a slow machine it may take a while.
+            for _ in range(300):
+                if all(t.done() for t in asyncio.all_tasks() if t is not asyncio.current_task()):
+                    break
+                await asyncio.sleep(0.1)
+            left = [t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()]
+            return kinds, left
+
+        kinds, left = asyncio.run(until_poll_is_sent())
+    assert left == []
+    assert kinds[0] == "run_started" and kinds[-1] == "request_sent" and "run_finished" not in kinds
