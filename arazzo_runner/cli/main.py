@@ -305,7 +305,7 @@ def _interrupted(args: argparse.Namespace, watch: Observed, interrupt: KeyboardI
             json.dump(partial_result(watch.recorder), sys.stdout, indent=2, ensure_ascii=False, default=str)
             sys.stdout.write("\n")
     print(f"arazzo-runner: interrupted ({name})", file=sys.stderr)
-    return int(exit_code_for(interrupt))
+    return exit_code_for(interrupt)
 
 
 def _jsonable(value: Any) -> Any:
