@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
+import time
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from .compile.loader import load
 from .engine.execution import Execution, Limits, ServerMap
+from .engine.logmask import masking_logs
 from .engine.observe import Observer
 from .engine.preflight import check_credentials, check_servers
+from .engine.redact import without_userinfo
 from .engine.security import Credentials, TokenCache
+from .engine.transport import retry_delay
 from .errors import ArazzoError
 from .events import Event, EventListener
 from .plan.model import ArazzoDocument
 from .result import WorkflowResult
+
+if TYPE_CHECKING:
+    from .batch import Row, RowResult, StartGate
 
 __all__ = ["Runner", "Spec", "arun_workflow", "run_workflow"]
 
@@ -57,10 +65,12 @@ class Runner:
         clock: Callable[[], float] | None = None,
         mock: bool | Mapping[str, Any] = False,
         follow_redirects: bool = False,
+        checks: str | Mapping[str, str] | None = None,
         on_event: EventListener | None = None,
     ) -> None:
         self.on_event = on_event
         self.mock = mock
+        self.checks = _contract_checker(checks)
         self.follow_redirects = follow_redirects
         self.servers = servers
         self.credentials = credentials if isinstance(credentials, Credentials) else Credentials(credentials)
@@ -77,11 +87,16 @@ class Runner:
         self.workflow_inputs = workflow_inputs
         self.sleep = sleep
         self.clock = clock
-        self.tokens = TokenCache()
+        self.tokens = TokenCache.shared()  # one token per endpoint, client and scopes for the process
         self._checked: weakref.WeakValueDictionary[int, ArazzoDocument] = weakref.WeakValueDictionary()
 
     def __repr__(self) -> str:
-        return f"Runner(servers={self.servers!r}, credentials={self.credentials!r})"
+        servers: Any = self.servers
+        if isinstance(servers, str):
+            servers = without_userinfo(servers)
+        elif isinstance(servers, Mapping):
+            servers = {name: without_userinfo(str(url)) for name, url in servers.items()}
+        return f"Runner(servers={servers!r}, credentials={self.credentials!r})"
 
     async def arun(
         self,
@@ -154,6 +169,97 @@ class Runner:
             if not task.done():
                 task.cancel()
 
+    async def arun_many(
+        self,
+        spec: Spec,
+        workflow_id: str,
+        rows: Iterable[Mapping[str, Any] | Row],
+        *,
+        concurrency: int = 1,
+        rate: float | str | None = None,
+        max_failures: int | None = None,
+        gate: StartGate | None = None,
+    ) -> AsyncIterator[RowResult]:
+        """Run ``workflow_id`` once per row of inputs, yielding a :class:`RowResult` as each row finishes.
+
+        ``rows``: any iterable of input mappings (read lazily: a generator over a file of millions of rows
+        is fine); each result carries its row's 0-based index. ``concurrency``: runs at once (default 1).
+        ``rate``: starts per second, or ``"N/s"``, ``"N/m"``, ``"N/h"``. A 429 or 503 response with
+        ``Retry-After`` seen by any run holds every new start for that long (at most
+        ``Limits.max_retry_delay``). ``max_failures``: after that many rows failed or were invalid, start
+        no more. A row whose inputs the workflow refuses is yielded as ``invalid``, with no request sent.
+        """
+        from .batch import StartGate, parse_rate, rows_from, run_rows
+
+        document = _document(spec)
+        document.workflow(workflow_id)
+        if gate is None:
+            gate = StartGate(parse_rate(rate) if isinstance(rate, str) else rate)
+        hold_gate = gate
+        longest = self.limits.max_retry_delay
+
+        async def on_response(response: httpx.Response) -> None:
+            if response.status_code in (429, 503) and "retry-after" in response.headers:
+                delay = retry_delay(response.headers.get("retry-after"), None, time.time)
+                hold_gate.hold(min(delay, longest) if longest is not None else delay)
+
+        runner = copy.copy(self)
+        client = self.client
+        owned = client is None and not self.mock
+        if owned:
+            pool = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+            client = httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False, limits=pool)
+        if client is not None:
+            client.event_hooks["response"] = [*client.event_hooks.get("response", []), on_response]
+            runner.client = client
+        try:
+            async for outcome in run_rows(
+                lambda inputs: runner.arun(document, workflow_id, inputs),
+                rows_from(rows),
+                concurrency=concurrency,
+                gate=gate,
+                max_failures=max_failures,
+                workflow_id=workflow_id,
+            ):
+                yield outcome
+        finally:
+            if client is not None:
+                hooks = client.event_hooks.get("response", [])
+                client.event_hooks["response"] = [hook for hook in hooks if hook is not on_response]
+            if owned and client is not None:
+                await client.aclose()
+
+    def run_many(
+        self,
+        spec: Spec,
+        workflow_id: str,
+        rows: Iterable[Mapping[str, Any] | Row],
+        *,
+        concurrency: int = 1,
+        rate: float | str | None = None,
+        max_failures: int | None = None,
+        gate: StartGate | None = None,
+    ) -> Iterator[RowResult]:
+        """The synchronous twin of :meth:`arun_many`: a generator of results as rows finish.
+
+        The runs go on in a worker thread with its own event loop; stopping the iteration early
+        (``break``) cancels the runs under way.
+        """
+        from .batch.threads import iterate_in_thread
+
+        return iterate_in_thread(
+            lambda: self.arun_many(
+                spec,
+                workflow_id,
+                rows,
+                concurrency=concurrency,
+                rate=rate,
+                max_failures=max_failures,
+                gate=gate,
+            ),
+            buffer=max(16, concurrency * 2),
+        )
+
     async def _execute(
         self,
         client: httpx.AsyncClient,
@@ -178,11 +284,25 @@ class Runner:
             tokens=self.tokens,
             any_host=any_host,
             follow_redirects=self.follow_redirects,
+            response_checker=self.checks,
             **kwargs,
         )
         if listener is not None:
             execution.observer = Observer(listener, execution.redactor)
-        return await execution.run(document, workflow_id, inputs)
+        with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
+            return await execution.run(document, workflow_id, inputs)
+
+
+def _contract_checker(checks: str | Mapping[str, str] | None) -> Any:
+    """``checks=``: None (no contract checks), a severity for all ("warn"), or ``{check: severity}``."""
+    if checks is None:
+        return None
+    from .testing.contract import ContractChecker, parse_severities
+
+    try:
+        return ContractChecker(parse_severities(checks, "warn"))
+    except ValueError as exc:
+        raise ArazzoError(f"contract checks: {exc}") from None
 
 
 def _run_sync(coro: Awaitable[WorkflowResult]) -> WorkflowResult:
@@ -211,6 +331,7 @@ async def arun_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    checks: str | Mapping[str, str] | None = None,
     on_event: EventListener | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
@@ -229,7 +350,11 @@ async def arun_workflow(
     step passing them (``dependsOn``, ``goto`` or ``retry`` to a workflow).
     ``mock``: ``True`` (or ``{"seed": n, "scenario": path}``) answers every request from the
     OpenAPI descriptions, offline. ``follow_redirects``: follow 3xx responses (off: a step
-    sees the 3xx itself). ``sleep`` and ``clock``: replace ``asyncio.sleep`` and ``time.time``
+    sees the 3xx itself). ``checks``: contract checks of every response against its OpenAPI
+    operation (``status-code``, ``content-type``, ``schema``, ``headers``): ``"warn"`` records them on
+    each step, ``"error"`` also fails a step whose response breaks the contract, or
+    ``{"schema": "error", "headers": "off", ...}``; ``None`` (the default) runs none.
+    ``sleep`` and ``clock``: replace ``asyncio.sleep`` and ``time.time``
     (retry waits and ``Retry-After`` dates), for tests. ``on_event``: a callable given every
     :mod:`arazzo_runner.events` event as it happens, secrets masked (docs/events.md).
 
@@ -249,6 +374,7 @@ async def arun_workflow(
         clock=clock,
         mock=mock,
         follow_redirects=follow_redirects,
+        checks=checks,
         on_event=on_event,
     )
     return await runner.arun(spec, workflow_id, inputs)
@@ -269,6 +395,7 @@ def run_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    checks: str | Mapping[str, str] | None = None,
     on_event: EventListener | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` and return its :class:`WorkflowResult` (blocking).
@@ -296,6 +423,7 @@ def run_workflow(
             clock=clock,
             mock=mock,
             follow_redirects=follow_redirects,
+            checks=checks,
             on_event=on_event,
         )
     )

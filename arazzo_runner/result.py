@@ -8,9 +8,38 @@ from typing import Any, Literal
 
 from .errors import WorkflowFailed
 
-__all__ = ["Failure", "Status", "StepResult", "WorkflowResult"]
+__all__ = ["CheckResult", "Failure", "Status", "StepResult", "WorkflowResult"]
 
 Status = Literal["succeeded", "failed"]
+CheckOutcome = Literal["passed", "failed", "skipped"]
+CheckSeverity = Literal["error", "warn", "off"]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One contract check of one response against its OpenAPI operation.
+
+    ``name``: ``status-code``, ``content-type``, ``schema`` or ``headers``. ``outcome``: ``passed``,
+    ``failed`` or ``skipped`` (not checkable: ``message`` says why). ``severity``: what a failure does:
+    ``error`` fails the step like an unmet criterion, ``warn`` is reported only.
+    """
+
+    name: str
+    outcome: CheckOutcome
+    severity: CheckSeverity
+    message: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        """A failed check whose severity fails the step."""
+        return self.outcome == "failed" and self.severity == "error"
+
+    def __str__(self) -> str:
+        text = f"{self.name}: {self.outcome}"
+        return f"{text} ({self.message})" if self.message else text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "outcome": self.outcome, "severity": self.severity, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,7 @@ class StepResult:
     error: str | None = None
     next_action: str | None = None  # "next", "end", "goto <stepId>", "retry", "goto workflow <id>", "stop"
     warnings: tuple[str, ...] = ()
+    checks: tuple[CheckResult, ...] = ()  # contract checks of the response (checks= / --checks)
 
     @property
     def status(self) -> Status:
@@ -82,6 +112,7 @@ class StepResult:
             "next": self.next_action,
             "error": self.error,
             "warnings": list(self.warnings),
+            "checks": [check.to_dict() for check in self.checks],
         }
 
 
@@ -98,6 +129,14 @@ class WorkflowResult:
     @property
     def succeeded(self) -> bool:
         return self.status == "succeeded"
+
+    def step(self, step_id: str, workflow_id: str | None = None) -> StepResult:
+        """The last execution of ``step_id`` (in ``workflow_id``, if given); ``KeyError`` naming the steps run."""
+        for step in reversed(self.steps):
+            if step.step_id == step_id and (workflow_id is None or step.workflow_id == workflow_id):
+                return step
+        ran = ", ".join(dict.fromkeys(s.step_id for s in self.steps)) or "none"
+        raise KeyError(f"no step {step_id!r} ran in workflow {self.workflow_id!r}; steps run: {ran}")
 
     def raise_for_status(self) -> WorkflowResult:
         """Raise :class:`WorkflowFailed` if the run failed; return the result otherwise."""

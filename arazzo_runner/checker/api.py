@@ -34,6 +34,7 @@ from ..openapi.index import OpenAPIDescription, Operation
 from ..openapi.media import media_type as _essence
 from ..plan.model import ArazzoDocument, CriterionSpec, Step
 from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
+from .credentials import credential_header_read
 from .report import Report
 from .schemas import (
     NO,
@@ -165,6 +166,7 @@ class _ApiChecker:
                     self.response_pointer(at, site.pointer, e, site)
                 elif e.side == "request" and e.part in ("path", "query", "header") and e.field is not None:
                     self.request_reference(at, site.pointer, e)
+                    credential_header_read(self.r, at, site.pointer, e)
             for step in wf.steps:
                 self.jsonpath_trap(step)
 

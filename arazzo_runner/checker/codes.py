@@ -63,7 +63,8 @@ CODES: dict[str, Code] = _codes(
         "ARZ019",
         "warning",
         "expression-lookalike",
-        "a whole string looks like a runtime expression but does not parse, so it is literal text (an error with --strict)",
+        "a whole string looks like a runtime expression but does not parse, so it is literal text "
+        "(an error with --strict)",
     ),
     ("ARZ020", "error", "expression-syntax", "a runtime expression or {$...} template does not parse"),
     ("ARZ021", "error", "criterion", "a criterion is invalid: condition syntax, regex, JSONPath, XPath, type/context"),
@@ -164,6 +165,12 @@ CODES: dict[str, Code] = _codes(
         "a $response.body pointer that only some accepted responses can satisfy",
     ),
     ("ARZ132", "warning", "request-expression", "$request.<part>.<name> names a parameter the step does not send"),
+    (
+        "ARZ133",
+        "warning",
+        "credential-read",
+        "an expression reads a header carrying the credential of an authenticated request",
+    ),
 )
 
 

@@ -17,8 +17,11 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ..engine.preflight import server_url_problem
+from ..engine.scope import source_scope
 from ..errors import ArazzoError
+from ..plan.coerce import coerce_input_text
 from ..plan.model import ArazzoDocument, Workflow
+from ..sources.policy import FetchPolicy, fetch_policy
 
 if TYPE_CHECKING:
     from .observe import Observed
@@ -114,6 +117,16 @@ def _build_parser() -> argparse.ArgumentParser:
         "--mock-scenario", metavar="FILE", help="YAML file overriding mock responses per operationId or stepId"
     )
     run.add_argument("--mock-seed", type=int, default=0, metavar="N", help="seed for generated mock values (default 0)")
+    run.add_argument(
+        "--checks",
+        default="warn",
+        metavar="NAME=SEVERITY[,...]",
+        help="contract checks of every response against its operation: status-code, content-type, schema, "
+        "headers (or all) at error, warn or off (default: all at warn, reported without failing the run)",
+    )
+    from .each import add_options as add_each_options
+
+    add_each_options(run)
     from .observe import add_options
 
     add_options(run)  # -v, -vv, -q, --report FORMAT=PATH
@@ -133,7 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
-_COMMAND_MODULES = ("check", "mock")
+_COMMAND_MODULES = ("check", "mock", "serve", "test")
 
 
 def _command_module(name: str) -> Any:
@@ -155,6 +168,11 @@ def add_source_option(parser: argparse.ArgumentParser) -> None:
         metavar="URL=PATH",
         help="read the source description the document names by URL from PATH instead "
         "(repeatable), e.g. a local copy of a remote OpenAPI description",
+    )
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="fetch nothing over the network while loading: every http(s) document must be given with --source",
     )
 
 
@@ -187,13 +205,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_INVALID
     try:
-        if args.command == "run":
-            return _cmd_run(args)
-        if args.command == "list":
-            return _cmd_list(args)
-        module = _command_module(args.command)
-        if module is not None:
-            return int(module.run(args))
+        with fetch_policy(FetchPolicy(network=not getattr(args, "offline", False))):
+            if args.command == "run":
+                return _cmd_run(args)
+            if args.command == "list":
+                return _cmd_list(args)
+            module = _command_module(args.command)
+            if module is not None:
+                return int(module.run(args))
     except _UsageError as exc:
         return _report_invalid(args, str(exc), None)
     except ArazzoError as exc:
@@ -255,12 +274,23 @@ def _cmd_run(args: argparse.Namespace) -> int:
     _warn_unused_sources(sources, document)
     workflow = document.workflow(args.workflow)
     inputs = _read_inputs(args, workflow)
+    if args.each is not None:
+        return _run_each(args, document, workflow, inputs)
     if args.mock or args.mock_scenario:
         from ..mock import complete_inputs
 
         inputs = complete_inputs(workflow, inputs, args.mock_seed, sys.stderr)
     servers = _read_servers(args.server, document)
     credentials = _read_credentials(args.credential, document)
+    if not (args.mock or args.mock_scenario):
+        from .notices import environment_credential_notes, server_choice_notes
+
+        given = {item.partition("=")[0] for item in args.credential}
+        ambient = {k: v for k, v in credentials.items() if k not in given}
+        for note in environment_credential_notes(document, ambient, servers, credential_env_name):
+            print(note, file=sys.stderr)
+        for note in server_choice_notes(document, servers):
+            print(note, file=sys.stderr)
     if args.mock or args.mock_scenario:
         from ..mock import placeholder_credentials
 
@@ -281,6 +311,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 timeout=args.timeout,
                 mock=mock,
                 follow_redirects=args.follow_redirects,
+                checks=args.checks,
                 on_event=watch.listener,
             )
     except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: the reports still say what happened
@@ -306,6 +337,33 @@ def _interrupted(args: argparse.Namespace, watch: Observed, interrupt: KeyboardI
             sys.stdout.write("\n")
     print(f"arazzo-runner: interrupted ({name})", file=sys.stderr)
     return exit_code_for(interrupt)
+
+
+def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Workflow, common: dict[str, Any]) -> int:
+    """--each FILE: one run per row (cli/each.py), with the settings a single run takes."""
+    from ..api import Runner
+    from .each import EachUsageError, run_each
+
+    credentials = _read_credentials(args.credential, document)
+    mock: Any = False
+    if args.mock or args.mock_scenario:
+        from ..mock import placeholder_credentials
+
+        credentials, notes = placeholder_credentials(document, credentials)
+        for note in notes:
+            print(note, file=sys.stderr)
+        mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
+    runner = Runner(
+        servers=_read_servers(args.server, document),
+        credentials=credentials,
+        timeout=args.timeout,
+        mock=mock,
+        follow_redirects=args.follow_redirects,
+    )
+    try:
+        return run_each(args, runner, document, workflow, common)
+    except EachUsageError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _jsonable(value: Any) -> Any:
@@ -364,41 +422,10 @@ def _json(text: str, what: str) -> Any:
 
 def _coerce_input(name: str, value: str, schema: Any) -> Any:
     """Read a -i value by the input's schema type: an integer input gets an integer."""
-    types = schema.get("type") if isinstance(schema, Mapping) else None
-    if isinstance(types, str):
-        types = [types]
-    if not types:
-        # No type to read it by: JSON text for an object or array is taken as that value.
-        if value.lstrip().startswith(("{", "[")):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                pass
-        return value
-    if "string" in types:
-        return value
-    for kind in types:
-        if kind == "integer":
-            try:
-                return int(value)
-            except ValueError:
-                continue
-        if kind == "number":
-            try:
-                number = float(value)
-                return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
-            except ValueError:
-                continue
-        if kind == "boolean" and value in ("true", "false"):
-            return value == "true"
-        if kind == "null" and value == "null":
-            return None
-        if kind in ("array", "object"):
-            try:
-                return json.loads(value)
-            except json.JSONDecodeError:
-                continue
-    raise _UsageError(f"input {name!r}: {value!r} is not a valid {' or '.join(types)}")
+    try:
+        return coerce_input_text(name, value, schema)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
 
 
 def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
@@ -413,7 +440,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
             raise _UsageError(f"--server: {problem}")
         return url
 
-    sources = document.all_source_names()
+    sources = source_scope(document).accepted()  # nested sources by qualified name too (flows.api)
     for item in items:
         name, sep, url = item.partition("=")
         if sep and "://" not in name:
@@ -436,11 +463,16 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
         schemes.update(source.security_schemes())
     # SOURCE.SCHEME names a scheme of one source (source names have no dots), in any loaded Arazzo document.
     qualified: set[str] = set()
-    for arazzo in document.documents.arazzo.values():
-        for source_name, named in arazzo.sources.items():
-            description = document.documents.openapi.get(named.url) if named.type == "openapi" else None
+    for source_name, url in source_scope(document).description_urls.items():
+        description = document.documents.openapi.get(url)
+        if description is not None:
+            qualified.update(f"{source_name}.{scheme}" for scheme in description.security_schemes())
+    scope = source_scope(document)
+    for (_, bare), full in scope.qualified.items():
+        if bare != full and bare not in scope.ambiguous and full in scope.description_urls:
+            description = document.documents.openapi.get(scope.description_urls[full])
             if description is not None:
-                qualified.update(f"{source_name}.{scheme}" for scheme in description.security_schemes())
+                qualified.update(f"{bare}.{scheme}" for scheme in description.security_schemes())
     credentials: dict[str, Any] = {}
     for scheme in sorted(schemes):
         env_value = os.environ.get(credential_env_name(scheme))
@@ -483,6 +515,9 @@ def _print_summary(result: Any, out: TextIO, *, quiet: bool = False) -> None:
             out.write(f"{pad}     then: {step.next_action}\n")
         for warning in step.warnings:
             out.write(f"{pad}     warning: {warning}\n")
+        for check in getattr(step, "checks", ()):
+            if check.outcome == "failed":
+                out.write(f"{pad}     contract {check.name} ({check.severity}): {check.message}\n")
     if result.error is not None:
         out.write(f"error: {result.error.message}\n")
     for warning in result.warnings:

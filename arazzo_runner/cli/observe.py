@@ -119,6 +119,8 @@ class Observed:
 
 def observed(args: argparse.Namespace, error: Callable[[str], Exception], err: TextIO) -> Observed:
     reports = report_targets(args.report, error)
+    if reports and getattr(args, "each", None) is not None:
+        raise error("--report describes one run; with --each, each row's result is in the JSON Lines output")
     verbosity = -1 if args.quiet else args.verbose
     recorder = Recorder() if reports or args.json else None
     return Observed(recorder, Trace(err, verbosity), reports)

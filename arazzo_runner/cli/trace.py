@@ -1,9 +1,9 @@
 """The live trace of ``run`` on stderr, fed from the event stream.
 
 ``-v``: one line per step as it finishes (step, method, URL, status, time, criteria, action) and the
-server each source resolved to. ``-vv``: also every request and response with headers and bodies (each
-body cut at :data:`BODY_SHOWN` characters, saying so). On a terminal, a live line shows what a step is
-waiting for (a request in flight, a retry's delay) and is replaced when it is done.
+server each source resolved to, and where that came from. ``-vv``: also every request and response with
+headers and bodies (each body cut at :data:`BODY_SHOWN` characters, saying so). On a terminal, a live
+line shows what a step is waiting for (a request in flight, a retry's delay) and is replaced when done.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ _CLEAR = "\r\x1b[K"
 
 
 class Trace:
-    """An ``on_event`` listener printing the trace at ``verbosity`` (0: only the server note, 1: -v, 2: -vv)."""
+    """An ``on_event`` listener printing the trace at ``verbosity`` (-1: -q, 0: only the live line, 1: -v, 2: -vv)."""
 
     def __init__(self, out: TextIO, verbosity: int, *, live: bool | None = None) -> None:
         self.out = out
@@ -123,8 +123,8 @@ class Trace:
             self.tick()
 
     def _server(self, event: ServerResolved) -> None:
-        # Said without -v too when the server was picked from several: it may be production.
-        if self.verbosity >= 1 or (self.verbosity == 0 and event.origin.startswith("the first of")):
+        # Without -v, the command says before the run which server a source with several goes to (cli/notices.py).
+        if self.verbosity >= 1:
             self.out.write(f"server: source {event.source!r} -> {event.url} ({event.origin})\n")
 
     def _step(self, event: StepFinished) -> None:

@@ -28,6 +28,7 @@ from ..plan.model import (
     WorkflowRef,
 )
 from ..sources.fetch import display_name, path_to_url, read_url
+from ..sources.policy import FetchPolicy, check_reference, current_policy, fetch_policy
 from ..sources.yamlsource import Positions, parse_document
 from .base import _list
 from .document import DocumentCompiler
@@ -79,6 +80,8 @@ def load(
     base_uri: str | None = None,
     strict: bool = False,
     sources: Mapping[str, str] | None = None,
+    fetch: bool = True,
+    fetch_redirects_to_other_hosts: bool = False,
 ) -> ArazzoDocument:
     """Load an Arazzo document from a path or URL, with every source it references.
 
@@ -88,9 +91,19 @@ def load(
     ``strict`` turns unknown fields and lenient fallbacks into errors.
     ``sources`` maps source URLs, as the document resolves them, to local paths
     (or other URLs) to read instead, e.g. to work offline.
+    ``fetch=False`` refuses every network fetch (the error names the URL and how to give a local
+    copy); a fetch that redirects to another host is refused unless ``fetch_redirects_to_other_hosts``.
+    See ``docs/security.md`` for what loading may touch.
     """
     loader = _Loader(LoadOptions(strict=strict, sources=dict(sources or {})))
-    return loader.load_entry(spec, base_uri)
+    outer = current_policy()  # a policy set around the call (the command line's --offline) still applies
+    policy = FetchPolicy(
+        network=outer.network and fetch,
+        cross_origin_redirects=outer.cross_origin_redirects or fetch_redirects_to_other_hosts,
+        link_local=outer.link_local,
+    )
+    with fetch_policy(policy):
+        return loader.load_entry(spec, base_uri)
 
 
 def load_collecting(
@@ -130,6 +143,7 @@ class _Loader:
         self.documents = DocumentSet()
         self.raw: dict[str, _Raw] = {}
         self.diagnostics = _Diagnostics()
+        self.refused: set[str] = set()  # source URLs the fetch policy refused
 
     # -- entry points ---------------------------------------------------
     def load_entry(self, spec: str | os.PathLike[str], base_uri: str | None) -> ArazzoDocument:
@@ -196,6 +210,12 @@ class _Loader:
                 source_url = urljoin(url, source["url"])
             except ValueError:
                 continue  # reported with its location when the document is compiled
+            try:
+                check_reference(url, source_url, display)
+            except SourceError as exc:
+                self.diagnostics.error("ARZ010", exc.message, positions.location(pointer + "/url"))
+                self.refused.add(source_url)
+                continue
             kind = source.get("type")
             if kind == "arazzo":
                 self._read_arazzo(source_url, None, positions.location(pointer + "/url"))
@@ -208,6 +228,8 @@ class _Loader:
             self.documents.arazzo[raw.url] = doc
 
     def openapi(self, url: str, location: Location) -> OpenAPIDescription | None:
+        if url in self.refused:
+            return None  # refused by the fetch policy, and reported where the document names it
         if url in self.documents.openapi:
             return self.documents.openapi[url]
         try:

@@ -15,9 +15,10 @@ from typing import Any
 
 import httpx
 
-from ..errors import ArazzoError, EvaluationError, InputError, UnresolvedExpression
+from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
+from ..openapi.index import Operation
 from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
 from ..plan.model import (
     Action,
@@ -27,10 +28,12 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..result import Failure, StepResult, WorkflowResult
+from ..result import CheckResult, Failure, StepResult, WorkflowResult
+from .guard import CredentialGuard
 from .observe import Observer
-from .redact import MIN_SECRET_LENGTH, Redactor
+from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
+from .scope import SourceScope, source_scope
 from .security import TOKEN_RESPONSES, Credentials, TokenCache, apply_security, shared_scheme_names
 from .state import (
     Frame,
@@ -38,10 +41,12 @@ from .state import (
     StepOutcome,
     WorkflowOutcome,
     describe_action,
+    invalid_inputs,
     redact_failure,
+    resolve_server,
     select_action,
-    server_origin,
     step_failure,
+    step_record,
     unrun_step_reason,
 )
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
@@ -50,6 +55,8 @@ from .views import request_view, response_view
 __all__ = ["Execution", "Limits", "ServerMap"]
 
 ServerMap = str | Mapping[str, str] | None
+# Checks one response against its operation: (operation, status, lower-cased headers, parsed body, body kind).
+ResponseChecker = Callable[[Operation, int, Mapping[str, str], Any, str], tuple[CheckResult, ...]]
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -81,9 +88,12 @@ class Execution:
         tokens: TokenCache | None = None,
         any_host: bool = False,
         follow_redirects: bool = False,
+        response_checker: ResponseChecker | None = None,
         observer: Observer | None = None,
     ) -> None:
         self.client = client
+        # Contract checks of each response (arazzo_runner.testing): handed in, never imported here.
+        self.response_checker = response_checker
         self.servers = servers
         self.credentials = credentials or Credentials()
         self.limits = limits
@@ -91,7 +101,7 @@ class Execution:
         self.sleep = sleep
         self.clock = clock
         self.redactor = redactor or Redactor(self.credentials.secrets())
-        self.tokens = tokens or TokenCache()
+        self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
         self.any_host = any_host
@@ -103,11 +113,14 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.guard = CredentialGuard(self.credentials)
+        self.scope: SourceScope | None = None
         self.observer = observer  # None: nobody listens, and no event is built
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
         workflow = document.workflow(workflow_id)
+        self.scope = source_scope(document)
         problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
             raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
@@ -151,7 +164,7 @@ class Execution:
         result = WorkflowResult(
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
-            outputs=outcome.outputs,
+            outputs=self.redactor.mask_value(outcome.outputs),
             steps=tuple(self.step_results),
             error=error,
             warnings=tuple(self.redactor.mask(w) for w in self.warnings),
@@ -201,7 +214,9 @@ class Execution:
             if done is None:
                 dep_doc, dep_wf = document.resolve_workflow(ref)
                 dep_inputs = dict(self.workflow_inputs.get(ref.workflow_id, inputs))
-                invalid = self._invalid_inputs(dep_wf, dep_inputs, f"workflow {ref.workflow_id!r}", ref.workflow_id)
+                invalid = invalid_inputs(
+                    self.redactor, dep_wf, dep_inputs, f"workflow {ref.workflow_id!r}", ref.workflow_id
+                )
                 if invalid is not None:
                     done = WorkflowOutcome("failed", {}, invalid, None)
                 else:
@@ -331,8 +346,13 @@ class Execution:
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
-        invalid = self._invalid_inputs(
-            target, inputs, f"goto workflow {target.workflow_id!r}", frame.workflow.workflow_id, action=action.name
+        invalid = invalid_inputs(
+            self.redactor,
+            target,
+            inputs,
+            f"goto workflow {target.workflow_id!r}",
+            frame.workflow.workflow_id,
+            action=action.name,
         )
         if invalid is not None:
             return "failed", invalid
@@ -350,39 +370,14 @@ class Execution:
         next_action: str,
         action: Action | None = None,
     ) -> None:
-        """The one place a step record is made: its URL, error and warnings are masked here."""
-        ex = outcome.exchange
-        mask = self.redactor.mask
-        self.step_results.append(
-            StepResult(
-                step_id=step.step_id,
-                workflow_id=workflow.workflow_id,
-                succeeded=outcome.succeeded,
-                status_code=ex.status_code,
-                outputs=outcome.outputs,
-                method=ex.method,
-                url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
-                attempt=attempt,
-                duration=time.perf_counter() - started,
-                error=mask(outcome.error) if outcome.error else None,
-                next_action=next_action,
-                warnings=tuple(mask(w) for w in outcome.warnings),
-            )
+        record = step_record(
+            workflow, step, outcome, attempt, time.perf_counter() - started, next_action, self.redactor
         )
+        self.step_results.append(record)
         if self.observer is not None:
             if next_action in ("next", "stop") or action is not None:  # not a retry's target step ("back to …")
                 self.observer.action(action, outcome.succeeded)
-            self.observer.step_finished(self.step_results[-1], outcome.failed_criterion)
-
-    def _invalid_inputs(
-        self, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
-    ) -> Failure | None:
-        """DEC-11 for a workflow the run starts itself: None when valid, else an ``invalid_inputs`` failure."""
-        problems = validate_inputs(workflow, inputs)
-        if not problems:
-            return None
-        message = self.redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
-        return Failure("invalid_inputs", message, workflow_id, **fields)
+            self.observer.step_finished(record, outcome.failed_criterion)
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
@@ -393,20 +388,22 @@ class Execution:
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
         exchange = Exchange()
+        names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
-            base_url = self._base_url(target)
+            base_url, origin = resolve_server(self.servers, target, names, self.any_host)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None and self.any_host:
             base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
         if self.observer is not None and base_url is not None:
-            self.observer.server_resolved(target.source, base_url, server_origin(self.servers, target, self.any_host))
+            self.observer.server_resolved(target.source, base_url, origin)
         if base_url is None:
             message = (
                 f"no server URL for {target.source!r}: its description has no usable servers entry; "
                 "pass servers= (--server on the command line)"
             )
             return StepOutcome(False, exchange, {}, message, reason="request_error")
+        self.redactor.add_many(url_secrets(base_url))  # a user:password@ server URL
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -415,13 +412,16 @@ class Execution:
                 self.credentials,
                 self.tokens,
                 self.client,
-                source=target.source,
+                source=names,
                 shared_schemes=self._shared_scheme_names(frame.document),
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
             if self.observer is not None and self.observer.token_responses:
                 self.observer.tokens_fetched()
+            forwarded = self.guard.check(prepared)
+            if forwarded is not None:
+                raise RequestBuildError(forwarded)
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
             if self.observer is not None and self.observer.token_responses:
@@ -432,7 +432,7 @@ class Execution:
         except (httpx.InvalidURL, ValueError) as exc:  # e.g. a server URL with a bad port or host
             message = f"could not build the request (server URL {base_url!r}): {exc}"
             return StepOutcome(False, exchange, {}, message, reason="request_error")
-        exchange.url = str(request.url)
+        exchange.url = without_userinfo(str(request.url))
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
         if self.observer is not None:
@@ -444,13 +444,14 @@ class Execution:
                 prepared,
                 follow_redirects=self.follow_redirects,
                 timeout=self.limits.request_timeout,
+                carries_secret=lambda text: self.redactor.mask(text) != text,
             )  # reads the body
         except httpx.TimeoutException:
             return StepOutcome(
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} timed out"
+                f"{request.method} {exchange.url} timed out"
                 + (f" after {self.limits.request_timeout:g}s" if self.limits.request_timeout else ""),
                 reason="transport_error",
                 warnings=prepared.warnings,
@@ -461,7 +462,7 @@ class Execution:
                 False,
                 exchange,
                 {},
-                f"{request.method} {request.url} failed: {transport_reason(exc, detail)}",
+                f"{request.method} {exchange.url} failed: {transport_reason(exc, detail)}",
                 reason="transport_error",
                 warnings=prepared.warnings,
             )
@@ -470,6 +471,11 @@ class Execution:
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.raw_response = response
+        if self.response_checker is not None:
+            view = exchange.response
+            exchange.checks = self.response_checker(
+                target.operation, response.status_code, view.headers, view.body, view.body_kind
+            )
         return self._finish_step(frame, step, exchange, None, prepared.warnings)
 
     async def _execute_workflow_step(self, frame: Frame, step: Step) -> StepOutcome:
@@ -486,8 +492,8 @@ class Execution:
                     False, Exchange(), {}, f"parameter {param.name!r}: {exc.message}", reason="request_error"
                 )
         child_doc, child_wf = frame.document.resolve_workflow(step.workflow)
-        invalid = self._invalid_inputs(
-            child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id
+        invalid = invalid_inputs(
+            self.redactor, child_wf, child_inputs, f"workflow {child_wf.workflow_id!r}", child_wf.workflow_id
         )
         if invalid is not None:
             return StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
@@ -531,6 +537,15 @@ class Execution:
                 continue
             if self.observer is not None:
                 self.observer.output(name, outputs[name])
+        broken = next((check for check in exchange.checks if check.is_error), None)
+        if failed is None and broken is not None:
+            # A contract check at severity error fails the step as an unmet criterion does (same actions).
+            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
+            shown = exchange.excerpt(self.redactor.mask)
+            excerpt = f": {shown}" if shown else ""
+            error = f"contract check {broken.name!r} failed ({broken.message}); response {status}{excerpt}"
+            criterion = f"contract:{broken.name}"
+            return StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
             shown = exchange.excerpt(self.redactor.mask)
@@ -582,12 +597,3 @@ class Execution:
         if shared is None:
             shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
         return shared
-
-    def _base_url(self, target: OperationTarget) -> str | None:
-        servers = self.servers
-        if isinstance(servers, str):
-            return servers
-        if isinstance(servers, Mapping) and target.source in servers:
-            return servers[target.source]
-        # A server variable without a default fails the step, unless the transport answers any host.
-        return target.description.base_url(target.operation, target.source, strict=not self.any_host)

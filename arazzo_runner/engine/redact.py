@@ -4,16 +4,23 @@ Every form a secret can take in text is computed here: the value itself, its
 percent-encodings (an apiKey in a query string, a password in a form body)
 and, for HTTP basic, the base64 of ``user:password`` in an Authorization
 header. Callers only register raw values.
+
+A server may echo a secret escaped: JSON's ``\\/`` and ``\\u0041``, HTML's
+``&amp;`` and ``&quot;``, XML's ``&#47;`` and ``&#x2F;``, in any mix. Text holding
+a ``&`` or a backslash is therefore also matched character by character, each
+character in any of those spellings.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote, urlsplit
 
-__all__ = ["MASK", "MIN_SECRET_LENGTH", "TRUNCATED", "Redactor", "Secret"]
+__all__ = ["MASK", "MIN_SECRET_LENGTH", "TRUNCATED", "Redactor", "Secret", "url_secrets", "without_userinfo"]
 
 MASK = "***"
 TRUNCATED = "…"  # how every message marks a value it shortened
@@ -22,9 +29,54 @@ MIN_SECRET_LENGTH = 4  # shorter values would mask ordinary words and numbers ev
 Secret = str | tuple[str, str]  # a value, or an HTTP basic (user, password) pair
 
 
+_NAMED_ENTITIES = {"&": ("amp",), "<": ("lt",), ">": ("gt",), '"': ("quot",), "'": ("apos",)}
+
+
+def _any_case(text: str) -> str:
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in text)
+
+
+def _escaped_char(c: str) -> str:
+    """A pattern for one character in every escaped spelling a server may echo it in."""
+    code = ord(c)
+    alternatives = [re.escape(c), f"&#0*{code};", f"&#[xX]0*{_any_case(format(code, 'x'))};"]
+    alternatives.extend(f"&{name};" for name in _NAMED_ENTITIES.get(c, ()))
+    if code < 0x10000:
+        alternatives.append(rf"\\u{_any_case(format(code, '04x'))}")
+    if c == "/":
+        alternatives.append(r"\\/")
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+def url_secrets(url: str) -> list[Secret]:
+    """The password of a ``user:password@`` URL, as an HTTP basic pair (httpx sends it as basic auth)."""
+    try:
+        split = urlsplit(url)
+        password = split.password
+    except ValueError:
+        return []
+    if not password:
+        return []
+    return [(unquote(split.username or ""), unquote(password)), password]
+
+
+def without_userinfo(url: str) -> str:
+    """``url`` with the password of any ``user:password@`` replaced by the mask (for reprs and messages)."""
+    try:
+        split = urlsplit(url)
+    except ValueError:
+        return url
+    if "@" not in split.netloc:
+        return url
+    userinfo, _, host = split.netloc.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    return split._replace(netloc=f"{user}{colon}{MASK if colon else ''}@{host}").geturl()
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[Secret] = ()) -> None:
         self._secrets: list[str] = []
+        self._escaped: re.Pattern[str] | None = None
         self.unmaskable = False  # a secret shorter than MIN_SECRET_LENGTH was registered (and is not masked)
         self.add_many(secrets)
 
@@ -72,14 +124,36 @@ class Redactor:
         if added:
             # Longest first, so a secret containing another is masked whole.
             self._secrets.sort(key=len, reverse=True)
+            self._escaped = None
+
+    def _escaped_pattern(self) -> re.Pattern[str]:
+        if self._escaped is None:
+            self._escaped = re.compile("|".join("".join(map(_escaped_char, s)) for s in self._secrets))
+        return self._escaped
 
     def mask(self, text: str) -> str:
+        if not self._secrets:
+            return text
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
+        if "&" in text or "\\" in text:
+            text = self._escaped_pattern().sub(MASK, text)
         if TRUNCATED in text:
             text = self._mask_cut_secrets(text)
         return text
+
+    def mask_value(self, value: Any) -> Any:
+        """``value`` with every string in it masked (outputs shown in results); others unchanged."""
+        if not self._secrets:
+            return value
+        if isinstance(value, str):
+            return self.mask(value)
+        if isinstance(value, Mapping):
+            return {key: self.mask_value(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.mask_value(item) for item in value]
+        return value
 
     def _mask_cut_secrets(self, text: str) -> str:
         """A message that shortens a long value ends it with '…': a secret cut there leaves only its

@@ -54,6 +54,8 @@ class PreparedRequest:
     query_values: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     security_headers: set[str] = field(default_factory=set)  # headers a security scheme added (credentials)
+    credential_keys: set[str] = field(default_factory=set)  # the credentials applied to this request
+    security_query: set[str] = field(default_factory=set)  # query pieces a security scheme added
 
     @property
     def url(self) -> str:
@@ -66,7 +68,10 @@ class PreparedRequest:
         # Headers, query and body may carry credentials: only their shape is shown.
         names = ", ".join(k for k, _ in self.headers)
         size = len(self.content) if self.content is not None else 0
-        return f"PreparedRequest({self.method} {self.path}, query={len(self.query)} items, headers=[{names}], body={size} bytes)"
+        return (
+            f"PreparedRequest({self.method} {self.path}, query={len(self.query)} items, "
+            f"headers=[{names}], body={size} bytes)"
+        )
 
     def has_header(self, name: str) -> bool:
         lowered = name.lower()
@@ -92,7 +97,8 @@ def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_
         _apply_body(step.request_body, ctx, target, prepared)
         if prepared.method in ("GET", "HEAD", "DELETE") and prepared.content is not None:
             prepared.warnings.append(
-                f"{operation.label} is sent with a request body; {prepared.method} requests should not carry one (DEC-32)"
+                f"{operation.label} is sent with a request body; "
+                f"{prepared.method} requests should not carry one (DEC-32)"
             )
     if prepared.cookies:
         prepared.headers.append(("Cookie", "; ".join(f"{k}={v}" for k, v in prepared.cookies)))
@@ -131,6 +137,11 @@ def _apply_parameter(
         )
         prepared.query_values[param.name] = value
     elif location == "header":
+        if param.name.lower() in _FRAMING_HEADERS:
+            raise RequestBuildError(
+                f"header parameter {param.name!r}: this header is set from the server URL and the body, not by a "
+                "document (choose the host with servers= / --server)"
+            )
         text = serialize_header(param.name, value, explode, content_type)
         prepared.headers = [(k, v) for k, v in prepared.headers if k.lower() != param.name.lower()]
         prepared.headers.append((_header_name(param.name), _header_value(param.name, text)))
@@ -151,6 +162,10 @@ def _warn_missing_required(step: Step, operation: Any, prepared: PreparedRequest
                 f"{operation.label} requires {declared.location} parameter {declared.name!r}, and the step gives none"
             )
 
+
+# Headers that say where a request goes or where it ends: a document setting them could reach
+# another virtual host or smuggle a second request.
+_FRAMING_HEADERS = frozenset({"host", "content-length", "transfer-encoding", "connection"})
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
@@ -180,13 +195,24 @@ def _fill_path(operation: Any, values: Mapping[str, str], warnings: list[str] | 
             if name not in variables:
                 warnings.append(f"path parameter {name!r} has no {{{name}}} in {operation.label}; it was not sent")
     try:
-        return "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
+        path = "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
     except KeyError:
         missing = [m for m in variables if m not in values]
         names = ", ".join(repr(m) for m in missing)
         raise RequestBuildError(
             f"{operation.label}: no value for path parameter {names}; add it to the step's parameters with in: path"
         ) from None
+    return _encode_dot_segments(path)
+
+
+def _encode_dot_segments(path: str) -> str:
+    """A segment that is exactly ``.`` or ``..`` would be normalised away by the URL parser (and by servers),
+    sending the request to another resource: ``/orgs/acme/members/..`` is ``/orgs/acme``. Such segments
+    are percent-encoded (``%2E``), so the server sees a value, not a step up the path."""
+    segments = path.split("/")
+    if not any(segment in (".", "..") for segment in segments):
+        return path
+    return "/".join("%2E" * len(segment) if segment in (".", "..") else segment for segment in segments)
 
 
 def choose_content_type(body: RequestBody, target: OperationTarget, value: Any) -> str | None:
@@ -289,6 +315,11 @@ def encode_multipart(fields: Mapping[str, Any], boundary: str) -> bytes:
             if isinstance(entry, Mapping) and ("content" in entry or "filename" in entry):
                 filename = _quote_disposition(str(entry.get("filename", key)))
                 part_type = str(entry.get("contentType", "application/octet-stream"))
+                if any(c in part_type for c in "\r\n\0"):
+                    raise RequestBuildError(
+                        f"multipart field {str(key)!r}: its contentType contains a line break or NUL, which would "
+                        "add headers to the part"
+                    )
                 raw = entry.get("content", "")
                 data = raw if isinstance(raw, (bytes, bytearray)) else to_text(raw).encode("utf-8")
                 out += f'Content-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'.encode()

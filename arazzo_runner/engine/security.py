@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
+import hashlib
+import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +29,15 @@ from ..openapi.index import OpenAPIDescription, Operation
 from .redact import Redactor, Secret
 from .request import PreparedRequest
 
-__all__ = ["TOKEN_RESPONSES", "Credentials", "TokenCache", "apply_security", "shared_scheme_names"]
+__all__ = [
+    "PROCESS_TOKENS",
+    "TOKEN_RESPONSES",
+    "Credentials",
+    "TokenCache",
+    "TokenStore",
+    "apply_security",
+    "shared_scheme_names",
+]
 
 # Set by a run whose events are observed: token endpoint responses are collected there for its event stream.
 TOKEN_RESPONSES: ContextVar[list[httpx.Response] | None] = ContextVar("TOKEN_RESPONSES", default=None)
@@ -58,31 +69,37 @@ class Credentials:
     def names(self) -> list[str]:
         return list(self._values)
 
-    def key_for(self, source: str | None, scheme: str) -> str | None:
-        """The credential to use for ``scheme`` of ``source``: ``source.scheme`` first, then the bare name."""
-        if source is not None and f"{source}.{scheme}" in self._values:
-            return f"{source}.{scheme}"
+    def key_for(self, source: str | Sequence[str] | None, scheme: str) -> str | None:
+        """The credential to use for ``scheme`` of ``source`` (or of any of its names, qualified first):
+        ``source.scheme`` first, then the bare name."""
+        for name in _names(source):
+            if f"{name}.{scheme}" in self._values:
+                return f"{name}.{scheme}"
         return scheme if scheme in self._values else None
 
     def secrets(self) -> list[Secret]:
         """The raw secret values, for :class:`Redactor` (which derives the forms they take in text)."""
+        return [secret for key in self._values for secret in self.secrets_of(key)]
+
+    def secrets_of(self, key: str) -> list[Secret]:
+        """The raw secret values of one credential."""
+        value = self._values.get(key)
         out: list[Secret] = []
-        for value in self._values.values():
-            if isinstance(value, str):
-                out.append(value)
-                if ":" in value:
-                    # Perhaps "user:password" for HTTP basic (the scheme type is not known here).
-                    user, _, password = value.partition(":")
-                    out.append((user, password))
-            elif isinstance(value, (tuple, list)):
-                if len(value) >= 2:
-                    out.append((str(value[0]), str(value[1])))  # the user name of basic auth is not secret
-                out.extend(str(v) for v in value[2:])
-            elif isinstance(value, Mapping):
-                out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
-                if "client_id" in value and "client_secret" in value:
-                    # The token request sends them as HTTP basic: a token endpoint may echo that header.
-                    out.append((str(value["client_id"]), str(value["client_secret"])))
+        if isinstance(value, str):
+            out.append(value)
+            if ":" in value:
+                # Perhaps "user:password" for HTTP basic (the scheme type is not known here).
+                user, _, password = value.partition(":")
+                out.append((user, password))
+        elif isinstance(value, (tuple, list)):
+            if len(value) >= 2:
+                out.append((str(value[0]), str(value[1])))  # the user name of basic auth is not secret
+            out.extend(str(v) for v in value[2:])
+        elif isinstance(value, Mapping):
+            out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
+            if "client_id" in value and "client_secret" in value:
+                # The token request sends them as HTTP basic: a token endpoint may echo that header.
+                out.append((str(value["client_id"]), str(value["client_secret"])))
         return out
 
     def secret_strings(self) -> list[str]:
@@ -101,60 +118,105 @@ class _Token:
     expires_at: float | None = None
 
 
-@dataclass
-class TokenCache:
-    """OAuth2 client-credentials tokens fetched during a run (or a Runner's life)."""
+_TokenKey = tuple[str, str, str, str]  # token URL, client id, scopes, a digest of the client secret
 
-    clock: Callable[[], float] = time.monotonic
-    tokens: dict[tuple[str, str, str], _Token] = field(default_factory=dict, repr=False)
-    fetches: int = 0
-    # One lock per token key, so concurrent runs sharing the cache fetch a token once. An asyncio
-    # lock belongs to one event loop, and a Runner's sync run() starts a loop per call: kept per loop.
-    _locks: dict[tuple[str, str, str], tuple[asyncio.AbstractEventLoop, asyncio.Lock]] = field(
-        default_factory=dict, repr=False, compare=False
-    )
 
-    def secret_values(self) -> list[str]:
-        """The access tokens fetched so far, for masking in messages."""
-        return [t.value for t in self.tokens.values()]
+class TokenStore:
+    """OAuth2 client-credentials tokens shared by every run that uses the store, across threads and event loops.
 
-    def _cached(self, key: tuple[str, str, str]) -> str | None:
-        cached = self.tokens.get(key)
-        if cached is not None and (cached.expires_at is None or cached.expires_at > self.clock()):
-            return cached.value
+    One token per token endpoint + client id + scopes (+ the client secret's digest, so a caller with a
+    wrong secret never receives a token another caller fetched). While one caller fetches a token,
+    the others wait for that fetch (a ``concurrent.futures.Future`` any thread or loop can await).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[_TokenKey, _Token] = {}
+        self._pending: dict[_TokenKey, concurrent.futures.Future[str]] = {}
+
+    def cached(self, key: _TokenKey, now: float) -> str | None:
+        with self._lock:
+            token = self._tokens.get(key)
+        if token is not None and (token.expires_at is None or token.expires_at > now):
+            return token.value
         return None
 
-    def _lock(self, key: tuple[str, str, str]) -> asyncio.Lock:
-        loop = asyncio.get_running_loop()
-        held = self._locks.get(key)
-        if held is None or held[0] is not loop:
-            held = self._locks[key] = (loop, asyncio.Lock())
-        return held[1]
+    def claim(self, key: _TokenKey, now: float) -> tuple[str | None, concurrent.futures.Future[str], bool]:
+        """A cached token, or the pending fetch to wait for, or a new one this caller must complete (True)."""
+        with self._lock:
+            token = self._tokens.get(key)
+            if token is not None and (token.expires_at is None or token.expires_at > now):
+                return token.value, concurrent.futures.Future(), False
+            pending = self._pending.get(key)
+            if pending is not None:
+                return None, pending, False
+            pending = self._pending[key] = concurrent.futures.Future()
+            return None, pending, True
+
+    def complete(self, key: _TokenKey, future: concurrent.futures.Future[str], token: _Token | None) -> None:
+        with self._lock:
+            if token is not None:
+                self._tokens[key] = token
+            self._pending.pop(key, None)
+        if token is not None:
+            future.set_result(token.value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tokens.clear()
+
+
+PROCESS_TOKENS = TokenStore()  # what runs share unless given a TokenCache of their own
+
+
+@dataclass
+class TokenCache:
+    """OAuth2 client-credentials tokens a run (or a Runner) uses, kept in a :class:`TokenStore`.
+
+    Built directly, a cache has a store of its own; runs and Runners use :data:`PROCESS_TOKENS`, so
+    every run of the process fetches a token once per endpoint, client and scopes until it expires.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    store: TokenStore = field(default_factory=TokenStore, repr=False)
+    tokens: dict[_TokenKey, _Token] = field(default_factory=dict, repr=False)  # the ones this cache used
+    fetches: int = 0
+
+    @classmethod
+    def shared(cls) -> TokenCache:
+        return cls(store=PROCESS_TOKENS)
+
+    def secret_values(self) -> list[str]:
+        """The access tokens used so far, for masking in messages."""
+        return [t.value for t in self.tokens.values()]
 
     async def token(
         self, client: httpx.AsyncClient, token_url: str, creds: Mapping[str, Any], scopes: list[str]
     ) -> str:
         client_id = str(creds.get("client_id", ""))
         scope = " ".join(scopes or creds.get("scopes") or ([creds["scope"]] if creds.get("scope") else []))
-        key = (token_url, client_id, scope)
-        cached = self._cached(key)
+        digest = hashlib.sha256(str(creds.get("client_secret", "")).encode()).hexdigest()
+        key = (token_url, client_id, scope, digest)
+        cached, pending, mine = self.store.claim(key, self.clock())
+        if cached is None and not mine:
+            cached = await asyncio.wrap_future(pending)  # fetched by a concurrent run, here or in another thread
         if cached is not None:
+            self.tokens[key] = _Token(cached)
             return cached
-        async with self._lock(key):
-            cached = self._cached(key)  # fetched by a concurrent request while this one waited
-            if cached is not None:
-                return cached
-            return await self._fetch(client, key, token_url, client_id, scope, creds)
+        token: _Token | None = None
+        try:
+            token = await self._fetch(client, token_url, client_id, scope, creds)
+        except BaseException as exc:
+            self.store.complete(key, pending, None)
+            pending.set_exception(exc)
+            raise
+        self.store.complete(key, pending, token)
+        self.tokens[key] = token
+        return token.value
 
     async def _fetch(
-        self,
-        client: httpx.AsyncClient,
-        key: tuple[str, str, str],
-        token_url: str,
-        client_id: str,
-        scope: str,
-        creds: Mapping[str, Any],
-    ) -> str:
+        self, client: httpx.AsyncClient, token_url: str, client_id: str, scope: str, creds: Mapping[str, Any]
+    ) -> _Token:
         data = {"grant_type": "client_credentials"}
         if scope:
             data["scope"] = scope
@@ -178,8 +240,13 @@ class TokenCache:
         expires_at = None
         if isinstance(expires_in, (int, float)) and not isinstance(expires_in, bool):
             expires_at = self.clock() + float(expires_in) - 5.0  # refresh a little early
-        self.tokens[key] = _Token(access, expires_at)
-        return access
+        return _Token(access, expires_at)
+
+
+def _names(source: str | Sequence[str] | None) -> tuple[str, ...]:
+    if source is None:
+        return ()
+    return (source,) if isinstance(source, str) else tuple(source)
 
 
 def shared_scheme_names(descriptions: Iterable[OpenAPIDescription]) -> frozenset[str]:
@@ -196,7 +263,7 @@ def _requirements(
     operation: Operation,
     schemes: Mapping[str, Any],
     creds: Credentials,
-    source: str | None,
+    source: str | Sequence[str] | None,
     shared_schemes: Collection[str],
     warnings: list[str],
 ) -> list[tuple[str, tuple[str, ...], str]]:
@@ -208,10 +275,10 @@ def _requirements(
         # The description applies security nowhere: credentials given for one of its schemes apply everywhere,
         # but a bare scheme name only when no other source defines a scheme of that name (another host).
         chosen: dict[str, str] = {}
-        prefix = f"{source}." if source is not None else None
-        for key in creds.names():
-            if prefix is not None and key.startswith(prefix) and key[len(prefix) :] in schemes:
-                chosen[key[len(prefix) :]] = key
+        for name in schemes:
+            found = creds.key_for(source, name)
+            if found is not None and found != name:
+                chosen[name] = found
         for key in creds.names():
             if key not in schemes or key in chosen:
                 continue
@@ -241,9 +308,10 @@ def _requirements(
     return []
 
 
-def _withheld(scheme: str, source: str | None) -> str:
+def _withheld(scheme: str, source: str | Sequence[str] | None) -> str:
     """Why a bare-named credential was not sent here, and the name that would send it."""
-    where = f"{source}.{scheme}" if source is not None else f"<source>.{scheme}"
+    names = _names(source)
+    where = f"{names[0]}.{scheme}" if names else f"<source>.{scheme}"
     return (
         f"credential {scheme!r} was not sent: several sources define a security scheme {scheme!r}, so a bare "
         f"name could belong to another host; give the credential as {where!r} to send it here"
@@ -269,10 +337,12 @@ async def apply_security(
     tokens: TokenCache,
     client: httpx.AsyncClient,
     *,
-    source: str | None = None,
+    source: str | Sequence[str] | None = None,
     shared_schemes: Collection[str] = (),
 ) -> None:
-    """Add the credentials the operation's security asks for; ``source`` is the step's source name.
+    """Add the credentials the operation's security asks for; ``source`` is the step's source name
+    (or its names, qualified first: see :mod:`.scope`). The keys of the credentials applied are
+    recorded in ``prepared.credential_keys``.
 
     ``shared_schemes`` (see :func:`shared_scheme_names`): scheme names several sources define, for
     which a bare credential is not sent to an operation without security requirements (a warning
@@ -287,6 +357,7 @@ async def apply_security(
         if not isinstance(scheme, Mapping):
             continue
         value = creds.get(key)
+        prepared.credential_keys.add(key)
         kind = str(scheme.get("type", "")).lower()
         if kind in ("http", "basic"):
             http_scheme = str(scheme.get("scheme", "basic" if kind == "basic" else "")).lower()
@@ -305,7 +376,9 @@ async def apply_security(
             elif where == "query":
                 encoded_name = quote(key_name, safe="")
                 if not any(q.split("=", 1)[0] == encoded_name for q in prepared.query):
-                    prepared.query.append(f"{encoded_name}={quote(secret, safe='')}")
+                    piece = f"{encoded_name}={quote(secret, safe='')}"
+                    prepared.query.append(piece)
+                    prepared.security_query.add(piece)
             elif where == "cookie":
                 _add_cookie(prepared, key_name, secret)
         elif kind in ("oauth2", "openidconnect"):

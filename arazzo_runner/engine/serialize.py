@@ -130,13 +130,16 @@ def serialize_header(name: str, value: Any, explode: bool | None, content_type: 
 
 
 def serialize_cookie(name: str, value: Any, explode: bool | None) -> list[tuple[str, str]]:
+    """``(name, value)`` pairs, both percent-encoded: a ``;`` or ``=`` in a name or an object key cannot add
+    a cookie of its own."""
     explode = True if explode is None else explode
+    name = _enc(name)
     if isinstance(value, list):
         if explode:
             return [(name, _enc(v)) for v in value]
         return [(name, ",".join(_enc(v) for v in value))]
     if isinstance(value, Mapping):
         if explode:
-            return [(str(k), _enc(v)) for k, v in _pairs(value)]
+            return [(_enc(k), _enc(v)) for k, v in _pairs(value)]
         return [(name, ",".join(f"{_enc(k)},{_enc(v)}" for k, v in _pairs(value)))]
     return [(name, _enc(value))]

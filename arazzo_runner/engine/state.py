@@ -12,8 +12,9 @@ from typing import Any
 
 from ..errors import EvaluationError
 from ..language.expressions import EvalContext, WorkflowRecord
+from ..plan.inputs import validate_inputs
 from ..plan.model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
-from ..result import Failure, StepResult
+from ..result import CheckResult, Failure, StepResult
 from .observe import Observer
 from .redact import Redactor
 from .transport import Exchange
@@ -25,10 +26,12 @@ __all__ = [
     "StepOutcome",
     "WorkflowOutcome",
     "describe_action",
+    "invalid_inputs",
     "redact_failure",
+    "resolve_server",
     "select_action",
-    "server_origin",
     "step_failure",
+    "step_record",
     "unrun_step_reason",
 ]
 
@@ -149,16 +152,29 @@ def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: 
     return None
 
 
-def server_origin(servers: ServerMap, target: OperationTarget, any_host: bool) -> str:
-    """Where the base URL of ``target`` came from, in words (for the trace)."""
-    if isinstance(servers, str) or (isinstance(servers, Mapping) and target.source in servers):
-        return "servers= (--server)"
-    if any_host:
-        return "the offline mock"
+def resolve_server(
+    servers: ServerMap, target: OperationTarget, names: tuple[str, ...], any_host: bool
+) -> tuple[str | None, str]:
+    """The base URL ``target``'s request goes to (None when unknown), and where it came from in words.
+
+    ``names``: the step's source names, the qualified one first (see :mod:`.scope`). Raises
+    ``SourceError`` for a server variable without a default, unless the transport answers any host.
+    """
+    if isinstance(servers, str):
+        return servers, "servers= (--server)"
+    if isinstance(servers, Mapping):
+        for name in names:
+            if name in servers:
+                return servers[name], "servers= (--server)"
+    url = target.description.base_url(target.operation, target.source, strict=not any_host)
     count = len(target.operation.servers)
-    if count:
-        return f"the first of {count} servers in the description" if count > 1 else "the description's server"
-    return "the description's own URL"
+    if any_host:
+        origin = "the offline mock"
+    elif count:
+        origin = f"the first of {count} servers in the description" if count > 1 else "the description's server"
+    else:
+        origin = "the description's own URL"
+    return url, origin
 
 
 def step_failure(frame: Frame, step: Step, outcome: StepOutcome, action: Action | None, redactor: Redactor) -> Failure:
@@ -224,3 +240,45 @@ def redact_failure(failure: Failure, redactor: Redactor) -> Failure:
         message=redactor.mask(failure.message),
         response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
     )
+
+
+def step_record(
+    workflow: Workflow,
+    step: Step,
+    outcome: StepOutcome,
+    attempt: int,
+    duration: float,
+    next_action: str,
+    redactor: Redactor,
+) -> StepResult:
+    """The one place a step record is made: its outputs, URL, error, warnings and checks are masked here."""
+    ex = outcome.exchange
+    mask = redactor.mask
+    return StepResult(
+        step_id=step.step_id,
+        workflow_id=workflow.workflow_id,
+        succeeded=outcome.succeeded,
+        status_code=ex.status_code,
+        outputs=redactor.mask_value(outcome.outputs),  # a step may copy a credential
+        method=ex.method,
+        url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
+        attempt=attempt,
+        duration=duration,
+        error=mask(outcome.error) if outcome.error else None,
+        next_action=next_action,
+        warnings=tuple(mask(w) for w in outcome.warnings),
+        checks=tuple(CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks)
+        if step.operation is not None
+        else (),
+    )
+
+
+def invalid_inputs(
+    redactor: Redactor, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
+) -> Failure | None:
+    """DEC-11 for a workflow the run starts itself: None when valid, else an ``invalid_inputs`` failure."""
+    problems = validate_inputs(workflow, inputs)
+    if not problems:
+        return None
+    message = redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
+    return Failure("invalid_inputs", message, workflow_id, **fields)

@@ -14,6 +14,7 @@ from datetime import timezone
 import httpx
 
 from ..language.expressions import HttpView
+from ..result import CheckResult
 from .request import PreparedRequest
 from .views import body_excerpt
 
@@ -32,6 +33,7 @@ class Exchange:
     status_code: int | None = None
     response: HttpView | None = None
     raw_response: httpx.Response | None = None
+    checks: tuple[CheckResult, ...] = ()  # contract checks of the response, when a checker is given
 
     @property
     def retry_after_header(self) -> str | None:
@@ -62,11 +64,15 @@ async def send(
     *,
     follow_redirects: bool,
     timeout: float | None,
+    carries_secret: Callable[[str], bool] | None = None,
 ) -> httpx.Response:
     """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
 
     httpx drops ``Authorization`` and ``Cookie`` when a redirect leaves the origin, but not an apiKey
-    header a security scheme added; the redirects are therefore followed here.
+    header a security scheme added; the redirects are therefore followed here. On a redirect to
+    another origin, every header whose value ``carries_secret`` (a password input in an ``X-API-Key``
+    parameter, say) is dropped too, and a body that carries one is not re-sent: the redirect is not
+    followed and a warning says why.
     """
     response = await client.send(request, follow_redirects=False)
     if not follow_redirects:
@@ -90,6 +96,14 @@ async def send(
             headers = [(k, v) for k, v in headers if k.lower() not in ("content-type", "content-length")]
         if _origin(url) != origin:
             headers = [(k, v) for k, v in headers if k.lower() not in credential_headers]
+            if carries_secret is not None:
+                headers = [(k, v) for k, v in headers if not carries_secret(v)]
+                if content and carries_secret(content.decode("utf-8", errors="replace")):
+                    prepared.warnings.append(
+                        f"the redirect to another origin ({url.scheme}://{url.host}) was not followed: the request "
+                        "body carries a secret, which is not re-sent to another host"
+                    )
+                    return response
         await response.aclose()
         request = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
         response = await client.send(request, follow_redirects=False)
@@ -109,7 +123,8 @@ def transport_reason(exc: httpx.HTTPError, detail: str) -> str:
 
 
 def retry_delay(header: str | None, retry_after: float | None, now: Callable[[], float]) -> float:
-    """DEC-06: the ``Retry-After`` header (delta-seconds, or an HTTP-date minus now, floored at 0), else ``retryAfter``, else 0."""
+    """DEC-06: the ``Retry-After`` header (delta-seconds, or an HTTP-date minus now, floored at 0),
+    else ``retryAfter``, else 0."""
     if header:
         header = header.strip()
         if header.isdigit():

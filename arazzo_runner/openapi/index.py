@@ -18,6 +18,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..errors import Location, SourceError
 from ..sources.fetch import display_name, read_url
+from ..sources.policy import check_reference
 from ..sources.yamlsource import escape_pointer_token, parse_fast, unescape_pointer_token
 
 __all__ = [
@@ -153,6 +154,7 @@ class OpenAPIDescription:
             if key in _seen:
                 raise SourceError(f"circular $ref {ref!r} in {self.display}", Location(self.display))
             _seen = _seen | {key}
+            check_reference(base, absolute, display_name(base))
             node = _walk_pointer(self._document(absolute), unquote(fragment), ref, display_name(absolute))
             base = absolute
         return node, base
@@ -160,6 +162,7 @@ class OpenAPIDescription:
     def lookup_ref(self, ref: str, base: str | None = None) -> Any:
         target_doc, _, fragment = ref.partition("#")
         absolute = urljoin(base or self.url, target_doc) if target_doc else (base or self.url)
+        check_reference(base or self.url, absolute, display_name(base or self.url))
         return _walk_pointer(self._document(absolute), unquote(fragment), ref, display_name(absolute))
 
     def _document(self, absolute: str) -> Any:

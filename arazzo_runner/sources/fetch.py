@@ -7,11 +7,13 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from ..errors import Location, SourceError
+from .policy import check_fetch, check_redirect
 
 __all__ = ["display_name", "path_to_url", "read_url"]
 
 # Largest document we read: far above any real description, small enough to stop a runaway fetch.
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
+MAX_REDIRECTS = 10
 
 
 def path_to_url(path: str | os.PathLike[str]) -> str:
@@ -80,26 +82,41 @@ def read_url(url: str, display: str | None = None) -> str:
 
 
 def _read_http(url: str) -> str:
-    """The body of ``url``, read in chunks and given up as soon as it passes MAX_DOCUMENT_BYTES."""
+    """The body of ``url``, read in chunks and given up as soon as it passes MAX_DOCUMENT_BYTES.
+
+    The fetch policy (:mod:`.policy`) is checked before the first connection and at each redirect.
+    """
     import httpx
 
     shown = display_name(url)  # never the password of a user:password@ URL
     too_large = SourceError(f"{shown} is larger than {MAX_DOCUMENT_BYTES} bytes", Location(shown))
     chunks: list[bytes] = []
+    check_fetch(url, shown)
+    current = url
     try:
-        with httpx.stream("GET", url, timeout=30.0, follow_redirects=True) as response:
-            if response.status_code != 200:
-                raise SourceError(f"cannot fetch {shown}: HTTP {response.status_code}", Location(shown))
-            declared = response.headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > MAX_DOCUMENT_BYTES:
-                raise too_large
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_DOCUMENT_BYTES:
-                    raise too_large
-                chunks.append(chunk)
-            encoding = response.charset_encoding or "utf-8"
+        with httpx.Client(timeout=30.0, follow_redirects=False) as client:
+            for _ in range(MAX_REDIRECTS + 1):
+                with client.stream("GET", current) as response:
+                    if response.has_redirect_location:
+                        following = str(response.url.join(response.headers["location"]))
+                        check_redirect(current, following, shown)
+                        current = following
+                        continue
+                    if response.status_code != 200:
+                        raise SourceError(f"cannot fetch {shown}: HTTP {response.status_code}", Location(shown))
+                    declared = response.headers.get("content-length", "")
+                    if declared.isdigit() and int(declared) > MAX_DOCUMENT_BYTES:
+                        raise too_large
+                    size = 0
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > MAX_DOCUMENT_BYTES:
+                            raise too_large
+                        chunks.append(chunk)
+                    encoding = response.charset_encoding or "utf-8"
+                    break
+            else:
+                raise SourceError(f"cannot fetch {shown}: more than {MAX_REDIRECTS} redirects", Location(shown))
     except httpx.HTTPError as exc:
         detail = str(exc) or type(exc).__name__
         password = urlsplit(url).password if "@" in url else None

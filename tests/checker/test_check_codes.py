@@ -352,7 +352,9 @@ def test_code_is_reported_at_its_place(
 def test_every_code_has_a_case() -> None:
     covered = {c[0] for c in CASES}
     # ARZ125 (undeclared payload key) has its own test below: the clean schema forbids extra keys.
-    missing = set(CODES) - covered - {"ARZ125"}
+    # ARZ133 (credential header read) needs a security scheme, which the pets description has none of:
+    # tests/security/test_security_credentials.py::test_check_warns_when_an_expression_reads_a_credential_header.
+    missing = set(CODES) - covered - {"ARZ125", "ARZ133"}
     assert not missing, f"codes without a test case: {sorted(missing)}"
 
 

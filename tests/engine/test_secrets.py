@@ -529,7 +529,9 @@ def test_the_token_lock_is_per_event_loop() -> None:
     # The same key contended on two event loops (two sync runs of one Runner): no "bound to a different loop".
     assert asyncio.run(contended()) == ["t-1234", "t-1234"]
     assert asyncio.run(contended()) == ["t-1234", "t-1234"]
-    assert cache.fetches == 4
+    # Changed on purpose (token cache per process): a request waiting for a concurrent fetch takes its
+    # result instead of fetching again, so each loop fetches once even though the token expires at once.
+    assert cache.fetches == 2
 
 
 def test_a_secret_cut_short_by_a_message_is_still_masked() -> None:

@@ -261,12 +261,12 @@ def test_token_exchanges_are_collected_for_the_observed_run_only(tmp_path: Path,
         seen: list[Event] = []
         await Runner(servers=server.url, credentials=CREDENTIALS).arun(document, "main", INPUTS, on_event=seen.append)
         after = TOKEN_RESPONSES.get()
-        await Runner(servers=server.url, credentials=CREDENTIALS).arun(document, "main", INPUTS)  # fetches again
+        await Runner(servers=server.url, credentials=CREDENTIALS).arun(document, "main", INPUTS)
         return after, sum(isinstance(e, TokenFetched) for e in seen)
 
     after, fetched = asyncio.run(two_runs())
     assert after is None and fetched == 1
-    assert len(server.requests_to("POST", "/oauth/token")) == 2
+    assert len(server.requests_to("POST", "/oauth/token")) == 1  # the process keeps the token for the second run
 
 
 def test_a_refused_token_request_is_told_under_its_step(tmp_path: Path, server: LoopbackServer) -> None:

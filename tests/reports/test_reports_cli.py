@@ -247,3 +247,15 @@ def test_binary_and_long_bodies_are_noted_not_dumped(tmp_path: Path, server: Loo
     report = json.loads(validate_file("json", tmp_path / "report.json"))
     nested_ping = next(s for s in report["steps"] if s["stepId"] == "ping")["exchanges"][0]["response"]
     assert nested_ping["bodyBinary"] is True and nested_ping["bodySize"] == 60
+
+
+def test_report_with_each_is_refused_before_any_request(
+    tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script_items(server)
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps(INPUTS) + "\n", encoding="utf-8")
+    code = main([*_items_args(tmp_path, server), "--each", str(rows), "--report", f"json={tmp_path}/r.json"])
+    assert code == 2
+    assert "--report describes one run" in capsys.readouterr().err
+    assert server.requests == []

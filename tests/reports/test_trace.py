@@ -66,7 +66,7 @@ def test_vv_adds_headers_and_bodies_cut_with_a_note(tmp_path: Path, server: Loop
     assert "  token request for create:\n" in text
 
 
-def test_default_verbosity_says_only_which_of_several_servers_was_picked(
+def test_v_names_the_server_picked_from_several_and_default_verbosity_leaves_it_to_the_command(
     tmp_path: Path, server: LoopbackServer
 ) -> None:
     server.script("GET", "/ping", Reply(body={}))
@@ -82,11 +82,13 @@ def test_default_verbosity_says_only_which_of_several_servers_was_picked(
         "workflows: [{workflowId: w, steps: [{stepId: s, operationId: ping}]}]\n",
         encoding="utf-8",
     )
-    out, quiet = io.StringIO(), io.StringIO()
-    run_workflow(tmp_path / "wf.yaml", "w", on_event=Trace(out, 0, live=False))
+    verbose, default, quiet = io.StringIO(), io.StringIO(), io.StringIO()
+    run_workflow(tmp_path / "wf.yaml", "w", on_event=Trace(verbose, 1, live=False))
+    run_workflow(tmp_path / "wf.yaml", "w", on_event=Trace(default, 0, live=False))
     run_workflow(tmp_path / "wf.yaml", "w", on_event=Trace(quiet, -1, live=True))
-    assert out.getvalue() == f"server: source 'api' -> {server.url} (the first of 2 servers in the description)\n"
-    assert quiet.getvalue() == ""
+    first = verbose.getvalue().splitlines()[0]
+    assert first == f"server: source 'api' -> {server.url} (the first of 2 servers in the description)"
+    assert default.getvalue() == "" and quiet.getvalue() == ""
 
 
 def _request(step: str = "poll") -> RequestSent:

@@ -1,0 +1,90 @@
+"""A credential goes only to the hosts it is scoped to, even when a document copies it.
+
+A document can read a credential back (``$request.header.Authorization`` of a step that sent
+one) and put it in a parameter or body of a request to another host. Before each request,
+every part the document wrote (query, path, headers other than the ones a security scheme
+set, body) is searched for every form the redactor knows of each credential; a credential
+that the request does not carry by its own security scheme, and that was never sent to the
+request's origin, fails the step, naming the parameter and the rule.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import unquote, urlsplit
+
+from .redact import Redactor
+from .request import PreparedRequest
+from .security import Credentials
+
+__all__ = ["CredentialGuard", "origin_of"]
+
+
+def origin_of(url: str) -> str:
+    split = urlsplit(url)
+    default = {"http": 80, "https": 443}.get(split.scheme)
+    port = split.port or default
+    return f"{split.scheme}://{split.hostname}" + (f":{port}" if port != default else "")
+
+
+class CredentialGuard:
+    """Per run: where each credential has been sent by its scheme, and whether a request copies one elsewhere."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self._redactors = {key: Redactor(credentials.secrets_of(key)) for key in credentials.names()}
+        self._origins: dict[str, set[str]] = {}
+
+    def check(self, prepared: PreparedRequest) -> str | None:
+        """Why ``prepared`` must not be sent (a credential copied to another host), or None."""
+        if not self._redactors:
+            return None
+        origin = origin_of(prepared.url)
+        for key in prepared.credential_keys:
+            self._learn_tokens(key, prepared)
+            self._origins.setdefault(key, set()).add(origin)
+        parts: list[tuple[str, str]] | None = None
+        for key, redactor in self._redactors.items():
+            if key in prepared.credential_keys or origin in self._origins.get(key, ()):
+                continue
+            if parts is None:
+                parts = _document_parts(prepared)
+            for label, text in parts:
+                if redactor.mask(text) != text:
+                    scoped = ", ".join(sorted(self._origins.get(key, ()))) or "the hosts its security scheme names"
+                    return (
+                        f"{label} carries credential {key!r}, which is scoped to {scoped}: it is not sent to "
+                        f"{origin} (a credential goes only to the hosts its security scheme applies to)"
+                    )
+        return None
+
+    def _learn_tokens(self, key: str, prepared: PreparedRequest) -> None:
+        """A fetched OAuth2 token is a form of its credential too."""
+        redactor = self._redactors.get(key)
+        if redactor is None:
+            return
+        for name, value in prepared.headers:
+            if name in prepared.security_headers and isinstance(value, str):
+                redactor.add(value)
+                scheme, _, token = value.partition(" ")
+                if token and scheme.lower() == "bearer":
+                    redactor.add(token)
+
+
+def _document_parts(prepared: PreparedRequest) -> list[tuple[str, str]]:
+    """The parts of a request the document wrote, each with a label for messages."""
+    parts: list[tuple[str, str]] = []
+    for name, value in prepared.path_values.items():
+        parts.append((f"path parameter {name!r}", value if isinstance(value, str) else json.dumps(value, default=str)))
+    for piece in prepared.query:
+        if piece in prepared.security_query:
+            continue
+        name, _, value = piece.partition("=")
+        parts.append((f"query parameter {unquote(name)!r}", piece))
+    for name, value in prepared.headers:
+        if name in prepared.security_headers:
+            continue
+        text = value if isinstance(value, str) else bytes(value).decode("utf-8", errors="replace")
+        parts.append((f"header {name!r}", text))
+    if prepared.content:
+        parts.append(("the request body", prepared.content.decode("utf-8", errors="replace")))
+    return parts
