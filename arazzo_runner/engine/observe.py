@@ -36,23 +36,10 @@ from ..plan.model import Action, CriterionSpec, Step, Workflow
 from ..result import Failure, StepResult, WorkflowResult
 from .redact import MASK, TRUNCATED, Redactor
 
-__all__ = ["BODY_LIMIT", "SECRET_HEADERS", "Observer", "mask_value"]
+__all__ = ["BODY_LIMIT", "SECRET_HEADERS", "Observer"]
 
 BODY_LIMIT = 65536  # characters of a request or response body an event carries; the rest is cut, and said so
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
-
-
-def mask_value(value: Any, mask: Any) -> Any:
-    """``value`` with ``mask`` applied to every string in it (keys included)."""
-    if isinstance(value, str):
-        return mask(value)
-    if isinstance(value, Mapping):
-        return {mask(str(k)): mask_value(v, mask) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [mask_value(v, mask) for v in value]
-    if isinstance(value, (bytes, bytearray)):
-        return f"({len(value)} bytes)"
-    return value
 
 
 def _hide_secret_inputs(value: Any, names: frozenset[str]) -> Any:
@@ -106,7 +93,7 @@ class Observer:
 
     # -- run and workflows ----------------------------------------------------
     def run_started(self, document: str, workflow: Workflow, inputs: Mapping[str, Any]) -> None:
-        shown = mask_value(_hide_secret_inputs(inputs, workflow.secret_inputs), self.redactor.mask)
+        shown = self.redactor.mask_value(_hide_secret_inputs(inputs, workflow.secret_inputs))
         self._emit(
             RunStarted(
                 time=time.monotonic(),
@@ -153,7 +140,7 @@ class Observer:
             time=time.monotonic(),
             **where,
             status=status,
-            outputs=mask_value(outputs, self.redactor.mask),
+            outputs=self.redactor.mask_value(outputs),
             error=error,
         )
         if self._stack:
@@ -276,7 +263,7 @@ class Observer:
                 time=time.monotonic(),
                 **where,
                 name=name,
-                value=mask_value(value, self.redactor.mask),
+                value=self.redactor.mask_value(value),
                 left_out=self.redactor.mask(left_out) if left_out else None,
             )
         )
