@@ -146,7 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
-_COMMAND_MODULES = ("check", "mock", "serve", "test")
+_COMMAND_MODULES = ("check", "mock", "serve", "test", "generate", "graph")
 
 
 def _command_module(name: str) -> Any:
@@ -477,7 +477,7 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
     for scheme in sorted(schemes):
         env_value = os.environ.get(credential_env_name(scheme))
         if env_value is not None:
-            credentials[scheme] = env_value
+            credentials[scheme] = _credential_value(env_value)
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
@@ -487,8 +487,18 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
                 f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))} "
                 f"(or SOURCE.SCHEME: {', '.join(sorted(qualified))})"
             )
-        credentials[name] = value
+        credentials[name] = _credential_value(value)
     return credentials
+
+
+def _credential_value(value: str) -> Any:
+    """A JSON object (OAuth2 ``{"client_id": …, "client_secret": …}``) is read as JSON; anything else is text."""
+    if value.lstrip().startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            raise _UsageError("--credential: a value starting with '{' must be a JSON object") from None
+    return value
 
 
 def _print_summary(result: Any, out: TextIO, *, quiet: bool = False) -> None:
