@@ -22,6 +22,8 @@ docs: $(STAMP)
 	$(BIN)/python -m mkdocs build --strict
 
 test: $(STAMP)
+	$(BIN)/ruff check arazzo_runner tests examples benchmarks
+	$(BIN)/ruff format --check arazzo_runner tests examples benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: $(STAMP)

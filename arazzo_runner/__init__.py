@@ -17,6 +17,7 @@ from .errors import (
     EvaluationError,
     ExpressionSyntaxError,
     InputError,
+    InputProblem,
     Location,
     SourceError,
     WorkflowFailed,
@@ -24,7 +25,7 @@ from .errors import (
 )
 from .events import Event, EventListener
 from .plan.model import ArazzoDocument
-from .result import Failure, StepResult, WorkflowResult
+from .result import Failure, NextAction, StepResult, WorkflowResult
 
 __version__ = "0.1.0"
 
@@ -39,8 +40,10 @@ __all__ = [
     "ExpressionSyntaxError",
     "Failure",
     "InputError",
+    "InputProblem",
     "Limits",
     "Location",
+    "NextAction",
     "Runner",
     "SourceError",
     "StepResult",

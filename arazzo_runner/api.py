@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import dataclasses
 import os
 import time
 import weakref
@@ -76,14 +77,9 @@ class Runner:
         self.credentials = credentials if isinstance(credentials, Credentials) else Credentials(credentials)
         self.client = client
         base = limits or Limits()
-        self.limits = Limits(
-            max_steps=base.max_steps,
-            max_depth=base.max_depth,
-            max_retry_delay=base.max_retry_delay,
-            # A request timeout set in Limits wins; otherwise the timeout= argument applies.
-            request_timeout=base.request_timeout if base.request_timeout is not None else timeout,
-            run_timeout=base.run_timeout,
-        )
+        # A request timeout set in Limits wins; otherwise the timeout= argument applies. Every other
+        # field is kept as given (replace() copies them all, so a new field cannot be dropped here).
+        self.limits = base if base.request_timeout is not None else dataclasses.replace(base, request_timeout=timeout)
         self.workflow_inputs = workflow_inputs
         self.sleep = sleep
         self.clock = clock
@@ -120,13 +116,14 @@ class Runner:
             self._checked[id(document)] = document
         if self.mock:
             # Offline mode: an in-process transport answers from the OpenAPI descriptions.
-            from .mock import mock_client
+            from .mock import mock_client, mock_servers
 
             # Like inputs, credentials are not made up here: the command line does that, and says so
             # (arazzo_runner.mock.placeholder_credentials does it for Python callers who want it).
             options = {"workflow": workflow_id, **(self.mock if isinstance(self.mock, Mapping) else {})}
             async with mock_client(document, **options) as client:
-                return await self._execute(client, document, workflow_id, inputs or {}, listener, any_host=True)
+                servers = mock_servers(document, self.servers)
+                return await self._execute(client, document, workflow_id, inputs or {}, listener, servers=servers)
         if self.client is not None:
             return await self._execute(self.client, document, workflow_id, inputs or {}, listener)
         async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
@@ -268,7 +265,7 @@ class Runner:
         inputs: Mapping[str, Any],
         listener: EventListener | None,
         *,
-        any_host: bool = False,
+        servers: str | Mapping[str, str] | None = None,
     ) -> WorkflowResult:
         kwargs: dict[str, Any] = {}
         if self.sleep is not None:
@@ -277,12 +274,11 @@ class Runner:
             kwargs["clock"] = self.clock
         execution = Execution(
             client,
-            servers=self.servers,
+            servers=servers if servers is not None else self.servers,
             credentials=self.credentials,
             limits=self.limits,
             workflow_inputs=self.workflow_inputs,
             tokens=self.tokens,
-            any_host=any_host,
             follow_redirects=self.follow_redirects,
             response_checker=self.checks,
             **kwargs,
@@ -353,10 +349,10 @@ async def arun_workflow(
     sees the 3xx itself). ``checks``: contract checks of every response against its OpenAPI
     operation (``status-code``, ``content-type``, ``schema``, ``headers``): ``"warn"`` records them on
     each step, ``"error"`` also fails a step whose response breaks the contract, or
-    ``{"schema": "error", "headers": "off", ...}``; ``None`` (the default) runs none.
-    ``sleep`` and ``clock``: replace ``asyncio.sleep`` and ``time.time``
-    (retry waits and ``Retry-After`` dates), for tests. ``on_event``: a callable given every
-    :mod:`arazzo_runner.events` event as it happens, secrets masked (docs/events.md).
+    ``{"schema": "error", "headers": "off", ...}``; ``None`` (the default) runs none. ``sleep`` and
+    ``clock``: replace ``asyncio.sleep`` and ``time.time`` (retry waits and ``Retry-After`` dates), for tests.
+    ``on_event``: a callable given every :mod:`arazzo_runner.events` event as it happens, secrets masked
+    (docs/events.md).
 
     Raises :class:`ArazzoError` before any request when the document, the workflow id, the
     inputs, ``servers`` or the credentials are invalid. Anything that goes wrong at the API

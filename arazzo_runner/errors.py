@@ -2,17 +2,18 @@
 
 A document error names the file, the line and column and the JSON pointer of
 the offending node. Errors raised by low layers (the expression parser, say)
-know only the text they were given; the loader attaches the location with
-:meth:`ArazzoError.with_location` before the error reaches the user.
+know only the text they were given; the compiler reports them as diagnostics
+at the location of the value that holds the text.
 """
 
 from __future__ import annotations
 
-import copy
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .diagnostics import Diagnostic
     from .result import WorkflowResult
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "EvaluationError",
     "ExpressionSyntaxError",
     "InputError",
+    "InputProblem",
     "Location",
     "RequestBuildError",
     "SourceError",
@@ -73,12 +75,6 @@ class ArazzoError(Exception):
         self.source_text = source_text
         self.source_offset = source_offset
 
-    def with_location(self, location: Location) -> ArazzoError:
-        """A copy of this error placed at ``location`` (an existing file/line wins only if the new one lacks it)."""
-        clone = copy.copy(self)
-        clone.location = location
-        return clone
-
     def caret_lines(self) -> list[str]:
         if self.source_text is None or self.source_offset is None:
             return []
@@ -117,7 +113,25 @@ def _rebuild(cls: type[ArazzoError], state: dict[str, Any]) -> ArazzoError:
 
 
 class DocumentError(ArazzoError):
-    """The Arazzo document (or a document it references) is invalid."""
+    """The Arazzo document (or a document it references) is invalid.
+
+    ``diagnostics`` holds every finding of the load that raised it, errors and
+    warnings in the order found (this error is the first error among them);
+    it is empty for an error raised on its own (an unreadable file).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        location: Location | None = None,
+        *,
+        diagnostics: Sequence[Diagnostic] = (),
+        code: str | None = None,
+        source_text: str | None = None,
+        source_offset: int | None = None,
+    ) -> None:
+        super().__init__(message, location, code=code, source_text=source_text, source_offset=source_offset)
+        self.diagnostics: tuple[Diagnostic, ...] = tuple(diagnostics)
 
 
 class SourceError(DocumentError):
@@ -147,12 +161,29 @@ class ExpressionSyntaxError(DocumentError):
         self.expected = expected
 
 
-class InputError(ArazzoError):
-    """The inputs given to a workflow do not satisfy its inputs schema."""
+@dataclass(frozen=True)
+class InputProblem:
+    """One thing wrong with a workflow's inputs: where (a JSON pointer into the inputs), which rule, in words.
 
-    def __init__(self, message: str, problems: list[str] | None = None, **kwargs: Any) -> None:
+    ``rule`` is the JSON Schema keyword that failed (``required``, ``type``,
+    ``additionalProperties``…) or ``unknown`` for a name the schema does not
+    declare. The message never echoes a password input's value.
+    """
+
+    pointer: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputError(ArazzoError):
+    """The inputs given to a workflow do not satisfy its inputs schema; ``problems`` says each thing wrong."""
+
+    def __init__(self, message: str, problems: Sequence[InputProblem] = (), **kwargs: Any) -> None:
         super().__init__(message, **kwargs)
-        self.problems = problems or []
+        self.problems: tuple[InputProblem, ...] = tuple(problems)
 
 
 class WorkflowNotFound(ArazzoError):

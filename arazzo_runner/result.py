@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from .errors import WorkflowFailed
 
-__all__ = ["CheckResult", "Failure", "Status", "StepResult", "WorkflowResult"]
+__all__ = ["CheckResult", "Failure", "NextAction", "NextKind", "Status", "StepResult", "WorkflowResult"]
 
 Status = Literal["succeeded", "failed"]
 CheckOutcome = Literal["passed", "failed", "skipped"]
@@ -48,7 +48,11 @@ class Failure:
 
     ``reason`` is a stable code: ``unhandled_step_failure``,
     ``ended_by_failure_action``, ``dependency_failed``, ``invalid_inputs``,
-    ``request_error``, ``transport_error``, ``limit_exceeded``, ``run_timeout``.
+    ``request_error``, ``transport_error``, ``limit_exceeded``, ``run_timeout``,
+    ``retry_workflow_failed`` (a retry's target workflow failed or could not start, DEC-05).
+    A step's own error (:attr:`StepResult.error`) uses ``step_failed`` (its
+    criteria or outputs), ``workflow_failed`` (the workflow it ran failed:
+    see ``cause``), ``request_error``, ``transport_error`` or ``invalid_inputs``.
     """
 
     reason: str
@@ -59,6 +63,8 @@ class Failure:
     criterion: str | None = None
     action: str | None = None
     response_excerpt: str | None = None
+    # For a step that ran a workflow (a workflowId step): that workflow's own failure.
+    cause: Failure | None = None
 
     def __str__(self) -> str:
         return self.message
@@ -73,7 +79,41 @@ class Failure:
             "criterion": self.criterion,
             "action": self.action,
             "responseExcerpt": self.response_excerpt,
+            "cause": self.cause.to_dict() if self.cause is not None else None,
         }
+
+
+NextKind = Literal["next", "end", "goto", "goto_workflow", "retry", "back", "stop"]
+
+
+@dataclass(frozen=True)
+class NextAction:
+    """What the run did after a step: ``kind``, the step or workflow it moved to, and the action that said so.
+
+    ``str()`` gives the display form: ``next``, ``end (userMissing)``,
+    ``goto revokeApp``, ``goto workflow refresh``, ``retry (refreshToken)``,
+    ``back to getData`` (a retry's target step, before the retried step), ``stop``.
+    """
+
+    kind: NextKind
+    target: str | None = None  # goto/back: a stepId; goto_workflow: the workflow reference as written
+    action: str | None = None  # the success or failure action's name (end, goto, retry)
+
+    def __str__(self) -> str:
+        if self.kind == "end":
+            return f"end ({self.action})" if self.action else "end"
+        if self.kind == "goto":
+            return f"goto {self.target}"
+        if self.kind == "goto_workflow":
+            return f"goto workflow {self.target}"
+        if self.kind == "retry":
+            return f"retry ({self.action})"
+        if self.kind == "back":
+            return f"back to {self.target}"
+        return self.kind
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "target": self.target, "action": self.action}
 
 
 @dataclass(frozen=True)
@@ -89,8 +129,8 @@ class StepResult:
     url: str | None = None
     attempt: int = 1
     duration: float = 0.0
-    error: str | None = None
-    next_action: str | None = None  # "next", "end", "goto <stepId>", "retry", "goto workflow <id>", "stop"
+    error: Failure | None = None  # why this execution failed (None when it succeeded)
+    next_action: NextAction | None = None
     warnings: tuple[str, ...] = ()
     checks: tuple[CheckResult, ...] = ()  # contract checks of the response (checks= / --checks)
 
@@ -109,8 +149,9 @@ class StepResult:
             "attempt": self.attempt,
             "durationMs": round(self.duration * 1000, 3),
             "outputs": dict(self.outputs),
-            "next": self.next_action,
-            "error": self.error,
+            "next": str(self.next_action) if self.next_action is not None else None,
+            "nextAction": self.next_action.to_dict() if self.next_action is not None else None,
+            "error": self.error.to_dict() if self.error is not None else None,
             "warnings": list(self.warnings),
             "checks": [check.to_dict() for check in self.checks],
         }

@@ -127,7 +127,8 @@ def main() -> int:
             times = bench_load(args.load_repeats, cold=cold)
             print(
                 f"load() of the corpus reference workflow + 1.46 MB description, {label}: "
-                f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms ({args.load_repeats} loads)"
+                f"median {statistics.median(times) * 1000:.1f} ms, min {min(times) * 1000:.1f} ms "
+                f"({args.load_repeats} loads)"
             )
     else:
         print(f"load() benchmark skipped: {CORPUS_SPEC} not found (the ../shared corpus is absent)")

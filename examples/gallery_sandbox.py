@@ -36,7 +36,7 @@ from urllib.parse import parse_qs
 
 from gallery_stytch import StytchB2B
 
-__all__ = ["GallerySandbox", "Reply", "Request", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "INVENTORY_SIZE"]
+__all__ = ["INVENTORY_SIZE", "OAUTH_CLIENT_ID", "OAUTH_CLIENT_SECRET", "GallerySandbox", "Reply", "Request"]
 
 OAUTH_CLIENT_ID = "gallery-client"
 OAUTH_CLIENT_SECRET = "gallery-client-secret-0001"
@@ -181,8 +181,13 @@ class GallerySandbox:
         items = [{"sku": f"SKU-{n:03d}", "name": f"Item {n}"} for n in range(start + 1, last + 1)]
         self._cursors[cursor_id] = start + len(items)
         page = start // page_size + 1
-        return {"cursor_id": cursor_id, "page": page, "items": items, "total": INVENTORY_SIZE,
-                "has_more": start + len(items) < INVENTORY_SIZE}
+        return {
+            "cursor_id": cursor_id,
+            "page": page,
+            "items": items,
+            "total": INVENTORY_SIZE,
+            "has_more": start + len(items) < INVENTORY_SIZE,
+        }
 
     def _open_cursor(self, request: Request, match: re.Match[str]) -> Reply:
         page_size = request.json().get("page_size", 3)
@@ -237,8 +242,13 @@ class GallerySandbox:
         if not isinstance(body.get("destination"), str) or not isinstance(body.get("weight_kg"), (int, float)):
             raise HTTPError(400, "destination (string) and weight_kg (number) are required")
         shipment_id = f"shp-{secrets.token_hex(4)}"
-        shipment = {"shipment_id": shipment_id, "destination": body["destination"], "weight_kg": body["weight_kg"],
-                    "status": "label_created", "tracking_number": f"TRK{secrets.randbelow(10**8):08d}"}
+        shipment = {
+            "shipment_id": shipment_id,
+            "destination": body["destination"],
+            "weight_kg": body["weight_kg"],
+            "status": "label_created",
+            "tracking_number": f"TRK{secrets.randbelow(10**8):08d}",
+        }
         self._shipments[shipment_id] = shipment
         return Reply(201, shipment)
 
@@ -277,8 +287,14 @@ class GallerySandbox:
             raise HTTPError(400, "sku (string) and a positive integer quantity are required")
         cart["items"].append({"sku": body["sku"], "quantity": quantity})
         cart["total"] += 1250 * quantity
-        return Reply(200, {"cart_id": cart["cart_id"], "item_count": sum(i["quantity"] for i in cart["items"]),
-                           "total": cart["total"]})
+        return Reply(
+            200,
+            {
+                "cart_id": cart["cart_id"],
+                "item_count": sum(i["quantity"] for i in cart["items"]),
+                "total": cart["total"],
+            },
+        )
 
     def _place_order(self, request: Request, match: re.Match[str]) -> Reply:
         cart = self._carts.get(request.json().get("cart_id"))
@@ -286,8 +302,15 @@ class GallerySandbox:
             raise HTTPError(404, "no such cart")
         if not cart["items"]:
             raise HTTPError(409, "the cart is empty")
-        return Reply(201, {"order_id": f"ord-{secrets.token_hex(4)}", "customer_id": cart["customer_id"],
-                           "status": "placed", "total": cart["total"]})
+        return Reply(
+            201,
+            {
+                "order_id": f"ord-{secrets.token_hex(4)}",
+                "customer_id": cart["customer_id"],
+                "status": "placed",
+                "total": cart["total"],
+            },
+        )
 
     # -- XML library ------------------------------------------------------------
 
@@ -330,8 +353,13 @@ class GallerySandbox:
         description = parts["description"].get_content().strip() if "description" in parts else ""
         file_id = f"file-{secrets.token_hex(4)}"
         filename = parts["filename"].get_content().strip() if "filename" in parts else upload.get_filename() or ""
-        self._files[file_id] = {"file_id": file_id, "filename": filename, "size": len(content),
-                                "content_type": upload.get_content_type(), "description": description}
+        self._files[file_id] = {
+            "file_id": file_id,
+            "filename": filename,
+            "size": len(content),
+            "content_type": upload.get_content_type(),
+            "description": description,
+        }
         return Reply(201, self._files[file_id])
 
     def _share(self, request: Request, match: re.Match[str]) -> Reply:
@@ -343,8 +371,15 @@ class GallerySandbox:
         email, permission = (form.get("email") or [""])[0], (form.get("permission") or ["view"])[0]
         if "@" not in email or permission not in ("view", "edit"):
             raise HTTPError(400, "email must be an address and permission view or edit")
-        return Reply(200, {"file_id": match["file"], "email": email, "permission": permission,
-                           "share_url": f"https://files.example.test/s/{uuid.uuid4().hex[:12]}"})
+        return Reply(
+            200,
+            {
+                "file_id": match["file"],
+                "email": email,
+                "permission": permission,
+                "share_url": f"https://files.example.test/s/{uuid.uuid4().hex[:12]}",
+            },
+        )
 
     # -- a bank that refuses overdrafts (the failing example) ---------------------
 
@@ -360,8 +395,10 @@ class GallerySandbox:
         if source not in self._accounts or not isinstance(amount, int) or amount <= 0:
             raise HTTPError(400, "from_account must exist and amount be a positive integer")
         if amount > self._accounts[source]:
-            return Reply(422, {"error": "insufficient_funds",
-                               "message": f"the balance of {source} is {self._accounts[source]} EUR"})
+            return Reply(
+                422,
+                {"error": "insufficient_funds", "message": f"the balance of {source} is {self._accounts[source]} EUR"},
+            )
         self._accounts[source] -= amount
         return Reply(201, {"transfer_id": f"tr-{secrets.token_hex(4)}", "amount": amount, "status": "booked"})
 
@@ -376,7 +413,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = 30
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
     def do_GET(self) -> None:
@@ -388,8 +425,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         path, _, raw_query = self.path.partition("?")
-        request = Request(self.command, path, parse_qs(raw_query), {k.lower(): v for k, v in self.headers.items()},
-                          self.rfile.read(length) if length > 0 else b"")
+        request = Request(
+            self.command,
+            path,
+            parse_qs(raw_query),
+            {k.lower(): v for k, v in self.headers.items()},
+            self.rfile.read(length) if length > 0 else b"",
+        )
         reply = self.server.sandbox.handle(request)
         payload = reply.body.encode() if isinstance(reply.body, str) else json.dumps(reply.body).encode()
         self.send_response(reply.status)

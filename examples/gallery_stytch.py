@@ -24,7 +24,7 @@ from typing import Any
 
 from stytch_sandbox import DEFAULT_MEMBER_ID, DEFAULT_ORGANIZATION_ID, DEFAULT_PROJECT_ID, DEFAULT_SECRET
 
-__all__ = ["StytchB2B", "MAGIC_LINK_TOKEN", "OTP_CODE", "PASSWORD", "MFA_EMAIL", "PLAIN_EMAIL"]
+__all__ = ["MAGIC_LINK_TOKEN", "MFA_EMAIL", "OTP_CODE", "PASSWORD", "PLAIN_EMAIL", "StytchB2B"]
 
 MAGIC_LINK_TOKEN = "sandbox-magic-link-token-000000000000"
 OTP_CODE = "123456"
@@ -76,16 +76,36 @@ class StytchB2B:
     # -- data ---------------------------------------------------------------
 
     def _add_organization(self, organization_id: str, name: str, slug: str) -> dict[str, Any]:
-        organization = {"organization_id": organization_id, "organization_name": name, "organization_slug": slug,
-                        "mfa_policy": "OPTIONAL", "email_allowed_domains": [], "created_at": _now()}
+        organization = {
+            "organization_id": organization_id,
+            "organization_name": name,
+            "organization_slug": slug,
+            "mfa_policy": "OPTIONAL",
+            "email_allowed_domains": [],
+            "created_at": _now(),
+        }
         self.organizations[organization_id] = organization
         return organization
 
-    def _add_member(self, organization_id: str, email: str, name: str, member_id: str | None = None,
-                    mfa: bool = False, status: str = "active") -> dict[str, Any]:
-        member = {"member_id": member_id or f"member-test-{uuid.uuid4()}", "organization_id": organization_id,
-                  "email_address": email, "name": name, "status": status, "mfa_enrolled": mfa,
-                  "mfa_phone_number": "+15005550006" if mfa else "", "created_at": _now()}
+    def _add_member(
+        self,
+        organization_id: str,
+        email: str,
+        name: str,
+        member_id: str | None = None,
+        mfa: bool = False,
+        status: str = "active",
+    ) -> dict[str, Any]:
+        member = {
+            "member_id": member_id or f"member-test-{uuid.uuid4()}",
+            "organization_id": organization_id,
+            "email_address": email,
+            "name": name,
+            "status": status,
+            "mfa_enrolled": mfa,
+            "mfa_phone_number": "+15005550006" if mfa else "",
+            "created_at": _now(),
+        }
         self.members[member["member_id"]] = member
         return member
 
@@ -108,15 +128,25 @@ class StytchB2B:
         return member
 
     def _envelope(self, member: dict[str, Any], **extra: Any) -> dict[str, Any]:
-        return {"request_id": _request_id(), "status_code": 200, "member_id": member["member_id"],
-                "organization_id": member["organization_id"], "member": dict(member),
-                "organization": dict(self.organizations[member["organization_id"]]), **extra}
+        return {
+            "request_id": _request_id(),
+            "status_code": 200,
+            "member_id": member["member_id"],
+            "organization_id": member["organization_id"],
+            "member": dict(member),
+            "organization": dict(self.organizations[member["organization_id"]]),
+            **extra,
+        }
 
     def _open_session(self, member: dict[str, Any]) -> dict[str, Any]:
         token = secrets.token_urlsafe(24)
-        session = {"member_session_id": f"member-session-test-{uuid.uuid4()}", "member_id": member["member_id"],
-                   "organization_id": member["organization_id"], "started_at": _now(),
-                   "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))}
+        session = {
+            "member_session_id": f"member-session-test-{uuid.uuid4()}",
+            "member_id": member["member_id"],
+            "organization_id": member["organization_id"],
+            "started_at": _now(),
+            "expires_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600)),
+        }
         self._sessions[token] = session
         return {"session_token": token, "session_jwt": f"eyJ.sandbox.{secrets.token_hex(8)}", "member_session": session}
 
@@ -139,8 +169,12 @@ class StytchB2B:
             with self._lock:
                 return 200, handler(payload)
         except _Fail as fail:
-            return fail.status, {"status_code": fail.status, "request_id": _request_id(),
-                                 "error_type": fail.error_type, "error_message": fail.message}
+            return fail.status, {
+                "status_code": fail.status,
+                "request_id": _request_id(),
+                "error_type": fail.error_type,
+                "error_message": fail.message,
+            }
 
     def _authorize(self, authorization: str) -> None:
         scheme, _, encoded = authorization.partition(" ")
@@ -180,8 +214,13 @@ class StytchB2B:
         member = self._member(member_id)
         member["status"] = "active"
         session = self._open_session(member)
-        return self._envelope(member, member_authenticated=True, intermediate_session_token="",
-                              session_token=session["session_token"], session_jwt=session["session_jwt"])
+        return self._envelope(
+            member,
+            member_authenticated=True,
+            intermediate_session_token="",
+            session_token=session["session_token"],
+            session_jwt=session["session_jwt"],
+        )
 
     def _session_authenticate(self, payload: dict[str, Any]) -> dict[str, Any]:
         self._required(payload, "session_token")
@@ -189,8 +228,12 @@ class StytchB2B:
         if session is None:
             raise _Fail(404, "session_not_found", "Session could not be found.")
         member = self._member(session["member_id"])
-        return self._envelope(member, member_session=dict(session), session_token=payload["session_token"],
-                              session_jwt=f"eyJ.sandbox.{secrets.token_hex(8)}")
+        return self._envelope(
+            member,
+            member_session=dict(session),
+            session_token=payload["session_token"],
+            session_jwt=f"eyJ.sandbox.{secrets.token_hex(8)}",
+        )
 
     # -- organisations and invitations -----------------------------------------------
 
@@ -207,8 +250,9 @@ class StytchB2B:
         self._organization(payload["organization_id"])
         if self._member_by_email(payload["organization_id"], payload["email_address"]) is not None:
             raise _Fail(400, "duplicate_member_email", "A member with this email already exists.")
-        member = self._add_member(payload["organization_id"], payload["email_address"], str(payload.get("name", "")),
-                                  status="invited")
+        member = self._add_member(
+            payload["organization_id"], payload["email_address"], str(payload.get("name", "")), status="invited"
+        )
         return self._envelope(member)
 
     # -- passwords with an MFA branch ------------------------------------------------
@@ -222,14 +266,26 @@ class StytchB2B:
         if member["mfa_enrolled"]:
             intermediate = f"ist-{secrets.token_urlsafe(16)}"
             self._intermediate[intermediate] = member["member_id"]
-            return self._envelope(member, member_authenticated=False, intermediate_session_token=intermediate,
-                                  session_token="", session_jwt="",
-                                  mfa_required={"member_options": {"mfa_phone_number": member["mfa_phone_number"]},
-                                                "secondary_auth_initiated": None})
+            return self._envelope(
+                member,
+                member_authenticated=False,
+                intermediate_session_token=intermediate,
+                session_token="",
+                session_jwt="",
+                mfa_required={
+                    "member_options": {"mfa_phone_number": member["mfa_phone_number"]},
+                    "secondary_auth_initiated": None,
+                },
+            )
         session = self._open_session(member)
-        return self._envelope(member, member_authenticated=True, intermediate_session_token="",
-                              session_token=session["session_token"], session_jwt=session["session_jwt"],
-                              mfa_required=None)
+        return self._envelope(
+            member,
+            member_authenticated=True,
+            intermediate_session_token="",
+            session_token=session["session_token"],
+            session_jwt=session["session_jwt"],
+            mfa_required=None,
+        )
 
     def _otp_send(self, payload: dict[str, Any]) -> dict[str, Any]:
         self._required(payload, "organization_id", "member_id")
@@ -249,5 +305,10 @@ class StytchB2B:
         self._otp_sent.discard(member["member_id"])
         del self._intermediate[payload["intermediate_session_token"]]
         session = self._open_session(member)
-        return self._envelope(member, member_authenticated=True, intermediate_session_token="",
-                              session_token=session["session_token"], session_jwt=session["session_jwt"])
+        return self._envelope(
+            member,
+            member_authenticated=True,
+            intermediate_session_token="",
+            session_token=session["session_token"],
+            session_jwt=session["session_jwt"],
+        )

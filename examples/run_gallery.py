@@ -65,34 +65,83 @@ class Example:
 
 
 GALLERY: tuple[Example, ...] = (
-    Example("stytch-magic-link-login", "magic-link-login",
-            {"organization_id": DEFAULT_ORGANIZATION_ID, "email_address": "new.member@example.com",
-             "magic_links_token": MAGIC_LINK_TOKEN}, STYTCH_CREDENTIALS),
-    Example("stytch-org-invite", "create-org-and-invite",
-            {"organization_name": "Acme Robotics", "organization_slug": "acme-robotics",
-             "invitee_email": "linus@example.com", "invitee_name": "Linus"}, STYTCH_CREDENTIALS),
-    Example("stytch-password-mfa", "password-login-with-mfa",
-            {"organization_id": DEFAULT_ORGANIZATION_ID, "email_address": MFA_EMAIL, "password": PASSWORD,
-             "otp_code": OTP_CODE}, STYTCH_CREDENTIALS),
+    Example(
+        "stytch-magic-link-login",
+        "magic-link-login",
+        {
+            "organization_id": DEFAULT_ORGANIZATION_ID,
+            "email_address": "new.member@example.com",
+            "magic_links_token": MAGIC_LINK_TOKEN,
+        },
+        STYTCH_CREDENTIALS,
+    ),
+    Example(
+        "stytch-org-invite",
+        "create-org-and-invite",
+        {
+            "organization_name": "Acme Robotics",
+            "organization_slug": "acme-robotics",
+            "invitee_email": "linus@example.com",
+            "invitee_name": "Linus",
+        },
+        STYTCH_CREDENTIALS,
+    ),
+    Example(
+        "stytch-password-mfa",
+        "password-login-with-mfa",
+        {
+            "organization_id": DEFAULT_ORGANIZATION_ID,
+            "email_address": MFA_EMAIL,
+            "password": PASSWORD,
+            "otp_code": OTP_CODE,
+        },
+        STYTCH_CREDENTIALS,
+    ),
     Example("paginated-cursor", "walk-inventory", {"page_size": 3}),
     Example("retry-rate-limit", "fetch-report", {"report_id": "weekly-sales"}),
-    Example("oauth2-client-credentials", "create-and-track-shipment",
-            {"destination": "Lisbon", "weight_kg": 2.5}, OAUTH_CREDENTIALS),
-    Example("nested-workflows", "checkout",
-            {"name": "Ada", "email": "ada@example.com", "sku": "SKU-042", "quantity": 2}),
+    Example(
+        "oauth2-client-credentials",
+        "create-and-track-shipment",
+        {"destination": "Lisbon", "weight_kg": 2.5},
+        OAUTH_CREDENTIALS,
+    ),
+    Example(
+        "nested-workflows", "checkout", {"name": "Ada", "email": "ada@example.com", "sku": "SKU-042", "quantity": 2}
+    ),
     Example("xml-catalog", "find-available-book", {"author": "Austen", "isbn": "9780141439518"}),
-    Example("file-upload", "upload-and-share",
-            {"filename": "notes.txt", "content": "Meeting notes: ship on Friday.", "description": "minutes",
-             "share_with": "bob@example.com"}),
-    Example("failing-transfer", "overdraw-account",
-            {"account_id": "acc-2002", "to_iban": "DE89370400440532013000", "amount": 500}, expect="failed"),
+    Example(
+        "file-upload",
+        "upload-and-share",
+        {
+            "filename": "notes.txt",
+            "content": "Meeting notes: ship on Friday.",
+            "description": "minutes",
+            "share_with": "bob@example.com",
+        },
+    ),
+    Example(
+        "failing-transfer",
+        "overdraw-account",
+        {"account_id": "acc-2002", "to_iban": "DE89370400440532013000", "amount": 500},
+        expect="failed",
+    ),
 )
 
 
 def cli_command(example: Example, *, server: str | None = None, mock: bool = False) -> list[str]:
     """The ``arazzo-runner run`` command line for an example (credentials are passed in the environment)."""
-    command = [sys.executable, "-m", "arazzo_runner", "run", str(example.spec), "-w", example.workflow,
-               "--inputs", json.dumps(example.inputs), "--json"]
+    command = [
+        sys.executable,
+        "-m",
+        "arazzo_runner",
+        "run",
+        str(example.spec),
+        "-w",
+        example.workflow,
+        "--inputs",
+        json.dumps(example.inputs),
+        "--json",
+    ]
     if server is not None:
         command += ["--server", server]
     if mock:
@@ -118,8 +167,14 @@ def cli_environment(example: Example, *, mock: bool = False) -> dict[str, str]:
 
 def run_cli(example: Example, *, server: str | None = None, mock: bool = False) -> tuple[int, dict[str, Any], str]:
     """Run one example through the CLI: (exit code, the --json result, stderr)."""
-    completed = subprocess.run(cli_command(example, server=server, mock=mock), capture_output=True, text=True,
-                               env=cli_environment(example, mock=mock), timeout=120, check=False)
+    completed = subprocess.run(
+        cli_command(example, server=server, mock=mock),
+        capture_output=True,
+        text=True,
+        env=cli_environment(example, mock=mock),
+        timeout=120,
+        check=False,
+    )
     try:
         result = json.loads(completed.stdout)
     except json.JSONDecodeError:

@@ -49,8 +49,9 @@ class _Wiring:
     required: list[str] = field(default_factory=list)
 
 
-def generate_document(openapi_path: str | os.PathLike[str], operations: Sequence[str] | None = None,
-                      *, source_url: str | None = None) -> dict[str, Any]:
+def generate_document(
+    openapi_path: str | os.PathLike[str], operations: Sequence[str] | None = None, *, source_url: str | None = None
+) -> dict[str, Any]:
     """The Arazzo document (as a mapping) for ``openapi_path``; see the module docstring.
 
     ``source_url`` is how the document names the description (default: the path as given).
@@ -75,15 +76,19 @@ def generate_document(openapi_path: str | os.PathLike[str], operations: Sequence
         workflows = [_workflow(description, [op], source_name, _identifier(op.operation_id)) for op in available]
     return {
         "arazzo": "1.0.1",
-        "info": {"title": f"Workflows for {title}", "version": "0.1.0",
-                 "description": f"Generated from {path.name} as a starting point."},
+        "info": {
+            "title": f"Workflows for {title}",
+            "version": "0.1.0",
+            "description": f"Generated from {path.name} as a starting point.",
+        },
         "sourceDescriptions": [{"name": source_name, "url": source_url or str(openapi_path), "type": "openapi"}],
         "workflows": workflows,
     }
 
 
-def generate_arazzo(openapi_path: str | os.PathLike[str], operations: Sequence[str] | None = None,
-                    *, source_url: str | None = None) -> str:
+def generate_arazzo(
+    openapi_path: str | os.PathLike[str], operations: Sequence[str] | None = None, *, source_url: str | None = None
+) -> str:
     """The generated Arazzo document as YAML text, with a comment at the top saying what it is."""
     document = generate_document(openapi_path, operations, source_url=source_url)
     header = (
@@ -185,8 +190,9 @@ def _type_of(schema: Any) -> Any:
 # -- building workflows -----------------------------------------------------------
 
 
-def _workflow(description: Mapping[str, Any], operations: Sequence[_Operation], source: str,
-              workflow_id: str) -> dict[str, Any]:
+def _workflow(
+    description: Mapping[str, Any], operations: Sequence[_Operation], source: str, workflow_id: str
+) -> dict[str, Any]:
     wiring = _Wiring()
     steps: list[dict[str, Any]] = []
     used_ids: set[str] = set()
@@ -209,8 +215,9 @@ def _workflow(description: Mapping[str, Any], operations: Sequence[_Operation], 
     return workflow
 
 
-def _step(description: Mapping[str, Any], operation: _Operation, step_id: str, source: str, wiring: _Wiring,
-          multiple: bool) -> dict[str, Any]:
+def _step(
+    description: Mapping[str, Any], operation: _Operation, step_id: str, source: str, wiring: _Wiring, multiple: bool
+) -> dict[str, Any]:
     step: dict[str, Any] = {"stepId": step_id}
     summary = operation.data.get("summary") or operation.data.get("description")
     if summary:
@@ -225,17 +232,22 @@ def _step(description: Mapping[str, Any], operation: _Operation, step_id: str, s
     parameters = _parameters(description, operation)
     if parameters:
         step["parameters"] = [
-            {"name": p["name"], "in": p["in"],
-             "value": _wire(wiring, p["name"], _schema(description, p.get("schema", {})), bool(p.get("required")),
-                            step_id)}
+            {
+                "name": p["name"],
+                "in": p["in"],
+                "value": _wire(
+                    wiring, p["name"], _schema(description, p.get("schema", {})), bool(p.get("required")), step_id
+                ),
+            }
             for p in parameters
         ]
     body = _request_body(description, operation, wiring, step_id)
     if body is not None:
         step["requestBody"] = body
     status, response_schema = _success_response(description, operation)
-    step["successCriteria"] = [{"condition": f"$statusCode == {status}" if status
-                                else "$statusCode >= 200 && $statusCode < 300"}]
+    step["successCriteria"] = [
+        {"condition": f"$statusCode == {status}" if status else "$statusCode >= 200 && $statusCode < 300"}
+    ]
     outputs: dict[str, str] = {}
     properties = response_schema.get("properties") if isinstance(response_schema, Mapping) else None
     if isinstance(properties, Mapping):
@@ -276,8 +288,9 @@ def _wire(wiring: _Wiring, name: str, schema: Any, required: bool, step_id: str)
     return f"$inputs.{input_name}"
 
 
-def _request_body(description: Mapping[str, Any], operation: _Operation, wiring: _Wiring,
-                  step_id: str) -> dict[str, Any] | None:
+def _request_body(
+    description: Mapping[str, Any], operation: _Operation, wiring: _Wiring, step_id: str
+) -> dict[str, Any] | None:
     body = _resolve(description, operation.data.get("requestBody"))
     if not isinstance(body, Mapping) or not isinstance(body.get("content"), Mapping) or not body["content"]:
         return None

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["render_graph", "FORMATS"]
+__all__ = ["FORMATS", "render_graph"]
 
 FORMATS = ("mermaid", "dot")
 _NOT_ID = re.compile(r"[^A-Za-z0-9_]")
@@ -63,8 +63,10 @@ class _Builder:
         self._done[key] = cluster
         self.clusters.append(cluster)
         steps = list(getattr(workflow, "steps", ()) or ())
-        ids = {str(getattr(s, "step_id", i)): f"{prefix}_{_NOT_ID.sub('_', str(getattr(s, 'step_id', i)))}"
-               for i, s in enumerate(steps)}
+        ids = {
+            str(getattr(s, "step_id", i)): f"{prefix}_{_NOT_ID.sub('_', str(getattr(s, 'step_id', i)))}"
+            for i, s in enumerate(steps)
+        }
         start = _Node(f"{prefix}__start", "start", "start")
         end = _Node(f"{prefix}__end", "end", "end")
         cluster.nodes.append(start)
@@ -86,8 +88,10 @@ class _Builder:
                     self.edges.append(_Edge(node, child.entry, "calls", "dashed"))
             following = ids[str(getattr(steps[index + 1], "step_id", index + 1))] if index + 1 < len(steps) else None
             self.edges.append(_Edge(node, following or end.node_id))
-            for kind, actions in (("onSuccess", getattr(step, "on_success", ())),
-                                  ("onFailure", getattr(step, "on_failure", ()))):
+            for kind, actions in (
+                ("onSuccess", getattr(step, "on_success", ())),
+                ("onFailure", getattr(step, "on_failure", ())),
+            ):
                 for action in actions or ():
                     self._action(document, node, kind, action, ids, end.node_id)
         cluster.nodes.append(end)
@@ -172,7 +176,8 @@ def _mermaid(builder: _Builder) -> str:
         for node in cluster.nodes:
             label = _mermaid_text(node.label)
             shape = {"start": f'(("{label}"))', "end": f'((("{label}")))', "call": f'[["{label}"]]'}.get(
-                node.shape, f'["{label}"]')
+                node.shape, f'["{label}"]'
+            )
             lines.append(f"    {node.node_id}{shape}")
         lines.append("  end")
     for edge in builder.edges:
@@ -187,8 +192,12 @@ def _dot_text(text: str) -> str:
 
 
 def _dot(builder: _Builder) -> str:
-    lines = ["digraph arazzo {", "  rankdir=TB;", '  node [shape=box, style=rounded, fontname="Helvetica"];',
-             '  edge [fontname="Helvetica", fontsize=10];']
+    lines = [
+        "digraph arazzo {",
+        "  rankdir=TB;",
+        '  node [shape=box, style=rounded, fontname="Helvetica"];',
+        '  edge [fontname="Helvetica", fontsize=10];',
+    ]
     for cluster in builder.clusters:
         lines.append(f"  subgraph cluster_{cluster.cluster_id} {{")
         lines.append(f'    label="{_dot_text(cluster.title)}";')

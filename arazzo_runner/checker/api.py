@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from ..diagnostics import Severity
-from ..errors import ArazzoError
-from ..language.criteria.condition_ast import Comparison, ExpressionRef, Literal, Logical, Node
-from ..language.expressions import HttpExpression, StatusCodeExpression
+from ..language.expressions import HttpExpression
 from ..language.expressions.template import (
     ArrayValue,
     CompiledValue,
@@ -32,10 +30,13 @@ from ..language.expressions.template import (
 )
 from ..openapi.index import OpenAPIDescription, Operation
 from ..openapi.media import media_type as _essence
-from ..plan.model import ArazzoDocument, CriterionSpec, Step
-from ..sources.yamlsource import escape_pointer_token, unescape_pointer_token
+from ..plan.model import ArazzoDocument, Step
+from ..plan.sites import iter_sites
+from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
+from ..sources.values import type_name
 from .credentials import credential_header_read
 from .report import Report
+from .responses import ALL_STATUSES, JSON_TYPES, accepted_statuses, media_schemas, operation_responses, response_keys
 from .schemas import (
     NO,
     UNKNOWN,
@@ -46,103 +47,10 @@ from .schemas import (
     view,
     walk_pointer,
 )
-from .sites import iter_sites
 
 __all__ = ["accepted_statuses", "check_api"]
 
-ALL_STATUSES = frozenset(range(100, 600))
 _IMPLICIT_HEADERS = {"authorization", "accept", "content-type"}  # OpenAPI ignores these as parameters
-_JSON_TYPES = re.compile(r"^application/(.+\+)?json$|^\*/\*$")
-
-
-# -- which statuses do criteria accept ----------------------------------------
-def _status_set(node: Node) -> frozenset[int]:
-    if isinstance(node, Logical):
-        left, right = _status_set(node.left), _status_set(node.right)
-        return left & right if node.op == "&&" else left | right
-    if isinstance(node, Comparison):
-        sides = (node.left, node.right)
-        status = [s for s in sides if isinstance(s, ExpressionRef) and isinstance(s.expression, StatusCodeExpression)]
-        number = [
-            s
-            for s in sides
-            if isinstance(s, Literal) and isinstance(s.value, (int, float, str)) and not isinstance(s.value, bool)
-        ]
-        if len(status) == 1 and len(number) == 1:
-            try:
-                n = float(number[0].value)  # type: ignore[arg-type]
-            except ValueError:
-                return ALL_STATUSES
-            op = node.op
-            if sides[0] is number[0]:  # 200 == $statusCode: mirror the operator
-                op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
-            tests = {
-                "==": lambda s: s == n,
-                "!=": lambda s: s != n,
-                "<": lambda s: s < n,
-                "<=": lambda s: s <= n,
-                ">": lambda s: s > n,
-                ">=": lambda s: s >= n,
-            }
-            return frozenset(s for s in ALL_STATUSES if tests[op](s))
-    return ALL_STATUSES
-
-
-def accepted_statuses(criteria: Iterable[CriterionSpec]) -> frozenset[int]:
-    """The statuses for which all ``criteria`` can pass (every status when they do not constrain it)."""
-    result = ALL_STATUSES
-    for spec in criteria:
-        crit = spec.criterion
-        if crit.simple is not None:
-            result &= _status_set(crit.simple.node)
-        elif (
-            crit.type == "regex"
-            and isinstance(crit.context_expression, StatusCodeExpression)
-            and crit.matcher is not None
-        ):
-            try:
-                result &= frozenset(s for s in ALL_STATUSES if crit.matcher.check(s, "json")[0])
-            except ArazzoError:  # a matcher problem leaves the set unconstrained
-                pass
-    return result
-
-
-def _responses(operation: Operation) -> Mapping[str, Any]:
-    # Resolved from the file the operation is written in: its $refs are relative to that file.
-    responses = operation.description.resolve_deep(operation.data.get("responses"), base=operation.document_url or None)
-    return responses if isinstance(responses, Mapping) else {}
-
-
-def _response_keys(operation: Operation, statuses: frozenset[int]) -> list[str]:
-    responses = _responses(operation)
-    keys: list[str] = []
-    for status in sorted(statuses):
-        for key in (str(status), f"{status // 100}XX", f"{status // 100}xx", "default"):
-            if key in responses:
-                if key not in keys:
-                    keys.append(key)
-                break
-    return keys
-
-
-def _media_schemas(description: OpenAPIDescription, holder: Any) -> list[Any] | None:
-    """The schemas of the JSON-like media types of a response/request body; [] when it has no content; None unknown."""
-    holder = description.resolve(holder)
-    if not isinstance(holder, Mapping):
-        return None
-    if description.is_swagger2:
-        return [holder["schema"]] if "schema" in holder else []
-    content = holder.get("content")
-    if not isinstance(content, Mapping) or not content:
-        return []
-    schemas = [
-        media.get("schema", True)
-        for mt, media in content.items()
-        if isinstance(media, Mapping) and _JSON_TYPES.match(str(mt).split(";")[0].strip())
-    ]
-    if not schemas:
-        return None  # not JSON: a pointer cannot be judged here
-    return schemas
 
 
 class _ApiChecker:
@@ -194,16 +102,10 @@ class _ApiChecker:
         return base
 
     def _raw(self, pointer: str) -> Any:
-        node: Any = self.doc.data
-        for token in pointer.lstrip("/").split("/") if pointer else []:
-            token = unescape_pointer_token(token)
-            if isinstance(node, Mapping):
-                node = node.get(token)
-            elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-                node = node[int(token)]
-            else:
-                return None
-        return node
+        try:
+            return resolve_local(self.doc.data, pointer)
+        except PointerMiss:
+            return None
 
     def parameters(self, step: Step) -> None:
         assert step.operation is not None
@@ -247,7 +149,8 @@ class _ApiChecker:
                 if allowed and not _parameter_literal_ok(value.value, allowed):
                     self.r.add(
                         "ARZ123",
-                        f"parameter {param.name!r} is {_json_type(value.value)} {json.dumps(value.value)}, "
+                        f"parameter {param.name!r} is {type_name(value.value, integers=True)} "
+                        f"{json.dumps(value.value)}, "
                         f"but {op.label} declares it as {' or '.join(sorted(allowed))}",
                         pointer + "/value",
                     )
@@ -382,7 +285,8 @@ class _ApiChecker:
             if allowed and not literal_type_ok(value.value, allowed):
                 self.r.add(
                     "ARZ123",
-                    f"{_where(at)} is {_json_type(value.value)} {json.dumps(value.value, default=str)}, but the "
+                    f"{_where(at)} is {type_name(value.value, integers=True)} "
+                    f"{json.dumps(value.value, default=str)}, but the "
                     f"request schema of {op.label} wants {' or '.join(sorted(allowed))}",
                     pointer,
                 )
@@ -490,14 +394,14 @@ class _ApiChecker:
             )
             if site.where == "action" and site.action is not None:
                 statuses = statuses & accepted_statuses(site.action.criteria)
-        keys = _response_keys(op, statuses)
+        keys = response_keys(op, statuses)
         if not keys:
             return
-        responses = _responses(op)
+        responses = operation_responses(op)
         desc = op.description
         verdicts: list[tuple[str, str, str]] = []
         for key in keys:
-            schemas = _media_schemas(desc, responses[key])
+            schemas = media_schemas(desc, responses[key])
             if schemas is None:
                 verdicts.append((key, UNKNOWN, ""))
                 continue
@@ -581,11 +485,11 @@ class _ApiChecker:
             return True
         op = step.operation.operation
         statuses = accepted_statuses(step.success_criteria)
-        keys = _response_keys(op, statuses if statuses != ALL_STATUSES else frozenset(range(200, 300)))
-        responses = _responses(op)
+        keys = response_keys(op, statuses if statuses != ALL_STATUSES else frozenset(range(200, 300)))
+        responses = operation_responses(op)
         known = False
         for key in keys:
-            for schema in _media_schemas(op.description, responses[key]) or []:
+            for schema in media_schemas(op.description, responses[key]) or []:
                 v = view(op.description, schema)
                 if v.types is None or "object" in v.types:
                     return True
@@ -616,20 +520,6 @@ def _where(at: str) -> str:
     return f"body field {at}" if at else "the body"
 
 
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    return "a value"
-
-
 def _parameter_literal_ok(value: Any, allowed: set[str]) -> bool:
     if literal_type_ok(value, allowed):
         return True
@@ -658,7 +548,7 @@ def _media_match(given: str, declared: str) -> bool:
 
 def _preferred(accepted: list[str]) -> str | None:
     for media in accepted:
-        if _JSON_TYPES.match(media.split(";")[0].strip()):
+        if JSON_TYPES.match(media.split(";")[0].strip()):
             return media
     return accepted[0] if accepted else None
 

@@ -14,13 +14,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..compile.base import _list
 from ..errors import ArazzoError
 from ..language.expressions import (
     ComponentExpression,
     Expression,
     HttpExpression,
-    InputExpression,
     MethodExpression,
     OutputExpression,
     SourceDescriptionExpression,
@@ -37,9 +35,10 @@ from ..language.expressions.template import (
     TemplateValue,
 )
 from ..plan.model import ArazzoDocument, Workflow
-from ..sources.yamlsource import escape_pointer_token
+from ..plan.rules import as_list
+from ..plan.sites import Site, iter_sites
+from ..sources.pointer import escape_pointer_token
 from .report import Report
-from .sites import Site, iter_sites
 
 __all__ = ["check_references", "declared_names", "reachability"]
 
@@ -110,7 +109,7 @@ def declared_names(schema: Any, depth: int = 0) -> set[str] | None:
         names.update(str(k) for k in props)
         said = True
     for group in ("allOf", "anyOf", "oneOf"):
-        for branch in _list(schema.get(group)):
+        for branch in as_list(schema.get(group)):
             sub = declared_names(branch, depth + 1)
             if sub is None:
                 if group == "allOf":
@@ -135,7 +134,7 @@ class _ReferenceChecker:
     def __init__(self, doc: ArazzoDocument, report: Report) -> None:
         self.doc = doc
         self.r = report
-        self.raw_workflows = [w for w in _list(doc.data.get("workflows")) if isinstance(w, Mapping)]
+        self.raw_workflows = [w for w in as_list(doc.data.get("workflows")) if isinstance(w, Mapping)]
         self.all_workflows: dict[str, Workflow] = {}
         for other in doc.documents.arazzo.values():
             for wf_id, wf in other.workflows.items():
@@ -143,7 +142,7 @@ class _ReferenceChecker:
         self.all_workflows.update(doc.workflows)
 
     def run(self) -> None:
-        for i, raw in enumerate(_list(self.doc.data.get("workflows"))):
+        for i, raw in enumerate(as_list(self.doc.data.get("workflows"))):
             if not isinstance(raw, Mapping):
                 continue
             wf_id = raw.get("workflowId")
@@ -157,7 +156,7 @@ class _ReferenceChecker:
 
     # -- one workflow ------------------------------------------------------
     def workflow(self, wf: Workflow, raw: Mapping[str, Any], pointer: str) -> None:
-        raw_steps = _list(raw.get("steps"))
+        raw_steps = as_list(raw.get("steps"))
         reach, index = reachability(wf, raw_steps)
         self.reach, self.index = reach, index
         self.raw_steps = raw_steps
@@ -175,25 +174,16 @@ class _ReferenceChecker:
                     "ends or jumps elsewhere, and no goto names it)",
                     f"{pointer}/steps/{i}",
                 )
-        inputs = declared_names(wf.inputs_schema) if wf.inputs_schema is not None else set()
         wf_outputs_seen: list[str] = []
         for site in iter_sites(wf):
-            self.site(wf, site, inputs, wf_outputs_seen)
+            self.site(wf, site, wf_outputs_seen)
 
-    def site(self, wf: Workflow, site: Site, inputs: set[str] | None, seen_outputs: list[str]) -> None:
+    def site(self, wf: Workflow, site: Site, seen_outputs: list[str]) -> None:
         e = site.expression
         text = str(e)
         if isinstance(e, StepOutputExpression):
             self.step_reference(wf, site, e)
-        elif isinstance(e, InputExpression):
-            if inputs is not None and not _dotted_ok(e.input_name, inputs):
-                known = ", ".join(sorted(inputs)) or "none"
-                self.r.add(
-                    "ARZ112",
-                    f"{text}: workflow {wf.workflow_id!r} declares no input {e.input_name!r} (inputs: {known})",
-                    site.pointer,
-                    find=text,
-                )
+        # An undeclared $inputs name is the loader's ARZ112 (compile/scope.py, over the same sites).
         elif isinstance(e, WorkflowExpression):
             target = self.all_workflows.get(e.workflow)
             if target is None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, Severity
 from ..errors import Location
-from ..sources.yamlsource import Positions, unescape_pointer_token
+from ..sources.pointer import unescape_pointer_token
+from ..sources.yamlsource import Positions, locate_text
 from .codes import code_info
 
 __all__ = ["Report"]
@@ -20,14 +21,9 @@ class Report:
         self.items: list[Diagnostic] = []
 
     def location(self, pointer: str, find: str | None = None) -> Location:
-        """Where ``pointer`` is; with ``find``, the column of that text on the node's line (an expression in a string)."""
-        loc = self.positions.location(pointer)
-        if find and loc.line is not None and loc.column is not None and 0 < loc.line <= len(self.lines):
-            line = self.lines[loc.line - 1]
-            at = line.find(find, loc.column - 1)
-            if at >= 0:
-                return Location(loc.file, loc.line, at + 1, pointer)
-        return loc
+        """Where ``pointer`` is; with ``find``, the column of that text on the node's line
+        (an expression in a string)."""
+        return locate_text(self.positions.location(pointer), self.lines, find)
 
     def key_location(self, pointer: str) -> Location:
         """Where the mapping key of the member at ``pointer`` is written (its value's place when not found)."""

@@ -23,11 +23,17 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..compile.base import _NAME_RE as _NAME
-from ..compile.base import _OUTPUT_KEY_RE as _KEY
-from ..compile.base import _VERSION_RE as _VERSION
-from ..compile.base import _type_name
-from ..sources.yamlsource import escape_pointer_token
+from ..plan.rules import (
+    FIELDS,
+    NAME_RE,
+    OUTPUT_KEY_RE,
+    VERSION_RE,
+    missing_field_message,
+    unknown_field_message,
+    wrong_type_message,
+)
+from ..sources.pointer import escape_pointer_token
+from ..sources.values import type_name
 from .report import Report
 
 __all__ = ["check_structure"]
@@ -45,9 +51,8 @@ class _Walker:
         self.r = report
 
     # -- generic pieces --------------------------------------------------
-    def fields(
-        self, obj: Mapping[str, Any], pointer: str, kind: str, allowed: set[str], *, extensions: bool = True
-    ) -> None:
+    def fields(self, obj: Mapping[str, Any], pointer: str, kind: str, *, extensions: bool = True) -> None:
+        allowed = FIELDS[kind]
         for key in obj:
             if key.startswith("x-") and extensions:
                 if key.startswith(_RESERVED_EXT):
@@ -59,9 +64,7 @@ class _Walker:
                     )
                 continue
             if key not in allowed:
-                message = (
-                    f"unknown field {key!r} in {kind} object (allowed: {', '.join(sorted(allowed))}, or x- extensions)"
-                )
+                message = unknown_field_message(key, kind)
                 self.r.add(
                     "ARZ004", message, _p(pointer, key), severity="error" if self.r.strict else "warning", at_key=True
                 )
@@ -69,20 +72,20 @@ class _Walker:
     def required(self, obj: Mapping[str, Any], pointer: str, kind: str, *names: str) -> None:
         for name in names:
             if name not in obj:
-                self.r.error("ARZ002", f"{kind} is missing required field {name!r}", pointer)
+                self.r.error("ARZ002", missing_field_message(kind, name), pointer)
 
     def string(self, obj: Mapping[str, Any], key: str, pointer: str) -> str | None:
         if key not in obj:
             return None
         value = obj[key]
         if not isinstance(value, str):
-            self.r.error("ARZ003", f"{key!r} must be a string, not {_type_name(value)}", _p(pointer, key))
+            self.r.error("ARZ003", wrong_type_message(key, "a string", value), _p(pointer, key))
             return None
         return value
 
     def obj(self, value: Any, pointer: str, what: str) -> Mapping[str, Any] | None:
         if not isinstance(value, Mapping):
-            self.r.error("ARZ003", f"{what} must be an object, not {_type_name(value)}", pointer)
+            self.r.error("ARZ003", f"{what} must be an object, not {type_name(value)}", pointer)
             return None
         return value
 
@@ -94,7 +97,7 @@ class _Walker:
         value = obj[key]
         here = _p(pointer, key)
         if not isinstance(value, list):
-            self.r.error("ARZ003", f"{key!r} must be a list, not {_type_name(value)}", here)
+            self.r.error("ARZ003", wrong_type_message(key, "a list", value), here)
             return []
         if len(value) < min_items:
             self.r.error(
@@ -112,7 +115,7 @@ class _Walker:
 
     def name_pattern(self, obj: Mapping[str, Any], key: str, pointer: str, what: str) -> None:
         value = obj.get(key)
-        if isinstance(value, str) and not _NAME.match(value):
+        if isinstance(value, str) and not NAME_RE.match(value):
             self.r.warning("ARZ006", f"{what} {value!r} should match [A-Za-z0-9_-]+", _p(pointer, key))
 
     def each(self, items: list[Any], pointer: str, fn: Callable[[Any, str], None]) -> None:
@@ -124,7 +127,7 @@ class _Walker:
         doc = self.obj(data, "", "an Arazzo document")
         if doc is None:
             return
-        self.fields(doc, "", "root", {"arazzo", "info", "sourceDescriptions", "workflows", "components"})
+        self.fields(doc, "", "root")
         if "arazzo" not in doc:
             self.r.error("ARZ001", "missing required field 'arazzo' (the Arazzo version, e.g. \"1.0.1\")", "")
         else:
@@ -132,10 +135,11 @@ class _Walker:
             if not isinstance(version, str):
                 self.r.error(
                     "ARZ001",
-                    f"'arazzo' must be a string such as \"1.0.1\", not {_type_name(version)} {version!r} (quote it in YAML)",
+                    f"'arazzo' must be a string such as \"1.0.1\", not {type_name(version)} {version!r} (quote it "
+                    "in YAML)",
                     "/arazzo",
                 )
-            elif not _VERSION.match(version):
+            elif not VERSION_RE.match(version):
                 self.r.error("ARZ001", f"unsupported Arazzo version {version!r}: expected 1.0.x", "/arazzo")
         self.required(doc, "", "the document", "info", "sourceDescriptions", "workflows")
         if "info" in doc:
@@ -161,7 +165,7 @@ class _Walker:
         info = self.obj(value, pointer, "'info'")
         if info is None:
             return
-        self.fields(info, pointer, "info", {"title", "summary", "description", "version"})
+        self.fields(info, pointer, "info")
         self.required(info, pointer, "info", "title", "version")
         for key in ("title", "summary", "description", "version"):
             self.string(info, key, pointer)
@@ -170,7 +174,7 @@ class _Walker:
         src = self.obj(value, pointer, "a source description")
         if src is None:
             return
-        self.fields(src, pointer, "source description", {"name", "url", "type"})
+        self.fields(src, pointer, "source")
         self.required(src, pointer, "source description", "name", "url")
         self.string(src, "name", pointer)
         self.name_pattern(src, "name", pointer, "source name")
@@ -190,23 +194,7 @@ class _Walker:
         wf = self.obj(value, pointer, "a workflow")
         if wf is None:
             return
-        self.fields(
-            wf,
-            pointer,
-            "workflow",
-            {
-                "workflowId",
-                "summary",
-                "description",
-                "inputs",
-                "dependsOn",
-                "steps",
-                "successActions",
-                "failureActions",
-                "outputs",
-                "parameters",
-            },
-        )
+        self.fields(wf, pointer, "workflow")
         self.required(wf, pointer, "workflow", "workflowId", "steps")
         for key in ("workflowId", "summary", "description"):
             self.string(wf, key, pointer)
@@ -214,7 +202,7 @@ class _Walker:
         if "inputs" in wf and not isinstance(wf["inputs"], (Mapping, bool)):
             self.r.error(
                 "ARZ003",
-                f"'inputs' must be a JSON Schema (an object), not {_type_name(wf['inputs'])}",
+                f"'inputs' must be a JSON Schema (an object), not {type_name(wf['inputs'])}",
                 _p(pointer, "inputs"),
             )
         depends = self.array(wf, "dependsOn", pointer, unique=True)
@@ -222,7 +210,7 @@ class _Walker:
             if not isinstance(dep, str):
                 self.r.error(
                     "ARZ003",
-                    f"a dependsOn entry must be a workflowId string, not {_type_name(dep)}",
+                    f"a dependsOn entry must be a workflowId string, not {type_name(dep)}",
                     _p(_p(pointer, "dependsOn"), i),
                 )
         steps = self.array(wf, "steps", pointer, min_items=1)
@@ -249,12 +237,12 @@ class _Walker:
         here = _p(pointer, "outputs")
         outputs = self.obj(obj["outputs"], here, "'outputs'")
         for key, value in (outputs or {}).items():
-            if not _KEY.match(key):
+            if not OUTPUT_KEY_RE.match(key):
                 self.r.error("ARZ003", f"output name {key!r} must match [a-zA-Z0-9.-_]+", _p(here, key))
             if not isinstance(value, str):
                 self.r.error(
                     "ARZ003",
-                    f"output {key!r} must be a runtime expression string, not {_type_name(value)}",
+                    f"output {key!r} must be a runtime expression string, not {type_name(value)}",
                     _p(here, key),
                 )
 
@@ -262,24 +250,7 @@ class _Walker:
         step = self.obj(value, pointer, "a step")
         if step is None:
             return
-        self.fields(
-            step,
-            pointer,
-            "step",
-            {
-                "description",
-                "stepId",
-                "operationId",
-                "operationPath",
-                "workflowId",
-                "parameters",
-                "requestBody",
-                "successCriteria",
-                "onSuccess",
-                "onFailure",
-                "outputs",
-            },
-        )
+        self.fields(step, pointer, "step")
         self.required(step, pointer, "step", "stepId")
         for key in ("stepId", "description", "operationId", "operationPath", "workflowId"):
             self.string(step, key, pointer)
@@ -317,13 +288,13 @@ class _Walker:
         if not isinstance(ref, str):
             self.r.error(
                 "ARZ003",
-                f"'reference' must be a runtime expression string, not {_type_name(ref)}",
+                f"'reference' must be a runtime expression string, not {type_name(ref)}",
                 _p(pointer, "reference"),
             )
         if "value" in obj and not isinstance(obj["value"], str):
             self.r.add(
                 "ARZ107",
-                f"Reusable Object 'value' is {_type_name(obj['value'])}; the 1.0.1 field table types it "
+                f"Reusable Object 'value' is {type_name(obj['value'])}; the 1.0.1 field table types it "
                 "as a string (accepted: the schema allows any type, DEC-45)",
                 _p(pointer, "value"),
             )
@@ -335,7 +306,7 @@ class _Walker:
         if "reference" in param:
             self.reusable(param, pointer)
             return
-        self.fields(param, pointer, "parameter", {"name", "in", "value"})
+        self.fields(param, pointer, "parameter")
         self.required(param, pointer, "parameter", "name", "value")
         self.string(param, "name", pointer)
         if "in" in param and param["in"] not in ("path", "query", "header", "cookie"):
@@ -356,14 +327,14 @@ class _Walker:
         body = self.obj(value, pointer, "'requestBody'")
         if body is None:
             return
-        self.fields(body, pointer, "request body", {"contentType", "payload", "replacements"})
+        self.fields(body, pointer, "requestBody")
         self.string(body, "contentType", pointer)
         for i, rep in enumerate(self.array(body, "replacements", pointer, unique=True)):
             here = _p(_p(pointer, "replacements"), i)
             obj = self.obj(rep, here, "a payload replacement")
             if obj is None:
                 continue
-            self.fields(obj, here, "payload replacement", {"target", "value"})
+            self.fields(obj, here, "replacement")
             self.required(obj, here, "payload replacement", "target", "value")
             self.string(obj, "target", here)  # value: any type (SCH-5)
 
@@ -371,7 +342,7 @@ class _Walker:
         crit = self.obj(value, pointer, "a criterion")
         if crit is None:
             return
-        self.fields(crit, pointer, "criterion", {"context", "condition", "type"})
+        self.fields(crit, pointer, "criterion")
         self.required(crit, pointer, "criterion", "condition")
         self.string(crit, "condition", pointer)
         self.string(crit, "context", pointer)
@@ -383,14 +354,15 @@ class _Walker:
             if kind not in ("simple", "regex", "jsonpath", "xpath"):
                 self.r.error(
                     "ARZ003",
-                    f"criterion type must be simple, regex, jsonpath, xpath or a Criterion Expression Type Object, not {kind!r}",
+                    "criterion type must be simple, regex, jsonpath, xpath or a Criterion Expression Type Object, "
+                    f"not {kind!r}",
                     here,
                 )
             return
         if not isinstance(kind, Mapping):
-            self.r.error("ARZ003", f"criterion type must be a string or an object, not {_type_name(kind)}", here)
+            self.r.error("ARZ003", f"criterion type must be a string or an object, not {type_name(kind)}", here)
             return
-        self.fields(kind, here, "criterion expression type", {"type", "version"})
+        self.fields(kind, here, "expressionType")
         self.required(kind, here, "criterion expression type", "type", "version")
         inner, version = kind.get("type"), kind.get("version")
         if "type" in kind and inner not in ("jsonpath", "xpath"):
@@ -417,10 +389,7 @@ class _Walker:
         if "reference" in act and not component:
             self.reusable(act, pointer)
             return
-        allowed = {"name", "type", "workflowId", "stepId", "criteria"}
-        if kind == "failure":
-            allowed |= {"retryAfter", "retryLimit"}
-        self.fields(act, pointer, f"{kind} action", allowed)
+        self.fields(act, pointer, f"{kind}Action")
         self.required(act, pointer, f"{kind} action", "name", "type")
         for key in ("name", "workflowId", "stepId"):
             self.string(act, key, pointer)
@@ -450,7 +419,7 @@ class _Walker:
         comps = self.obj(value, pointer, "'components'")
         if comps is None:
             return
-        self.fields(comps, pointer, "components", {"inputs", "parameters", "successActions", "failureActions"})
+        self.fields(comps, pointer, "components")
         for group in ("inputs", "parameters", "successActions", "failureActions"):
             if group not in comps:
                 continue
@@ -458,12 +427,12 @@ class _Walker:
             entries = self.obj(comps[group], here, f"components.{group}")
             for key, entry in (entries or {}).items():
                 at = _p(here, key)
-                if not _KEY.match(key):
+                if not OUTPUT_KEY_RE.match(key):
                     self.r.error("ARZ003", f"component key {key!r} must match [a-zA-Z0-9.-_]+", at)
                 if group == "inputs":
                     if not isinstance(entry, (Mapping, bool)):
                         self.r.error(
-                            "ARZ003", f"an input schema must be a JSON Schema object, not {_type_name(entry)}", at
+                            "ARZ003", f"an input schema must be a JSON Schema object, not {type_name(entry)}", at
                         )
                 elif group == "parameters":
                     self.parameter(entry, at, None)

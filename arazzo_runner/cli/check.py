@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from .main import _UsageError, add_source_option, source_map
+from .main import UsageError, add_source_option, source_map
 
 __all__ = ["register", "run"]
 
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         sources = source_map(args.source)
-    except _UsageError as exc:
+    except UsageError as exc:
         print(f"arazzo-runner: error: {exc}", file=sys.stderr)
         return EXIT_UNREADABLE
     checker = Checker(strict=args.strict, sources=sources)

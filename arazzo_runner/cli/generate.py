@@ -21,12 +21,11 @@ def register(subparsers: Any) -> None:
         "generate",
         help="write a starting-point Arazzo document from an OpenAPI description",
         description="Generate an Arazzo document from an OpenAPI description: one workflow per operation, "
-                    "or with --operations one workflow calling those operations in order.",
+        "or with --operations one workflow calling those operations in order.",
     )
     parser.add_argument("openapi", metavar="OPENAPI", help="path of the OpenAPI 3.x description (YAML or JSON)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
-    parser.add_argument("--operations", metavar="ID,ID,...",
-                        help="operationIds to chain, in order, into one workflow")
+    parser.add_argument("--operations", metavar="ID,ID,...", help="operationIds to chain, in order, into one workflow")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from .main import _UsageError, add_source_option, source_map
+from .main import UsageError, add_source_option, source_map
 
 __all__ = ["register", "run"]
 
@@ -21,12 +21,13 @@ def register(subparsers: Any) -> None:
         "graph",
         help="draw a workflow as a Mermaid or Graphviz flowchart",
         description="Print a flowchart of a workflow: steps, default next steps, every success and failure "
-                    "action, and the workflows it calls as subgraphs.",
+        "action, and the workflows it calls as subgraphs.",
     )
     parser.add_argument("spec", metavar="SPEC", help="path or URL of the Arazzo document")
     parser.add_argument("-w", "--workflow", required=True, metavar="WORKFLOW_ID", help="the workflowId to draw")
-    parser.add_argument("--format", choices=("mermaid", "dot"), default="mermaid",
-                        help="mermaid (default) or dot (Graphviz)")
+    parser.add_argument(
+        "--format", choices=("mermaid", "dot"), default="mermaid", help="mermaid (default) or dot (Graphviz)"
+    )
     add_source_option(parser)
 
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         document = load(args.spec, sources=source_map(args.source))
         text = render_graph(document, args.workflow, args.format)
-    except (_UsageError, ArazzoError) as exc:
+    except (UsageError, ArazzoError) as exc:
         print(f"arazzo-runner: error: {exc}", file=sys.stderr)
         return EXIT_INVALID
     sys.stdout.write(text)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ..engine.preflight import server_url_problem
 from ..engine.scope import source_scope
-from ..errors import ArazzoError
+from ..errors import ArazzoError, DocumentError
 from ..plan.coerce import coerce_input_text
 from ..plan.model import ArazzoDocument, Workflow
 from ..sources.policy import FetchPolicy, fetch_policy
@@ -32,7 +32,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
 CREDENTIAL_ENV_PREFIX = "ARAZZO_CREDENTIAL_"
 
 
-class _UsageError(Exception):
+class UsageError(Exception):
     pass
 
 
@@ -48,7 +48,7 @@ def credential_env_name(scheme: str) -> str:
     return CREDENTIAL_ENV_PREFIX + re.sub(r"[^A-Za-z0-9]", "_", scheme).upper()
 
 
-def _positive_seconds(text: str) -> float:
+def positive_seconds(text: str) -> float:
     """An argparse type: a number of seconds, positive and finite."""
     try:
         value = float(text)
@@ -98,7 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
         f"define the scheme). Also read from {CREDENTIAL_ENV_PREFIX}<SCHEME> environment variables.",
     )
     run.add_argument(
-        "--timeout", type=_positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
+        "--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
     )
     run.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     run.add_argument("--strict", action="store_true", help="treat unknown fields and lenient fallbacks as errors")
@@ -193,7 +193,7 @@ def source_map(items: list[str]) -> dict[str, str]:
     for item in items:
         url, sep, path = item.rpartition("=")
         if not sep or not url or not path:
-            raise _UsageError(f"--source expects URL=PATH, got {item!r}")
+            raise UsageError(f"--source expects URL=PATH, got {item!r}")
         sources[url] = path
     return sources
 
@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             module = _command_module(args.command)
             if module is not None:
                 return int(module.run(args))
-    except _UsageError as exc:
+    except UsageError as exc:
         return _report_invalid(args, str(exc), None)
     except ArazzoError as exc:
         return _report_invalid(args, str(exc), exc)
@@ -230,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | None) -> int:
     """Exit 2: the message on stderr, and with --json also a JSON error object on stdout for scripts."""
-    diagnostics = getattr(exc, "diagnostics", None) or []
+    diagnostics = exc.diagnostics if isinstance(exc, DocumentError) else ()
     errors = [d for d in diagnostics if d.severity == "error"]
     hint = ""
     if len(errors) > 1 and getattr(args, "spec", None):
@@ -268,7 +268,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from ..compile.loader import load
     from .observe import observed, terminate_as_interrupt
 
-    watch = observed(args, _UsageError, sys.stderr)  # a bad --report stops here, before anything is loaded
+    watch = observed(args, UsageError, sys.stderr)  # a bad --report stops here, before anything is loaded
     sources = source_map(args.source)
     document = load(args.spec, strict=args.strict, sources=sources)
     _warn_unused_sources(sources, document)
@@ -280,8 +280,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from ..mock import complete_inputs
 
         inputs = complete_inputs(workflow, inputs, args.mock_seed, sys.stderr)
-    servers = _read_servers(args.server, document)
-    credentials = _read_credentials(args.credential, document)
+    servers = read_servers(args.server, document)
+    credentials = read_credentials(args.credential, document)
     if not (args.mock or args.mock_scenario):
         from .notices import environment_credential_notes, server_choice_notes
 
@@ -318,10 +318,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return _interrupted(args, watch, interrupt)
     watch.write_reports(sys.stderr)  # a report that cannot be written is said there; the exit code stays the run's
     if args.json:
-        json.dump(_jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
+        json.dump(jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
         sys.stdout.write("\n")
     else:
-        _print_summary(result, sys.stdout, quiet=args.quiet)
+        print_summary(result, sys.stdout, quiet=args.quiet)
     return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
 
 
@@ -344,7 +344,7 @@ def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Work
     from ..api import Runner
     from .each import EachUsageError, run_each
 
-    credentials = _read_credentials(args.credential, document)
+    credentials = read_credentials(args.credential, document)
     mock: Any = False
     if args.mock or args.mock_scenario:
         from ..mock import placeholder_credentials
@@ -354,7 +354,7 @@ def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Work
             print(note, file=sys.stderr)
         mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
     runner = Runner(
-        servers=_read_servers(args.server, document),
+        servers=read_servers(args.server, document),
         credentials=credentials,
         timeout=args.timeout,
         mock=mock,
@@ -363,19 +363,19 @@ def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Work
     try:
         return run_each(args, runner, document, workflow, common)
     except EachUsageError as exc:
-        raise _UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
     """``value`` as strict JSON can carry it: NaN and infinities as strings, bytes as ``{"base64": ...}``."""
     if isinstance(value, float) and not math.isfinite(value):
         return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"base64": base64.b64encode(bytes(value)).decode("ascii")}
     if isinstance(value, Mapping):
-        return {key if isinstance(key, str) else str(key): _jsonable(item) for key, item in value.items()}
+        return {key if isinstance(key, str) else str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(item) for item in value]
+        return [jsonable(item) for item in value]
     return value
 
 
@@ -389,7 +389,7 @@ def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]
                 with open(path, encoding="utf-8") as handle:
                     text = handle.read()
             except OSError as exc:
-                raise _UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
+                raise UsageError(f"--inputs: cannot read {path}: {exc.strerror}") from None
             if path.endswith((".yaml", ".yml")):
                 from ..sources.yamlsource import parse_document
 
@@ -398,18 +398,18 @@ def _read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]
                 data = _json(text, f"--inputs file {path}")
         else:
             if os.path.isfile(raw) and not raw.lstrip().startswith(("{", "[")):
-                raise _UsageError(f"--inputs takes JSON text or @FILE; to read the file {raw!r}, write --inputs @{raw}")
+                raise UsageError(f"--inputs takes JSON text or @FILE; to read the file {raw!r}, write --inputs @{raw}")
             data = _json(raw, "--inputs")
         if not isinstance(data, Mapping):
-            raise _UsageError("--inputs must be a JSON object of input names to values")
+            raise UsageError("--inputs must be a JSON object of input names to values")
         inputs.update(data)
     properties = (workflow.inputs_schema or {}).get("properties") or {}
     for item in args.input:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise _UsageError(f"-i expects NAME=VALUE, got {item!r}")
+            raise UsageError(f"-i expects NAME=VALUE, got {item!r}")
         schema = properties.get(name) if isinstance(properties, Mapping) else None
-        inputs[name] = _coerce_input(name, value, schema)
+        inputs[name] = coerce_input(name, value, schema)
     return inputs
 
 
@@ -417,18 +417,18 @@ def _json(text: str, what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise _UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+        raise UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
-def _coerce_input(name: str, value: str, schema: Any) -> Any:
+def coerce_input(name: str, value: str, schema: Any) -> Any:
     """Read a -i value by the input's schema type: an integer input gets an integer."""
     try:
         return coerce_input_text(name, value, schema)
     except ValueError as exc:
-        raise _UsageError(str(exc)) from None
+        raise UsageError(str(exc)) from None
 
 
-def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
+def read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, str] | None:
     if not items:
         return None
     default: str | None = None
@@ -437,7 +437,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
     def checked(url: str) -> str:
         problem = server_url_problem(url)
         if problem:
-            raise _UsageError(f"--server: {problem}")
+            raise UsageError(f"--server: {problem}")
         return url
 
     sources = source_scope(document).accepted()  # nested sources by qualified name too (flows.api)
@@ -445,7 +445,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
         name, sep, url = item.partition("=")
         if sep and "://" not in name:
             if name not in sources:
-                raise _UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
+                raise UsageError(f"--server {item!r}: no source named {name!r}; sources: {', '.join(sources)}")
             per_source[name] = checked(url)
         else:
             default = checked(item)
@@ -457,7 +457,7 @@ def _read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str,
     return per_source
 
 
-def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
+def read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
     schemes: set[str] = set()
     for source in document.documents.openapi.values():
         schemes.update(source.security_schemes())
@@ -481,9 +481,9 @@ def _read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, A
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not name:
-            raise _UsageError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
+            raise UsageError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
         if schemes and name not in schemes and name not in qualified:
-            raise _UsageError(
+            raise UsageError(
                 f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))} "
                 f"(or SOURCE.SCHEME: {', '.join(sorted(qualified))})"
             )
@@ -497,11 +497,11 @@ def _credential_value(value: str) -> Any:
         try:
             return json.loads(value)
         except ValueError:
-            raise _UsageError("--credential: a value starting with '{' must be a JSON object") from None
+            raise UsageError("--credential: a value starting with '{' must be a JSON object") from None
     return value
 
 
-def _print_summary(result: Any, out: TextIO, *, quiet: bool = False) -> None:
+def print_summary(result: Any, out: TextIO, *, quiet: bool = False) -> None:
     out.write(f"workflow {result.workflow_id}: {result.status} in {result.duration * 1000:.0f} ms\n")
     if quiet:  # -q: the result only
         if result.error is not None:
@@ -521,7 +521,7 @@ def _print_summary(result: Any, out: TextIO, *, quiet: bool = False) -> None:
         code = step.status_code if step.status_code is not None else "-"
         where = f"{step.method} {step.url}" if step.method else ""
         out.write(f"{pad}{number}. {step.step_id:<28} {step.status:<9} {code!s:<4} {where}\n")
-        if step.next_action and step.next_action not in ("next",):
+        if step.next_action is not None and step.next_action.kind != "next":
             out.write(f"{pad}     then: {step.next_action}\n")
         for warning in step.warnings:
             out.write(f"{pad}     warning: {warning}\n")

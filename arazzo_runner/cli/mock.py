@@ -47,7 +47,7 @@ def _port(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     from ..mock import make_server
 
-    responder = _responder(args.openapi, seed=args.seed, scenario=args.scenario, validate=not args.no_validate)
+    responder = build_responder(args.openapi, seed=args.seed, scenario=args.scenario, validate=not args.no_validate)
     try:
         server = make_server(responder, args.port, log=lambda line: print(line, file=sys.stderr, flush=True))
     except OSError as exc:
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _responder(spec: str, **options: Any) -> Any:
+def build_responder(spec: str, **options: Any) -> Any:
     """An OpenAPI description is served as is; an Arazzo document brings its sources and its steps."""
     from ..mock import MockResponder
     from ..openapi.index import OpenAPIDescription

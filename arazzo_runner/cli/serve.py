@@ -16,9 +16,9 @@ from .main import (
     CREDENTIAL_ENV_PREFIX,
     EXIT_INVALID,
     EXIT_OK,
-    _positive_seconds,
     add_source_option,
     credential_env_name,
+    positive_seconds,
 )
 
 __all__ = ["register", "run"]
@@ -86,8 +86,8 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--mock", action="store_true", help="offline: every request is answered from the OpenAPI")
     parser.add_argument("--mock-seed", type=int, default=None, metavar="N", help="seed for mock values (default 0)")
-    parser.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS", help="per request (30)")
-    parser.add_argument("--run-timeout", type=_positive_seconds, default=None, metavar="SECONDS", help="per tool call")
+    parser.add_argument("--timeout", type=positive_seconds, default=None, metavar="SECONDS", help="per request (30)")
+    parser.add_argument("--run-timeout", type=positive_seconds, default=None, metavar="SECONDS", help="per tool call")
     parser.add_argument("--max-steps", type=_positive_int, default=None, metavar="N", help="steps per call (1000)")
     parser.add_argument(
         "--max-concurrent-runs",

@@ -1,107 +1,60 @@
-"""The shared core of document compilation: locations, diagnostics and typed field readers."""
+"""The shared part of compiling one document: locations, diagnostics and typed field readers."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import ArazzoError, Location
 from ..language.expressions import CompiledValue, compile_value, parse_expression
 from ..openapi.index import OpenAPIDescription
-from ..plan.model import (
-    SourceDescription,
+from ..plan.model import SourceDescription
+from ..plan.rules import (
+    EXPRESSION_LOOKALIKE,
+    FIELDS,
+    missing_field_message,
+    unknown_field_message,
+    wrong_type_message,
 )
-from ..sources.yamlsource import escape_pointer_token
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .loader import _Loader, _Raw
-
-_VERSION_RE = re.compile(r"^1\.0\.\d+(-.+)?$")
-_NAME_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
-_OUTPUT_KEY_RE = re.compile(r"^[a-zA-Z0-9.\-_]+$")
-_EXPRESSION_LOOKALIKE = re.compile(
-    r"^\$(url|method|statusCode|request\.|response\.|inputs\.|outputs\.|steps\.|workflows\.|sourceDescriptions\.|components\.)"
-)
-_REUSABLE_RE = re.compile(r"^\$components\.(parameters|successActions|failureActions|inputs)\.(.+)$")
-
-_FIELDS: dict[str, frozenset[str]] = {
-    "root": frozenset({"arazzo", "info", "sourceDescriptions", "workflows", "components"}),
-    "info": frozenset({"title", "summary", "description", "version"}),
-    "source": frozenset({"name", "url", "type"}),
-    "workflow": frozenset(
-        {
-            "workflowId",
-            "summary",
-            "description",
-            "inputs",
-            "dependsOn",
-            "steps",
-            "successActions",
-            "failureActions",
-            "outputs",
-            "parameters",
-        }
-    ),
-    "step": frozenset(
-        {
-            "description",
-            "stepId",
-            "operationId",
-            "operationPath",
-            "workflowId",
-            "parameters",
-            "requestBody",
-            "successCriteria",
-            "onSuccess",
-            "onFailure",
-            "outputs",
-        }
-    ),
-    "parameter": frozenset({"name", "in", "value"}),
-    "successAction": frozenset({"name", "type", "workflowId", "stepId", "criteria"}),
-    "failureAction": frozenset({"name", "type", "workflowId", "stepId", "retryAfter", "retryLimit", "criteria"}),
-    "components": frozenset({"inputs", "parameters", "successActions", "failureActions"}),
-    "criterion": frozenset({"context", "condition", "type"}),
-    "requestBody": frozenset({"contentType", "payload", "replacements"}),
-    "replacement": frozenset({"target", "value"}),
-}
+from ..sources.pointer import escape_pointer_token
+from ..sources.yamlsource import locate_text
+from .context import CompileContext, ParsedDocument
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+class DocumentScope:
+    """What every part of the compiler shares for one document: where things are, how to report, typed readers.
 
+    The sources, their OpenAPI descriptions and the components are filled in
+    as the document's root is compiled, before its workflows.
+    """
 
-class CompilerBase:
-    """What every part of the compiler needs: where things are, how to report, typed readers."""
-
-    def __init__(self, loader: _Loader, raw: _Raw) -> None:
-        self.loader = loader
-        self.raw = raw
-        self.data = raw.data
-        self.diag = loader.diagnostics
-        self.strict = loader.options.strict
+    def __init__(self, context: CompileContext, parsed: ParsedDocument) -> None:
+        self.context = context
+        self.parsed = parsed
+        self.data = parsed.data
+        self.diag = context.reporter
+        self.strict = context.strict
         self.sources: dict[str, SourceDescription] = {}
         self.openapi_sources: dict[str, OpenAPIDescription] = {}
         self.components: Mapping[str, Any] = {}
 
-    def loc(self, pointer: str) -> Location:
-        return self.raw.positions.location(pointer)
+    def loc(self, pointer: str, find: str | None = None) -> Location:
+        """Where ``pointer`` is; with ``find``, at that text on the value's line (an expression in a string)."""
+        location = self.parsed.positions.location(pointer)
+        return locate_text(location, self.parsed.lines, find) if find else location
 
-    def error(self, pointer: str, message: str, code: str) -> None:
-        self.diag.error(code, message, self.loc(pointer))
+    def error(self, pointer: str, message: str, code: str, *, find: str | None = None) -> None:
+        self.diag.error(code, message, self.loc(pointer, find))
 
-    def warning(self, pointer: str, message: str, code: str) -> None:
-        self.diag.warning(code, message, self.loc(pointer))
+    def warning(self, pointer: str, message: str, code: str, *, find: str | None = None) -> None:
+        self.diag.warning(code, message, self.loc(pointer, find))
 
     # -- small typed readers --------------------------------------------
     def check_fields(self, obj: Mapping[str, Any], kind: str, pointer: str) -> None:
-        allowed = _FIELDS[kind]
+        allowed = FIELDS[kind]
         for key in obj:
             if key not in allowed and not key.startswith("x-"):
-                message = (
-                    f"unknown field {key!r} in {kind} object (allowed: {', '.join(sorted(allowed))}, or x- extensions)"
-                )
+                message = unknown_field_message(key, kind)
                 target = f"{pointer}/{escape_pointer_token(key)}"
                 if self.strict:
                     self.error(target, message, "ARZ004")
@@ -110,11 +63,11 @@ class CompilerBase:
 
     def required_str(self, obj: Mapping[str, Any], key: str, pointer: str, what: str) -> str | None:
         if key not in obj:
-            self.error(pointer, f"{what} is missing required field {key!r}", "ARZ002")
+            self.error(pointer, missing_field_message(what, key), "ARZ002")
             return None
         value = obj[key]
         if not isinstance(value, str):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {_type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", wrong_type_message(key, "a string", value), "ARZ003")
             return None
         return value
 
@@ -123,7 +76,7 @@ class CompilerBase:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a string, not {_type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", wrong_type_message(key, "a string", value), "ARZ003")
             return None
         return value
 
@@ -134,7 +87,7 @@ class CompilerBase:
             return []
         value = obj[key]
         if not isinstance(value, list):
-            self.error(f"{pointer}/{key}", f"{key!r} must be a list, not {_type_name(value)}", "ARZ003")
+            self.error(f"{pointer}/{key}", wrong_type_message(key, "a list", value), "ARZ003")
             return []
         return value
 
@@ -144,10 +97,10 @@ class CompilerBase:
         except ArazzoError as exc:
             self.diag.from_exception(exc, self.loc(pointer))
             return compile_value(None)
-        self._lint_literal_expressions(value, pointer)
+        self.lint_literal_expressions(value, pointer)
         return compiled
 
-    def _lint_literal_expressions(self, value: Any, pointer: str) -> None:
+    def lint_literal_expressions(self, value: Any, pointer: str) -> None:
         """A string that looks like a runtime expression but does not parse stays literal text (DEC-16).
 
         That is almost always a typo or a non-standard form (``$response.body.id``,
@@ -155,13 +108,13 @@ class CompilerBase:
         """
         if isinstance(value, Mapping):
             for key, item in value.items():
-                self._lint_literal_expressions(item, f"{pointer}/{escape_pointer_token(str(key))}")
+                self.lint_literal_expressions(item, f"{pointer}/{escape_pointer_token(str(key))}")
             return
         if isinstance(value, list):
             for i, item in enumerate(value):
-                self._lint_literal_expressions(item, f"{pointer}/{i}")
+                self.lint_literal_expressions(item, f"{pointer}/{i}")
             return
-        if not isinstance(value, str) or not _EXPRESSION_LOOKALIKE.match(value):
+        if not isinstance(value, str) or not EXPRESSION_LOOKALIKE.match(value):
             return
         try:
             parse_expression(value)
@@ -174,27 +127,3 @@ class CompilerBase:
                 self.error(pointer, message, "ARZ019")
             else:
                 self.warning(pointer, message, "ARZ019")
-
-    # -- the document -------------------------------------------------
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
-def _close_matches(word: str, candidates: list[str]) -> list[str]:
-    import difflib
-
-    return difflib.get_close_matches(word, candidates, n=3, cutoff=0.7)

@@ -14,9 +14,9 @@ them in ``.diagnostics``.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..diagnostics import Diagnostic
@@ -27,13 +27,17 @@ from ..plan.model import (
     DocumentSet,
     WorkflowRef,
 )
+from ..plan.rules import as_list
 from ..sources.fetch import display_name, path_to_url, read_url
 from ..sources.policy import FetchPolicy, check_reference, current_policy, fetch_policy
 from ..sources.yamlsource import Positions, parse_document
-from .base import _list
+from .context import CompileContext, ParsedDocument, Reporter, SourceType
 from .document import DocumentCompiler
 
-__all__ = ["LoadOptions", "load"]
+__all__ = ["LoadOptions", "load", "load_collecting", "load_text"]
+
+_OPENAPI_KEY = re.compile(r"^\s*[\"']?(openapi|swagger)[\"']?\s*:", re.M)
+_ARAZZO_KEY = re.compile(r"^\s*[\"']?arazzo[\"']?\s*:", re.M)
 
 
 @dataclass(frozen=True)
@@ -44,34 +48,6 @@ class LoadOptions:
     # Source URLs (absolute, as resolved) to read from another place instead: a local copy of
     # a description the document names by a remote URL, to work offline (--source URL=PATH).
     sources: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Raw:
-    url: str
-    display: str
-    data: Mapping[str, Any]
-    positions: Positions
-
-
-class _Diagnostics:
-    def __init__(self) -> None:
-        self.items: list[Diagnostic] = []
-
-    def error(self, code: str, message: str, location: Location | None) -> None:
-        self.items.append(Diagnostic("error", code, message, location))
-
-    def warning(self, code: str, message: str, location: Location | None) -> None:
-        self.items.append(Diagnostic("warning", code, message, location))
-
-    def from_exception(self, exc: ArazzoError, location: Location | None, code: str = "ARZ020") -> None:
-        loc = location
-        if exc.location is not None and exc.location.file and exc.location.line:
-            loc = exc.location
-        text = exc.message
-        if exc.source_text is not None and exc.source_offset is not None:
-            text = f"{exc.message}\n" + "\n".join(exc.caret_lines())
-        self.items.append(Diagnostic("error", exc.code or code, text, loc))
 
 
 def load(
@@ -141,9 +117,18 @@ class _Loader:
         self.displays: dict[str, str] = {}  # URL -> how messages name the document
         self.options = options
         self.documents = DocumentSet()
-        self.raw: dict[str, _Raw] = {}
-        self.diagnostics = _Diagnostics()
+        self.raw: dict[str, ParsedDocument] = {}
+        self.source_types: dict[str, SourceType] = {}  # untyped sources, by URL, as sniffed in the first pass
+        self.diagnostics = Reporter()
         self.refused: set[str] = set()  # source URLs the fetch policy refused
+        self.context = CompileContext(
+            reporter=self.diagnostics,
+            strict=options.strict,
+            documents=self.raw,
+            source_types=self.source_types,
+            openapi=self.openapi,
+            document_set=self.documents,
+        )
 
     # -- entry points ---------------------------------------------------
     def load_entry(self, spec: str | os.PathLike[str], base_uri: str | None) -> ArazzoDocument:
@@ -170,9 +155,9 @@ class _Loader:
             first = errors[0]
             more = f" (and {len(errors) - 1} more error{'s' if len(errors) > 2 else ''})" if len(errors) > 1 else ""
             head, newline, detail = first.message.partition("\n")  # keep a caret excerpt after the count
-            exc = DocumentError(head + more + newline + detail, first.location, code=first.code)
-            exc.diagnostics = list(self.diagnostics.items)  # type: ignore[attr-defined]
-            raise exc
+            raise DocumentError(
+                head + more + newline + detail, first.location, code=first.code, diagnostics=self.diagnostics.items
+            )
         return self.documents.arazzo[url]
 
     def collect(self, text: str, url: str) -> ArazzoDocument | None:
@@ -200,9 +185,9 @@ class _Loader:
                 "ARZ002", "an Arazzo document must be an object at the top level", positions.location("")
             )
             return
-        raw = _Raw(url, display, data, positions)
+        raw = ParsedDocument(url, display, data, positions, text)
         self.raw[url] = raw
-        for i, source in enumerate(_list(data.get("sourceDescriptions"))):
+        for i, source in enumerate(as_list(data.get("sourceDescriptions"))):
             if not isinstance(source, Mapping) or not isinstance(source.get("url"), str):
                 continue
             pointer = f"/sourceDescriptions/{i}"
@@ -219,10 +204,32 @@ class _Loader:
             kind = source.get("type")
             if kind == "arazzo":
                 self._read_arazzo(source_url, None, positions.location(pointer + "/url"))
+            elif "type" not in source or kind is None:
+                self._sniff(source_url, positions, pointer)
+
+    def _sniff(self, url: str, positions: Positions, pointer: str) -> None:
+        """DEC-36: a source without ``type`` is OpenAPI if it has an openapi/swagger key, Arazzo if an arazzo key."""
+        if url in self.raw or url in self.source_types:
+            return
+        try:
+            text = self.read(url)
+        except ArazzoError as exc:
+            message = f"cannot load source description: {exc.message}"
+            self.diagnostics.error("ARZ010", message, positions.location(pointer + "/url"))
+            return
+        head = text[:4096]
+        if _OPENAPI_KEY.search(head):
+            self.source_types[url] = "openapi"
+        elif _ARAZZO_KEY.search(head):
+            self.source_types[url] = "arazzo"
+            self._read_arazzo(url, text, positions.location(pointer))
+        else:
+            message = "source has no 'type' and is neither OpenAPI nor Arazzo; set type"
+            self.diagnostics.error("ARZ010", message, positions.location(pointer + "/type"))
 
     # -- pass 2: compile ------------------------------------------------
-    def _compile(self, raw: _Raw) -> None:
-        compiler = DocumentCompiler(self, raw)
+    def _compile(self, raw: ParsedDocument) -> None:
+        compiler = DocumentCompiler(self.context, raw)
         doc = compiler.compile()
         if doc is not None:
             self.documents.arazzo[raw.url] = doc

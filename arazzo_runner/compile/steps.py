@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
-from ..errors import ArazzoError
+from ..errors import ArazzoError, ExpressionSyntaxError
 from ..language.criteria import compile_criterion
+from ..language.expressions import CompiledValue, parse_expression
 from ..plan.model import (
     Action,
     CriterionSpec,
@@ -17,101 +18,137 @@ from ..plan.model import (
     Step,
     WorkflowRef,
 )
-
-if TYPE_CHECKING:  # pragma: no cover
-    pass
-from ..language.expressions import CompiledValue
-from ..sources.yamlsource import escape_pointer_token
-from .base import _OUTPUT_KEY_RE
+from ..plan.rules import OUTPUT_KEY_RE
+from ..sources.pointer import escape_pointer_token
+from ..sources.values import type_name
+from .base import DocumentScope
 from .references import ReferenceResolver
 
 
-class StepCompiler(ReferenceResolver):
+class StepCompiler:
     """Compiles the parts of a workflow that steps are made of."""
 
-    def _outputs(self, raw: Any, pointer: str) -> tuple[tuple[str, CompiledValue], ...]:
+    def __init__(self, scope: DocumentScope, refs: ReferenceResolver) -> None:
+        self.scope = scope
+        self.refs = refs
+
+    def outputs(self, raw: Any, pointer: str) -> tuple[tuple[str, CompiledValue], ...]:
         if raw is None:
             return ()
         if not isinstance(raw, Mapping):
-            self.error(pointer, "'outputs' must map names to runtime expressions", "ARZ003")
+            self.scope.error(pointer, "'outputs' must map names to runtime expressions", "ARZ003")
             return ()
         result = []
         for key, value in raw.items():
             target = f"{pointer}/{escape_pointer_token(key)}"
-            if not _OUTPUT_KEY_RE.match(key):
-                self.error(target, f"output name {key!r} must match [a-zA-Z0-9.-_]+", "ARZ003")
+            if not OUTPUT_KEY_RE.match(key):
+                self.scope.error(target, f"output name {key!r} must match [a-zA-Z0-9.-_]+", "ARZ003")
                 continue
-            result.append((key, self.compile_value(value, target)))
+            if self._output_is_expression(key, value, target):
+                result.append((key, self.scope.compile_value(value, target)))
         return tuple(result)
+
+    def _output_is_expression(self, key: str, value: Any, pointer: str) -> bool:
+        """STEP-22/WF-13: an output value MUST be a runtime expression; anything else is a document error.
+
+        A ``{$…}`` template is accepted (it is made of runtime expressions); plain
+        text, a number, or a string that starts like an expression but does not
+        parse (``$respons.body#/id``, ``$input.id``) would silently become the
+        output's value, so it is refused with the place and a caret.
+        """
+        if not isinstance(value, str):
+            message = f"output {key!r} must be a runtime expression string, not {type_name(value)}"
+            self.scope.error(pointer, message, "ARZ003")
+            return False
+        if value.startswith("$"):
+            try:
+                parse_expression(value)
+            except ExpressionSyntaxError as exc:
+                exc.message = f"output {key!r} must be a runtime expression: {exc.message}"
+                self.scope.diag.from_exception(exc, self.scope.loc(pointer), "ARZ020")
+                return False
+            return True
+        if "{$" not in value:
+            message = (
+                f"output {key!r} must be a runtime expression such as $response.body#/id, "
+                f"not the literal text {value!r}"
+            )
+            self.scope.error(pointer, message, "ARZ020")
+            return False
+        return True
 
     # -- references -----------------------------------------------------
 
-    def _parameters(self, items: list[Any], pointer: str) -> list[Parameter]:
+    def parameters(self, items: list[Any], pointer: str) -> list[Parameter]:
         result: list[Parameter] = []
         for i, raw in enumerate(items):
             p = f"{pointer}/{i}"
             if not isinstance(raw, Mapping):
-                self.error(p, "a parameter must be an object", "ARZ003")
+                self.scope.error(p, "a parameter must be an object", "ARZ003")
                 continue
             if "reference" in raw:
-                resolved = self._resolve_reusable(raw, p, "parameters")
+                resolved = self.refs.resolve_reusable(raw, p, "parameters")
                 if resolved is None:
                     continue
                 raw = resolved
             else:
-                self.check_fields(raw, "parameter", p)
-            name = self.required_str(raw, "name", p, "parameter")
+                self.scope.check_fields(raw, "parameter", p)
+            name = self.scope.required_str(raw, "name", p, "parameter")
             location = raw.get("in")
             if location is not None and location not in ("path", "query", "header", "cookie"):
                 extra = " ('body' was dropped in Arazzo 1.0.1: use requestBody)" if location == "body" else ""
-                self.error(
+                self.scope.error(
                     f"{p}/in",
                     f"parameter 'in' must be path, query, header or cookie, not {location!r}{extra}",
                     "ARZ003",
                 )
                 continue
             if "value" not in raw:
-                self.error(p, f"parameter {name!r} is missing required field 'value'", "ARZ002")
+                self.scope.error(p, f"parameter {name!r} is missing required field 'value'", "ARZ002")
                 continue
             if name is None:
                 continue
-            result.append(Parameter(name, location, self.compile_value(raw["value"], f"{p}/value"), self.loc(p)))
+            result.append(
+                Parameter(name, location, self.scope.compile_value(raw["value"], f"{p}/value"), self.scope.loc(p))
+            )
         seen: set[tuple[str, str | None]] = set()
         for i, param in enumerate(result):
             key = _param_identity(param, by_name_only=False)
             if key in seen:
-                self.error(f"{pointer}/{i}", f"duplicate parameter {param.name!r} (in: {param.location})", "ARZ005")
+                self.scope.error(
+                    f"{pointer}/{i}", f"duplicate parameter {param.name!r} (in: {param.location})", "ARZ005"
+                )
             seen.add(key)
         return result
 
-    def _actions(self, items: list[Any], pointer: str, kind: str) -> list[Action]:
+    def actions(self, items: list[Any], pointer: str, kind: str) -> list[Action]:
         result: list[Action] = []
         component_kind = "successActions" if kind == "success" else "failureActions"
         for i, raw in enumerate(items):
             p = f"{pointer}/{i}"
             if not isinstance(raw, Mapping):
-                self.error(p, "an action must be an object", "ARZ003")
+                self.scope.error(p, "an action must be an object", "ARZ003")
                 continue
             if "reference" in raw:
-                resolved = self._resolve_reusable(raw, p, component_kind)
+                resolved = self.refs.resolve_reusable(raw, p, component_kind)
                 if resolved is None:
                     continue
                 raw = resolved
             else:
-                self.check_fields(raw, f"{kind}Action", p)
+                self.scope.check_fields(raw, f"{kind}Action", p)
             action = self._action(raw, p, kind)
             if action is not None:
                 if any(a.name == action.name for a in result):
-                    self.error(p, f"duplicate action name {action.name!r}", "ARZ005")
+                    self.scope.error(p, f"duplicate action name {action.name!r}", "ARZ005")
                 result.append(action)
         return result
 
     def _action(self, raw: Mapping[str, Any], pointer: str, kind: str) -> Action | None:
-        name = self.required_str(raw, "name", pointer, f"{kind} action")
-        action_type = self.required_str(raw, "type", pointer, f"{kind} action")
+        name = self.scope.required_str(raw, "name", pointer, f"{kind} action")
+        action_type = self.scope.required_str(raw, "type", pointer, f"{kind} action")
         allowed = ("end", "goto") if kind == "success" else ("end", "goto", "retry")
         if action_type is not None and action_type not in allowed:
-            self.error(
+            self.scope.error(
                 f"{pointer}/type",
                 f"{kind} action type must be one of {', '.join(allowed)}, not {action_type!r}",
                 "ARZ003",
@@ -119,21 +156,23 @@ class StepCompiler(ReferenceResolver):
             return None
         if name is None or action_type is None:
             return None
-        step_id = self.optional_str(raw, "stepId", pointer)
+        step_id = self.scope.optional_str(raw, "stepId", pointer)
         workflow = None
         if "workflowId" in raw:
-            workflow = self._workflow_ref(raw["workflowId"], f"{pointer}/workflowId")
+            workflow = self.refs.workflow_ref(raw["workflowId"], f"{pointer}/workflowId")
         if step_id is not None and "workflowId" in raw:
-            self.error(pointer, "an action names either 'stepId' or 'workflowId', not both", "ARZ003")
+            self.scope.error(pointer, "an action names either 'stepId' or 'workflowId', not both", "ARZ003")
         if action_type == "goto" and step_id is None and "workflowId" not in raw:
-            self.error(pointer, f"goto action {name!r} needs a 'stepId' or a 'workflowId'", "ARZ002")
+            self.scope.error(pointer, f"goto action {name!r} needs a 'stepId' or a 'workflowId'", "ARZ002")
         if action_type == "end" and (step_id is not None or "workflowId" in raw):
-            self.warning(pointer, "'stepId'/'workflowId' only matter for goto and retry; ignored on end", "ARZ024")
+            self.scope.warning(
+                pointer, "'stepId'/'workflowId' only matter for goto and retry; ignored on end", "ARZ024"
+            )
         retry_after = raw.get("retryAfter")
         if retry_after is not None and (
             isinstance(retry_after, bool) or not isinstance(retry_after, (int, float)) or retry_after < 0
         ):
-            self.error(
+            self.scope.error(
                 f"{pointer}/retryAfter", f"'retryAfter' must be a number of seconds >= 0, not {retry_after!r}", "ARZ003"
             )
             retry_after = None
@@ -141,9 +180,11 @@ class StepCompiler(ReferenceResolver):
         if retry_limit is not None and (
             isinstance(retry_limit, bool) or not isinstance(retry_limit, int) or retry_limit < 0
         ):
-            self.error(f"{pointer}/retryLimit", f"'retryLimit' must be an integer >= 0, not {retry_limit!r}", "ARZ003")
+            self.scope.error(
+                f"{pointer}/retryLimit", f"'retryLimit' must be an integer >= 0, not {retry_limit!r}", "ARZ003"
+            )
             retry_limit = None
-        criteria = self._criteria(self.object_list(raw, "criteria", pointer), f"{pointer}/criteria")
+        criteria = self._criteria(self.scope.object_list(raw, "criteria", pointer), f"{pointer}/criteria")
         return Action(
             name=name,
             kind=cast(Any, action_type),
@@ -152,7 +193,7 @@ class StepCompiler(ReferenceResolver):
             retry_after=float(retry_after) if retry_after is not None else None,
             retry_limit=retry_limit,
             criteria=tuple(criteria),
-            location=self.loc(pointer),
+            location=self.scope.loc(pointer),
         )
 
     def _criteria(self, items: list[Any], pointer: str) -> list[CriterionSpec]:
@@ -160,28 +201,28 @@ class StepCompiler(ReferenceResolver):
         for i, raw in enumerate(items):
             p = f"{pointer}/{i}"
             if not isinstance(raw, Mapping):
-                self.error(p, "a criterion must be an object with a 'condition'", "ARZ003")
+                self.scope.error(p, "a criterion must be an object with a 'condition'", "ARZ003")
                 continue
-            self.check_fields(raw, "criterion", p)
-            condition = self.required_str(raw, "condition", p, "criterion")
+            self.scope.check_fields(raw, "criterion", p)
+            condition = self.scope.required_str(raw, "condition", p, "criterion")
             if condition is None:
                 continue
             context = raw.get("context")
             if context is not None and not isinstance(context, str):
-                self.error(f"{p}/context", "'context' must be a runtime expression string", "ARZ003")
+                self.scope.error(f"{p}/context", "'context' must be a runtime expression string", "ARZ003")
                 continue
             try:
-                criterion = compile_criterion(condition, raw.get("type"), context, strict=self.strict)
+                criterion = compile_criterion(condition, raw.get("type"), context, strict=self.scope.strict)
             except ArazzoError as exc:
-                self.diag.from_exception(exc, self.loc(f"{p}/condition"), "ARZ021")
+                self.scope.diag.from_exception(exc, self.scope.loc(f"{p}/condition"), "ARZ021")
                 continue
             for warning in criterion.warnings:
-                self.warning(f"{p}/condition", warning, "ARZ025")  # where --strict reports it (ARZ021)
-            result.append(CriterionSpec(criterion, condition, self.loc(p)))
+                self.scope.warning(f"{p}/condition", warning, "ARZ025")  # where --strict reports it (ARZ021)
+            result.append(CriterionSpec(criterion, condition, self.scope.loc(p)))
         return result
 
     # -- steps ----------------------------------------------------------
-    def _step(
+    def step(
         self,
         raw: Any,
         pointer: str,
@@ -192,14 +233,14 @@ class StepCompiler(ReferenceResolver):
         wf_failure: list[Action],
     ) -> Step | None:
         if not isinstance(raw, Mapping):
-            self.error(pointer, "a step must be an object", "ARZ003")
+            self.scope.error(pointer, "a step must be an object", "ARZ003")
             return None
-        self.check_fields(raw, "step", pointer)
-        step_id = self.required_str(raw, "stepId", pointer, "step")
+        self.scope.check_fields(raw, "step", pointer)
+        step_id = self.scope.required_str(raw, "stepId", pointer, "step")
         targets = [k for k in ("operationId", "operationPath", "workflowId") if k in raw]
         if len(targets) != 1:
             what = "none" if not targets else " and ".join(targets)
-            self.error(
+            self.scope.error(
                 pointer, f"a step needs exactly one of operationId, operationPath or workflowId; found {what}", "ARZ008"
             )
             return None
@@ -208,15 +249,15 @@ class StepCompiler(ReferenceResolver):
         operation: OperationTarget | None = None
         workflow: WorkflowRef | None = None
         if "operationId" in raw:
-            operation = self._operation_by_id(raw["operationId"], f"{pointer}/operationId")
+            operation = self.refs.operation_by_id(raw["operationId"], f"{pointer}/operationId")
         elif "operationPath" in raw:
-            operation = self._operation_by_path(raw["operationPath"], f"{pointer}/operationPath")
+            operation = self.refs.operation_by_path(raw["operationPath"], f"{pointer}/operationPath")
         else:
-            workflow = self._workflow_ref(raw["workflowId"], f"{pointer}/workflowId")
-        step_params = self._parameters(self.object_list(raw, "parameters", pointer), f"{pointer}/parameters")
+            workflow = self.refs.workflow_ref(raw["workflowId"], f"{pointer}/workflowId")
+        step_params = self.parameters(self.scope.object_list(raw, "parameters", pointer), f"{pointer}/parameters")
         for i, param in enumerate(step_params):
             if workflow is None and "workflowId" not in raw and param.location is None:
-                self.error(
+                self.scope.error(
                     f"{pointer}/parameters/{i}",
                     f"parameter {param.name!r} needs 'in' (path, query, header or cookie) on an operation step",
                     "ARZ002",
@@ -225,7 +266,7 @@ class StepCompiler(ReferenceResolver):
         request_body = None
         if "requestBody" in raw:
             if "workflowId" in raw:
-                self.error(
+                self.scope.error(
                     f"{pointer}/requestBody",
                     "a workflowId step cannot have a requestBody (DEC-32); pass parameters instead",
                     "ARZ009",
@@ -233,17 +274,20 @@ class StepCompiler(ReferenceResolver):
             else:
                 request_body = self._request_body(raw["requestBody"], f"{pointer}/requestBody")
                 if operation is not None and operation.operation.method in ("get", "head", "delete"):
-                    self.warning(
+                    self.scope.warning(
                         f"{pointer}/requestBody",
-                        f"a request body on {operation.operation.method.upper()} has no defined meaning (RFC 9110); it is sent anyway",
+                        f"a request body on {operation.operation.method.upper()} has no defined meaning (RFC "
+                        "9110); it is sent anyway",
                         "ARZ026",
                     )
-        criteria_raw = self.object_list(raw, "successCriteria", pointer)
+        criteria_raw = self.scope.object_list(raw, "successCriteria", pointer)
         if "successCriteria" in raw and isinstance(raw["successCriteria"], list) and not criteria_raw:
-            self.warning(f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027")
+            self.scope.warning(
+                f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027"
+            )
         success_criteria = self._criteria(criteria_raw, f"{pointer}/successCriteria")
-        on_success = self._actions(self.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
-        on_failure = self._actions(self.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
+        on_success = self.actions(self.scope.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
+        on_failure = self.actions(self.scope.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
         merged_success = _merge_actions(on_success, wf_success)
         merged_failure = _merge_actions(on_failure, wf_failure)
         for action_list, _label in ((merged_success, "onSuccess"), (merged_failure, "onFailure")):
@@ -251,17 +295,18 @@ class StepCompiler(ReferenceResolver):
                 if action.step_id is not None and action.step_id not in step_ids:
                     where = action.location
                     if where is not None and where.pointer is not None:
-                        where = self.loc(where.pointer + "/stepId")
-                    self.diag.error(
+                        where = self.scope.loc(where.pointer + "/stepId")
+                    self.scope.diag.error(
                         "ARZ015",
-                        f"action {action.name!r} names step {action.step_id!r}, which is not a step of this workflow; steps: {', '.join(sorted(step_ids))}",
+                        f"action {action.name!r} names step {action.step_id!r}, which is not a step of this "
+                        f"workflow; steps: {', '.join(sorted(step_ids))}",
                         where,
                     )
-        outputs = self._outputs(raw.get("outputs"), f"{pointer}/outputs")
+        outputs = self.outputs(raw.get("outputs"), f"{pointer}/outputs")
         return Step(
             step_id=step_id,
             index=index,
-            description=raw.get("description") if isinstance(raw.get("description"), str) else None,
+            description=self.scope.optional_str(raw, "description", pointer),
             operation=operation,
             workflow=workflow,
             parameters=tuple(parameters),
@@ -270,7 +315,7 @@ class StepCompiler(ReferenceResolver):
             on_success=tuple(merged_success),
             on_failure=tuple(merged_failure),
             outputs=outputs,
-            location=self.loc(pointer),
+            location=self.scope.loc(pointer),
         )
 
     def _merge_parameters(
@@ -284,7 +329,7 @@ class StepCompiler(ReferenceResolver):
                 if param.location is not None:
                     continue  # HTTP placement: meaningless for a child workflow's inputs
             elif param.location is None:
-                self.error(
+                self.scope.error(
                     pointer,
                     f"workflow parameter {param.name!r} has no 'in', but this step calls an operation",
                     "ARZ002",
@@ -297,25 +342,25 @@ class StepCompiler(ReferenceResolver):
 
     def _request_body(self, raw: Any, pointer: str) -> RequestBody | None:
         if not isinstance(raw, Mapping):
-            self.error(pointer, "'requestBody' must be an object", "ARZ003")
+            self.scope.error(pointer, "'requestBody' must be an object", "ARZ003")
             return None
-        self.check_fields(raw, "requestBody", pointer)
-        content_type = self.optional_str(raw, "contentType", pointer)
-        payload = self.compile_value(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
+        self.scope.check_fields(raw, "requestBody", pointer)
+        content_type = self.scope.optional_str(raw, "contentType", pointer)
+        payload = self.scope.compile_value(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
         replacements = []
-        for i, rep in enumerate(self.object_list(raw, "replacements", pointer)):
+        for i, rep in enumerate(self.scope.object_list(raw, "replacements", pointer)):
             p = f"{pointer}/replacements/{i}"
             if not isinstance(rep, Mapping):
-                self.error(p, "a replacement must be an object with 'target' and 'value'", "ARZ003")
+                self.scope.error(p, "a replacement must be an object with 'target' and 'value'", "ARZ003")
                 continue
-            self.check_fields(rep, "replacement", p)
-            target = self.required_str(rep, "target", p, "replacement")
+            self.scope.check_fields(rep, "replacement", p)
+            target = self.scope.required_str(rep, "target", p, "replacement")
             if "value" not in rep:
-                self.error(p, "replacement is missing required field 'value'", "ARZ002")
+                self.scope.error(p, "replacement is missing required field 'value'", "ARZ002")
                 continue
             if target is not None:
-                replacements.append(Replacement(target, self.compile_value(rep["value"], f"{p}/value")))
-        return RequestBody(content_type, payload, tuple(replacements), self.loc(pointer))
+                replacements.append(Replacement(target, self.scope.compile_value(rep["value"], f"{p}/value")))
+        return RequestBody(content_type, payload, tuple(replacements), self.scope.loc(pointer))
 
 
 def _param_identity(param: Parameter, *, by_name_only: bool) -> tuple[str, str | None]:

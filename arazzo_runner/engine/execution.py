@@ -28,9 +28,9 @@ from ..plan.model import (
     Step,
     Workflow,
 )
-from ..result import CheckResult, Failure, StepResult, WorkflowResult
+from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
 from .guard import CredentialGuard
-from .observe import Observer
+from .observe import Observer, server_origin
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
 from .scope import SourceScope, source_scope
@@ -43,8 +43,8 @@ from .state import (
     describe_action,
     invalid_inputs,
     redact_failure,
-    resolve_server,
     select_action,
+    server_base_url,
     step_failure,
     step_record,
     unrun_step_reason,
@@ -86,7 +86,6 @@ class Execution:
         clock: Callable[[], float] = time.time,
         redactor: Redactor | None = None,
         tokens: TokenCache | None = None,
-        any_host: bool = False,
         follow_redirects: bool = False,
         response_checker: ResponseChecker | None = None,
         observer: Observer | None = None,
@@ -104,7 +103,6 @@ class Execution:
         self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
-        self.any_host = any_host
         self.follow_redirects = follow_redirects  # DEC-35: off unless asked; $statusCode then sees the 3xx
         self.records: dict[str, WorkflowRecord] = {}
         self.completed: dict[tuple[str, str], WorkflowOutcome] = {}
@@ -113,9 +111,9 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.observer = observer  # None: nobody listens, and no event is built
         self.guard = CredentialGuard(self.credentials)
         self.scope: SourceScope | None = None
-        self.observer = observer  # None: nobody listens, and no event is built
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
@@ -123,12 +121,13 @@ class Execution:
         self.scope = source_scope(document)
         problems = unknown_inputs(document, workflow, inputs, self.workflow_inputs) + validate_inputs(workflow, inputs)
         if problems:
-            raise InputError(f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(problems), problems=problems)
+            raise InputError(
+                f"invalid inputs for workflow {workflow_id!r}: " + "; ".join(map(str, problems)), problems=problems
+            )
         started = time.perf_counter()
         sink = None
         if self.observer is not None:
-            self.redactor.add_many(secret_values(inputs, workflow.secret_inputs))
-            self.observer.run_started(document.display, workflow, inputs)
+            self.observer.run_started(document.display, workflow, inputs)  # its password inputs masked from here
             sink = TOKEN_RESPONSES.set(self.observer.token_responses)  # token exchanges of this run only
         try:
             if self.limits.run_timeout is not None:
@@ -178,20 +177,8 @@ class Execution:
     async def _run_workflow(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
     ) -> WorkflowOutcome:
-        observer = self.observer
-        if observer is None:
-            return await self._run_workflow_unobserved(document, workflow, inputs, depth)
-        observer.workflow_started(workflow, depth)
-        try:
-            outcome = await self._run_workflow_unobserved(document, workflow, inputs, depth)
-        except LimitExceeded as exc:
-            observer.workflow_finished("stopped", exc.outputs, exc.failure)
-            raise
-        except BaseException:  # the run timeout or a cancellation (Ctrl-C) stops it from outside
-            observer.workflow_finished("stopped", {}, None)
-            raise
-        observer.workflow_finished(outcome.status, outcome.outputs, outcome.error)
-        return outcome
+        run = self._run_workflow_unobserved(document, workflow, inputs, depth)
+        return await (run if self.observer is None else self.observer.around_workflow(workflow, depth, run))
 
     async def _run_workflow_unobserved(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
@@ -266,7 +253,7 @@ class Execution:
             if outcome.succeeded:
                 action = select_action(step.on_success, ctx, None, self.observer)
                 self._record(
-                    workflow, step, outcome, attempt, started, describe_action(action) if action else "next", action
+                    workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("next")
                 )
                 if action is None:
                     pointer += 1
@@ -281,7 +268,7 @@ class Execution:
                 return await self._goto_workflow(frame, action)
             action = select_action(step.on_failure, ctx, budgets, self.observer)
             self._record(
-                workflow, step, outcome, attempt, started, describe_action(action) if action else "stop", action
+                workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("stop")
             )
             if action is None:
                 return "failed", step_failure(frame, step, outcome, None, self.redactor)
@@ -307,9 +294,9 @@ class Execution:
                         ex.status_code,
                     )
                 )
+            # Slept even when 0, so every retry wait is visible to an injected sleep (T-17).
             if self.observer is not None:
                 self.observer.retry_waiting(delay, outcome.exchange.retry_after_header, action)
-            # Slept even when 0, so every retry wait is visible to an injected sleep (T-17).
             await self.sleep(delay)
             if action.step_id is not None:
                 target = workflow.steps[workflow.step_index(action.step_id)]
@@ -319,12 +306,11 @@ class Execution:
                     self.observer.step_started(target, 1)
                 pre = await self._execute_step(frame, target)
                 frame.step_outputs[target.step_id] = pre.outputs
-                self._record(workflow, target, pre, 1, target_started, f"back to {step.step_id}")
+                self._record(workflow, target, pre, 1, target_started, NextAction("back", step.step_id))
             elif action.workflow is not None:
-                child_doc, child_wf = frame.document.resolve_workflow(action.workflow)
-                await self._run_workflow(
-                    child_doc, child_wf, dict(self.workflow_inputs.get(child_wf.workflow_id, {})), frame.depth + 1
-                )
+                failure = await self._retry_workflow(frame, step, action)
+                if failure is not None:
+                    return "failed", failure
             attempt += 1
         return "succeeded", None
 
@@ -360,6 +346,34 @@ class Execution:
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
 
+    async def _retry_workflow(self, frame: Frame, step: Step, action: Action) -> Failure | None:
+        """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
+
+        When the target fails (or cannot start), the step is not retried on top
+        of it: the workflow fails with a failure that names the step, the retry
+        action and the target's own error.
+        """
+        assert action.workflow is not None
+        doc, target = frame.document.resolve_workflow(action.workflow)
+        wf_id = frame.workflow.workflow_id
+        inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        what = f"step {step.step_id!r}: retry {action.name!r} runs workflow {target.workflow_id!r}"
+        invalid = invalid_inputs(self.redactor, target, inputs, what, wf_id, step_id=step.step_id, action=action.name)
+        if invalid is not None:
+            return invalid
+        outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
+        if outcome.status == "succeeded":
+            return None
+        cause = outcome.error.message if outcome.error is not None else "it failed"
+        return Failure(
+            "retry_workflow_failed",
+            self.redactor.mask(f"{what}, which failed: {cause}; the step is not retried"),
+            wf_id,
+            step.step_id,
+            outcome.error.status_code if outcome.error is not None else None,
+            action=action.name,
+        )
+
     def _record(
         self,
         workflow: Workflow,
@@ -367,17 +381,13 @@ class Execution:
         outcome: StepOutcome,
         attempt: int,
         started: float,
-        next_action: str,
-        action: Action | None = None,
+        next_action: NextAction,
     ) -> None:
-        record = step_record(
-            workflow, step, outcome, attempt, time.perf_counter() - started, next_action, self.redactor
-        )
+        """The one place a step record is made (masked there: see :func:`.state.step_record`)."""
+        record = step_record(workflow, step, outcome, attempt, started, next_action, self.redactor)
         self.step_results.append(record)
         if self.observer is not None:
-            if next_action in ("next", "stop") or action is not None:  # not a retry's target step ("back to …")
-                self.observer.action(action, outcome.succeeded)
-            self.observer.step_finished(record, outcome.failed_criterion)
+            self.observer.step_finished(record, outcome)
 
     # -- one step ----------------------------------------------------------
     async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
@@ -390,13 +400,9 @@ class Execution:
         exchange = Exchange()
         names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
-            base_url, origin = resolve_server(self.servers, target, names, self.any_host)
+            base_url = server_base_url(self.servers, target, names)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return StepOutcome(False, exchange, {}, exc.message, reason="request_error")
-        if base_url is None and self.any_host:
-            base_url = f"http://{target.source}.invalid"  # the transport answers any host: the path is what matters
-        if self.observer is not None and base_url is not None:
-            self.observer.server_resolved(target.source, base_url, origin)
         if base_url is None:
             message = (
                 f"no server URL for {target.source!r}: its description has no usable servers entry; "
@@ -404,6 +410,8 @@ class Execution:
             )
             return StepOutcome(False, exchange, {}, message, reason="request_error")
         self.redactor.add_many(url_secrets(base_url))  # a user:password@ server URL
+        if self.observer is not None:
+            self.observer.server_resolved(target.source, base_url, server_origin(self.servers, target, names))
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -417,14 +425,14 @@ class Execution:
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
-            if self.observer is not None and self.observer.token_responses:
+            if self.observer is not None:
                 self.observer.tokens_fetched()
             forwarded = self.guard.check(prepared)
             if forwarded is not None:
                 raise RequestBuildError(forwarded)
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
-            if self.observer is not None and self.observer.token_responses:
+            if self.observer is not None:
                 self.observer.tokens_fetched()  # a token endpoint that refused is part of the story
             return StepOutcome(
                 False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error"
@@ -504,7 +512,7 @@ class Execution:
             cause = outcome.error.message if outcome.error else "it failed"
             result.succeeded = False
             result.error = f"workflow {child_wf.workflow_id!r} failed: {cause}"
-            result.child_error = outcome.error
+            result.child_failure = outcome.error
         return result
 
     def _finish_step(
@@ -532,11 +540,8 @@ class Execution:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 warn.append(f"output {name!r} left out: {exc.message}")
-                if self.observer is not None:
-                    self.observer.output(name, left_out=exc.message)
-                continue
-            if self.observer is not None:
-                self.observer.output(name, outputs[name])
+        if self.observer is not None:
+            self.observer.outputs(step.outputs, outputs, warn)
         broken = next((check for check in exchange.checks if check.is_error), None)
         if failed is None and broken is not None:
             # A contract check at severity error fails the step as an unmet criterion does (same actions).
@@ -570,25 +575,19 @@ class Execution:
             except EvaluationError as exc:
                 why = unrun_step_reason(frame, value, ctx, self.step_results) or exc.message
                 self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
-                if self.observer is not None:
-                    self.observer.output(name, left_out=why, workflow=True)
-                continue
-            if self.observer is not None:
-                self.observer.output(name, outputs[name], workflow=True)
+        if self.observer is not None:
+            self.observer.outputs(frame.workflow.outputs, outputs, self.warnings, workflow=True)
         return outputs
 
     # -- helpers -------------------------------------------------------------
     def _context(
         self, frame: Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
     ) -> EvalContext:
-        return frame.context(exchange, outputs, self.records, self._source_fields(frame.document))
-
-    def _source_fields(self, doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
-        # Computed once per document per run; kept in the run, not in a module global.
+        doc = frame.document  # its $sourceDescriptions fields: once per document per run, kept in the run
         fields = self._sources_cache.get(doc.url)
         if fields is None:
             fields = self._sources_cache[doc.url] = doc.source_fields()
-        return fields
+        return frame.context(exchange, outputs, self.records, fields)
 
     def _shared_scheme_names(self, doc: ArazzoDocument) -> frozenset[str]:
         """Scheme names several OpenAPI sources of the loaded documents define (once per run)."""

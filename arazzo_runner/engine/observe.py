@@ -8,8 +8,8 @@ An :class:`Observer` exists only when someone listens (``on_event``); the engine
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,14 +32,28 @@ from ..events import (
     WorkflowFinished,
     WorkflowStarted,
 )
-from ..plan.model import Action, CriterionSpec, Step, Workflow
+from ..plan.inputs import secret_values
+from ..plan.model import Action, CriterionSpec, OperationTarget, Step, Workflow
 from ..result import Failure, StepResult, WorkflowResult
 from .redact import MASK, TRUNCATED, Redactor
 
-__all__ = ["BODY_LIMIT", "SECRET_HEADERS", "Observer"]
+if TYPE_CHECKING:
+    from .state import StepOutcome, WorkflowOutcome
+
+__all__ = ["BODY_LIMIT", "SECRET_HEADERS", "Observer", "server_origin"]
 
 BODY_LIMIT = 65536  # characters of a request or response body an event carries; the rest is cut, and said so
 SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+
+
+def server_origin(servers: str | Mapping[str, str] | None, target: OperationTarget, names: tuple[str, ...]) -> str:
+    """Where the base URL of ``target``'s requests came from, in words (the trace says it)."""
+    if isinstance(servers, str) or (isinstance(servers, Mapping) and any(name in servers for name in names)):
+        return "servers= (--server)"
+    count = len(target.operation.servers)
+    if count:
+        return f"the first of {count} servers in the description" if count > 1 else "the description's server"
+    return "the description's own URL"
 
 
 def _hide_secret_inputs(value: Any, names: frozenset[str]) -> Any:
@@ -93,6 +107,7 @@ class Observer:
 
     # -- run and workflows ----------------------------------------------------
     def run_started(self, document: str, workflow: Workflow, inputs: Mapping[str, Any]) -> None:
+        self.redactor.add_many(secret_values(inputs, workflow.secret_inputs))
         shown = self.redactor.mask_value(_hide_secret_inputs(inputs, workflow.secret_inputs))
         self._emit(
             RunStarted(
@@ -120,6 +135,22 @@ class Observer:
         self._stack.append([workflow.workflow_id, None])
         self._path = (*self._path, workflow.workflow_id)
         self._emit(WorkflowStarted(time=time.monotonic(), **self._where(), depth=depth))
+
+    async def around_workflow(self, workflow: Workflow, depth: int, run: Awaitable[WorkflowOutcome]) -> WorkflowOutcome:
+        """Await ``run`` (one workflow) between its started and finished events, also when it is stopped."""
+        from .state import LimitExceeded  # the state module imports this one
+
+        self.workflow_started(workflow, depth)
+        try:
+            outcome = await run
+        except LimitExceeded as exc:
+            self.workflow_finished("stopped", exc.outputs, exc.failure)
+            raise
+        except BaseException:  # the run timeout or a cancellation (Ctrl-C) stops it from outside
+            self.workflow_finished("stopped", {}, None)
+            raise
+        self.workflow_finished(outcome.status, outcome.outputs, outcome.error)
+        return outcome
 
     def workflow_finished(self, status: str, outputs: Mapping[str, Any], error: Failure | None) -> None:
         where = self._where()
@@ -164,7 +195,7 @@ class Observer:
             self._stack[-1][1] = step.step_id
         self._emit(StepStarted(time=time.monotonic(), **self._where(), target=step.target_label, attempt=attempt))
 
-    def step_finished(self, record: StepResult, failed_criterion: str | None) -> None:
+    def step_finished(self, record: StepResult, outcome: StepOutcome) -> None:
         self._emit(
             StepFinished(
                 time=time.monotonic(),
@@ -175,9 +206,9 @@ class Observer:
                 method=record.method,
                 url=record.url,
                 duration=record.duration,
-                next_action=record.next_action or "next",
-                error=record.error,
-                failed_criterion=failed_criterion,
+                next_action=str(record.next_action) if record.next_action is not None else "next",
+                error=str(record.error) if record.error is not None else None,
+                failed_criterion=outcome.failed_criterion,
             )
         )
 
@@ -224,6 +255,8 @@ class Observer:
 
     def tokens_fetched(self) -> None:
         """Token endpoint exchanges since the last call (their access tokens are in the redactor by now)."""
+        if not self.token_responses:
+            return
         responses, self.token_responses[:] = list(self.token_responses), []
         for response in responses:
             try:
@@ -253,6 +286,23 @@ class Observer:
                 explanation=self.redactor.mask(explanation),
             )
         )
+
+    def outputs(
+        self,
+        declared: Sequence[tuple[str, Any]],
+        values: Mapping[str, Any],
+        warnings: Sequence[str],
+        *,
+        workflow: bool = False,
+    ) -> None:
+        """Each declared output: its value, or why it was left out (from the warning that says so)."""
+        for name, _ in declared:
+            if name in values:
+                self.output(name, values[name], workflow=workflow)
+            else:
+                marker = f"output {name!r} left out: "
+                why = next((w.split(marker, 1)[1] for w in reversed(warnings) if marker in w), "no value")
+                self.output(name, left_out=why, workflow=workflow)
 
     def output(self, name: str, value: Any = None, left_out: str | None = None, *, workflow: bool = False) -> None:
         where = self._where()

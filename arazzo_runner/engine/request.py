@@ -26,7 +26,7 @@ from ..language.expressions import EvalContext, to_text
 from ..language.expressions.template import is_absent_optional_input
 from ..openapi.media import is_json, is_xml, media_type
 from ..plan.model import OperationTarget, Parameter, RequestBody, Step
-from ..sources.yamlsource import unescape_pointer_token
+from ..sources.pointer import pointer_tokens
 from .serialize import (
     serialize_cookie,
     serialize_header,
@@ -359,16 +359,16 @@ def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content
     document = copy.deepcopy(document)
     for rep in body.replacements:
         new = _evaluate(rep.value, ctx, f"replacement {rep.target!r}")
-        document = _set_pointer(document, rep.target, new)
+        document = set_at_pointer(document, rep.target, new)
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False) if was_string else document
 
 
-def _set_pointer(document: Any, pointer: str, new: Any) -> Any:
+def set_at_pointer(document: Any, pointer: str, new: Any) -> Any:
     if pointer == "":
         return new
     if not pointer.startswith("/"):
         raise RequestBuildError(f"replacement target {pointer!r} is not a JSON Pointer (it must start with '/')")
-    tokens = [unescape_pointer_token(t) for t in pointer[1:].split("/")]
+    tokens = pointer_tokens(pointer)
     parent = document
     for depth, token in enumerate(tokens[:-1]):
         parent = _child(parent, token, pointer, tokens[: depth + 1])

@@ -1,12 +1,13 @@
-"""The state of a run the engine's state machine passes around, and the pure decisions it makes.
+"""The state a run keeps while the state machine moves: outcomes, frames, and how actions are chosen.
 
-Kept apart from :mod:`.execution` (the state machine itself) so each stays one idea: what a workflow
-and a step leave behind, which action a step takes next, and how a failure or a server is put in words.
+:mod:`arazzo_runner.engine.execution` drives these; they hold no behaviour of
+their own beyond choosing the next action (STEP-17, FACT-14) and naming it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -14,7 +15,7 @@ from ..errors import EvaluationError
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..plan.inputs import validate_inputs
 from ..plan.model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
-from ..result import CheckResult, Failure, StepResult
+from ..result import CheckResult, Failure, NextAction, StepResult
 from .observe import Observer
 from .redact import Redactor
 from .transport import Exchange
@@ -22,20 +23,18 @@ from .transport import Exchange
 __all__ = [
     "Frame",
     "LimitExceeded",
-    "ServerMap",
     "StepOutcome",
     "WorkflowOutcome",
     "describe_action",
     "invalid_inputs",
     "redact_failure",
-    "resolve_server",
     "select_action",
+    "server_base_url",
+    "step_error",
     "step_failure",
     "step_record",
     "unrun_step_reason",
 ]
-
-ServerMap = str | Mapping[str, str] | None
 
 
 @dataclass
@@ -46,7 +45,7 @@ class StepOutcome:
     error: str | None = None
     failed_criterion: str | None = None
     reason: str = "unhandled_step_failure"
-    child_error: Failure | None = None
+    child_failure: Failure | None = None
     warnings: list[str] = field(default_factory=list)
     # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
     # $outputs included for a workflow step (DEC-14).
@@ -97,88 +96,101 @@ class Frame:
         source_fields: Mapping[str, Mapping[str, Any]],
     ) -> EvalContext:
         """What this workflow's expressions see: with ``exchange``, a step's request and response too."""
-        doc = self.document
-        if exchange is None:
-            if outputs is None and self.base_context is not None:
-                return self.base_context
-            context = EvalContext(
-                inputs=self.inputs,
-                steps=self.step_outputs,
-                workflows=records,
-                source_descriptions=source_fields,
-                components=doc.components,
-                outputs=outputs,
-                optional_inputs=self.workflow.optional_inputs,
-            )
-            if outputs is None:
-                self.base_context = context
-            return context
-        return EvalContext(
+        if exchange is None and outputs is None and self.base_context is not None:
+            return self.base_context
+        live: dict[str, Any] = {}
+        if exchange is not None:  # $url, $method, $statusCode, $request, $response: once there is an exchange
+            live = {
+                "url": exchange.url,
+                "method": exchange.method,
+                "status_code": exchange.status_code,
+                "request": exchange.request,
+                "response": exchange.response,
+            }
+        context = EvalContext(
             inputs=self.inputs,
             steps=self.step_outputs,
             workflows=records,
             source_descriptions=source_fields,
-            components=doc.components,
-            url=exchange.url,
-            method=exchange.method,
-            status_code=exchange.status_code,
-            request=exchange.request,
-            response=exchange.response,
+            components=self.document.components,
             outputs=outputs,
             optional_inputs=self.workflow.optional_inputs,
+            **live,
         )
+        if exchange is None and outputs is None:
+            self.base_context = context
+        return context
 
 
-def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: list[StepResult]) -> str | None:
-    """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
+def select_action(
+    actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None, observer: Observer | None = None
+) -> Action | None:
+    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14).
 
-    Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
+    With an ``observer``, each criterion evaluated is told, and so is the action chosen (or none).
     """
-    for expression in value.expressions():
-        if expression.root != "steps" or expression.step_id is None:
-            continue
-        step_id = expression.step_id
-        try:
-            expression.evaluate(ctx)
-            continue
-        except EvaluationError:
-            pass
-        if step_id not in frame.step_outputs:
-            return f"step {step_id!r} did not run"
-        wf_id = frame.workflow.workflow_id
-        last = next((r for r in reversed(step_results) if r.workflow_id == wf_id and r.step_id == step_id), None)
-        if last is not None and not last.succeeded:
-            return f"step {step_id!r} failed"
-    return None
+    chosen: Action | None = None
+    for action in actions:
+        if action.kind == "retry" and budgets is not None:
+            if budgets.get(action.name, action.effective_retry_limit) <= 0:
+                continue
+        if observer is None:
+            if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
+                return action
+        elif all(_observed(spec, ctx, observer, f"action {action.name}") for spec in action.criteria):
+            chosen = action
+            break
+    if observer is not None:
+        observer.action(chosen, succeeded=budgets is None)
+    return chosen
 
 
-def resolve_server(
-    servers: ServerMap, target: OperationTarget, names: tuple[str, ...], any_host: bool
-) -> tuple[str | None, str]:
-    """The base URL ``target``'s request goes to (None when unknown), and where it came from in words.
+def _observed(spec: CriterionSpec, ctx: EvalContext, observer: Observer, role: str) -> bool:
+    verdict = spec.criterion.evaluate(ctx)
+    observer.criterion(spec, verdict.passed, verdict.explanation, role)
+    return verdict.passed
 
-    ``names``: the step's source names, the qualified one first (see :mod:`.scope`). Raises
-    ``SourceError`` for a server variable without a default, unless the transport answers any host.
-    """
-    if isinstance(servers, str):
-        return servers, "servers= (--server)"
-    if isinstance(servers, Mapping):
-        for name in names:
-            if name in servers:
-                return servers[name], "servers= (--server)"
-    url = target.description.base_url(target.operation, target.source, strict=not any_host)
-    count = len(target.operation.servers)
-    if any_host:
-        origin = "the offline mock"
-    elif count:
-        origin = f"the first of {count} servers in the description" if count > 1 else "the description's server"
-    else:
-        origin = "the description's own URL"
-    return url, origin
+
+def describe_action(action: Action) -> NextAction:
+    if action.kind == "goto":
+        if action.step_id:
+            return NextAction("goto", action.step_id, action.name)
+        return NextAction("goto_workflow", str(action.workflow), action.name)
+    if action.kind == "retry":
+        return NextAction("retry", action.step_id or (str(action.workflow) if action.workflow else None), action.name)
+    return NextAction("end", None, action.name)
+
+
+def redact_failure(failure: Failure, redactor: Redactor) -> Failure:
+    return replace(
+        failure,
+        message=redactor.mask(failure.message),
+        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
+    )
+
+
+def step_error(workflow: Workflow, step: Step, outcome: StepOutcome, redactor: Redactor) -> Failure | None:
+    """Why one execution of a step failed, as data (masked); None when it succeeded."""
+    if outcome.error is None:
+        return None
+    reason = outcome.reason
+    if reason == "unhandled_step_failure":  # the workflow's reason; a step says what happened to it
+        reason = "workflow_failed" if outcome.child_failure is not None else "step_failed"
+    ex = outcome.exchange
+    return Failure(
+        reason=reason,
+        message=redactor.mask(outcome.error),
+        workflow_id=workflow.workflow_id,
+        step_id=step.step_id,
+        status_code=ex.status_code,
+        criterion=outcome.failed_criterion,
+        response_excerpt=ex.excerpt(redactor.mask) or None,
+        cause=outcome.child_failure,
+    )
 
 
 def step_failure(frame: Frame, step: Step, outcome: StepOutcome, action: Action | None, redactor: Redactor) -> Failure:
-    """Why a step's failure stopped its workflow, masked."""
+    """Why the workflow stopped at ``step``: an ``end`` failure action, or no failure action matching."""
     wf_id = frame.workflow.workflow_id
     ex = outcome.exchange
     if action is not None:
@@ -204,42 +216,15 @@ def step_failure(frame: Frame, step: Step, outcome: StepOutcome, action: Action 
     )
 
 
-def select_action(
-    actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None, observer: Observer | None = None
-) -> Action | None:
-    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
-    for action in actions:
-        if action.kind == "retry" and budgets is not None:
-            if budgets.get(action.name, action.effective_retry_limit) <= 0:
-                continue
-        if observer is not None:
-            if all(_observed(spec, ctx, observer, f"action {action.name}") for spec in action.criteria):
-                return action
-        elif all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
-            return action
-    return None
-
-
-def _observed(spec: CriterionSpec, ctx: EvalContext, observer: Observer, role: str) -> bool:
-    verdict = spec.criterion.evaluate(ctx)
-    observer.criterion(spec, verdict.passed, verdict.explanation, role)
-    return verdict.passed
-
-
-def describe_action(action: Action) -> str:
-    if action.kind == "goto":
-        return f"goto {action.step_id}" if action.step_id else f"goto workflow {action.workflow}"
-    if action.kind == "retry":
-        return f"retry ({action.name})"
-    return f"end ({action.name})"
-
-
-def redact_failure(failure: Failure, redactor: Redactor) -> Failure:
-    return replace(
-        failure,
-        message=redactor.mask(failure.message),
-        response_excerpt=redactor.mask(failure.response_excerpt) if failure.response_excerpt else None,
-    )
+def invalid_inputs(
+    redactor: Redactor, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
+) -> Failure | None:
+    """DEC-11 for a workflow the run starts itself (dependsOn, child, goto or retry target): None when valid."""
+    problems = validate_inputs(workflow, inputs)
+    if not problems:
+        return None
+    message = redactor.mask(f"{what}: invalid inputs: " + "; ".join(map(str, problems)))
+    return Failure("invalid_inputs", message, workflow_id, **fields)
 
 
 def step_record(
@@ -247,11 +232,11 @@ def step_record(
     step: Step,
     outcome: StepOutcome,
     attempt: int,
-    duration: float,
-    next_action: str,
+    started: float,
+    next_action: NextAction,
     redactor: Redactor,
 ) -> StepResult:
-    """The one place a step record is made: its outputs, URL, error, warnings and checks are masked here."""
+    """One execution of a step as the result reports it: its outputs, URL, error, warnings and checks masked."""
     ex = outcome.exchange
     mask = redactor.mask
     return StepResult(
@@ -263,8 +248,8 @@ def step_record(
         method=ex.method,
         url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
         attempt=attempt,
-        duration=duration,
-        error=mask(outcome.error) if outcome.error else None,
+        duration=time.perf_counter() - started,
+        error=step_error(workflow, step, outcome, redactor),
         next_action=next_action,
         warnings=tuple(mask(w) for w in outcome.warnings),
         checks=tuple(CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks)
@@ -273,12 +258,38 @@ def step_record(
     )
 
 
-def invalid_inputs(
-    redactor: Redactor, workflow: Workflow, inputs: Mapping[str, Any], what: str, workflow_id: str, **fields: Any
-) -> Failure | None:
-    """DEC-11 for a workflow the run starts itself: None when valid, else an ``invalid_inputs`` failure."""
-    problems = validate_inputs(workflow, inputs)
-    if not problems:
-        return None
-    message = redactor.mask(f"{what}: invalid inputs: " + "; ".join(problems))
-    return Failure("invalid_inputs", message, workflow_id, **fields)
+def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: Sequence[StepResult]) -> str | None:
+    """``step 'x' failed`` / ``did not run`` when that is why ``$steps.x.outputs.…`` in ``value`` has no value.
+
+    Saying "step 'x' has no output 'id'" after x failed would suggest x does not declare it.
+    """
+    for expression in value.expressions():
+        if expression.root != "steps" or expression.step_id is None:
+            continue
+        step_id = expression.step_id
+        try:
+            expression.evaluate(ctx)
+            continue
+        except EvaluationError:
+            pass
+        if step_id not in frame.step_outputs:
+            return f"step {step_id!r} did not run"
+        wf_id = frame.workflow.workflow_id
+        last = next((r for r in reversed(step_results) if r.workflow_id == wf_id and r.step_id == step_id), None)
+        if last is not None and not last.succeeded:
+            return f"step {step_id!r} failed"
+    return None
+
+
+def server_base_url(
+    servers: str | Mapping[str, str] | None, target: OperationTarget, names: tuple[str, ...]
+) -> str | None:
+    """The base URL of ``target``'s requests: ``servers`` (the qualified source name first, see
+    :mod:`.scope`), else the description's. A server variable without a default fails the step."""
+    if isinstance(servers, str):
+        return servers
+    if isinstance(servers, Mapping):
+        for name in names:
+            if name in servers:
+                return servers[name]
+    return target.description.base_url(target.operation, target.source)

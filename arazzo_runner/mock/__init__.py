@@ -11,7 +11,7 @@ from .inputs import complete_inputs, generate_inputs
 from .responder import MockExchange, MockResponder, MockResponse
 from .scenario import Override, Scenario, ScenarioError, load_scenario
 from .server import make_server
-from .transport import MockTransport, mock_client
+from .transport import MockTransport, mock_client, mock_servers
 
 __all__ = [
     "MockExchange",
@@ -26,5 +26,6 @@ __all__ = [
     "load_scenario",
     "make_server",
     "mock_client",
+    "mock_servers",
     "placeholder_credentials",
 ]

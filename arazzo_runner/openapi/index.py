@@ -18,8 +18,9 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..errors import Location, SourceError
 from ..sources.fetch import display_name, read_url
+from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.policy import check_reference
-from ..sources.yamlsource import escape_pointer_token, parse_fast, unescape_pointer_token
+from ..sources.yamlsource import parse_fast
 
 __all__ = [
     "HTTP_METHODS",
@@ -223,7 +224,7 @@ class OpenAPIDescription:
                     data=op,
                     parameters=self._parameters(item_params, op.get("parameters") or [], item_base),
                     servers=self._servers(op.get("servers")) or item_servers,
-                    security=_security(security),
+                    security=security_requirements(security),
                     document_url=item_base,
                     content_types=self._request_content_types(op, item_base),
                 )
@@ -403,7 +404,7 @@ class OpenAPIDescription:
         return None
 
 
-def _security(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
+def security_requirements(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
     if not isinstance(raw, list):
         return None
     result = []
@@ -422,16 +423,10 @@ def _security(raw: Any) -> tuple[Mapping[str, tuple[str, ...]], ...] | None:
 def _walk_pointer(doc: Any, fragment: str, ref: str, display: str) -> Any:
     if fragment in ("", "/"):
         return doc
-    node = doc
-    for raw in fragment.lstrip("/").split("/"):
-        token = unescape_pointer_token(raw)
-        if isinstance(node, Mapping) and token in node:
-            node = node[token]
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            raise SourceError(f"$ref {ref!r} does not resolve in {display}: no {token!r}", Location(display))
-    return node
+    try:
+        return resolve_local(doc, fragment)
+    except PointerMiss as miss:
+        raise SourceError(f"$ref {ref!r} does not resolve in {display}: no {miss.token!r}", Location(display)) from None
 
 
 # Parsed descriptions of local files, by (url, modification time, size). A description is

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 
-from ..errors import ArazzoError
+from ..errors import ArazzoError, InputProblem
+from ..sources.pointer import child_pointer, escape_pointer_token
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ArazzoDocument, Workflow
@@ -148,7 +149,7 @@ class InputNames:
 
 
 def input_names(schema: Any) -> InputNames | None:
-    """The names ``schema`` declares, or None when it does not list ``properties`` (it then says nothing about names)."""
+    """The names ``schema`` declares, or None when it does not list ``properties`` (then it says nothing of names)."""
     declared: set[str] = set()
     required: set[str] = set()
     patterns: list[str] = []
@@ -195,35 +196,40 @@ class InputsCheck:
         self.secret_inputs = secret_inputs
         self.names = input_names(schema)
 
-    def unknown_inputs(self, inputs: Mapping[str, Any], also: frozenset[str] = frozenset()) -> list[str]:
-        """One sentence per given input name the schema does not declare (and ``also`` does not hold)."""
+    def unknown_inputs(self, inputs: Mapping[str, Any], also: frozenset[str] = frozenset()) -> list[InputProblem]:
+        """One problem per given input name the schema does not declare (and ``also`` does not hold)."""
         names = self.names
         if names is None or names.open:
             return []
         return [
-            f"unknown input {names.unknown_message(str(name))}"
+            InputProblem(
+                "/" + escape_pointer_token(str(name)), "unknown", f"unknown input {names.unknown_message(str(name))}"
+            )
             for name in inputs
             if str(name) not in also and not names.allows(str(name))
         ]
 
-    def problems(self, inputs: Mapping[str, Any]) -> list[str]:
-        """One sentence per problem, naming the input and the schema rule; [] when valid."""
+    def problems(self, inputs: Mapping[str, Any]) -> list[InputProblem]:
+        """One problem per schema violation, naming the input and the schema rule; [] when valid."""
         if self.quick is not None and self.quick(inputs):
             return []
         problems = []
         for error in sorted(self.validator.iter_errors(dict(inputs)), key=lambda e: list(e.absolute_path)):
             where = "/".join(str(p) for p in error.absolute_path)
+            pointer = child_pointer("", *error.absolute_path)
+            rule = str(error.validator)
             if error.validator == "required":
                 missing = error.message.split("'")[1] if "'" in error.message else error.message
-                problems.append(f"input {missing!r} is required (schema rule 'required')")
+                pointer = child_pointer(pointer, missing)
+                problems.append(InputProblem(pointer, rule, f"input {missing!r} is required (schema rule 'required')"))
             elif error.validator == "additionalProperties":
-                problems.append(f"{error.message} (schema rule 'additionalProperties')")
+                problems.append(InputProblem(pointer, rule, f"{error.message} (schema rule 'additionalProperties')"))
             else:
                 name = where or "(inputs)"
                 shown = error.message
                 if self._touches_secret(error.absolute_path, error.instance):
                     shown = f"value does not satisfy {error.validator!r}"  # never echo a password
-                problems.append(f"input {name!r}: {shown} (schema rule {error.validator!r})")
+                problems.append(InputProblem(pointer, rule, f"input {name!r}: {shown} (schema rule {rule!r})"))
         return problems
 
     def _touches_secret(self, path: Any, instance: Any) -> bool:
@@ -245,7 +251,7 @@ def _holds_secret(value: Any, names: frozenset[str], depth: int) -> bool:
     return False
 
 
-def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[str]:
+def validate_inputs(workflow: Workflow, inputs: Mapping[str, Any]) -> list[InputProblem]:
     """DEC-11: the inputs against the workflow's JSON Schema; one sentence per problem."""
     check = workflow.inputs_check
     return [] if check is None else check.problems(inputs)
@@ -256,7 +262,7 @@ def unknown_inputs(
     workflow: Workflow,
     inputs: Mapping[str, Any],
     workflow_inputs: Mapping[str, Any],
-) -> list[str]:
+) -> list[InputProblem]:
     """Input names the top-level workflow does not declare: typos, reported before anything is sent.
 
     Only for the workflow the run starts: its dependsOn workflows receive its

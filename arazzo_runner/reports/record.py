@@ -223,6 +223,7 @@ class Recorder:
             "criterion": None,
             "action": None,
             "responseExcerpt": None,
+            "cause": None,
         }
 
     @property

@@ -163,7 +163,7 @@ class WorkflowServer:
 
     def _typed_values(self, workflow: Workflow, filled: frozenset[str]) -> dict[str, Any]:
         """The configured inputs ``workflow`` takes; a ``--input`` text is read by the input's schema type."""
-        from ..cli.main import _coerce_input, _UsageError
+        from ..cli.main import UsageError, coerce_input
 
         properties = (workflow.inputs_schema or {}).get("properties") or {}
         values: dict[str, Any] = {}
@@ -172,8 +172,8 @@ class WorkflowServer:
                 continue
             if isinstance(value, str) and name in self.config.inputs:
                 try:
-                    value = _coerce_input(name, value, properties.get(name))
-                except _UsageError as exc:
+                    value = coerce_input(name, value, properties.get(name))
+                except UsageError as exc:
                     raise ConfigError(f"--input for workflow {workflow.workflow_id!r}: {exc}") from None
             values[name] = value
         return values
@@ -345,7 +345,9 @@ class WorkflowServer:
             return _result(payload)
         except InputError as exc:
             outcome = "invalid inputs"
-            problems = [{"pointer": "/", "rule": "inputs", "message": self.redactor.mask(p)} for p in exc.problems]
+            problems = [
+                {"pointer": p.pointer, "rule": p.rule, "message": self.redactor.mask(p.message)} for p in exc.problems
+            ]
             return _error(f"{self.redactor.mask(exc.message)}; no request was sent", {"problems": problems})
         except ArazzoError as exc:
             outcome = "refused"

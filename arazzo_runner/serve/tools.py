@@ -186,7 +186,7 @@ def _mask(value: Any, redactor: Redactor) -> Any:
 
 def result_payload(result: WorkflowResult, redactor: Redactor) -> dict[str, Any]:
     """A run's result for the agent: status, outputs, steps and, on failure, the explanation; masked."""
-    from ..cli.main import _jsonable
+    from ..cli.main import jsonable
 
     data = result.to_dict()
     payload: dict[str, Any] = {
@@ -207,7 +207,7 @@ def result_payload(result: WorkflowResult, redactor: Redactor) -> dict[str, Any]
         payload["error"] = {key: value for key, value in error.items() if value is not None}
     if data.get("warnings"):
         payload["warnings"] = data["warnings"]
-    masked: dict[str, Any] = _mask(_jsonable(payload), redactor)
+    masked: dict[str, Any] = _mask(jsonable(payload), redactor)
     return masked
 
 

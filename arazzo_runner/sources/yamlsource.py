@@ -14,19 +14,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from ..errors import DocumentError, Location
+from .pointer import escape_pointer_token, unescape_pointer_token
 
 try:  # libyaml is in every PyYAML wheel we install; fall back quietly if not.
     from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["Positions", "escape_pointer_token", "parse_document", "parse_fast", "unescape_pointer_token"]
+__all__ = [
+    "Positions",
+    "escape_pointer_token",
+    "locate_text",
+    "parse_document",
+    "parse_fast",
+    "unescape_pointer_token",
+]
 
 # Most nodes any one document may expand to: a guard against alias bombs (SEC-2).
 # A million nodes is far beyond any real Arazzo document and is rejected in about a second.
@@ -121,16 +130,6 @@ class _OpenAPILoader(_CoreSchemaLoader):
 _OpenAPILoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping_str_keys)
 
 
-def escape_pointer_token(token: str | int) -> str:
-    """One JSON Pointer reference token written out (RFC 6901: '~' as '~0', '/' as '~1')."""
-    return str(token).replace("~", "~0").replace("/", "~1")
-
-
-def unescape_pointer_token(token: str) -> str:
-    """One JSON Pointer reference token read back: '~1' becomes '/' first, then '~0' becomes '~'."""
-    return token.replace("~1", "/").replace("~0", "~")
-
-
 @dataclass
 class Positions:
     """Line and column (1-based) of each node of one document, by JSON pointer."""
@@ -148,6 +147,15 @@ class Positions:
             if not probe:
                 return Location(self.file, None, None, pointer)
             probe = probe.rsplit("/", 1)[0]
+
+
+def locate_text(location: Location, lines: Sequence[str], find: str | None) -> Location:
+    """``location`` moved to where ``find`` is written on its line (an expression inside a string), if it is there."""
+    if find and location.line is not None and location.column is not None and 0 < location.line <= len(lines):
+        at = lines[location.line - 1].find(find, location.column - 1)
+        if at >= 0:
+            return Location(location.file, location.line, at + 1, location.pointer)
+    return location
 
 
 def _yaml_error(exc: yaml.YAMLError, file: str) -> DocumentError:

@@ -23,8 +23,14 @@ CORPUS_OPENAPI = REPOSITORY_ROOT.parent / "shared" / "corpus" / "stytch" / "open
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
-    return subprocess.run([sys.executable, "-m", "arazzo_runner", *args], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def generate(tmp_path: Path, openapi: Path, *extra: str) -> tuple[Path, dict]:
@@ -46,12 +52,16 @@ def test_one_workflow_per_operation_for_the_stytch_description(tmp_path: Path) -
     step = get["steps"][0]
     assert step["operationId"] == "api_b2b_recovery_codes_v1_Get"
     assert {(p["name"], p["in"], p["value"]) for p in step["parameters"]} == {
-        ("organization_id", "path", "$inputs.organization_id"), ("member_id", "path", "$inputs.member_id")}
+        ("organization_id", "path", "$inputs.organization_id"),
+        ("member_id", "path", "$inputs.member_id"),
+    }
     assert step["successCriteria"] == [{"condition": "$statusCode == 200"}]
     assert step["outputs"]["recovery_codes"] == "$response.body#/recovery_codes"
     rotate = workflows["api_b2b_recovery_codes_v1_Rotate"]["steps"][0]
-    assert rotate["requestBody"] == {"contentType": "application/json", "payload": {
-        "organization_id": "$inputs.organization_id", "member_id": "$inputs.member_id"}}
+    assert rotate["requestBody"] == {
+        "contentType": "application/json",
+        "payload": {"organization_id": "$inputs.organization_id", "member_id": "$inputs.member_id"},
+    }
     # The source is named relative to where the document was written.
     assert (out.parent / document["sourceDescriptions"][0]["url"]).resolve() == STYTCH_OPENAPI.resolve()
 
@@ -64,8 +74,9 @@ def test_one_workflow_per_operation_for_the_stytch_description(tmp_path: Path) -
 
 
 def test_chained_operations_wire_earlier_outputs(tmp_path: Path) -> None:
-    out, document = generate(tmp_path, STYTCH_OPENAPI, "--operations",
-                             "api_b2b_recovery_codes_v1_Get,api_b2b_recovery_codes_v1_Rotate")
+    out, document = generate(
+        tmp_path, STYTCH_OPENAPI, "--operations", "api_b2b_recovery_codes_v1_Get,api_b2b_recovery_codes_v1_Rotate"
+    )
     (workflow,) = document["workflows"]
     get, rotate = workflow["steps"]
     assert rotate["requestBody"]["payload"] == {
@@ -80,8 +91,7 @@ def test_chained_operations_wire_earlier_outputs(tmp_path: Path) -> None:
 
 
 def test_a_generated_shop_chain_runs_offline_and_against_the_sandbox(tmp_path: Path) -> None:
-    out, document = generate(tmp_path, SHOP_OPENAPI, "--operations",
-                             "createCustomer,createCart,addCartItem,placeOrder")
+    out, document = generate(tmp_path, SHOP_OPENAPI, "--operations", "createCustomer,createCart,addCartItem,placeOrder")
     (workflow,) = document["workflows"]
     create_customer, create_cart, add_item, place_order = workflow["steps"]
     assert create_cart["requestBody"]["payload"]["customer_id"] == "$steps.createCustomer.outputs.customer_id"

@@ -15,8 +15,14 @@ EXAMPLES = REPOSITORY_ROOT / "examples"
 
 def graph(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
-    return subprocess.run([sys.executable, "-m", "arazzo_runner", "graph", *args], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "arazzo_runner", "graph", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def edges(text: str) -> list[tuple[str, str, str]]:
@@ -53,7 +59,8 @@ def test_reference_workflow_as_dot() -> None:
 def test_actions_are_labelled_edges() -> None:
     text = graph(str(EXAMPLES / "retry-rate-limit" / "retry-rate-limit.arazzo.yaml"), "-w", "fetch-report").stdout
     assert ("w0_getReport", "onFailure: rateLimited retry ≤5 after 2s [$statusCode == 429]", "w0_getReport") in [
-        (s, label.replace("#35;", "#"), t) for s, label, t in edges(text)]
+        (s, label.replace("#35;", "#"), t) for s, label, t in edges(text)
+    ]
     assert ("w0_getReport", "onFailure: otherError end", "w0__end") in edges(text)
     text = graph(str(EXAMPLES / "paginated-cursor" / "paginated-cursor.arazzo.yaml"), "-w", "walk-inventory").stdout
     labels = {(s, t): label for s, label, t in edges(text) if label}

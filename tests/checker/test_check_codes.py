@@ -67,8 +67,11 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
     ("ARZ016", [("    steps:\n", "    dependsOn:\n      - pets\n    steps:\n")], "workflowId: pets", None),
     ("ARZ017", [("$steps.create.outputs.id", "$steps.creat.outputs.id")], "name: petId", None),
     ("ARZ018", [("$steps.create.outputs.id", "$steps.create.outputs.ident")], "name: petId", None),
-    ("ARZ019", [("name: $steps.get.outputs.name", "name: $steps.get.name")], "$steps.get.name", None),
+    # A lookalike in a parameter value is literal text (ARZ019); in an output it is an error (ARZ020, below),
+    # because an output value MUST be a runtime expression (STEP-22/WF-13).
+    ("ARZ019", [("value: $steps.create.outputs.id", "value: $steps.create.id")], "$steps.create.id", None),
     ("ARZ020", [("'trace {$inputs.trace}'", "'trace {$input.trace}'")], "'trace", None),
+    ("ARZ020", [("name: $steps.get.outputs.name", "name: $steps.get.name")], "$steps.get.name", None),
     ("ARZ021", [("condition: $statusCode == 200", "condition: $statusCode === 200")], "$statusCode ===", None),
     (
         "ARZ022",
@@ -85,7 +88,8 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
         "ARZ023",
         [
             (
-                "        onSuccess:\n          - name: done\n            type: end\n            criteria:\n              - condition: $response.body#/name != null\n",
+                "        onSuccess:\n          - name: done\n            type: end\n            criteria:\n"
+                "              - condition: $response.body#/name != null\n",
                 "        onSuccess:\n          - reference: $components.successActions.done\n            value: 1\n",
             ),
             ("    outputs:\n      name: $steps", "    outputs:\n      name: $steps"),
@@ -141,8 +145,10 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
         "ARZ103",
         [
             (
-                "          contentType: application/json\n          payload:\n            name: $inputs.name\n            age: 3\n",
-                "          contentType: application/x-www-form-urlencoded\n          payload: 'name={$inputs.name}&age'\n",
+                "          contentType: application/json\n          payload:\n            name: $inputs.name\n"
+                "            age: 3\n",
+                "          contentType: application/x-www-form-urlencoded\n"
+                "          payload: 'name={$inputs.name}&age'\n",
             )
         ],
         "age'",
@@ -153,7 +159,8 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
         [
             (
                 "              - condition: $response.body#/name != null\n",
-                "              - context: $response.body\n                condition: $[?@.name != null]\n                type: jsonpath\n",
+                "              - context: $response.body\n                condition: $[?@.name != null]\n"
+                "                type: jsonpath\n",
             )
         ],
         "$[?@.name",
@@ -165,7 +172,8 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
             ("      - stepId: get\n        operationId: getPet\n", "      - stepId: get\n        workflowId: other\n"),
             (
                 "    outputs:\n      name: $steps.get.outputs.name\n",
-                "  - workflowId: other\n    steps:\n      - stepId: one\n        operationId: deletePet\n        parameters:\n          - name: petId\n            in: path\n            value: 1\n",
+                "  - workflowId: other\n    steps:\n      - stepId: one\n        operationId: deletePet\n"
+                "        parameters:\n          - name: petId\n            in: path\n            value: 1\n",
             ),
         ],
         "$response.body#/name != null",
@@ -178,7 +186,9 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
             ("          name: $response.body#/name\n", "          name: $outputs.x\n"),
             (
                 "    outputs:\n      name: $steps.get.outputs.name\n",
-                "  - workflowId: other\n    steps:\n      - stepId: one\n        operationId: deletePet\n        parameters:\n          - name: petId\n            in: path\n            value: 1\n    outputs:\n      x: $statusCode\n",
+                "  - workflowId: other\n    steps:\n      - stepId: one\n        operationId: deletePet\n"
+                "        parameters:\n          - name: petId\n            in: path\n            value: 1\n"
+                "    outputs:\n      x: $statusCode\n",
             ),
         ],
         "$outputs.x",
@@ -193,7 +203,8 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
             ),
             (
                 "arazzo: 1.0.1\n",
-                "arazzo: 1.0.1\ncomponents:\n  parameters:\n    pet:\n      name: petId\n      in: path\n      value: 1\n",
+                "arazzo: 1.0.1\ncomponents:\n  parameters:\n    pet:\n      name: petId\n      in: path\n"
+                "      value: 1\n",
             ),
         ],
         "7",
@@ -210,7 +221,8 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
         [
             (
                 "          - condition: $statusCode == 201\n",
-                "          - condition: $statusCode == 201\n        onSuccess:\n          - name: stop\n            type: end\n",
+                "          - condition: $statusCode == 201\n        onSuccess:\n          - name: stop\n"
+                "            type: end\n",
             )
         ],
         "stepId: get",
@@ -267,7 +279,8 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
         "ARZ128",
         [
             (
-                "        requestBody:\n          contentType: application/json\n          payload:\n            name: $inputs.name\n            age: 3\n",
+                "        requestBody:\n          contentType: application/json\n          payload:\n"
+                "            name: $inputs.name\n            age: 3\n",
                 "",
             )
         ],
@@ -283,7 +296,11 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
             ),
             ("          - name: X-Trace\n            in: header\n            value: 'trace {$inputs.trace}'\n", ""),
             (
-                "        successCriteria:\n          - condition: $statusCode == 200\n        onSuccess:\n          - name: done\n            type: end\n            criteria:\n              - condition: $response.body#/name != null\n        outputs:\n          name: $response.body#/name\n          tag: $response.body#/tags/0\n          email: $response.body#/owner/email\n          v: $response.body#/meta/anything/v\n",
+                "        successCriteria:\n          - condition: $statusCode == 200\n        onSuccess:\n"
+                "          - name: done\n            type: end\n            criteria:\n              - condition: "
+                "$response.body#/name != null\n        outputs:\n          name: $response.body#/name\n"
+                "          tag: $response.body#/tags/0\n          email: $response.body#/owner/email\n"
+                "          v: $response.body#/meta/anything/v\n",
                 "",
             ),
             ("    outputs:\n      name: $steps.get.outputs.name\n", ""),
@@ -388,12 +405,15 @@ def test_near_misses_do_not_trigger(tmp_path: Path) -> None:
     # A dotted output name that falls back to a property (DEC-15), a loop that makes a later step's
     # output readable, and a failure action with its own status: none is a finding.
     text = CLEAN.replace(
-        "        onSuccess:\n          - name: done\n            type: end\n            criteria:\n              - condition: $response.body#/name != null\n",
-        "        onFailure:\n          - name: missing\n            type: end\n            criteria:\n              - condition: $statusCode == 404\n              - condition: $response.body#/message != null\n",
+        "        onSuccess:\n          - name: done\n            type: end\n            criteria:\n"
+        "              - condition: $response.body#/name != null\n",
+        "        onFailure:\n          - name: missing\n            type: end\n            criteria:\n"
+        "              - condition: $statusCode == 404\n              - condition: $response.body#/message != null\n",
     )
     assert [str(d) for d in _check(tmp_path, text)] == []
     looped = CLEAN.replace("value: $steps.create.outputs.id", "value: $steps.create.outputs.id").replace(
         "          - condition: $statusCode == 201\n",
-        "          - condition: $statusCode == 201\n        onSuccess:\n          - name: again\n            type: goto\n            stepId: get\n",
+        "          - condition: $statusCode == 201\n        onSuccess:\n          - name: again\n"
+        "            type: goto\n            stepId: get\n",
     )
     assert [str(d) for d in _check(tmp_path, looped)] == []

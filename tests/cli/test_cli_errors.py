@@ -62,12 +62,12 @@ def test_inputs_given_a_file_name_without_at_suggests_it(
 
 
 def test_an_untyped_input_given_as_json_text_is_read_as_json() -> None:
-    from arazzo_runner.cli.main import _coerce_input
+    from arazzo_runner.cli.main import coerce_input
 
-    assert _coerce_input("customer", '{"uri": "https://x.example/c/1"}', {"oneOf": [{"type": "object"}]}) == {
+    assert coerce_input("customer", '{"uri": "https://x.example/c/1"}', {"oneOf": [{"type": "object"}]}) == {
         "uri": "https://x.example/c/1"
     }
-    assert _coerce_input("name", "plain text", {}) == "plain text"
+    assert coerce_input("name", "plain text", {}) == "plain text"
 
 
 def test_a_required_credential_that_was_not_given_is_named(
@@ -98,7 +98,8 @@ def test_mock_mode_needs_no_server_url(tmp_path: Path, capsys: pytest.CaptureFix
         "      responses: {'200': {description: ok, content: {application/json: {example: {ok: true}}}}}\n"
     )
     (tmp_path / "wf.yaml").write_text(
-        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions: [{name: api, url: api.yaml, type: openapi}]\n"
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\nsourceDescriptions: [{name: api, url: api.yaml, type: "
+        "openapi}]\n"
         "workflows:\n  - workflowId: w\n    steps:\n      - stepId: p\n        operationId: ping\n"
         "        successCriteria: [{condition: $statusCode == 200}]\n"
     )

@@ -18,7 +18,7 @@ import pytest
 
 from arazzo_runner import load, run_workflow
 from arazzo_runner.checker import check
-from arazzo_runner.cli.main import _print_summary
+from arazzo_runner.cli.main import print_summary
 from arazzo_runner.errors import DocumentError, InputError, WorkflowNotFound
 from tests.support.loopback import LoopbackServer, Reply
 
@@ -319,7 +319,7 @@ def test_a_nested_failure_names_each_workflow_that_stopped(tmp_path: Path, serve
     assert "so the workflow stopped" not in message
 
     out = io.StringIO()
-    _print_summary(result, out)
+    print_summary(result, out)
     lines = out.getvalue().splitlines()
     marker = lines.index("  workflow child:")
     assert lines[marker + 1].startswith("    1. createMember"), lines

@@ -90,7 +90,8 @@ def test_an_empty_credential_is_refused(folder: Path) -> None:
         .read_text()
         .replace(
             "paths:",
-            "components: {securitySchemes: {key: {type: apiKey, in: header, name: X-Key}}}\nsecurity: [{key: []}]\npaths:",
+            "components: {securitySchemes: {key: {type: apiKey, in: header, name: X-Key}}}\nsecurity: [{key: []}]\n"
+            "paths:",
         )
     )
     (folder / "api.yaml").write_text(api)

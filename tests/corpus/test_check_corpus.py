@@ -108,8 +108,9 @@ def test_errata_in_the_spec_examples_are_reported() -> None:
     bnpl = _codes(found, "bnpl-arazzo.yaml")
     # ERR-6: $[?count(@.products) > 0] tests the members of the body object, not the object.
     assert [(d.line, d.column) for d in bnpl["ARZ104"]] == [(123, 24), (130, 24)]
-    # README: $steps.retrieveFinalizedPaymentPlan.finalizedPaymentPlan (no .outputs.) is literal text.
-    assert [(d.line, d.column) for d in bnpl["ARZ019"]] == [(260, 27)]
+    # README: $steps.retrieveFinalizedPaymentPlan.finalizedPaymentPlan (no .outputs.) is not a runtime
+    # expression; an output value MUST be one (STEP-22/WF-13), so it is an error (it was literal text, ARZ019).
+    assert [(d.line, d.column) for d in bnpl["ARZ020"]] == [(260, 27)]
     # README: step outputs read that the step does not declare; a step reading its own output before it ran.
     assert {d.line for d in bnpl["ARZ018"]} == {229, 240}
     assert [(d.line, d.column) for d in bnpl["ARZ110"]] == [(231, 16)]
@@ -126,14 +127,16 @@ ERRATA_DOCUMENTS = {
     ),
     # ERR-2: loginUser is the operationId; the stepId is loginStep.
     "ERR-2": (
-        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
+        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n"
+        "            value: 1\n"
         "          - name: X-Session\n            in: header\n            value: $steps.loginUser.outputs.sessionToken",
         "ARZ017",
         "loginUser",
     ),
     # ERR-3: a condition wrapped in braces.
     "ERR-3": (
-        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n            value: 1\n"
+        "operationId: listPets\n        parameters:\n          - name: limit\n            in: query\n"
+        "            value: 1\n"
         "        successCriteria:\n          - condition: '{$statusCode == 401}'",
         "ARZ025",
         "brace",

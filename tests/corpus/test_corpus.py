@@ -42,8 +42,12 @@ EXCEPTIONS: dict[str, dict[str, Any]] = {
 # URLs; the spec repository holds the same files locally, so the loader reads
 # those instead of the network (the document text is changed in memory only).
 REMOTE_COPIES = {
-    "https://raw.githubusercontent.com/OAI/Arazzo-Specification/main/examples/1.0.0/bnpl-openapi.yaml": "bnpl-openapi.yaml",
-    "https://raw.githubusercontent.com/swagger-api/swagger-petstore/master/src/main/resources/openapi.yaml": "external/swagger-petstore-openapi.yaml",
+    "https://raw.githubusercontent.com/OAI/Arazzo-Specification/main/examples/1.0.0/bnpl-openapi.yaml": (
+        "bnpl-openapi.yaml"
+    ),
+    "https://raw.githubusercontent.com/swagger-api/swagger-petstore/master/src/main/resources/openapi.yaml": (
+        "external/swagger-petstore-openapi.yaml"
+    ),
 }
 
 needs_shared = pytest.mark.skipif(
@@ -249,7 +253,10 @@ def test_jentic_scenario(folder: Path, index: int, record_property: Any) -> None
     scenario_id = f"jentic/{folder.name}/{scenario['id']}" + (f"#{repeat + 1}" if repeat else "")
     exception = EXCEPTIONS.get(scenario_id) or EXCEPTIONS.get(f"jentic/{folder.name}")
     if path is None or (path is not None and _doc_id(path) in EXCEPTIONS):
-        exception = exception or (EXCEPTIONS.get(_doc_id(path)) if path else None)
+        document_exception = EXCEPTIONS.get(_doc_id(path)) if path else None
+        if document_exception is not None and document_exception.get("when", "load") != "run":
+            exception = document_exception  # a document that does not load covers every scenario of it
+        exception = exception or document_exception
     if exception is not None:
         record_property("exception", exception["reason"])
         if path is None:
@@ -305,7 +312,7 @@ def test_jentic_scenario(folder: Path, index: int, record_property: Any) -> None
         if "steps" in exception:
             assert [s.step_id for s in result.steps] == exception["steps"], result.to_dict()
         if "next" in exception:
-            assert result.steps[-1].next_action == exception["next"], result.to_dict()
+            assert str(result.steps[-1].next_action) == exception["next"], result.to_dict()
         if "status" in exception:
             assert result.status == exception["status"], result.to_dict()
         return

@@ -277,15 +277,15 @@ def test_cli_list(capsys):
 
 
 def test_cli_inputs_from_file_and_integer_coercion(tmp_path, capsys):
-    from arazzo_runner.cli.main import _coerce_input
+    from arazzo_runner.cli.main import coerce_input
 
-    assert _coerce_input("n", "42", {"type": "integer"}) == 42
-    assert _coerce_input("n", "42", {"type": "string"}) == "42"
-    assert _coerce_input("n", "true", {"type": "boolean"}) is True
-    from arazzo_runner.cli.main import _UsageError
+    assert coerce_input("n", "42", {"type": "integer"}) == 42
+    assert coerce_input("n", "42", {"type": "string"}) == "42"
+    assert coerce_input("n", "true", {"type": "boolean"}) is True
+    from arazzo_runner.cli.main import UsageError
 
-    with pytest.raises(_UsageError):
-        _coerce_input("n", "x", {"type": "integer"})
+    with pytest.raises(UsageError):
+        coerce_input("n", "x", {"type": "integer"})
 
 
 def test_console_script_entry_point_runs(sandbox):
@@ -333,7 +333,8 @@ def test_limits_request_timeout_wins_over_timeout_argument(doc):
 
 
 def test_readme_offline_example_runs_with_made_up_inputs_and_credentials(capsys):
-    # README: arazzo-runner run specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml -w recovery-codes-rotate --mock
+    # README: arazzo-runner run specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml \
+    #   -w recovery-codes-rotate --mock
     assert main(["run", str(SPEC), "-w", WF, "--mock"]) == 0
     captured = capsys.readouterr()
     assert "succeeded" in captured.out

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner import load, run_workflow
+from arazzo_runner import NextAction, load, run_workflow
 from tests.support.loopback import LoopbackServer, Reply
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "stytch" / "arazzo"
@@ -66,7 +66,9 @@ def test_revoke_connected_app_revokes_the_first_app_when_there_is_one(revoke_doc
         paths = [r.path for r in server.requests]
     assert result.status == "succeeded", result.error
     assert [s.step_id for s in result.steps] == ["listConnectedApps", "revokeApp"]
-    assert result.steps[0].next_action == "goto revokeApp"
+    next_action = result.steps[0].next_action
+    assert next_action is not None and (next_action.kind, next_action.target) == ("goto", "revokeApp")
+    assert str(next_action) == "goto revokeApp"
     assert paths == [
         "/v1/users/user-test-1/connected_apps",
         "/v1/users/user-test-1/connected_apps/connected-app-1/revoke",
@@ -85,7 +87,8 @@ def test_revoke_connected_app_ends_without_revoking_when_there_is_none(revoke_do
         methods = [r.method for r in server.requests]
     assert result.status == "succeeded", result.error
     assert [s.step_id for s in result.steps] == ["listConnectedApps"]
-    assert result.steps[0].next_action == "end (noConnectedApps)"
+    assert result.steps[0].next_action == NextAction("end", None, "noConnectedApps")
+    assert str(result.steps[0].next_action) == "end (noConnectedApps)"
     assert methods == ["GET"]  # nothing was revoked
     assert result.outputs == {}  # both outputs name things that never happened: left out (DEC-13)
     # The step's own output pointed into the empty list: absent, with a warning (issue 4's DEC-12 change).
@@ -132,7 +135,7 @@ def test_user_create_search_delete_ends_successfully_when_nothing_matches(search
         methods = [r.method for r in server.requests]
     assert result.status == "succeeded", result.error
     assert [s.step_id for s in result.steps] == ["createUser", "searchUser"]
-    assert result.steps[1].next_action == "end (userMissing)"
+    assert result.steps[1].next_action == NextAction("end", None, "userMissing")
     assert methods == ["POST", "POST"]  # no DELETE
     assert result.outputs == {"createdUserId": "user-test-9"}
     assert any("matchedUserId" in w for w in result.steps[1].warnings)

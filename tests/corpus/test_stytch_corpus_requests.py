@@ -104,7 +104,7 @@ def _output_value(step_id: str, name: str) -> str:
     return f"{step_id}.{name} x/ü"
 
 
-def _set_pointer(document: dict[str, Any], pointer: str, value: Any) -> None:
+def set_at_pointer(document: dict[str, Any], pointer: str, value: Any) -> None:
     tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
     node: Any = document
     for token, following in zip(tokens, [*tokens[1:], None], strict=False):
@@ -150,7 +150,7 @@ class _Plan:
                 match = _POINTER.match(str(expression))
                 if match:
                     value = _output_value(step["stepId"], name)
-                    _set_pointer(body, match.group(1), value)
+                    set_at_pointer(body, match.group(1), value)
                     values[name] = value
             self.bodies[step["stepId"]] = body
             for name, expression in (step.get("outputs") or {}).items():

@@ -43,10 +43,16 @@ from stytch_sandbox import StytchSandbox  # noqa: E402
 
 DOCS = REPOSITORY_ROOT / "docs"
 # Pages whose marked blocks run: the site's pages, README.md (the sections marked in it) and the gallery's READMEs.
-PAGES = sorted(DOCS.rglob("*.md")) + [REPOSITORY_ROOT / "README.md"] + sorted(
-    (REPOSITORY_ROOT / "examples").glob("*/README.md"))
-_MARKER = re.compile(r"<!--\s*test:\s*(?P<kind>mock|sandbox|file)(?P<args>[^>]*?)\s*-->\s*\n```(?P<lang>[\w-]*)\n"
-                     r"(?P<body>.*?)\n```", re.S)
+PAGES = [
+    *sorted(DOCS.rglob("*.md")),
+    REPOSITORY_ROOT / "README.md",
+    *sorted((REPOSITORY_ROOT / "examples").glob("*/README.md")),
+]
+_MARKER = re.compile(
+    r"<!--\s*test:\s*(?P<kind>mock|sandbox|file)(?P<args>[^>]*?)\s*-->\s*\n```(?P<lang>[\w-]*)\n"
+    r"(?P<body>.*?)\n```",
+    re.S,
+)
 _GRAPH = re.compile(r"<!--\s*graph:\s*(?P<spec>\S+)\s+(?P<workflow>\S+)\s*-->\s*\n```mermaid\n(?P<body>.*?)\n```", re.S)
 GALLERY_SANDBOX_URL = "http://127.0.0.1:8100"
 STYTCH_SANDBOX_URL = "http://127.0.0.1:8000"
@@ -72,8 +78,10 @@ class Block:
 
 def blocks(page: Path) -> list[Block]:
     text = page.read_text(encoding="utf-8")
-    return [Block(page, text.count("\n", 0, m.start()) + 1, m["kind"], m["args"].strip(), m["lang"], m["body"])
-            for m in _MARKER.finditer(text)]
+    return [
+        Block(page, text.count("\n", 0, m.start()) + 1, m["kind"], m["args"].strip(), m["lang"], m["body"])
+        for m in _MARKER.finditer(text)
+    ]
 
 
 def shell_commands(block: Block) -> list[str]:
@@ -120,20 +128,35 @@ def run_block(block: Block, workdir: Path, urls: dict[str, str]) -> None:
         return
     env = _environment()
     if block.lang == "python":
-        done = subprocess.run([sys.executable, "-c", _localize(block.body, urls)], cwd=workdir, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", _localize(block.body, urls)],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == block.expected_exit, f"{block}: python snippet failed:\n{done.stderr[-3000:]}"
         return
     assert block.lang in ("sh", "console", "bash"), f"{block}: cannot run a {block.lang!r} block"
     commands = shell_commands(block)
     assert commands, f"{block}: a marked block with no command"
     for index, command in enumerate(commands):
-        done = subprocess.run(["bash", "-c", _program(_localize(command, urls))], cwd=workdir, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            ["bash", "-c", _program(_localize(command, urls))],
+            cwd=workdir,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         expected = block.expected_exit if index == len(commands) - 1 else 0
         assert done.returncode == expected, (
             f"{block}: `{command}` exited {done.returncode}, expected {expected}\n"
-            f"stdout: {done.stdout[-1500:]}\nstderr: {done.stderr[-1500:]}")
+            f"stdout: {done.stdout[-1500:]}\nstderr: {done.stderr[-1500:]}"
+        )
         assert "Traceback" not in done.stderr, f"{block}: `{command}` crashed:\n{done.stderr[-3000:]}"
 
 
@@ -167,21 +190,34 @@ def test_gallery_graphs_are_current() -> None:
     graphs = list(_GRAPH.finditer(page.read_text(encoding="utf-8")))
     assert len(graphs) >= 8
     for match in graphs:
-        done = subprocess.run([sys.executable, "-m", "arazzo_runner", "graph", match["spec"], "-w", match["workflow"]],
-                              cwd=REPOSITORY_ROOT, env=_environment(), capture_output=True, text=True, timeout=120,
-                              check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "arazzo_runner", "graph", match["spec"], "-w", match["workflow"]],
+            cwd=REPOSITORY_ROOT,
+            env=_environment(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout.rstrip() == match["body"].rstrip(), (
             f"the graph of {match['spec']} in docs/howto/gallery.md is out of date; paste in the output of "
-            f"`arazzo-runner graph {match['spec']} -w {match['workflow']}`")
+            f"`arazzo-runner graph {match['spec']} -w {match['workflow']}`"
+        )
 
 
 def test_the_site_builds_strictly(tmp_path: Path) -> None:
     if shutil.which("mkdocs") is None and not _importable("mkdocs"):
         pytest.skip("mkdocs is not installed: pip install -e '.[docs]' (make test installs it)")
-    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
-                          cwd=REPOSITORY_ROOT, capture_output=True, text=True, timeout=300, check=False,
-                          env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    done = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(tmp_path / "site")],
+        cwd=REPOSITORY_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
     assert done.returncode == 0, done.stderr[-4000:]
     assert (tmp_path / "site" / "reference" / "python" / "index.html").is_file()
     api_page = (tmp_path / "site" / "reference" / "python" / "index.html").read_text(encoding="utf-8")

@@ -1,4 +1,5 @@
-"""Request building: parameter serialisation (DEC-27), bodies (DEC-29, DEC-30), replacements (DEC-31), views (DEC-25/26).
+"""Request building: parameter serialisation (DEC-27), bodies (DEC-29, DEC-30), replacements (DEC-31),
+views (DEC-25/26).
 
 The style tables are the OpenAPI 3.1 examples (`color` = "blue",
 ["blue", "black", "brown"], {"R": 100, "G": 200, "B": 150}). End-to-end
@@ -17,7 +18,7 @@ import httpx
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.engine.request import _set_pointer
+from arazzo_runner.engine.request import set_at_pointer
 from arazzo_runner.engine.serialize import (
     serialize_cookie,
     serialize_header,
@@ -163,14 +164,14 @@ def test_media_type_families() -> None:
 
 def test_json_pointer_replacements() -> None:
     doc = {"a": {"b": 1}, "arr": [], "x~y": {"p/q": 0}}
-    doc = _set_pointer(doc, "/a/b", 5)
-    doc = _set_pointer(doc, "/c", True)
-    doc = _set_pointer(doc, "/arr/-", 9)
-    doc = _set_pointer(doc, "/arr/1", 10)  # the index just past the end appends
-    doc = _set_pointer(doc, "/arr/0", 8)
-    doc = _set_pointer(doc, "/x~0y/p~1q", 1)
+    doc = set_at_pointer(doc, "/a/b", 5)
+    doc = set_at_pointer(doc, "/c", True)
+    doc = set_at_pointer(doc, "/arr/-", 9)
+    doc = set_at_pointer(doc, "/arr/1", 10)  # the index just past the end appends
+    doc = set_at_pointer(doc, "/arr/0", 8)
+    doc = set_at_pointer(doc, "/x~0y/p~1q", 1)
     assert doc == {"a": {"b": 5}, "arr": [8, 10], "x~y": {"p/q": 1}, "c": True}
-    assert _set_pointer({"a": 1}, "", [1]) == [1]
+    assert set_at_pointer({"a": 1}, "", [1]) == [1]
 
 
 @pytest.mark.parametrize(
@@ -187,7 +188,7 @@ def test_json_pointer_replacements() -> None:
 )
 def test_json_pointer_replacement_errors(pointer: str, message: str) -> None:
     with pytest.raises(RequestBuildError, match=message):
-        _set_pointer({"a": {"b": 1}, "arr": [1]}, pointer, 0)
+        set_at_pointer({"a": {"b": 1}, "arr": [1]}, pointer, 0)
 
 
 def test_xml_replacements() -> None:
@@ -491,8 +492,10 @@ def test_encode_multipart_file_parts() -> None:
 
     body = encode_multipart({"f": {"content": b"\x00\xff"}, "g": b"ab"}, "B")
     assert body == (
-        b'--B\r\nContent-Disposition: form-data; name="f"; filename="f"\r\nContent-Type: application/octet-stream\r\n\r\n\x00\xff\r\n'
-        b'--B\r\nContent-Disposition: form-data; name="g"; filename="g"\r\nContent-Type: application/octet-stream\r\n\r\nab\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n\x00\xff\r\n"
+        b'--B\r\nContent-Disposition: form-data; name="g"; filename="g"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\nab\r\n"
         b"--B--\r\n"
     )
 
@@ -518,7 +521,9 @@ def test_binary_data_inside_a_json_payload_is_a_clear_error(tmp_path: Path) -> N
               - workflowId: main
                 steps:
                   - {stepId: get, operationId: bin, outputs: {blob: $response.body}}
-                  - {stepId: put, operationId: h, requestBody: {contentType: application/json, payload: {b: $steps.get.outputs.blob}}}
+                  - stepId: put
+                    operationId: h
+                    requestBody: {contentType: application/json, payload: {b: $steps.get.outputs.blob}}
             """
         ).lstrip(),
         encoding="utf-8",

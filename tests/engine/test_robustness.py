@@ -14,7 +14,7 @@ from arazzo_runner import load, run_workflow
 from arazzo_runner.cli.main import main
 from arazzo_runner.engine.views import parse_body
 from arazzo_runner.errors import ArazzoError, DocumentError
-from arazzo_runner.openapi.index import _security, load_openapi
+from arazzo_runner.openapi.index import load_openapi, security_requirements
 from arazzo_runner.sources.yamlsource import MAX_NODES, parse_document, parse_fast
 from tests.support.loopback import LoopbackServer, Reply
 
@@ -207,10 +207,10 @@ def test_openapi_json_nested_too_deeply() -> None:
 
 
 def test_security_scopes_must_be_lists_of_strings() -> None:
-    assert _security([{"basicAuth": 1}]) == ({"basicAuth": ()},)
-    assert _security([{"basicAuth": "read"}]) == ({"basicAuth": ()},)
-    assert _security([{"o": ["read", "write"]}, {"p": None}]) == ({"o": ("read", "write")}, {"p": ()})
-    assert _security([{"o": ["read", 3]}]) == ({"o": ()},)
+    assert security_requirements([{"basicAuth": 1}]) == ({"basicAuth": ()},)
+    assert security_requirements([{"basicAuth": "read"}]) == ({"basicAuth": ()},)
+    assert security_requirements([{"o": ["read", "write"]}, {"p": None}]) == ({"o": ("read", "write")}, {"p": ()})
+    assert security_requirements([{"o": ["read", 3]}]) == ({"o": ()},)
     text = OPENAPI % {"servers": "security: [{basicAuth: 1}]", "method": "get"}
     description = load_openapi("https://x.example/openapi.yaml", "openapi.yaml", text)
     assert description.operations[0].security == ({"basicAuth": ()},)
@@ -265,11 +265,11 @@ def test_bad_server_argument(value: str, tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_good_server_arguments(tmp_path: Path) -> None:
-    from arazzo_runner.cli.main import _read_servers
+    from arazzo_runner.cli.main import read_servers
 
     document = load(_write(tmp_path, server="http://127.0.0.1:1"))
-    assert _read_servers(["https://h.example:8443/v1"], document) == "https://h.example:8443/v1"
-    assert _read_servers(["api=http://[::1]:80"], document) == {"api": "http://[::1]:80"}
+    assert read_servers(["https://h.example:8443/v1"], document) == "https://h.example:8443/v1"
+    assert read_servers(["api=http://[::1]:80"], document) == {"api": "http://[::1]:80"}
 
 
 def test_bad_server_url_in_document_fails_the_step(tmp_path: Path) -> None:
@@ -427,9 +427,9 @@ def test_json_output_with_nan_and_bytes(
     assert data["outputs"] == {"n": "NaN"}
     assert data["steps"][0]["outputs"]["i"] == "-Infinity"
 
-    from arazzo_runner.cli.main import _jsonable
+    from arazzo_runner.cli.main import jsonable
 
-    assert _jsonable({"b": b"\x00\xff", "f": [math.inf], "t": (1, 2.5)}) == {
+    assert jsonable({"b": b"\x00\xff", "f": [math.inf], "t": (1, 2.5)}) == {
         "b": {"base64": "AP8="},
         "f": ["Infinity"],
         "t": [1, 2.5],

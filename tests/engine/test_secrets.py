@@ -17,8 +17,8 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from arazzo_runner import Runner, load, run_workflow
-from arazzo_runner.cli.main import _read_credentials
+from arazzo_runner import NextAction, Runner, load, run_workflow
+from arazzo_runner.cli.main import read_credentials
 from arazzo_runner.engine.redact import MASK, Redactor
 from arazzo_runner.engine.security import Credentials
 from arazzo_runner.errors import InputError
@@ -141,13 +141,13 @@ def test_a_bare_credential_still_applies_when_one_source_alone_defines_the_schem
 
 
 def test_the_cli_accepts_source_qualified_credential_names(two_sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from arazzo_runner.cli.main import _UsageError
+    from arazzo_runner.cli.main import UsageError
 
     monkeypatch.delenv("ARAZZO_CREDENTIAL_BEARERAUTH", raising=False)
     doc = load(two_sources)
-    assert _read_credentials(["b.bearerAuth=t1", "bearerAuth=t2"], doc) == {"b.bearerAuth": "t1", "bearerAuth": "t2"}
-    with pytest.raises(_UsageError, match="b.bearerAuth"):
-        _read_credentials(["c.bearerAuth=t1"], doc)
+    assert read_credentials(["b.bearerAuth=t1", "bearerAuth=t2"], doc) == {"b.bearerAuth": "t1", "bearerAuth": "t2"}
+    with pytest.raises(UsageError, match="b.bearerAuth"):
+        read_credentials(["c.bearerAuth=t1"], doc)
 
 
 # -- 2. every form of a secret is masked -------------------------------------------------------------
@@ -334,7 +334,7 @@ def test_nested_password_properties_are_masked_wherever_they_sit(tmp_path: Path)
     with pytest.raises(InputError) as info:
         run_workflow(doc, "main", {"account": {"users": [{"secret": "short-pw"}]}}, servers="http://127.0.0.1:1")
     assert "short-pw" not in str(info.value) and "account/users/0/secret" in str(info.value)
-    assert all("short-pw" not in p for p in info.value.problems)
+    assert all("short-pw" not in p.message for p in info.value.problems)
 
 
 def test_an_input_error_about_an_object_holding_a_password_does_not_echo_it(tmp_path: Path) -> None:
@@ -443,7 +443,7 @@ def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> 
     assert result.status == "succeeded"
     assert [s.step_id for s in result.steps] == ["pre", "work", "pre", "work"]
     retried_pre = result.steps[2]
-    assert retried_pre.next_action == "back to work"
+    assert retried_pre.next_action == NextAction("back", "work")
     assert retried_pre.url is not None and MASK in retried_pre.url and retried_pre.duration > 0
     assert "q-key" not in _dump(result)
 

@@ -32,8 +32,14 @@ def sandbox() -> Iterator[GallerySandbox]:
 
 def _run_sandbox(example: Example, sandbox: GallerySandbox, **changes: Any) -> Any:
     inputs = {**example.inputs, **changes}
-    return run_workflow(str(example.spec), example.workflow, inputs, servers=sandbox.url,
-                        credentials=example.python_credentials(), sleep=_no_wait)
+    return run_workflow(
+        str(example.spec),
+        example.workflow,
+        inputs,
+        servers=sandbox.url,
+        credentials=example.python_credentials(),
+        sleep=_no_wait,
+    )
 
 
 _waits: list[float] = []
@@ -127,8 +133,12 @@ def _password_mfa(result: Any, sandbox: GallerySandbox) -> None:
 
 def _paginated(result: Any, sandbox: GallerySandbox) -> None:
     pages = -(-INVENTORY_SIZE // 3)
-    assert result.outputs == {"total": INVENTORY_SIZE, "firstSku": "SKU-001", "pagesRead": pages,
-                              "lastPageFirstSku": "SKU-007"}
+    assert result.outputs == {
+        "total": INVENTORY_SIZE,
+        "firstSku": "SKU-001",
+        "pagesRead": pages,
+        "lastPageFirstSku": "SKU-007",
+    }
     assert [s.step_id for s in result.steps] == ["firstPage"] + ["nextPage"] * (pages - 1)
 
 
@@ -174,9 +184,16 @@ def _failing(result: Any, sandbox: GallerySandbox) -> None:
 
 
 EXPECTATIONS = {
-    "stytch-magic-link-login": _magic_link, "stytch-org-invite": _org_invite, "stytch-password-mfa": _password_mfa,
-    "paginated-cursor": _paginated, "retry-rate-limit": _retry, "oauth2-client-credentials": _oauth,
-    "nested-workflows": _nested, "xml-catalog": _xml, "file-upload": _upload, "failing-transfer": _failing,
+    "stytch-magic-link-login": _magic_link,
+    "stytch-org-invite": _org_invite,
+    "stytch-password-mfa": _password_mfa,
+    "paginated-cursor": _paginated,
+    "retry-rate-limit": _retry,
+    "oauth2-client-credentials": _oauth,
+    "nested-workflows": _nested,
+    "xml-catalog": _xml,
+    "file-upload": _upload,
+    "failing-transfer": _failing,
 }
 
 MOCK_OUTPUTS = {
@@ -204,16 +221,26 @@ def test_mock_runs_follow_the_scenarios() -> None:
 
 def test_the_sandbox_refuses_wrong_credentials(sandbox: GallerySandbox) -> None:
     example = BY_FOLDER["stytch-org-invite"]
-    result = run_workflow(str(example.spec), example.workflow, example.inputs, servers=sandbox.url,
-                          credentials={"basicAuth": ("project-test-wrong", "secret-test-wrong")})
+    result = run_workflow(
+        str(example.spec),
+        example.workflow,
+        example.inputs,
+        servers=sandbox.url,
+        credentials={"basicAuth": ("project-test-wrong", "secret-test-wrong")},
+    )
     assert result.status == "failed" and result.error.status_code == 401
     assert DEFAULT_ORGANIZATION_ID in sandbox.stytch.organizations
 
 
 def test_a_credential_that_is_not_a_json_object_is_refused() -> None:
     example = BY_FOLDER["oauth2-client-credentials"]
-    done = subprocess.run([*cli_command(example, mock=True), "--credential", "shippingOAuth={not json"],
-                          capture_output=True, text=True, env=cli_environment(example, mock=True), timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [*cli_command(example, mock=True), "--credential", "shippingOAuth={not json"],
+        capture_output=True,
+        text=True,
+        env=cli_environment(example, mock=True),
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2
     assert "must be a JSON object" in done.stderr and "Traceback" not in done.stderr

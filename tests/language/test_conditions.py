@@ -1,4 +1,5 @@
-"""Simple conditions: lexing, parsing, printing, loose comparison, explanations (CRIT-9..14, DEC-15, DEC-18, DEC-19, DEC-49)."""
+"""Simple conditions: lexing, parsing, printing, loose comparison, explanations
+(CRIT-9..14, DEC-15, DEC-18, DEC-19, DEC-49)."""
 
 from __future__ import annotations
 

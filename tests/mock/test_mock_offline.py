@@ -153,6 +153,10 @@ def test_train_fixture_workflows_run_offline_with_made_up_inputs(workflow_id):
     # of the file reference inputs they do not declare, which is not what this test is about.
     raw = yaml.safe_load(TRAIN.read_text(encoding="utf-8"))
     raw["workflows"] = [w for w in raw["workflows"] if w["workflowId"] == workflow_id]
+    # Its workflow outputs read '$steps.Find Trips_….outputs.…' (a stepId with spaces), which is not a runtime
+    # expression and so a load error (STEP-22/WF-13); they are not what this test is about either.
+    for workflow in raw["workflows"]:
+        workflow.pop("outputs", None)
     doc = load_text(yaml.safe_dump(raw, sort_keys=False), base_uri=TRAIN.as_uri())
     inputs, _ = generate_inputs(doc.workflow(workflow_id), seed=0)
     result = run_workflow(doc, workflow_id, inputs, mock=True)

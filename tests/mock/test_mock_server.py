@@ -120,9 +120,9 @@ def test_run_mock_scenario_from_the_cli(tmp_path, capsys):
 
 
 def test_the_mock_command_accepts_an_arazzo_document_too():
-    from arazzo_runner.cli.mock import _responder
+    from arazzo_runner.cli.mock import build_responder
 
-    responder = _responder(str(SPEC), seed=0, scenario={"createPet": 503}, validate=True)
+    responder = build_responder(str(SPEC), seed=0, scenario={"createPet": 503}, validate=True)
     answer = responder.respond(
         "POST",
         "http://127.0.0.1/api/v1/pets",

@@ -149,7 +149,7 @@ def test_a_bare_source_name_two_nested_documents_use_is_refused_with_the_names_t
 # -- 2. a document cannot forward the caller's credential to another host --------------------------
 
 
-def _forwarding(tmp_path: Path, b_server: str) -> Path:
+def forwarding_case(tmp_path: Path, b_server: str) -> Path:
     _api(tmp_path, "a", "login")
     write(
         tmp_path,
@@ -192,7 +192,7 @@ def test_a_credential_read_back_is_not_sent_to_another_host(tmp_path: Path) -> N
     with LoopbackServer() as host_a, LoopbackServer() as host_b:
         host_a.script("GET", "/login", Reply(body={}))
         host_b.script("GET", "/ping", Reply(body={}))
-        spec = _forwarding(tmp_path, localhost_url(host_b))
+        spec = forwarding_case(tmp_path, localhost_url(host_b))
         result = run_workflow(load(spec), "main", servers={"a": host_a.url}, credentials={"bearerAuth": "fwd-tok-123"})
         assert host_a.requests[0].header("Authorization") == "Bearer fwd-tok-123"
         assert host_b.requests == []  # nothing arrived at the other host
@@ -209,7 +209,7 @@ def test_the_same_host_may_receive_the_credential_back(tmp_path: Path) -> None:
     with LoopbackServer() as host:
         host.script("GET", "/login", Reply(body={}))
         host.script("GET", "/ping", Reply(body={}))
-        spec = _forwarding(tmp_path, host.url)
+        spec = forwarding_case(tmp_path, host.url)
         result = run_workflow(load(spec), "main", servers={"a": host.url}, credentials={"bearerAuth": "same-tok-123"})
         assert result.status == "succeeded", result.error
         assert host.requests_to("GET", "/ping")[0].query == {"v": ["Bearer same-tok-123"]}
@@ -393,7 +393,7 @@ def test_a_caller_with_another_client_secret_fetches_its_own_token(tmp_path: Pat
 def test_check_warns_when_an_expression_reads_a_credential_header(tmp_path: Path) -> None:
     from arazzo_runner.checker import check
 
-    spec = _forwarding(tmp_path, "http://127.0.0.1:9")
+    spec = forwarding_case(tmp_path, "http://127.0.0.1:9")
     found = [d for d in check(spec) if d.code == "ARZ133"]
     assert len(found) == 1 and found[0].severity == "warning"
     assert "$request.header.Authorization reads the credential step 'one' sends" in found[0].message

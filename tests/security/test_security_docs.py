@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.security.test_security_credentials import _forwarding
+from tests.security.test_security_credentials import forwarding_case
 from tests.security.wire import localhost_url
 from tests.support.loopback import LoopbackServer, Reply
 
@@ -22,7 +22,7 @@ def test_the_forwarding_example_runs(
     with LoopbackServer() as host_a, LoopbackServer() as host_b:
         host_a.script("GET", "/login", Reply(body={}))
         host_b.script("GET", "/ping", Reply(body={}))
-        spec = _forwarding(tmp_path, localhost_url(host_b))
+        spec = forwarding_case(tmp_path, localhost_url(host_b))
         spec.rename(tmp_path / "forward.arazzo.yaml")
         source = (
             code.group(1)

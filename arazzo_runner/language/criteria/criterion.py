@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import ArazzoError, DocumentError, EvaluationError, ExpressionSyntaxError
+from ...sources.values import type_name
 from ..expressions import EvalContext, Expression, HttpExpression, parse_expression
 from .condition import Condition, compile_condition
 from .goessner import compile_goessner
@@ -178,11 +179,9 @@ def compile_criterion(
 ) -> Criterion:
     """Compile one Criterion Object; raises :class:`DocumentError` / :class:`ExpressionSyntaxError` at load."""
     if not isinstance(condition, str):
-        raise DocumentError(f"a criterion condition must be a string, not {builtin_type_name(condition)}")
+        raise DocumentError(f"a criterion condition must be a string, not {type_name(condition)}")
     if context is not None and not isinstance(context, str):
-        raise DocumentError(
-            f"a criterion context must be a runtime expression string, not {builtin_type_name(context)}"
-        )
+        raise DocumentError(f"a criterion context must be a runtime expression string, not {type_name(context)}")
     warnings: list[str] = []
     kind, version = _normalise_type(type, warnings)
     if kind == "simple":
@@ -214,7 +213,3 @@ def compile_criterion(
         dialect = version or "xpath-31"
         matcher = compile_xpath(condition, dialect)
     return Criterion(condition, kind, context, version, dialect, tuple(warnings), context_expression, None, matcher)
-
-
-def builtin_type_name(value: Any) -> str:
-    return type(value).__name__ if not isinstance(value, type) else "a type"

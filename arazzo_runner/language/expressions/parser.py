@@ -166,7 +166,7 @@ class _Scanner:
         if root == "statusCode":
             return StatusCodeExpression()
         if root in ("request", "response"):
-            return self.http(root, root_at)
+            return self.http(root)
         if root in ("inputs", "outputs"):
             self.expect(".")
             what = "an input name" if root == "inputs" else "an output name"
@@ -198,7 +198,7 @@ class _Scanner:
             )
         raise self.error(f"unknown runtime expression '${root}': expected {ROOTS_EXPECTED}", root_at, ROOTS_EXPECTED)
 
-    def http(self, side: str, side_at: int) -> Expression:
+    def http(self, side: str) -> Expression:
         self.expect(".")
         part_at = self.pos
         part = self.word()

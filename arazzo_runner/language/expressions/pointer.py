@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ...errors import ExpressionSyntaxError, UnresolvedExpression
-from ...sources.yamlsource import escape_pointer_token, unescape_pointer_token
+from ...sources.pointer import escape_pointer_token, unescape_pointer_token
+from ...sources.values import type_name
 
 __all__ = ["JsonPointer", "describe_value"]
 
@@ -31,16 +32,6 @@ _BAD_ESCAPE = re.compile(r"~(?![01])")
 
 def describe_value(value: Any) -> str:
     """A short phrase saying what kind of JSON value ``value`` is, for messages."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (bytes, bytearray)):
-        return "binary data"
     if isinstance(value, Mapping):
         if not value:
             return "an empty object"
@@ -48,11 +39,12 @@ def describe_value(value: Any) -> str:
         shown = ", ".join(repr(k) for k in keys[:5])
         more = f" and {len(keys) - 5} more" if len(keys) > 5 else ""
         return f"an object with keys {shown}{more}"
-    if isinstance(value, Sequence):
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray)):
         if not value:
             return "an empty array"
         return f"an array of {len(value)} item{'s' if len(value) != 1 else ''}"
-    return f"a {type(value).__name__}"
+    scalar = type_name(value)
+    return scalar if scalar.startswith(("a ", "an ", "null", "binary")) else f"a {scalar}"
 
 
 @dataclass(frozen=True, slots=True)

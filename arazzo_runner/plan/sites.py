@@ -8,8 +8,8 @@ from typing import Literal
 
 from ..language.criteria import Criterion
 from ..language.expressions import CompiledValue, Expression
-from ..plan.model import Action, CriterionSpec, Step, Workflow
-from ..sources.yamlsource import escape_pointer_token
+from ..sources.pointer import escape_pointer_token
+from .model import Action, CriterionSpec, Step, Workflow
 
 __all__ = ["Site", "criterion_expressions", "iter_sites"]
 
