@@ -1,4 +1,4 @@
-"""arazzo-runner: run Arazzo 1.0.x workflows against the APIs their OpenAPI descriptions describe.
+"""arazzo-runner: run Arazzo 1.0.x and 1.1.x workflows against the APIs their OpenAPI descriptions describe.
 
 from arazzo_runner import load, run_workflow
 doc = load("specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml")
@@ -26,6 +26,7 @@ from .errors import (
 from .events import Event, EventListener
 from .plan.model import ArazzoDocument
 from .result import Failure, NextAction, StepResult, WorkflowResult
+from .upgrade import UpgradeResult, upgrade_text
 
 __version__ = "0.1.0"
 
@@ -47,6 +48,7 @@ __all__ = [
     "Runner",
     "SourceError",
     "StepResult",
+    "UpgradeResult",
     "WorkflowFailed",
     "WorkflowNotFound",
     "WorkflowResult",
@@ -57,4 +59,5 @@ __all__ = [
     "load",
     "load_text",
     "run_workflow",
+    "upgrade_text",
 ]

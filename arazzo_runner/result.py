@@ -53,6 +53,9 @@ class Failure:
     A step's own error (:attr:`StepResult.error`) uses ``step_failed`` (its
     criteria or outputs), ``workflow_failed`` (the workflow it ran failed:
     see ``cause``), ``request_error``, ``transport_error`` or ``invalid_inputs``.
+    Arazzo 1.1 adds ``step_timeout`` (a step's own ``timeout``) and ``unsupported_step`` (an
+    AsyncAPI step); a step ``dependsOn`` another workflow's step that has not completed is
+    ``dependency_failed``.
     """
 
     reason: str

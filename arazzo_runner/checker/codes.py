@@ -26,7 +26,7 @@ def _codes(*items: tuple[str, str, str, str]) -> dict[str, Code]:
 
 CODES: dict[str, Code] = _codes(
     # -- from the loader ------------------------------------------------------
-    ("ARZ001", "error", "arazzo-version", "'arazzo' is missing, not a string, or not a 1.0.x version"),
+    ("ARZ001", "error", "arazzo-version", "'arazzo' is missing, not a string, or not a 1.0.x or 1.1.x version"),
     ("ARZ002", "error", "missing-field", "a required field or list entry is missing"),
     ("ARZ003", "error", "invalid-value", "a value has the wrong type, breaks an enum or a pattern, or is out of range"),
     (
@@ -170,6 +170,21 @@ CODES: dict[str, Code] = _codes(
         "warning",
         "credential-read",
         "an expression reads a header carrying the credential of an authenticated request",
+    ),
+    # -- Arazzo 1.1 (docs/arazzo-1.1.md), from the loader and check alike ----------------
+    ("ARZ150", "error", "version-feature", "a 1.1 feature in a document that declares arazzo: 1.0.x"),
+    ("ARZ151", "error", "selector", "an invalid Selector Object, Expression Type Object or selector type"),
+    ("ARZ152", "error", "step-dependency", "a step dependsOn entry that is malformed, names no step, or forms a cycle"),
+    ("ARZ153", "error", "forward-reference", "a step reads a later step's outputs in a workflow without dependsOn"),
+    ("ARZ154", "error", "asyncapi-step", "AsyncAPI step fields used wrongly (action, channelPath, correlationId)"),
+    ("ARZ156", "error", "self", "'$self' is not a URI reference or has a fragment"),
+    ("ARZ157", "error", "action-parameters", "action parameters without a workflowId, or with 'in'"),
+    ("ARZ158", "error", "step-timeout", "a step timeout that is not a whole number of milliseconds >= 0"),
+    (
+        "ARZ159",
+        "warning",
+        "asyncapi-not-executed",
+        "an AsyncAPI step: it loads and is checked, a run reaching it fails",
     ),
 )
 

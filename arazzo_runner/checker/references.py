@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from ..compile.versions import minor_version
 from ..errors import ArazzoError
 from ..language.expressions import (
     ComponentExpression,
@@ -46,6 +47,15 @@ _HTTP = (UrlExpression, MethodExpression, StatusCodeExpression, HttpExpression)
 _LOOKS_LIKE = re.compile(
     r"\$(inputs|steps|outputs|workflows|response|request|components|sourceDescriptions)\.[A-Za-z0-9_]|\$(statusCode|url|method)\b"
 )
+
+
+def _run_order(workflow: Workflow, raw_steps: list[Any]) -> list[int]:
+    """The indices of ``raw_steps`` in the order the compiled workflow runs them (as written unless 1.1 reordered)."""
+    ids = [s.get("stepId") if isinstance(s, Mapping) else None for s in raw_steps]
+    compiled = [s.step_id for s in workflow.steps]
+    if len(compiled) != len(ids) or compiled == ids or sorted(compiled) != sorted(str(i) for i in ids):
+        return list(range(len(raw_steps)))
+    return [ids.index(step_id) for step_id in compiled]
 
 
 def reachability(workflow: Workflow, raw_steps: list[Any]) -> tuple[dict[int, set[int]], dict[str, int]]:
@@ -156,7 +166,9 @@ class _ReferenceChecker:
 
     # -- one workflow ------------------------------------------------------
     def workflow(self, wf: Workflow, raw: Mapping[str, Any], pointer: str) -> None:
-        raw_steps = as_list(raw.get("steps"))
+        written = as_list(raw.get("steps"))
+        order = _run_order(wf, written)  # 1.1: dependsOn may run the steps in another order than written
+        raw_steps = [written[j] for j in order]
         reach, index = reachability(wf, raw_steps)
         self.reach, self.index = reach, index
         self.raw_steps = raw_steps
@@ -172,7 +184,7 @@ class _ReferenceChecker:
                     "ARZ111",
                     f"step {sid!r} can never run: no step continues to it (it follows an action that always "
                     "ends or jumps elsewhere, and no goto names it)",
-                    f"{pointer}/steps/{i}",
+                    f"{pointer}/steps/{order[i]}",
                 )
         wf_outputs_seen: list[str] = []
         for site in iter_sites(wf):
@@ -236,6 +248,8 @@ class _ReferenceChecker:
         here = self.index.get(site.step.step_id)
         if here is None:
             return
+        if minor_version(self.doc.arazzo_version) == "1.1" and (target > here or any(s.depends_on for s in wf.steps)):
+            return  # 1.1: the steps run in dependency order, and a forward reference is the loader's ARZ153
         after_request = site.where in ("action", "step-output")
         if here in self.reach.get(target, set()) or (after_request and here == target):
             return

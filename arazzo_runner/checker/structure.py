@@ -140,7 +140,7 @@ class _Walker:
                     "/arazzo",
                 )
             elif not VERSION_RE.match(version):
-                self.r.error("ARZ001", f"unsupported Arazzo version {version!r}: expected 1.0.x", "/arazzo")
+                self.r.error("ARZ001", f"unsupported Arazzo version {version!r}: expected 1.0.x or 1.1.x", "/arazzo")
         self.required(doc, "", "the document", "info", "sourceDescriptions", "workflows")
         if "info" in doc:
             self.info(doc["info"], "/info")
@@ -441,5 +441,7 @@ class _Walker:
 
 
 def check_structure(data: Any, report: Report) -> None:
-    """Report every structural problem of one raw Arazzo document into ``report``."""
-    _Walker(report).root(data)
+    """Report every structural problem of one raw Arazzo document into ``report``, by its version's rules."""
+    from .structure11 import check_version_rules
+
+    check_version_rules(data, report, _Walker)

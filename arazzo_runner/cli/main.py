@@ -62,7 +62,7 @@ def positive_seconds(text: str) -> float:
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="arazzo-runner",
-        description="Run Arazzo 1.0.x workflows against the APIs their OpenAPI descriptions describe.",
+        description="Run Arazzo 1.0.x and 1.1.x workflows against the APIs their OpenAPI descriptions describe.",
     )
     from .. import __version__
 
@@ -146,7 +146,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 # Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
-_COMMAND_MODULES = ("check", "mock", "serve", "test", "generate", "graph")
+_COMMAND_MODULES = ("check", "mock", "serve", "test", "generate", "graph", "upgrade")
 
 
 def _command_module(name: str) -> Any:

@@ -19,6 +19,8 @@ from ..plan.rules import (
 from ..sources.pointer import escape_pointer_token
 from ..sources.yamlsource import locate_text
 from .context import CompileContext, ParsedDocument
+from .selectors import compile_selector_object
+from .versions import FIELDS_11, minor_version
 
 
 class DocumentScope:
@@ -37,6 +39,8 @@ class DocumentScope:
         self.sources: dict[str, SourceDescription] = {}
         self.openapi_sources: dict[str, OpenAPIDescription] = {}
         self.components: Mapping[str, Any] = {}
+        # "1.0" or "1.1": which specification's rules this document is compiled by (V11-01).
+        self.version = minor_version(self.data.get("arazzo")) if isinstance(self.data, Mapping) else None
 
     def loc(self, pointer: str, find: str | None = None) -> Location:
         """Where ``pointer`` is; with ``find``, at that text on the value's line (an expression in a string)."""
@@ -51,7 +55,7 @@ class DocumentScope:
 
     # -- small typed readers --------------------------------------------
     def check_fields(self, obj: Mapping[str, Any], kind: str, pointer: str) -> None:
-        allowed = FIELDS[kind]
+        allowed = FIELDS[kind] | FIELDS_11.get(kind, frozenset())  # a 1.1 field in 1.0 is ARZ150, not unknown
         for key in obj:
             if key not in allowed and not key.startswith("x-"):
                 message = unknown_field_message(key, kind)
@@ -91,7 +95,9 @@ class DocumentScope:
             return []
         return value
 
-    def compile_value(self, value: Any, pointer: str) -> CompiledValue:
+    def compile_value(self, value: Any, pointer: str, *, selectable: bool = True) -> CompiledValue:
+        if selectable and self.version == "1.1" and isinstance(value, Mapping) and "selector" in value:
+            return compile_selector_object(self, value, pointer)  # V11-09
         try:
             compiled = compile_value(value)
         except ArazzoError as exc:

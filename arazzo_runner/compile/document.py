@@ -24,6 +24,8 @@ from .context import CompileContext, ParsedDocument
 from .references import ReferenceResolver
 from .scope import check_input_scope, check_step_scope
 from .steps import StepCompiler
+from .steps11 import order_steps
+from .versions import base_uri, find_11_features, version_feature_message
 
 
 class DocumentCompiler:
@@ -56,7 +58,16 @@ class DocumentCompiler:
                 "ARZ001",
             )
         elif not VERSION_RE.match(version):
-            self.scope.error("/arazzo", f"unsupported Arazzo version {version!r}: this runner reads 1.0.x", "ARZ001")
+            self.scope.error(
+                "/arazzo", f"unsupported Arazzo version {version!r}: this runner reads 1.0.x and 1.1.x", "ARZ001"
+            )
+        elif self.scope.version == "1.1" and "#" in str(data.get("$self", "")):
+            self.scope.error(
+                "/$self", "'$self' must not contain a fragment ('#'): it is the document's identity", "ARZ156"
+            )
+        elif self.scope.version == "1.0":
+            for pointer, feature in find_11_features(data):  # V11-02
+                self.scope.error(pointer, version_feature_message(feature, version), "ARZ150")
         info = data.get("info")
         if not isinstance(info, Mapping):
             self.scope.error(
@@ -141,9 +152,12 @@ class DocumentCompiler:
                 self.scope.error(f"{pointer}/name", f"duplicate source description name {name!r}", "ARZ005")
                 continue
             try:
-                url = urljoin(self.scope.parsed.url, raw_url)
+                url = urljoin(base_uri(self.scope.data, self.scope.parsed.url), raw_url)  # $self: the 1.1 base
             except ValueError as exc:
                 self.scope.error(f"{pointer}/url", f"source url is not a valid URL: {exc}", "ARZ003")
+                continue
+            if kind == "asyncapi" and self.scope.version == "1.1":  # V11-19: named, not read (not executed yet)
+                self.scope.sources[name] = SourceDescription(name, url, raw_url, "asyncapi", self.scope.loc(pointer))
                 continue
             if kind is not None and kind not in ("openapi", "arazzo"):
                 self.scope.error(
@@ -202,6 +216,8 @@ class DocumentCompiler:
             )
             if step is not None:
                 steps.append(step)
+        if self.scope.version == "1.1":
+            steps = order_steps(self.scope, wf_id, steps, pointer)  # V11-16
         outputs = self.steps.outputs(raw.get("outputs"), f"{pointer}/outputs")
         names = validator.names if validator is not None else None
         workflow = Workflow(

@@ -21,6 +21,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from ..diagnostics import Diagnostic
 from ..errors import ArazzoError, DocumentError, Location, SourceError
+from ..language.expressions.grammar11 import arazzo11_grammar
 from ..openapi.index import OpenAPIDescription, load_openapi, load_openapi_cached
 from ..plan.model import (
     ArazzoDocument,
@@ -33,6 +34,7 @@ from ..sources.policy import FetchPolicy, check_reference, current_policy, fetch
 from ..sources.yamlsource import Positions, parse_document
 from .context import CompileContext, ParsedDocument, Reporter, SourceType
 from .document import DocumentCompiler
+from .versions import base_uri as document_base
 
 __all__ = ["LoadOptions", "load", "load_collecting", "load_text"]
 
@@ -192,7 +194,7 @@ class _Loader:
                 continue
             pointer = f"/sourceDescriptions/{i}"
             try:
-                source_url = urljoin(url, source["url"])
+                source_url = urljoin(document_base(data, url), source["url"])  # $self is the 1.1 base (V11-04)
             except ValueError:
                 continue  # reported with its location when the document is compiled
             try:
@@ -230,7 +232,10 @@ class _Loader:
     # -- pass 2: compile ------------------------------------------------
     def _compile(self, raw: ParsedDocument) -> None:
         compiler = DocumentCompiler(self.context, raw)
-        doc = compiler.compile()
+        # The 1.1 expression grammar ($self, $message) for a 1.1 document only, also when a 1.0 one is nested in it.
+        eleven = compiler.scope.version == "1.1"
+        with arazzo11_grammar(document_base(raw.data, raw.url) if eleven else None):
+            doc = compiler.compile()
         if doc is not None:
             self.documents.arazzo[raw.url] = doc
 

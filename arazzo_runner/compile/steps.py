@@ -23,6 +23,8 @@ from ..sources.pointer import escape_pointer_token
 from ..sources.values import type_name
 from .base import DocumentScope
 from .references import ReferenceResolver
+from .selectors import replacement_with_target_type
+from .steps11 import action_parameters, asyncapi_step, asyncapi_target, depends_on, step_timeout
 
 
 class StepCompiler:
@@ -44,7 +46,8 @@ class StepCompiler:
             if not OUTPUT_KEY_RE.match(key):
                 self.scope.error(target, f"output name {key!r} must match [a-zA-Z0-9.-_]+", "ARZ003")
                 continue
-            if self._output_is_expression(key, value, target):
+            selector = self.scope.version == "1.1" and isinstance(value, Mapping)  # a Selector Object (V11-09)
+            if selector or self._output_is_expression(key, value, target):
                 result.append((key, self.scope.compile_value(value, target)))
         return tuple(result)
 
@@ -95,7 +98,9 @@ class StepCompiler:
                 self.scope.check_fields(raw, "parameter", p)
             name = self.scope.required_str(raw, "name", p, "parameter")
             location = raw.get("in")
-            if location is not None and location not in ("path", "query", "header", "cookie"):
+            if location == "querystring" and self.scope.version == "1.1":
+                pass  # V11-21: the whole query string as one value
+            elif location is not None and location not in ("path", "query", "header", "cookie"):
                 extra = " ('body' was dropped in Arazzo 1.0.1: use requestBody)" if location == "body" else ""
                 self.scope.error(
                     f"{p}/in",
@@ -185,6 +190,7 @@ class StepCompiler:
             )
             retry_limit = None
         criteria = self._criteria(self.scope.object_list(raw, "criteria", pointer), f"{pointer}/criteria")
+        parameters = action_parameters(self, raw, pointer, workflow is not None) if self.scope.version == "1.1" else ()
         return Action(
             name=name,
             kind=cast(Any, action_type),
@@ -194,6 +200,7 @@ class StepCompiler:
             retry_limit=retry_limit,
             criteria=tuple(criteria),
             location=self.scope.loc(pointer),
+            parameters=parameters,
         )
 
     def _criteria(self, items: list[Any], pointer: str) -> list[CriterionSpec]:
@@ -212,7 +219,9 @@ class StepCompiler:
                 self.scope.error(f"{p}/context", "'context' must be a runtime expression string", "ARZ003")
                 continue
             try:
-                criterion = compile_criterion(condition, raw.get("type"), context, strict=self.scope.strict)
+                criterion = compile_criterion(
+                    condition, raw.get("type"), context, strict=self.scope.strict, arazzo11=self.scope.version == "1.1"
+                )
             except ArazzoError as exc:
                 self.scope.diag.from_exception(exc, self.scope.loc(f"{p}/condition"), "ARZ021")
                 continue
@@ -237,6 +246,12 @@ class StepCompiler:
             return None
         self.scope.check_fields(raw, "step", pointer)
         step_id = self.scope.required_str(raw, "stepId", pointer, "step")
+        if (
+            self.scope.version == "1.1"
+            and step_id is not None
+            and asyncapi_target(self.scope, raw, pointer) is not None
+        ):
+            return asyncapi_step(self, raw, pointer, index, step_id, wf_success, wf_failure)
         targets = [k for k in ("operationId", "operationPath", "workflowId") if k in raw]
         if len(targets) != 1:
             what = "none" if not targets else " and ".join(targets)
@@ -282,9 +297,13 @@ class StepCompiler:
                     )
         criteria_raw = self.scope.object_list(raw, "successCriteria", pointer)
         if "successCriteria" in raw and isinstance(raw["successCriteria"], list) and not criteria_raw:
-            self.scope.warning(
-                f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027"
-            )
+            if self.scope.version == "1.1":  # V11-23: 1.1 requires an entry
+                message = "'successCriteria' must list at least 1 entry (Arazzo 1.1)"
+                self.scope.error(f"{pointer}/successCriteria", message, "ARZ002")
+            else:
+                self.scope.warning(
+                    f"{pointer}/successCriteria", "an empty successCriteria list is treated as absent", "ARZ027"
+                )
         success_criteria = self._criteria(criteria_raw, f"{pointer}/successCriteria")
         on_success = self.actions(self.scope.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
         on_failure = self.actions(self.scope.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
@@ -316,6 +335,8 @@ class StepCompiler:
             on_failure=tuple(merged_failure),
             outputs=outputs,
             location=self.scope.loc(pointer),
+            timeout_ms=step_timeout(self.scope, raw, pointer) if self.scope.version == "1.1" else None,
+            depends_on=depends_on(self.scope, raw, pointer) if self.scope.version == "1.1" else (),
         )
 
     def _merge_parameters(
@@ -346,7 +367,11 @@ class StepCompiler:
             return None
         self.scope.check_fields(raw, "requestBody", pointer)
         content_type = self.scope.optional_str(raw, "contentType", pointer)
-        payload = self.scope.compile_value(raw["payload"], f"{pointer}/payload") if "payload" in raw else None
+        payload = (  # a payload is the body as written, even an object with a "selector" member (DEC-V11-5)
+            self.scope.compile_value(raw["payload"], f"{pointer}/payload", selectable=False)
+            if "payload" in raw
+            else None
+        )
         replacements = []
         for i, rep in enumerate(self.scope.object_list(raw, "replacements", pointer)):
             p = f"{pointer}/replacements/{i}"
@@ -359,7 +384,11 @@ class StepCompiler:
                 self.scope.error(p, "replacement is missing required field 'value'", "ARZ002")
                 continue
             if target is not None:
-                replacements.append(Replacement(target, self.scope.compile_value(rep["value"], f"{p}/value")))
+                value = self.scope.compile_value(rep["value"], f"{p}/value")
+                if self.scope.version == "1.1" and "targetSelectorType" in rep:
+                    replacements.append(replacement_with_target_type(self.scope, rep, target, value, p))
+                else:
+                    replacements.append(Replacement(target, value))
         return RequestBody(content_type, payload, tuple(replacements), self.scope.loc(pointer))
 
 

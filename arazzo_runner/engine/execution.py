@@ -49,6 +49,7 @@ from .state import (
     step_record,
     unrun_step_reason,
 )
+from .steps11 import action_inputs, guarded_step
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -243,9 +244,7 @@ class Execution:
             step = steps[pointer]
             self._count_step(workflow, step)
             started = time.perf_counter()
-            if self.observer is not None:
-                self.observer.step_started(step, attempt)
-            outcome = await self._execute_step(frame, step)
+            outcome = await self._execute_step(frame, step, attempt)
             frame.step_outputs[step.step_id] = outcome.outputs
             frame.last_exchange = outcome.exchange
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
@@ -265,7 +264,7 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action)
+                return await self._goto_workflow(frame, action, ctx)
             action = select_action(step.on_failure, ctx, budgets, self.observer)
             self._record(
                 workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("stop")
@@ -279,7 +278,7 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action)
+                return await self._goto_workflow(frame, action, ctx)
             # retry: spend one unit of this action's budget, wait, run the target, then the step again
             budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
             delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
@@ -302,13 +301,11 @@ class Execution:
                 target = workflow.steps[workflow.step_index(action.step_id)]
                 self._count_step(workflow, target)
                 target_started = time.perf_counter()
-                if self.observer is not None:
-                    self.observer.step_started(target, 1)
                 pre = await self._execute_step(frame, target)
                 frame.step_outputs[target.step_id] = pre.outputs
                 self._record(workflow, target, pre, 1, target_started, NextAction("back", step.step_id))
             elif action.workflow is not None:
-                failure = await self._retry_workflow(frame, step, action)
+                failure = await self._retry_workflow(frame, step, action, ctx)
                 if failure is not None:
                     return "failed", failure
             attempt += 1
@@ -327,11 +324,14 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(self, frame: Frame, action: Action) -> tuple[str, Failure | None]:
+    async def _goto_workflow(self, frame: Frame, action: Action, ctx: EvalContext) -> tuple[str, Failure | None]:
         """DEC-04: a tail call; this workflow ends with the target's status."""
         assert action.workflow is not None
         doc, target = frame.document.resolve_workflow(action.workflow)
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        problem = action_inputs(action, ctx, inputs)  # 1.1 action parameters (V11-20)
+        if problem is not None:
+            return "failed", Failure("invalid_inputs", problem, frame.workflow.workflow_id, action=action.name)
         invalid = invalid_inputs(
             self.redactor,
             target,
@@ -346,7 +346,7 @@ class Execution:
         frame.last_exchange = outcome.last_exchange or frame.last_exchange
         return outcome.status, outcome.error
 
-    async def _retry_workflow(self, frame: Frame, step: Step, action: Action) -> Failure | None:
+    async def _retry_workflow(self, frame: Frame, step: Step, action: Action, ctx: EvalContext) -> Failure | None:
         """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
 
         When the target fails (or cannot start), the step is not retried on top
@@ -357,6 +357,7 @@ class Execution:
         doc, target = frame.document.resolve_workflow(action.workflow)
         wf_id = frame.workflow.workflow_id
         inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
+        action_inputs(action, ctx, inputs)  # 1.1 action parameters (V11-20); an unresolvable one is left out
         what = f"step {step.step_id!r}: retry {action.name!r} runs workflow {target.workflow_id!r}"
         invalid = invalid_inputs(self.redactor, target, inputs, what, wf_id, step_id=step.step_id, action=action.name)
         if invalid is not None:
@@ -390,10 +391,14 @@ class Execution:
             self.observer.step_finished(record, outcome)
 
     # -- one step ----------------------------------------------------------
-    async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
+    async def _execute_step(self, frame: Frame, step: Step, attempt: int = 1) -> StepOutcome:
+        if self.observer is not None:
+            self.observer.step_started(step, attempt)
         if step.operation is not None:
-            return await self._execute_operation(frame, step, step.operation)
-        return await self._execute_workflow_step(frame, step)
+            work = self._execute_operation(frame, step, step.operation)
+        else:
+            work = self._execute_workflow_step(frame, step)
+        return await guarded_step(step, self.step_results, work)  # Arazzo 1.1: timeout, AsyncAPI, dependsOn
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
@@ -425,8 +430,6 @@ class Execution:
             )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
-            if self.observer is not None:
-                self.observer.tokens_fetched()
             forwarded = self.guard.check(prepared)
             if forwarded is not None:
                 raise RequestBuildError(forwarded)
@@ -579,7 +582,6 @@ class Execution:
             self.observer.outputs(frame.workflow.outputs, outputs, self.warnings, workflow=True)
         return outputs
 
-    # -- helpers -------------------------------------------------------------
     def _context(
         self, frame: Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
     ) -> EvalContext:

@@ -213,6 +213,7 @@ class Observer:
         )
 
     def request_sent(self, request: httpx.Request) -> None:
+        self.tokens_fetched()  # a token fetched for this request comes before it
         self._emit(self._request_event(request))
         self._sent_at = time.monotonic()
 

@@ -27,6 +27,7 @@ from ..language.expressions.template import is_absent_optional_input
 from ..openapi.media import is_json, is_xml, media_type
 from ..plan.model import OperationTarget, Parameter, RequestBody, Step
 from ..sources.pointer import pointer_tokens
+from .querystring import querystring_piece, set_by_jsonpath
 from .serialize import (
     serialize_cookie,
     serialize_header,
@@ -135,6 +136,9 @@ def _apply_parameter(
                 param.name, value, style, explode, declared.allow_reserved if declared else False, content_type
             )
         )
+        prepared.query_values[param.name] = value
+    elif location == "querystring":  # Arazzo 1.1: the whole query string (V11-21)
+        prepared.query.append(querystring_piece(value, content_type))
         prepared.query_values[param.name] = value
     elif location == "header":
         if param.name.lower() in _FRAMING_HEADERS:
@@ -344,6 +348,10 @@ def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content
 
         text = to_text(value)
         for rep in body.replacements:
+            if rep.target_type in ("jsonpath", "jsonpointer"):
+                raise RequestBuildError(
+                    f"replacement target {rep.target!r} is {rep.target_type}, but the payload is XML"
+                )
             new = _evaluate(rep.value, ctx, f"replacement {rep.target!r}")
             text = replace_xml(text, rep.target, new)
         return text
@@ -359,7 +367,12 @@ def _apply_replacements(value: Any, body: RequestBody, ctx: EvalContext, content
     document = copy.deepcopy(document)
     for rep in body.replacements:
         new = _evaluate(rep.value, ctx, f"replacement {rep.target!r}")
-        document = set_at_pointer(document, rep.target, new)
+        if rep.target_type == "xpath":
+            raise RequestBuildError(f"replacement target {rep.target!r} is an XPath, but the payload is JSON")
+        if rep.target_type == "jsonpath":
+            document = set_by_jsonpath(document, rep.target, rep.query, new)  # V11-13
+        else:
+            document = set_at_pointer(document, rep.target, new)
     return json.dumps(document, separators=(",", ":"), ensure_ascii=False) if was_string else document
 
 

@@ -197,7 +197,14 @@ def step_failure(frame: Frame, step: Step, outcome: StepOutcome, action: Action 
         reason = "ended_by_failure_action"
         tail = f"failure action {action.name!r} (end) stopped the workflow"
     else:
-        if outcome.reason in ("request_error", "transport_error", "invalid_inputs"):
+        if outcome.reason in (
+            "request_error",
+            "transport_error",
+            "invalid_inputs",
+            "step_timeout",  # Arazzo 1.1: a step's own timeout (V11-15)
+            "unsupported_step",  # an AsyncAPI step (V11-19)
+            "dependency_failed",  # a step dependsOn another workflow's step that has not completed (V11-16)
+        ):
             reason = outcome.reason
         else:
             reason = "unhandled_step_failure"

@@ -122,11 +122,16 @@ class _CoreRequest:
         )
 
 
+_CORE_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
 def validate_request(operation: Operation, request: ValidationInput) -> RequestProblems:
     """Every way ``request`` breaks what ``operation`` declares, one sentence each."""
     result = RequestProblems()
     if operation.description.is_swagger2:
         return result  # openapi-core reads OpenAPI 3.x only: Swagger 2.0 requests are answered unchecked
+    if operation.method not in _CORE_METHODS or any(p.location == "querystring" for p in operation.parameters):
+        return result  # OpenAPI 3.2 additions (querystring, QUERY, other methods) openapi-core does not know
     with _third_party_quiet():  # its first import may warn too
         from openapi_core.validation.request.exceptions import SecurityValidationError
 

@@ -32,7 +32,7 @@ __all__ = [
     "load_openapi_cached",
 ]
 
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")  # query: OpenAPI 3.2
 _TEMPLATE_VARIABLE = re.compile(r"\{([^{}]+)\}")
 
 
@@ -209,11 +209,16 @@ class OpenAPIDescription:
                 continue
             item_params = item.get("parameters") or []
             item_servers = self._servers(item.get("servers")) or doc_servers
-            for method in HTTP_METHODS:
-                op = item.get(method)
+            at = f"/paths/{escape_pointer_token(str(template))}"
+            entries = [(method, item.get(method), f"{at}/{method}") for method in HTTP_METHODS]
+            extra = item.get("additionalOperations")  # OpenAPI 3.2: other methods, by their exact name
+            if isinstance(extra, Mapping):
+                entries += [
+                    (str(m), o, f"{at}/additionalOperations/{escape_pointer_token(str(m))}") for m, o in extra.items()
+                ]
+            for method, op, pointer in entries:
                 if not isinstance(op, Mapping):
                     continue
-                pointer = f"/paths/{escape_pointer_token(str(template))}/{method}"
                 security = op.get("security", doc_security)
                 operation = Operation(
                     description=self,

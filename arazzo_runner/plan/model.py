@@ -42,7 +42,7 @@ class SourceDescription:
     name: str
     url: str  # absolute
     raw_url: str
-    type: Literal["openapi", "arazzo"]
+    type: Literal["openapi", "arazzo", "asyncapi"]
     location: Location | None = None
 
 
@@ -93,6 +93,8 @@ class Action:
     retry_limit: int | None = None
     criteria: tuple[CriterionSpec, ...] = ()
     location: Location | None = None
+    # 1.1: values for the inputs of the workflow a goto/retry runs (V11-20).
+    parameters: tuple[Parameter, ...] = ()
 
     @property
     def effective_retry_limit(self) -> int:
@@ -103,6 +105,9 @@ class Action:
 class Replacement:
     target: str
     value: CompiledValue
+    # 1.1 targetSelectorType (V11-13): "jsonpointer", "jsonpath" (``query`` compiled) or "xpath"; None: by payload.
+    target_type: str | None = None
+    query: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -127,12 +132,19 @@ class Step:
     on_failure: tuple[Action, ...]
     outputs: tuple[tuple[str, CompiledValue], ...]
     location: Location | None = None
+    # 1.1 (V11-15..V11-18): the step's own deadline in milliseconds, the steps it waits for as
+    # written, and the AsyncAPI target it names (loaded and checked, not executed yet).
+    timeout_ms: int | None = None
+    depends_on: tuple[str, ...] = ()
+    asyncapi_target: str | None = None
 
     @property
     def target_label(self) -> str:
         if self.operation is not None:
             op = self.operation.operation
             return op.operation_id or op.label
+        if self.asyncapi_target is not None:
+            return f"AsyncAPI {self.asyncapi_target}"
         return f"workflow {self.workflow}"
 
 

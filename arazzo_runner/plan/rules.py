@@ -27,7 +27,7 @@ __all__ = [
     "wrong_type_message",
 ]
 
-VERSION_RE = re.compile(r"^1\.0\.\d+(-.+)?$")
+VERSION_RE = re.compile(r"^1\.[01]\.\d+(-.+)?$")  # 1.0.x and 1.1.x, each read by its own rules
 # stepId, workflowId and source names (recommended pattern: a mismatch is a warning).
 NAME_RE = re.compile(r"^[A-Za-z0-9_\-]+$")
 # Output and component keys (required pattern, SCH-4).

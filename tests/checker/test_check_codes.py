@@ -19,10 +19,12 @@ CLEAN = (FIXTURES / "pets.arazzo.yaml").read_text(encoding="utf-8")
 
 # (code, [(old, new), ...], anchor, after)
 CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
-    ("ARZ001", [("arazzo: 1.0.1", "arazzo: 1.1.0")], "1.1.0", None),
+    # 1.1.0 is read since Arazzo 1.1 support (docs/arazzo-1.1.md): 2.0.0 is the unsupported version now.
+    ("ARZ001", [("arazzo: 1.0.1", "arazzo: 2.0.0")], "2.0.0", None),
     ("ARZ002", [("  title: Pets\n", "")], "version: 1.0.0", None),
     ("ARZ003", [("    type: openapi", "    type: graphql")], "graphql", None),
-    ("ARZ004", [("      - stepId: create\n", "      - stepId: create\n        timeout: 5\n")], "timeout", None),
+    # `timeout` is a 1.1 step field now (ARZ150 in a 1.0 document): an unknown field is one no version defines.
+    ("ARZ004", [("      - stepId: create\n", "      - stepId: create\n        retries: 5\n")], "retries", None),
     ("ARZ005", [("      - stepId: get\n", "      - stepId: create\n")], "create\n        operationId: getPet", None),
     ("ARZ006", [("workflowId: pets", "workflowId: my pets")], "my pets", None),
     (
@@ -316,6 +318,77 @@ CASES: list[tuple[str, list[tuple[str, str]], str, str | None]] = [
     ),
     ("ARZ131", [("condition: $statusCode == 201", "condition: $statusCode < 300")], "$response.body#/id", None),
     ("ARZ132", [("v: $response.body#/meta/anything/v", "v: $request.query.verbose")], "$request.query.verbose", None),
+    # -- Arazzo 1.1 -----------------------------------------------------------------------------
+    ("ARZ150", [("      - stepId: create\n", "      - stepId: create\n        timeout: 5\n")], "timeout", None),
+    (
+        "ARZ151",
+        [
+            ("arazzo: 1.0.1", "arazzo: 1.1.0"),
+            (
+                "          id: $response.body#/id",
+                "          id: {context: $response.body, selector: $.id, type: jmespath}",
+            ),
+        ],
+        "jmespath",
+        None,
+    ),
+    (
+        "ARZ152",
+        [
+            ("arazzo: 1.0.1", "arazzo: 1.1.0"),
+            ("      - stepId: get\n", "      - stepId: get\n        dependsOn: [nope]\n"),
+        ],
+        "nope",
+        None,
+    ),
+    (
+        "ARZ153",
+        [("arazzo: 1.0.1", "arazzo: 1.1.0"), ("            age: 3", "            age: $steps.get.outputs.name")],
+        "stepId: create",
+        None,
+    ),
+    (
+        "ARZ154",
+        [
+            ("arazzo: 1.0.1", "arazzo: 1.1.0"),
+            ("        operationId: getPet\n", "        operationId: getPet\n        correlationId: c\n"),
+        ],
+        "c\n",
+        "correlationId:",
+    ),
+    (
+        "ARZ156",
+        [("arazzo: 1.0.1", "arazzo: 1.1.0"), ("info:", "$self: https://example.com/a.yaml#x\ninfo:")],
+        "https://example.com/a.yaml#x",
+        None,
+    ),
+    (
+        "ARZ157",
+        [
+            ("arazzo: 1.0.1", "arazzo: 1.1.0"),
+            ("            type: end\n", "            type: end\n            parameters: [{name: a, value: 1}]\n"),
+        ],
+        "[{name: a",
+        None,
+    ),
+    (
+        "ARZ158",
+        [
+            ("arazzo: 1.0.1", "arazzo: 1.1.0"),
+            ("      - stepId: create\n", "      - stepId: create\n        timeout: -5\n"),
+        ],
+        "-5",
+        None,
+    ),
+    (
+        "ARZ159",
+        [
+            ("arazzo: 1.0.1", "arazzo: 1.1.0"),
+            ("        operationId: getPet\n", "        operationId: getPet\n        action: send\n"),
+        ],
+        "stepId: get",
+        None,
+    ),
 ]
 
 NOT_TRIGGERED_BY_CLEAN = {code for code, *_ in CASES}

@@ -89,7 +89,7 @@ def test_strict_turns_unknown_fields_into_errors(tmp_path: Path, capsys: pytest.
     text = (
         (FIXTURES / "pets.arazzo.yaml")
         .read_text()
-        .replace("      - stepId: create\n", "      - stepId: create\n        timeout: 5\n")
+        .replace("      - stepId: create\n", "      - stepId: create\n        retries: 5\n")
     )
     path = tmp_path / "doc.arazzo.yaml"
     path.write_text(text, encoding="utf-8")

@@ -112,7 +112,9 @@ def _body_kind(expression: Expression, ctx: EvalContext) -> str:
     return "json"
 
 
-def _normalise_type(type_: str | Mapping[str, Any] | None, warnings: list[str]) -> tuple[str, str | None]:
+def _normalise_type(
+    type_: str | Mapping[str, Any] | None, warnings: list[str], arazzo11: bool = False
+) -> tuple[str, str | None]:
     if type_ is None:
         return "simple", None
     if isinstance(type_, str):
@@ -128,13 +130,17 @@ def _normalise_type(type_: str | Mapping[str, Any] | None, warnings: list[str]) 
         for key in type_:
             if key not in ("type", "version") and not (isinstance(key, str) and key.startswith("x-")):
                 warnings.append(f"unknown field {key!r} in the Criterion Expression Type Object was ignored")
+        if kind == "jsonpointer" and arazzo11:
+            raise DocumentError("a criterion condition cannot be a JSON Pointer: use jsonpath or xpath (V11-10)")
         if kind not in ("jsonpath", "xpath"):
             raise DocumentError(
                 f"a Criterion Expression Type Object's type must be jsonpath or xpath, not {kind!r} (CET-1)"
             )
         if version is None:
             raise DocumentError(f"a Criterion Expression Type Object for {kind} needs a version (CET-2)")
-        allowed = (GOESSNER_VERSION,) if kind == "jsonpath" else _XPATH_VERSIONS
+        allowed: tuple[str, ...] = (GOESSNER_VERSION,) if kind == "jsonpath" else _XPATH_VERSIONS
+        if arazzo11:  # the 1.1 Expression Type Object names the defaults too (V11-10)
+            allowed = ("rfc9535", GOESSNER_VERSION) if kind == "jsonpath" else ("xpath-31", *_XPATH_VERSIONS)
         if version not in allowed:
             raise DocumentError(
                 f"unsupported expression version {version!r} for {kind}: expected "
@@ -176,6 +182,7 @@ def compile_criterion(
     context: str | None = None,
     *,
     strict: bool = False,
+    arazzo11: bool = False,
 ) -> Criterion:
     """Compile one Criterion Object; raises :class:`DocumentError` / :class:`ExpressionSyntaxError` at load."""
     if not isinstance(condition, str):
@@ -183,7 +190,7 @@ def compile_criterion(
     if context is not None and not isinstance(context, str):
         raise DocumentError(f"a criterion context must be a runtime expression string, not {type_name(context)}")
     warnings: list[str] = []
-    kind, version = _normalise_type(type, warnings)
+    kind, version = _normalise_type(type, warnings, arazzo11)
     if kind == "simple":
         if type is not None and context is None:
             if strict:
@@ -207,6 +214,8 @@ def compile_criterion(
     elif kind == "jsonpath":
         if version == GOESSNER_VERSION:
             matcher, dialect = GoessnerMatcher(compile_goessner(condition)), GOESSNER_VERSION
+        elif version == "rfc9535" or arazzo11:  # 1.1: jsonpath means RFC 9535, no Goessner fallback (V11-12)
+            matcher, dialect = _compile_plain_jsonpath(condition, True, warnings)  # strict: the error names the fix
         else:
             matcher, dialect = _compile_plain_jsonpath(condition, strict, warnings)
     else:

@@ -40,6 +40,7 @@ from .ast import (
     UrlExpression,
     WorkflowExpression,
 )
+from .grammar11 import MessageExpression, SelfExpression, current_grammar
 from .pointer import JsonPointer
 
 __all__ = ["ROOTS_EXPECTED", "parse_expression", "scan_expression", "try_parse_expression"]
@@ -123,6 +124,12 @@ class _Scanner:
         self.pos = pos
         return text[start:pos]
 
+    def identifier(self, what: str) -> str:
+        """An input or output name: any name in 1.0 (RTE-1), ``[A-Za-z0-9._-]+`` in 1.1 (V11-06)."""
+        if current_grammar() is None:
+            return self.name(what)
+        return self.run(_KEY_CHARS, f"{what} ([A-Za-z0-9._-]+ in Arazzo 1.1)")
+
     def token(self) -> str:
         start = pos = self.pos
         text, end = self.text, self.end
@@ -147,6 +154,12 @@ class _Scanner:
         else:
             pos = self.end
         self.pos = pos
+        if current_grammar() is not None:  # 1.1: '{' and '}' are not reference-token characters (V11-07)
+            for at in range(start, pos):
+                if self.text[at] in "{}":
+                    raise self.error(
+                        f"{self.text[at]!r} cannot appear in a JSON pointer in Arazzo 1.1", at, "a JSON pointer"
+                    )
         return JsonPointer.parse(self.text[start:pos], source=self.text, offset=start)
 
     # -- the grammar -----------------------------------------------------
@@ -170,7 +183,7 @@ class _Scanner:
         if root in ("inputs", "outputs"):
             self.expect(".")
             what = "an input name" if root == "inputs" else "an output name"
-            name = self.name(what)
+            name = self.identifier(what)
             pointer = self.optional_pointer()
             if root == "inputs":
                 return InputExpression(name, pointer)
@@ -190,6 +203,8 @@ class _Scanner:
             return SourceDescriptionExpression(source, self.name("a field name"))
         if root == "components":
             return self.components()
+        if root in ("self", "message") and current_grammar() is not None:
+            return self.arazzo11(root)
         if root == "message":
             raise self.error("$message expressions were removed in Arazzo 1.0.1 (DIFF-4)", root_at, ROOTS_EXPECTED)
         if not root:
@@ -197,6 +212,23 @@ class _Scanner:
                 f"expected {ROOTS_EXPECTED}, found {self.found(root_at)} after '$'", root_at, ROOTS_EXPECTED
             )
         raise self.error(f"unknown runtime expression '${root}': expected {ROOTS_EXPECTED}", root_at, ROOTS_EXPECTED)
+
+    def arazzo11(self, root: str) -> Expression:
+        """``$self`` and ``$message.(header.<token>|payload[#ptr])``: Arazzo 1.1 documents only (V11-05)."""
+        grammar = current_grammar()
+        assert grammar is not None
+        if root == "self":
+            return SelfExpression(grammar.self_uri)
+        self.expect(".")
+        part_at = self.pos
+        part = self.word()
+        if part == "payload":
+            return MessageExpression("payload", None, self.optional_pointer())
+        if part == "header":
+            self.expect(".")
+            return MessageExpression("header", self.token())
+        shown = repr(part) if part else self.found(part_at)
+        raise self.error(f"expected header. or payload after $message., found {shown}", part_at, "header. or payload")
 
     def http(self, side: str) -> Expression:
         self.expect(".")
@@ -237,7 +269,7 @@ class _Scanner:
         if kind == "outputs":
             name = self.run(_KEY_CHARS, "an output name ([A-Za-z0-9._-]+)")
         else:
-            name = self.name("an input name")
+            name = self.identifier("an input name")
         return WorkflowExpression(workflow, kind, name, self.optional_pointer())  # type: ignore[arg-type]
 
     def components(self) -> Expression:
