@@ -5,9 +5,10 @@ doc = load("specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml")
 result = run_workflow(doc, "recovery-codes-rotate", {...}, servers=..., credentials=...)
 """
 
+from typing import TYPE_CHECKING, Any
+
 from . import events
 from .api import Runner, arun_workflow, run_workflow
-from .checker import check
 from .compile.loader import load, load_text
 from .diagnostics import Diagnostic
 from .engine.execution import Limits
@@ -27,6 +28,9 @@ from .events import Event, EventListener
 from .plan.model import ArazzoDocument
 from .result import Failure, NextAction, StepResult, WorkflowResult
 from .upgrade import UpgradeResult, upgrade_text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checker import check
 
 __version__ = "0.1.0"
 
@@ -61,3 +65,12 @@ __all__ = [
     "run_workflow",
     "upgrade_text",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # The checker (the `check` command's analysis) loads on first use: running workflows never needs it.
+    if name == "check":
+        from .checker import check
+
+        return check
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .compile.loader import load
+from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, run_sync
 from .engine.execution import Execution, Limits, ServerMap
 from .engine.logmask import masking_logs
 from .engine.observe import Observer
@@ -43,14 +44,18 @@ def _document(spec: Spec) -> ArazzoDocument:
 
 
 class Runner:
-    """Runs workflows with shared settings and, optionally, one shared HTTP client.
+    """Runs workflows with shared settings and a kept HTTP client.
 
     ``servers``: ``None`` (each source's own servers), one base URL for every
     source, or ``{source name: base URL}``. ``credentials``: secrets by
     security scheme name. ``timeout``: seconds per request. ``client``: an
     ``httpx.AsyncClient`` the caller owns (for proxies, mTLS, mock transports);
-    without it a client is created per run and closed after. ``on_event``: called with every
-    :mod:`arazzo_runner.events` event of every run, secrets masked (see also :meth:`stream`).
+    without it the runner makes one on first use (one per event loop) and keeps
+    it, with its open connections, until :meth:`close` (or ``with Runner(...)``,
+    ``async with Runner(...)``, or interpreter exit). ``pool``: the
+    ``httpx.Limits`` of that client (connections kept and allowed).
+    ``on_event``: called with every :mod:`arazzo_runner.events` event of every run, secrets masked
+    (see also :meth:`stream`).
     """
 
     def __init__(
@@ -66,11 +71,14 @@ class Runner:
         clock: Callable[[], float] | None = None,
         mock: bool | Mapping[str, Any] = False,
         follow_redirects: bool = False,
+        pool: httpx.Limits | None = None,
         checks: str | Mapping[str, str] | None = None,
         on_event: EventListener | None = None,
     ) -> None:
         self.on_event = on_event
         self.mock = mock
+        self.pool = pool
+        self._clients: ClientPool | None = None
         self.checks = _contract_checker(checks)
         self.follow_redirects = follow_redirects
         self.servers = servers
@@ -126,12 +134,45 @@ class Runner:
                 return await self._execute(client, document, workflow_id, inputs or {}, listener, servers=servers)
         if self.client is not None:
             return await self._execute(self.client, document, workflow_id, inputs or {}, listener)
-        async with httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False) as client:
-            return await self._execute(client, document, workflow_id, inputs or {}, listener)
+        if not _in_asyncio():  # another async library (trio): a client for this run only
+            async with httpx.AsyncClient(
+                timeout=self.limits.request_timeout, follow_redirects=False, limits=self.pool or DEFAULT_POOL
+            ) as client:
+                return await self._execute(client, document, workflow_id, inputs or {}, listener)
+        if self._clients is None:
+            self._clients = ClientPool()
+        client = await self._clients.get(self.pool, self.limits.request_timeout)
+        return await self._execute(client, document, workflow_id, inputs or {}, listener)
 
     def run(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
-        """The synchronous twin of :meth:`arun` (not for use inside a running event loop)."""
-        return _run_sync(self.arun(spec, workflow_id, inputs))
+        """The synchronous twin of :meth:`arun`; it also works from inside a running event loop (a notebook).
+
+        Synchronous runs all run on one event loop that a background thread of this process runs,
+        so the kept client (or your own ``client=``) is reused from call to call.
+        """
+        return run_sync(self.arun(spec, workflow_id, inputs))
+
+    def close(self) -> None:
+        """Close the client this runner made (a ``client=`` you passed stays yours to close)."""
+        if self._clients is not None:
+            self._clients.close()
+
+    async def aclose(self) -> None:
+        """Close the client this runner made, from a coroutine."""
+        if self._clients is not None:
+            await self._clients.aclose()
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Runner:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
     async def stream(
         self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None
@@ -301,15 +342,12 @@ def _contract_checker(checks: str | Mapping[str, str] | None) -> Any:
         raise ArazzoError(f"contract checks: {exc}") from None
 
 
-def _run_sync(coro: Awaitable[WorkflowResult]) -> WorkflowResult:
+def _in_asyncio() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)  # type: ignore[arg-type]
-    close = getattr(coro, "close", None)
-    if close is not None:
-        close()
-    raise ArazzoError("run_workflow() was called from a running event loop; use 'await arun_workflow(...)' there")
+        return False
+    return True
 
 
 async def arun_workflow(
@@ -327,6 +365,7 @@ async def arun_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    pool: httpx.Limits | None = None,
     checks: str | Mapping[str, str] | None = None,
     on_event: EventListener | None = None,
 ) -> WorkflowResult:
@@ -340,7 +379,9 @@ async def arun_workflow(
     for bearer, OAuth2 and OpenID Connect; ``{"client_id", "client_secret"}`` to fetch an
     OAuth2 client-credentials token; the key for apiKey.
     ``client``: an ``httpx.AsyncClient`` you own (proxies, mTLS, a mock transport); otherwise
-    one is created for the run and closed after. ``timeout``: seconds per request.
+    calls share one client per event loop, kept with its connections for the next call and
+    closed when the loop ends (or at exit). ``pool``: ``httpx.Limits`` for that shared client
+    (default: up to 100 connections, all kept alive). ``timeout``: seconds per request.
     ``limits``: :class:`Limits` (steps per run, nesting depth, retry wait, run timeout).
     ``workflow_inputs``: ``{workflowId: inputs}`` for workflows the run starts without a
     step passing them (``dependsOn``, ``goto`` or ``retry`` to a workflow).
@@ -370,9 +411,11 @@ async def arun_workflow(
         clock=clock,
         mock=mock,
         follow_redirects=follow_redirects,
+        pool=pool,
         checks=checks,
         on_event=on_event,
     )
+    runner._clients = default_clients()  # every call without client= shares one client per event loop
     return await runner.arun(spec, workflow_id, inputs)
 
 
@@ -391,20 +434,23 @@ def run_workflow(
     clock: Callable[[], float] | None = None,
     mock: bool | Mapping[str, Any] = False,
     follow_redirects: bool = False,
+    pool: httpx.Limits | None = None,
     checks: str | Mapping[str, str] | None = None,
     on_event: EventListener | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` and return its :class:`WorkflowResult` (blocking).
 
-    The synchronous twin of :func:`arun_workflow`, with the same parameters (see there);
-    inside a running event loop, ``await arun_workflow(...)`` instead.
+    The synchronous twin of :func:`arun_workflow`, with the same parameters (see there).
+    Every synchronous call runs on one event loop that a background thread keeps, so
+    repeated calls reuse one client and its connections; it also works inside a running
+    event loop (a notebook), though ``await arun_workflow(...)`` does not block that loop.
 
         result = run_workflow("wf.arazzo.yaml", "login", {"user": "ada"},
                               servers="http://127.0.0.1:8000", credentials={"basicAuth": ("id", "secret")})
         result.raise_for_status()
         print(result.outputs)
     """
-    return _run_sync(
+    return run_sync(
         arun_workflow(
             spec,
             workflow_id,
@@ -419,6 +465,7 @@ def run_workflow(
             clock=clock,
             mock=mock,
             follow_redirects=follow_redirects,
+            pool=pool,
             checks=checks,
             on_event=on_event,
         )

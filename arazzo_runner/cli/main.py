@@ -161,6 +161,12 @@ def _command_module(name: str) -> Any:
 
 
 def add_source_option(parser: argparse.ArgumentParser) -> None:
+    """``--source URL=PATH``, and ``--no-cache``: the options of every command that reads descriptions."""
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor keep parsed OpenAPI descriptions in the user cache directory",
+    )
     parser.add_argument(
         "--source",
         action="append",
@@ -204,6 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_INVALID
+    from ..openapi import diskcache
+
+    diskcache.enable(not getattr(args, "no_cache", False))
     try:
         with fetch_policy(FetchPolicy(network=not getattr(args, "offline", False))):
             if args.command == "run":

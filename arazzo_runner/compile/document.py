@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Literal, cast
 from urllib.parse import urljoin
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import SchemaError
-
-from ..plan.inputs import InputsCheck
+from ..plan.inputs import InputsCheck, plainly_valid_schema
 from ..plan.model import (
     ArazzoDocument,
     SourceDescription,
@@ -246,14 +243,18 @@ class DocumentCompiler:
             self.scope.error(pointer, f"'inputs' must be a JSON Schema object, not {type_name(schema)}", "ARZ003")
             return None, None, set()
         inlined = self._inline_refs(schema, pointer, 0)
-        try:
-            Draft202012Validator.check_schema(inlined)
-        except SchemaError as exc:
-            where = "/".join(str(p) for p in exc.path)
-            self.scope.error(
-                pointer + ("/" + where if where else ""), f"invalid inputs schema: {exc.message}", "ARZ007"
-            )
-            return None, None, set()
+        if not plainly_valid_schema(inlined):  # a flat typed schema needs no meta-schema check (nor jsonschema)
+            from jsonschema import Draft202012Validator
+            from jsonschema.exceptions import SchemaError
+
+            try:
+                Draft202012Validator.check_schema(inlined)
+            except SchemaError as exc:
+                where = "/".join(str(p) for p in exc.path)
+                self.scope.error(
+                    pointer + ("/" + where if where else ""), f"invalid inputs schema: {exc.message}", "ARZ007"
+                )
+                return None, None, set()
         # The names of password properties at any depth: their values are masked wherever they sit in the inputs.
         secrets: set[str] = set()
 

@@ -26,9 +26,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-import elementpath
-import jsonpath_rfc9535
-
 from ..errors import DocumentError, EvaluationError, UnresolvedExpression
 from .criteria.goessner import compile_goessner
 from .criteria.matchers import _as_json, _parse_xml, compile_jsonpath, compile_xpath
@@ -93,6 +90,8 @@ class SelectorValue(CompiledValue):
             pointer: JsonPointer = self.compiled
             return pointer.resolve(document, expression=f"{label}")
         if self.version == "rfc9535":
+            import jsonpath_rfc9535  # loaded by the selectors that use it, as the criteria do
+
             try:
                 found = [node.value for node in self.compiled.query.find(document)]
             except (jsonpath_rfc9535.JSONPathError, RecursionError, TypeError) as exc:
@@ -107,6 +106,8 @@ class SelectorValue(CompiledValue):
         document, reason = _parse_xml(value)
         if document is None:
             raise EvaluationError(f"{label} cannot apply: {reason}", str(self.context))
+        import elementpath
+
         try:
             result = self.compiled.token.evaluate(elementpath.XPathContext(document))
         except (elementpath.ElementPathError, TypeError, ValueError, ArithmeticError, RecursionError) as exc:

@@ -21,6 +21,7 @@ from ..sources.fetch import display_name, read_url
 from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.policy import check_reference
 from ..sources.yamlsource import parse_fast
+from .diskcache import cached_parse
 
 __all__ = [
     "HTTP_METHODS",
@@ -492,5 +493,6 @@ def load_openapi(
     """
     if text is None:
         text = (reader or read_url)(url)
-    data = parse_fast(text, display)
+    source_text = text
+    data = cached_parse(source_text, lambda: parse_fast(source_text, display))
     return OpenAPIDescription(url, data, display, reader)

@@ -4,7 +4,9 @@ Full validation uses jsonschema (2020-12). Most workflows declare a flat
 object of typed properties, and validating those with jsonschema costs more
 than building a request, so such schemas also get a compiled check that
 answers "valid" directly; any other schema, and any input the quick check
-rejects, goes through jsonschema, which also words the problems.
+rejects, goes through jsonschema, which also words the problems. jsonschema
+is imported only then (and, at load, only for schemas outside that plain
+subset), so a plain workflow never loads it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,6 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
-
-from jsonschema import Draft202012Validator
 
 from ..errors import ArazzoError, InputProblem
 from ..sources.pointer import child_pointer, escape_pointer_token
@@ -26,6 +26,7 @@ __all__ = [
     "InputNames",
     "InputsCheck",
     "input_names",
+    "plainly_valid_schema",
     "secret_values",
     "unknown_inputs",
     "validate_inputs",
@@ -69,6 +70,49 @@ _TYPE_TESTS: dict[str, Callable[[Any], bool]] = {
 }
 
 QuickCheck = Callable[[Mapping[str, Any]], bool]
+
+# What the 2020-12 meta-schema asks of each annotation keyword ("example" is not one: anything goes).
+_ANNOTATION_TESTS: dict[str, Callable[[Any], bool]] = {
+    "description": lambda v: isinstance(v, str),
+    "title": lambda v: isinstance(v, str),
+    "format": lambda v: isinstance(v, str),
+    "$comment": lambda v: isinstance(v, str),
+    "contentMediaType": lambda v: isinstance(v, str),
+    "contentEncoding": lambda v: isinstance(v, str),
+    "examples": lambda v: isinstance(v, list),
+    "deprecated": lambda v: isinstance(v, bool),
+    "readOnly": lambda v: isinstance(v, bool),
+    "writeOnly": lambda v: isinstance(v, bool),
+    "default": lambda v: True,
+    "example": lambda v: True,
+}
+
+
+def _plain_keywords_valid(node: Mapping[str, Any]) -> bool:
+    for keyword, value in node.items():
+        if keyword == "type":
+            if not (isinstance(value, str) and value in _TYPE_TESTS):
+                return False
+        elif keyword not in _ANNOTATION_TESTS or not _ANNOTATION_TESTS[keyword](value):
+            return False
+    return True
+
+
+def plainly_valid_schema(schema: Any) -> bool:
+    """True only for a flat object schema (typed properties, ``required``, annotations) the meta-schema accepts.
+
+    A shortcut past jsonschema's meta-schema check: False means "not known", and the full check then decides.
+    """
+    if not isinstance(schema, Mapping) or _compile_quick(schema) is None:
+        return False
+    properties = schema.get("properties", {})
+    required = schema.get("required", [])
+    if not isinstance(properties, Mapping) or not all(isinstance(name, str) for name in properties):
+        return False
+    if not all(isinstance(name, str) for name in required) or len(set(required)) != len(required):
+        return False
+    rest = {k: v for k, v in schema.items() if k not in ("properties", "required")}
+    return _plain_keywords_valid(rest) and all(_plain_keywords_valid(prop) for prop in properties.values())
 
 
 def _compile_quick(schema: Mapping[str, Any]) -> QuickCheck | None:
@@ -187,14 +231,23 @@ def input_names(schema: Any) -> InputNames | None:
 class InputsCheck:
     """A workflow's compiled inputs schema."""
 
-    __slots__ = ("names", "quick", "schema", "secret_inputs", "validator")
+    __slots__ = ("_validator", "names", "quick", "schema", "secret_inputs")
 
     def __init__(self, schema: Mapping[str, Any], secret_inputs: frozenset[str] = frozenset()) -> None:
         self.schema = schema
-        self.validator = Draft202012Validator(schema)
+        self._validator: Any = None
         self.quick = _compile_quick(schema)
         self.secret_inputs = secret_inputs
         self.names = input_names(schema)
+
+    @property
+    def validator(self) -> Any:
+        """The jsonschema validator, built (and jsonschema imported) when an input needs the full check."""
+        if self._validator is None:
+            from jsonschema import Draft202012Validator
+
+            self._validator = Draft202012Validator(self.schema)
+        return self._validator
 
     def unknown_inputs(self, inputs: Mapping[str, Any], also: frozenset[str] = frozenset()) -> list[InputProblem]:
         """One problem per given input name the schema does not declare (and ``also`` does not hold)."""

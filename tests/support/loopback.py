@@ -190,6 +190,11 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128
     owner: LoopbackServer
 
+    def verify_request(self, request: Any, client_address: Any) -> bool:
+        with self.owner._lock:
+            self.owner._connections += 1  # one per accepted TCP connection
+        return True
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -296,6 +301,7 @@ class LoopbackServer:
         self._template_routes: dict[tuple[str, str], tuple[re.Pattern[str], _Route]] = {}
         self._requests: list[RecordedRequest] = []
         self._handler_errors: list[BaseException] = []
+        self._connections = 0
         self._httpd = _Server((host, port), _Handler)
         self._httpd.owner = self
         self.host, self.port = self._httpd.server_address[:2]
@@ -317,6 +323,12 @@ class LoopbackServer:
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+
+    @property
+    def connections(self) -> int:
+        """How many TCP connections the server has accepted (keep-alive reuse shows as fewer than requests)."""
+        with self._lock:
+            return self._connections
 
     def stop(self) -> None:
         """Stop serving; safe to call more than once."""

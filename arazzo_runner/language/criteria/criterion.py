@@ -30,8 +30,6 @@ from ...errors import ArazzoError, DocumentError, EvaluationError, ExpressionSyn
 from ...sources.values import type_name
 from ..expressions import EvalContext, Expression, HttpExpression, parse_expression
 from .condition import Condition, compile_condition
-from .goessner import compile_goessner
-from .matchers import GoessnerMatcher, compile_jsonpath, compile_regex, compile_xpath
 
 __all__ = ["GOESSNER_VERSION", "Criterion", "CriterionResult", "compile_criterion"]
 
@@ -153,6 +151,9 @@ def _normalise_type(
 
 
 def _compile_plain_jsonpath(condition: str, strict: bool, warnings: list[str]) -> tuple[Any, str]:
+    from .goessner import compile_goessner
+    from .matchers import GoessnerMatcher, compile_jsonpath
+
     try:
         return compile_jsonpath(condition), "rfc9535"
     except ExpressionSyntaxError as rfc_error:
@@ -208,6 +209,10 @@ def compile_criterion(
             f"a {kind} criterion needs a context: the runtime expression its condition applies to (CRIT-4, DEC-23)"
         )
     context_expression = parse_expression(context)
+    # The matchers and their engines load only for documents that use them (plain conditions need neither).
+    from .goessner import compile_goessner
+    from .matchers import GoessnerMatcher, compile_regex, compile_xpath
+
     matcher: Any
     if kind == "regex":
         matcher, dialect = compile_regex(condition), "ecma-262"

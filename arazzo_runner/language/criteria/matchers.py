@@ -5,6 +5,9 @@ came from (``json``, ``text``, ``binary``, ``empty``; ``json`` for values that
 are not a whole body) and returns ``(passed, explanation)``. It never raises:
 a value the matcher cannot use fails the criterion with a reason (DEC-18).
 Library exceptions are wrapped at load time into :class:`ExpressionSyntaxError`.
+
+The engines (regress, jsonpath-rfc9535, elementpath and lxml) are imported when a
+document first uses them, so documents with plain conditions never pay for loading them.
 """
 
 from __future__ import annotations
@@ -12,13 +15,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
-
-import elementpath
-import jsonpath_rfc9535
-import regress
-from elementpath.xpath30 import XPath30Parser
-from elementpath.xpath31 import XPath31Parser
-from lxml import etree
 
 from ...errors import ExpressionSyntaxError
 from ..expressions import to_text
@@ -62,6 +58,8 @@ class RegexMatcher:
 
 
 def compile_regex(pattern: str) -> RegexMatcher:
+    import regress
+
     try:
         compiled = regress.Regex(pattern)
     except (regress.RegressError, ValueError, TypeError) as exc:
@@ -105,6 +103,8 @@ class JsonPathMatcher:
         ok, document, reason = _as_json(value, kind)
         if not ok:
             return False, f"jsonpath {self.query_text} cannot apply: {reason}"
+        import jsonpath_rfc9535
+
         try:
             nodes = self.query.find(document)
         except (jsonpath_rfc9535.JSONPathError, RecursionError, TypeError) as exc:
@@ -145,6 +145,8 @@ class GoessnerMatcher:
 
 
 def compile_jsonpath(query: str) -> JsonPathMatcher:
+    import jsonpath_rfc9535
+
     try:
         compiled = jsonpath_rfc9535.compile(query)
     except jsonpath_rfc9535.JSONPathError as exc:
@@ -163,12 +165,25 @@ def compile_jsonpath(query: str) -> JsonPathMatcher:
 
 
 # -- XPath (DEC-22) ----------------------------------------------------------------
-XPATH_VERSIONS: dict[str, type[Any]] = {
-    "xpath-31": XPath31Parser,
-    "xpath-30": XPath30Parser,
-    "xpath-20": elementpath.XPath2Parser,
-    "xpath-10": elementpath.XPath1Parser,
-}
+XPATH_VERSIONS = ("xpath-31", "xpath-30", "xpath-20", "xpath-10")
+
+
+def _xpath_parser(version: str) -> type[Any]:
+    if version == "xpath-31":
+        from elementpath.xpath31 import XPath31Parser
+
+        return XPath31Parser
+    if version == "xpath-30":
+        from elementpath.xpath30 import XPath30Parser
+
+        return XPath30Parser
+    import elementpath
+
+    if version == "xpath-20":
+        return elementpath.XPath2Parser
+    if version == "xpath-10":
+        return elementpath.XPath1Parser
+    raise KeyError(version)
 
 
 def _parse_xml(value: Any) -> tuple[Any, str]:
@@ -178,6 +193,8 @@ def _parse_xml(value: Any) -> tuple[Any, str]:
         data = bytes(value)
     else:
         return None, f"the context is not XML (it is {describe_value(value)})"
+    from lxml import etree
+
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, dtd_validation=False
     )
@@ -207,6 +224,8 @@ class XPathMatcher:
         document, reason = _parse_xml(value)
         if document is None:
             return False, f"{label} cannot apply: {reason}"
+        import elementpath
+
         try:
             result = self.token.evaluate(elementpath.XPathContext(document))
             passed = bool(self.token.boolean_value(result))
@@ -222,7 +241,9 @@ def _describe_xpath(result: Any) -> str:
 
 
 def compile_xpath(expression: str, version: str = "xpath-31") -> XPathMatcher:
-    parser_class = XPATH_VERSIONS[version]
+    import elementpath
+
+    parser_class = _xpath_parser(version)
     try:
         token = parser_class().parse(expression)
     except elementpath.ElementPathError as exc:
