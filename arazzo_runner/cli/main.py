@@ -14,7 +14,7 @@ import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
-from typing import Any, NoReturn, TextIO, cast
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from ..engine.preflight import server_url_problem
 from ..engine.scope import source_scope
@@ -24,6 +24,9 @@ from ..plan.model import ArazzoDocument, Workflow
 from ..sources.fetch import MAX_DOCUMENT_BYTES
 from ..sources.policy import FetchPolicy, fetch_policy
 from .pipes import QuietPipe
+
+if TYPE_CHECKING:
+    from .observe import Observed
 
 __all__ = ["credential_env_name", "main"]
 
@@ -133,6 +136,9 @@ def _build_parser() -> argparse.ArgumentParser:
     from .each import add_options as add_each_options
 
     add_each_options(run)
+    from .observe import add_options
+
+    add_options(run)  # -v, -vv, -q, --report FORMAT=PATH
 
     lst = sub.add_parser(
         "list", help="list the workflows of a document", description="List workflows with their inputs and outputs."
@@ -290,7 +296,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from ..api import run_workflow
     from ..compile.loader import load
     from ..engine.execution import Limits
+    from .observe import observed, terminate_as_interrupt
 
+    watch = observed(args, UsageError, sys.stderr)  # a bad --report stops here, before anything is loaded
     sources = source_map(args.source)
     document = load(args.spec, strict=args.strict, sources=sources)
     _warn_unused_sources(sources, document)
@@ -322,24 +330,44 @@ def _cmd_run(args: argparse.Namespace) -> int:
     mock: Any = False
     if args.mock or args.mock_scenario:
         mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
-    result = run_workflow(
-        document,
-        args.workflow,
-        inputs,
-        servers=servers,
-        credentials=credentials,
-        timeout=args.timeout,
-        limits=Limits(run_timeout=args.run_timeout),
-        mock=mock,
-        follow_redirects=args.follow_redirects,
-        checks=args.checks,
-    )
+    try:
+        with terminate_as_interrupt():
+            result = run_workflow(
+                document,
+                args.workflow,
+                inputs,
+                servers=servers,
+                credentials=credentials,
+                timeout=args.timeout,
+                limits=Limits(run_timeout=args.run_timeout),
+                mock=mock,
+                follow_redirects=args.follow_redirects,
+                checks=args.checks,
+                on_event=watch.listener,
+            )
+    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: the reports still say what happened
+        return _interrupted(args, watch, interrupt)
+    watch.write_reports(sys.stderr)  # a report that cannot be written is said there; the exit code stays the run's
     if args.json:
         json.dump(jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
         sys.stdout.write("\n")
     else:
-        print_summary(result, sys.stdout)
+        print_summary(result, sys.stdout, quiet=args.quiet)
     return EXIT_OK if result.status == "succeeded" else EXIT_FAILED
+
+
+def _interrupted(args: argparse.Namespace, watch: Observed, interrupt: KeyboardInterrupt) -> int:
+    from .observe import exit_code_for, partial_result, signal_name
+
+    name = signal_name(interrupt)
+    if watch.recorder is not None:
+        watch.recorder.interrupt(name)
+        watch.write_reports(sys.stderr)
+        if args.json:
+            json.dump(partial_result(watch.recorder), sys.stdout, indent=2, ensure_ascii=False, default=str)
+            sys.stdout.write("\n")
+    print(f"arazzo-runner: interrupted ({name})", file=sys.stderr)
+    return exit_code_for(interrupt)
 
 
 def _run_each(args: argparse.Namespace, document: ArazzoDocument, workflow: Workflow, common: dict[str, Any]) -> int:
@@ -528,8 +556,14 @@ def _credential_value(value: str) -> Any:
     return value
 
 
-def print_summary(result: Any, out: TextIO) -> None:
+def print_summary(result: Any, out: TextIO, *, quiet: bool = False) -> None:
     out.write(f"workflow {result.workflow_id}: {result.status} in {result.duration * 1000:.0f} ms\n")
+    if quiet:  # -q: the result only
+        if result.error is not None:
+            out.write(f"error: {result.error.message}\n")
+        for name, value in result.outputs.items():
+            out.write(f"  {name}: {json.dumps(value, ensure_ascii=False, default=str)}\n")
+        return
     group: str | None = result.workflow_id
     for number, step in enumerate(result.steps, 1):
         # Steps of a child, dependsOn or goto workflow sit under a "workflow <id>:" marker (a child's
