@@ -11,7 +11,7 @@ from . import events
 from .api import Runner, arun_workflow, run_workflow
 from .compile.loader import load, load_text
 from .diagnostics import Diagnostic
-from .engine.execution import Limits
+from .engine.bounded import Limits
 from .errors import (
     ArazzoError,
     DocumentError,

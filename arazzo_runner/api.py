@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .compile.loader import load
+from .engine.bounded import Limits
 from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, run_sync
-from .engine.execution import Execution, Limits, ServerMap
+from .engine.execution import Execution, ServerMap
 from .engine.logmask import masking_logs
 from .engine.observe import Observer
 from .engine.preflight import check_credentials, check_servers

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -29,7 +28,7 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
-from .bounded import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, run_timeout_words
+from .bounded import CRITERION_TIMEOUT, DEFAULT_LIMITS, Limits, run_timeout_words
 from .guard import CredentialGuard
 from .observe import Observer, server_origin
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
@@ -62,19 +61,6 @@ ResponseChecker = Callable[[Operation, int, Mapping[str, str], Any, str], tuple[
 Sleep = Callable[[float], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Guards against runaway runs (DEC-42, DEC-44). Hitting one fails the run, naming it."""
-
-    max_steps: int = 1000
-    max_depth: int = 32
-    max_retry_delay: float = 300.0
-    request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
-    run_timeout: float | None = None
-    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES  # the decoded body; None: no cap
-    criterion_timeout: float = DEFAULT_CRITERION_TIMEOUT  # seconds for one backtracking regex, XPath or filter
-
-
 class Execution:
     """All the state of one run: created per ``run_workflow`` call, never shared."""
 
@@ -84,7 +70,7 @@ class Execution:
         *,
         servers: ServerMap = None,
         credentials: Credentials | None = None,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
