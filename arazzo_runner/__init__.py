@@ -7,10 +7,11 @@ result = run_workflow(doc, "recovery-codes-rotate", {...}, servers=..., credenti
 
 from typing import TYPE_CHECKING, Any
 
+from . import events
 from .api import Runner, arun_workflow, run_workflow
 from .compile.loader import load, load_text
 from .diagnostics import Diagnostic
-from .engine.execution import Limits
+from .engine.bounded import Limits
 from .errors import (
     ArazzoError,
     DocumentError,
@@ -23,6 +24,7 @@ from .errors import (
     WorkflowFailed,
     WorkflowNotFound,
 )
+from .events import Event, EventListener
 from .plan.model import ArazzoDocument
 from .result import Failure, NextAction, StepResult, WorkflowResult
 from .upgrade import UpgradeResult, upgrade_text
@@ -38,6 +40,8 @@ __all__ = [
     "Diagnostic",
     "DocumentError",
     "EvaluationError",
+    "Event",
+    "EventListener",
     "ExpressionSyntaxError",
     "Failure",
     "InputError",
@@ -55,6 +59,7 @@ __all__ = [
     "__version__",
     "arun_workflow",
     "check",
+    "events",
     "load",
     "load_text",
     "run_workflow",

@@ -15,14 +15,17 @@ import httpx
 
 from .compile.loader import load
 from .engine.async_steps import async_session
+from .engine.bounded import Limits
 from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, run_sync
-from .engine.execution import Execution, Limits, ServerMap
+from .engine.execution import Execution, ServerMap
 from .engine.logmask import masking_logs
+from .engine.observe import Observer
 from .engine.preflight import check_credentials, check_servers
 from .engine.redact import without_userinfo
 from .engine.security import Credentials, TokenCache
 from .engine.transport import retry_delay
 from .errors import ArazzoError
+from .events import Event, EventListener
 from .plan.model import ArazzoDocument
 from .result import WorkflowResult
 
@@ -53,6 +56,8 @@ class Runner:
     it, with its open connections, until :meth:`close` (or ``with Runner(...)``,
     ``async with Runner(...)``, or interpreter exit). ``pool``: the
     ``httpx.Limits`` of that client (connections kept and allowed).
+    ``on_event``: called with every :mod:`arazzo_runner.events` event of every run, secrets masked
+    (see also :meth:`stream`).
     """
 
     def __init__(
@@ -70,7 +75,9 @@ class Runner:
         follow_redirects: bool = False,
         pool: httpx.Limits | None = None,
         checks: str | Mapping[str, str] | None = None,
+        on_event: EventListener | None = None,
     ) -> None:
+        self.on_event = on_event
         self.mock = mock
         self.pool = pool
         self._clients: ClientPool | None = None
@@ -97,7 +104,14 @@ class Runner:
             servers = {name: without_userinfo(str(url)) for name, url in servers.items()}
         return f"Runner(servers={servers!r}, credentials={self.credentials!r})"
 
-    async def arun(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
+    async def arun(
+        self,
+        spec: Spec,
+        workflow_id: str,
+        inputs: Mapping[str, Any] | None = None,
+        *,
+        on_event: EventListener | None = None,
+    ) -> WorkflowResult:
         """Run ``workflow_id`` of ``spec`` (a path or a loaded document) with this runner's settings.
 
         Raises :class:`ArazzoError` before any request when the document, the workflow id, the inputs,
@@ -105,6 +119,7 @@ class Runner:
         with ``status == "failed"`` and an ``error`` saying why.
         """
         document = _document(spec)
+        listener = on_event or self.on_event
         if self._checked.get(id(document)) is not document:  # once per document for this runner's settings
             check_servers(self.servers, document)
             check_credentials(self.credentials, document)
@@ -118,20 +133,20 @@ class Runner:
             options = {"workflow": workflow_id, **(self.mock if isinstance(self.mock, Mapping) else {})}
             async with mock_client(document, **options) as client:
                 servers = mock_servers(document, self.servers)
-                return await self._execute(client, document, workflow_id, inputs or {}, servers=servers)
+                return await self._execute(client, document, workflow_id, inputs or {}, listener, servers=servers)
         if self.client is not None:
             if self.client.is_closed:
                 raise ArazzoError("the httpx.AsyncClient given as client= is closed; pass an open client")
-            return await self._execute(self.client, document, workflow_id, inputs or {})
+            return await self._execute(self.client, document, workflow_id, inputs or {}, listener)
         if not _in_asyncio():  # another async library (trio): a client for this run only
             async with httpx.AsyncClient(
                 timeout=self.limits.request_timeout, follow_redirects=False, limits=self.pool or DEFAULT_POOL
             ) as client:
-                return await self._execute(client, document, workflow_id, inputs or {})
+                return await self._execute(client, document, workflow_id, inputs or {}, listener)
         if self._clients is None:
             self._clients = ClientPool()
         client = await self._clients.get(self.pool, self.limits.request_timeout)
-        return await self._execute(client, document, workflow_id, inputs or {})
+        return await self._execute(client, document, workflow_id, inputs or {}, listener)
 
     def run(self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None) -> WorkflowResult:
         """The synchronous twin of :meth:`arun`; it also works from inside a running event loop (a notebook).
@@ -162,6 +177,39 @@ class Runner:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
+
+    async def stream(
+        self, spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None
+    ) -> AsyncIterator[Event]:
+        """Run like :meth:`arun`, yielding each event as it happens; the last is a ``RunFinished``
+        holding the result. An error before the run (a bad document or inputs) is raised from the
+        iteration; closing the iterator early (``contextlib.aclosing``) cancels the run.
+
+            async for event in runner.stream("wf.arazzo.yaml", "login", {"user": "ada"}):
+                print(event.kind, event.step_id)
+        """
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        chained = self.on_event
+
+        def put(event: Event) -> None:
+            if chained is not None:
+                chained(event)
+            queue.put_nowait(event)
+
+        async def produce() -> None:
+            try:
+                await self.arun(spec, workflow_id, inputs, on_event=put)
+            finally:
+                queue.put_nowait(None)
+
+        task = asyncio.ensure_future(produce())
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+            await task  # re-raises what stopped the run before it began
+        finally:
+            if not task.done():
+                task.cancel()
 
     async def arun_many(
         self,
@@ -260,6 +308,7 @@ class Runner:
         document: ArazzoDocument,
         workflow_id: str,
         inputs: Mapping[str, Any],
+        listener: EventListener | None,
         *,
         servers: str | Mapping[str, str] | None = None,
     ) -> WorkflowResult:
@@ -279,6 +328,8 @@ class Runner:
             response_checker=self.checks,
             **kwargs,
         )
+        if listener is not None:
+            execution.observer = Observer(listener, execution.redactor)
         # AsyncAPI steps: broker connections live for the run (docs/async-steps.md).
         async with async_session(execution, offline=bool(self.mock)):
             with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
@@ -322,6 +373,7 @@ async def arun_workflow(
     follow_redirects: bool = False,
     pool: httpx.Limits | None = None,
     checks: str | Mapping[str, str] | None = None,
+    on_event: EventListener | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` (a path or a loaded document) and return its result.
 
@@ -346,6 +398,8 @@ async def arun_workflow(
     each step, ``"error"`` also fails a step whose response breaks the contract, or
     ``{"schema": "error", "headers": "off", ...}``; ``None`` (the default) runs none. ``sleep`` and
     ``clock``: replace ``asyncio.sleep`` and ``time.time`` (retry waits and ``Retry-After`` dates), for tests.
+    ``on_event``: a callable given every :mod:`arazzo_runner.events` event as it happens, secrets masked
+    (docs/events.md).
 
     Raises :class:`ArazzoError` before any request when the document, the workflow id, the
     inputs, ``servers`` or the credentials are invalid. Anything that goes wrong at the API
@@ -365,6 +419,7 @@ async def arun_workflow(
         follow_redirects=follow_redirects,
         pool=pool,
         checks=checks,
+        on_event=on_event,
     )
     runner._clients = default_clients()  # every call without client= shares one client per event loop
     return await runner.arun(spec, workflow_id, inputs)
@@ -387,6 +442,7 @@ def run_workflow(
     follow_redirects: bool = False,
     pool: httpx.Limits | None = None,
     checks: str | Mapping[str, str] | None = None,
+    on_event: EventListener | None = None,
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` and return its :class:`WorkflowResult` (blocking).
 
@@ -417,5 +473,6 @@ def run_workflow(
             follow_redirects=follow_redirects,
             pool=pool,
             checks=checks,
+            on_event=on_event,
         )
     )

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     except ImportError:
         print("arazzo-runner: error: serve needs the MCP SDK: pip install 'arazzo-runner[mcp]'", file=sys.stderr)
         return EXIT_INVALID
-    from ..engine.execution import Limits
+    from ..engine.bounded import Limits
     from ..serve import ServeConfig, serve_http, serve_stdio
     from ..serve.config import ConfigError, read_config_file, read_secret_inputs
     from ..serve.transport import parse_listen

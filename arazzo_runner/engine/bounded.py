@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
@@ -89,3 +90,19 @@ def run_timeout_words(
     wf_id, step_id = running or (workflow_id, None)
     where = f" during step {step_id!r} of workflow {wf_id!r}" if step_id else ""
     return wf_id, step_id, f"the run took longer than run_timeout ({seconds or 0:g}s) and was stopped{where}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Guards against runaway runs (DEC-42, DEC-44). Hitting one fails the run, naming it."""
+
+    max_steps: int = 1000
+    max_depth: int = 32
+    max_retry_delay: float = 300.0
+    request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
+    run_timeout: float | None = None
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES  # the decoded body; None: no cap
+    criterion_timeout: float = DEFAULT_CRITERION_TIMEOUT  # seconds for one backtracking regex, XPath or filter
+
+
+DEFAULT_LIMITS = Limits()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -29,12 +28,13 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
-from .bounded import CRITERION_TIMEOUT, DEFAULT_CRITERION_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, run_timeout_words
+from .bounded import CRITERION_TIMEOUT, DEFAULT_LIMITS, Limits, run_timeout_words
 from .guard import CredentialGuard
+from .observe import Observer, server_origin
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
 from .scope import SourceScope, source_scope
-from .security import Credentials, TokenCache, apply_security, shared_scheme_names
+from .security import TOKEN_RESPONSES, Credentials, TokenCache, apply_security, shared_scheme_names
 from .state import (
     Frame,
     LimitExceeded,
@@ -44,6 +44,7 @@ from .state import (
     invalid_inputs,
     redact_failure,
     select_action,
+    server_base_url,
     step_failure,
     step_record,
     unrun_step_reason,
@@ -60,19 +61,6 @@ ResponseChecker = Callable[[Operation, int, Mapping[str, str], Any, str], tuple[
 Sleep = Callable[[float], Awaitable[None]]
 
 
-@dataclass(frozen=True)
-class Limits:
-    """Guards against runaway runs (DEC-42, DEC-44). Hitting one fails the run, naming it."""
-
-    max_steps: int = 1000
-    max_depth: int = 32
-    max_retry_delay: float = 300.0
-    request_timeout: float | None = None  # None: the ``timeout=`` given to run_workflow / Runner (30 s by default)
-    run_timeout: float | None = None
-    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES  # the decoded body; None: no cap
-    criterion_timeout: float = DEFAULT_CRITERION_TIMEOUT  # seconds for one backtracking regex, XPath or filter
-
-
 class Execution:
     """All the state of one run: created per ``run_workflow`` call, never shared."""
 
@@ -82,7 +70,7 @@ class Execution:
         *,
         servers: ServerMap = None,
         credentials: Credentials | None = None,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
         sleep: Sleep = asyncio.sleep,
         clock: Callable[[], float] = time.time,
@@ -90,6 +78,7 @@ class Execution:
         tokens: TokenCache | None = None,
         follow_redirects: bool = False,
         response_checker: ResponseChecker | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.client = client
         # Contract checks of each response (arazzo_runner.testing): handed in, never imported here.
@@ -114,6 +103,7 @@ class Execution:
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
         self._shared_schemes: dict[int, frozenset[str]] = {}
+        self.observer = observer  # None: nobody listens, and no event is built
         self.guard = CredentialGuard(self.credentials)
         self.scope: SourceScope | None = None
 
@@ -128,6 +118,10 @@ class Execution:
             )
         started = time.perf_counter()
         CRITERION_TIMEOUT.set(self.limits.criterion_timeout)  # this run's task, and the tasks it starts, see it
+        sink = None
+        if self.observer is not None:
+            self.observer.run_started(document.display, workflow, inputs)  # its password inputs masked from here
+            sink = TOKEN_RESPONSES.set(self.observer.token_responses)  # token exchanges of this run only
         try:
             if self.limits.run_timeout is not None:
                 outcome = await asyncio.wait_for(
@@ -142,6 +136,9 @@ class Execution:
             wf_id, step_id, message = run_timeout_words(self.limits.run_timeout, self.running, workflow_id)
             outputs = self._workflow_outputs(self.root_frame) if self.root_frame is not None else {}
             outcome = WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
+        finally:
+            if sink is not None:
+                TOKEN_RESPONSES.reset(sink)
         error = outcome.error
         if error is not None:
             error = redact_failure(error, self.redactor)
@@ -150,7 +147,7 @@ class Execution:
                 f"a credential or password input is shorter than {MIN_SECRET_LENGTH} characters and cannot be "
                 "masked: it may appear in messages and results"
             )
-        return WorkflowResult(
+        result = WorkflowResult(
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
             outputs=self.redactor.mask_value(outcome.outputs),
@@ -159,9 +156,18 @@ class Execution:
             warnings=tuple(self.redactor.mask(w) for w in self.warnings),
             duration=time.perf_counter() - started,
         )
+        if self.observer is not None:
+            self.observer.run_finished(result)
+        return result
 
     # -- workflows ----------------------------------------------------------
     async def _run_workflow(
+        self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
+    ) -> WorkflowOutcome:
+        run = self._run_workflow_unobserved(document, workflow, inputs, depth)
+        return await (run if self.observer is None else self.observer.around_workflow(workflow, depth, run))
+
+    async def _run_workflow_unobserved(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
     ) -> WorkflowOutcome:
         wf_id = workflow.workflow_id
@@ -226,13 +232,13 @@ class Execution:
             self._count_step(workflow, step)
             self.running = (workflow.workflow_id, step.step_id)
             started = time.perf_counter()
-            outcome = await self._execute_step(frame, step)
+            outcome = await self._execute_step(frame, step, attempt)
             frame.step_outputs[step.step_id] = outcome.outputs
             frame.last_exchange = outcome.exchange
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                action = select_action(step.on_success, ctx, None)
+                action = select_action(step.on_success, ctx, None, self.observer)
                 self._record(
                     workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("next")
                 )
@@ -247,7 +253,7 @@ class Execution:
                     budgets, attempt = {}, 1
                     continue
                 return await self._goto_workflow(frame, action, ctx)
-            action = select_action(step.on_failure, ctx, budgets)
+            action = select_action(step.on_failure, ctx, budgets, self.observer)
             self._record(
                 workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("stop")
             )
@@ -276,6 +282,8 @@ class Execution:
                     )
                 )
             # Slept even when 0, so every retry wait is visible to an injected sleep (T-17).
+            if self.observer is not None:
+                self.observer.retry_waiting(delay, outcome.exchange.retry_after_header, action)
             await self.sleep(delay)
             if action.step_id is not None:
                 target = workflow.steps[workflow.step_index(action.step_id)]
@@ -365,10 +373,15 @@ class Execution:
         next_action: NextAction,
     ) -> None:
         """The one place a step record is made (masked there: see :func:`.state.step_record`)."""
-        self.step_results.append(step_record(workflow, step, outcome, attempt, started, next_action, self.redactor))
+        record = step_record(workflow, step, outcome, attempt, started, next_action, self.redactor)
+        self.step_results.append(record)
+        if self.observer is not None:
+            self.observer.step_finished(record, outcome)
 
     # -- one step ----------------------------------------------------------
-    async def _execute_step(self, frame: Frame, step: Step) -> StepOutcome:
+    async def _execute_step(self, frame: Frame, step: Step, attempt: int = 1) -> StepOutcome:
+        if self.observer is not None:
+            self.observer.step_started(step, attempt)
         if step.operation is not None:
             work = self._execute_operation(frame, step, step.operation)
         else:
@@ -381,7 +394,7 @@ class Execution:
         exchange = Exchange()
         names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
-            base_url = self._base_url(target, names)
+            base_url = server_base_url(self.servers, target, names)
         except ArazzoError as exc:  # a server URL that cannot be used: fail before sending anything
             return StepOutcome(False, exchange, {}, exc.message, reason="request_error")
         if base_url is None:
@@ -391,6 +404,8 @@ class Execution:
             )
             return StepOutcome(False, exchange, {}, message, reason="request_error")
         self.redactor.add_many(url_secrets(base_url))  # a user:password@ server URL
+        if self.observer is not None:
+            self.observer.server_resolved(target.source, base_url, server_origin(self.servers, target, names))
         try:
             prepared = prepare_request(step, target, ctx, base_url)
             await apply_security(
@@ -409,6 +424,8 @@ class Execution:
                 raise RequestBuildError(forwarded)
             request = build_request(self.client, prepared, self.limits.request_timeout)
         except ArazzoError as exc:
+            if self.observer is not None:
+                self.observer.tokens_fetched()  # a token endpoint that refused is part of the story
             return StepOutcome(
                 False, exchange, {}, f"could not build the request: {exc.message}", reason="request_error"
             )
@@ -418,6 +435,8 @@ class Execution:
         exchange.url = without_userinfo(str(request.url))
         exchange.method = request.method
         exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
+        if self.observer is not None:
+            self.observer.request_sent(request)
         try:
             response = await send(
                 self.client,
@@ -448,6 +467,8 @@ class Execution:
                 reason="transport_error",
                 warnings=prepared.warnings,
             )
+        if self.observer is not None:
+            self.observer.response_received(response)
         exchange.status_code = response.status_code
         exchange.response = response_view(response)
         exchange.raw_response = response
@@ -500,6 +521,8 @@ class Execution:
         explanation = ""
         for spec in step.success_criteria:
             verdict = spec.criterion.evaluate(ctx)
+            if self.observer is not None:
+                self.observer.criterion(spec, verdict.passed, verdict.explanation, "success")
             if not verdict.passed:
                 failed, explanation = spec, verdict.explanation
                 break
@@ -510,6 +533,8 @@ class Execution:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 warn.append(f"output {name!r} left out: {exc.message}")
+        if self.observer is not None:
+            self.observer.outputs(step.outputs, outputs, warn)
         broken = next((check for check in exchange.checks if check.is_error), None)
         if failed is None and broken is not None:
             # A contract check at severity error fails the step as an unmet criterion does (same actions).
@@ -543,43 +568,18 @@ class Execution:
             except EvaluationError as exc:
                 why = unrun_step_reason(frame, value, ctx, self.step_results) or exc.message
                 self.warnings.append(f"workflow {frame.workflow.workflow_id!r}: output {name!r} left out: {why}")
+        if self.observer is not None:
+            self.observer.outputs(frame.workflow.outputs, outputs, self.warnings, workflow=True)
         return outputs
 
-    # -- helpers -------------------------------------------------------------
     def _context(
         self, frame: Frame, exchange: Exchange | None, outputs: Mapping[str, Any] | None = None
     ) -> EvalContext:
-        if exchange is None and outputs is None and frame.base_context is not None:
-            return frame.base_context
-        live: dict[str, Any] = {}
-        if exchange is not None:  # $url, $method, $statusCode, $request, $response: once there is an exchange
-            live = {
-                "url": exchange.url,
-                "method": exchange.method,
-                "status_code": exchange.status_code,
-                "request": exchange.request,
-                "response": exchange.response,
-            }
-        context = EvalContext(
-            inputs=frame.inputs,
-            steps=frame.step_outputs,
-            workflows=self.records,
-            source_descriptions=self._source_fields(frame.document),
-            components=frame.document.components,
-            outputs=outputs,
-            optional_inputs=frame.workflow.optional_inputs,
-            **live,
-        )
-        if exchange is None and outputs is None:
-            frame.base_context = context
-        return context
-
-    def _source_fields(self, doc: ArazzoDocument) -> Mapping[str, Mapping[str, Any]]:
-        # Computed once per document per run; kept in the run, not in a module global.
+        doc = frame.document  # its $sourceDescriptions fields: once per document per run, kept in the run
         fields = self._sources_cache.get(doc.url)
         if fields is None:
             fields = self._sources_cache[doc.url] = doc.source_fields()
-        return fields
+        return frame.context(exchange, outputs, self.records, fields)
 
     def _shared_scheme_names(self, doc: ArazzoDocument) -> frozenset[str]:
         """Scheme names several OpenAPI sources of the loaded documents define (once per run)."""
@@ -588,14 +588,3 @@ class Execution:
         if shared is None:
             shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
         return shared
-
-    def _base_url(self, target: OperationTarget, names: tuple[str, ...]) -> str | None:
-        servers = self.servers
-        if isinstance(servers, str):
-            return servers
-        if isinstance(servers, Mapping):
-            for name in names:  # the qualified name first (see .scope)
-                if name in servers:
-                    return servers[name]
-        # A server variable without a default fails the step: the caller must say which URL to use.
-        return target.description.base_url(target.operation, target.source)

@@ -17,6 +17,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin, urlsplit
@@ -28,7 +29,18 @@ from ..openapi.index import OpenAPIDescription, Operation
 from .redact import Redactor, Secret
 from .request import PreparedRequest
 
-__all__ = ["PROCESS_TOKENS", "Credentials", "TokenCache", "TokenStore", "apply_security", "shared_scheme_names"]
+__all__ = [
+    "PROCESS_TOKENS",
+    "TOKEN_RESPONSES",
+    "Credentials",
+    "TokenCache",
+    "TokenStore",
+    "apply_security",
+    "shared_scheme_names",
+]
+
+# Set by a run whose events are observed: token endpoint responses are collected there for its event stream.
+TOKEN_RESPONSES: ContextVar[list[httpx.Response] | None] = ContextVar("TOKEN_RESPONSES", default=None)
 
 
 class Credentials:
@@ -85,6 +97,9 @@ class Credentials:
             out.extend(str(v) for v in value[2:])
         elif isinstance(value, Mapping):
             out.extend(str(v) for k, v in value.items() if k not in ("client_id", "scope", "scopes"))
+            if "client_id" in value and "client_secret" in value:
+                # The token request sends them as HTTP basic: a token endpoint may echo that header.
+                out.append((str(value["client_id"]), str(value["client_secret"])))
         return out
 
     def secret_strings(self) -> list[str]:
@@ -211,6 +226,9 @@ class TokenCache:
         except httpx.HTTPError as exc:
             raise RequestBuildError(f"could not fetch an OAuth2 token from {token_url}: {type(exc).__name__}") from None
         self.fetches += 1
+        seen = TOKEN_RESPONSES.get()
+        if seen is not None:  # a run that reports its events shows the token exchange too (the token masked)
+            seen.append(response)
         if response.status_code != 200:
             raise RequestBuildError(f"the OAuth2 token endpoint {token_url} answered {response.status_code}")
         try:

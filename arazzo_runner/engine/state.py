@@ -12,10 +12,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..errors import EvaluationError
-from ..language.expressions import EvalContext
+from ..language.expressions import EvalContext, WorkflowRecord
 from ..plan.inputs import validate_inputs
-from ..plan.model import Action, ArazzoDocument, Step, Workflow
+from ..plan.model import Action, ArazzoDocument, CriterionSpec, OperationTarget, Step, Workflow
 from ..result import CheckResult, Failure, NextAction, StepResult
+from .observe import Observer
 from .redact import Redactor
 from .transport import Exchange
 
@@ -28,6 +29,7 @@ __all__ = [
     "invalid_inputs",
     "redact_failure",
     "select_action",
+    "server_base_url",
     "step_error",
     "step_failure",
     "step_record",
@@ -86,16 +88,67 @@ class Frame:
     # since everything in it is read through (the step outputs dict above grows as steps run).
     base_context: EvalContext | None = None
 
+    def context(
+        self,
+        exchange: Exchange | None,
+        outputs: Mapping[str, Any] | None,
+        records: Mapping[str, WorkflowRecord],
+        source_fields: Mapping[str, Mapping[str, Any]],
+    ) -> EvalContext:
+        """What this workflow's expressions see: with ``exchange``, a step's request and response too."""
+        if exchange is None and outputs is None and self.base_context is not None:
+            return self.base_context
+        live: dict[str, Any] = {}
+        if exchange is not None:  # $url, $method, $statusCode, $request, $response: once there is an exchange
+            live = {
+                "url": exchange.url,
+                "method": exchange.method,
+                "status_code": exchange.status_code,
+                "request": exchange.request,
+                "response": exchange.response,
+            }
+        context = EvalContext(
+            inputs=self.inputs,
+            steps=self.step_outputs,
+            workflows=records,
+            source_descriptions=source_fields,
+            components=self.document.components,
+            outputs=outputs,
+            optional_inputs=self.workflow.optional_inputs,
+            **live,
+        )
+        if exchange is None and outputs is None:
+            self.base_context = context
+        return context
 
-def select_action(actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None) -> Action | None:
-    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14)."""
+
+def select_action(
+    actions: tuple[Action, ...], ctx: EvalContext, budgets: dict[str, int] | None, observer: Observer | None = None
+) -> Action | None:
+    """First match wins (STEP-17, STEP-21); a retry whose budget is spent is passed over (FACT-14).
+
+    With an ``observer``, each criterion evaluated is told, and so is the action chosen (or none).
+    """
+    chosen: Action | None = None
     for action in actions:
         if action.kind == "retry" and budgets is not None:
             if budgets.get(action.name, action.effective_retry_limit) <= 0:
                 continue
-        if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
-            return action
-    return None
+        if observer is None:
+            if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
+                return action
+        elif all(_observed(spec, ctx, observer, f"action {action.name}") for spec in action.criteria):
+            chosen = action
+            break
+    if observer is not None:
+        observer.action(chosen, succeeded=budgets is None)
+    return chosen
+
+
+def _observed(spec: CriterionSpec, ctx: EvalContext, observer: Observer, role: str) -> bool:
+    verdict = spec.criterion.evaluate(ctx)
+    observer.criterion(spec, verdict.passed, verdict.explanation, role)
+    return verdict.passed
 
 
 def describe_action(action: Action) -> NextAction:
@@ -233,3 +286,17 @@ def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: 
         if last is not None and not last.succeeded:
             return f"step {step_id!r} failed"
     return None
+
+
+def server_base_url(
+    servers: str | Mapping[str, str] | None, target: OperationTarget, names: tuple[str, ...]
+) -> str | None:
+    """The base URL of ``target``'s requests: ``servers`` (the qualified source name first, see
+    :mod:`.scope`), else the description's. A server variable without a default fails the step."""
+    if isinstance(servers, str):
+        return servers
+    if isinstance(servers, Mapping):
+        for name in names:
+            if name in servers:
+                return servers[name]
+    return target.description.base_url(target.operation, target.source)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..engine.execution import Limits
+from ..engine.bounded import Limits
 from ..engine.preflight import server_url_problem
 from ..engine.redact import Redactor
 from ..engine.security import Credentials

@@ -19,8 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from arazzo_runner import DocumentError, load, run_workflow
-from arazzo_runner.engine.execution import Limits
+from arazzo_runner import DocumentError, Limits, load, run_workflow
 from arazzo_runner.errors import ArazzoError
 from tests.support.loopback import LoopbackServer, RecordedRequest, refused_url
 

@@ -22,9 +22,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from arazzo_runner import ArazzoError, DocumentError, load, run_workflow
+from arazzo_runner import ArazzoError, DocumentError, Limits, load, run_workflow
 from arazzo_runner.compile.loader import load_text
-from arazzo_runner.engine.execution import Limits
 from arazzo_runner.sources.fetch import path_to_url
 from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
 

@@ -198,7 +198,7 @@ def send_all(data: bytes) -> Callable[[socket.socket, bytes], None]:
 RUN_CHILD = """
 import json, sys
 from arazzo_runner import run_workflow
-from arazzo_runner.engine.execution import Limits
+from arazzo_runner import Limits
 kwargs = json.loads(sys.argv[2])
 limits = Limits(**kwargs.pop("limits", {}))
 result = run_workflow(sys.argv[1], "w", {}, limits=limits, **kwargs)

@@ -1,0 +1,103 @@
+"""The JUnit XML report, as Jenkins, GitLab and GitHub test reporters read it.
+
+One ``testsuite`` per Arazzo document, one ``testcase`` per workflow run; a failed run carries
+``<failure>`` (an interrupted one ``<error>``) with the explanation, and ``system-out`` the step trace.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from xml.etree import ElementTree
+
+from .json_report import iso_time
+from .record import Recorder
+
+__all__ = ["junit_xml", "step_lines"]
+
+# Characters XML 1.0 cannot carry at all, even escaped.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def step_lines(recorder: Recorder) -> list[str]:
+    """The step trace: one line per step, with its failed criteria and chosen action."""
+    lines: list[str] = []
+    for number, step in enumerate(recorder.steps, 1):
+        started, finished = step.started, step.finished
+        indent = "  " * max(len(started.path) - 1, 0)
+        label = f"{started.workflow_id}.{started.step_id}" if len(started.path) > 1 else str(started.step_id)
+        where = ""
+        if finished is not None and finished.method:
+            where = f" {finished.method} {finished.url}"
+        elif step.exchanges:
+            where = f" {step.exchanges[-1].request.method} {step.exchanges[-1].request.url}"
+        code = finished.status_code if finished is not None and finished.status_code is not None else "-"
+        attempt = f" (attempt {started.attempt})" if started.attempt > 1 else ""
+        lines.append(f"{indent}{number}. {label}{attempt} {step.status} {code}{where} {step.duration * 1000:.0f} ms")
+        for criterion in step.criteria:
+            if not criterion.passed:
+                lines.append(f"{indent}   criterion not met: {criterion.text} ({criterion.explanation})")
+        if finished is not None and finished.next_action not in ("next",):
+            lines.append(f"{indent}   then: {finished.next_action}")
+        if finished is None and step.exchanges and step.exchanges[-1].response is None:
+            lines.append(
+                f"{indent}   in flight when the run stopped: {step.exchanges[-1].request.method} "
+                f"{step.exchanges[-1].request.url}"
+            )
+    return lines
+
+
+def junit_xml(recorder: Recorder) -> str:
+    failed = recorder.status == "failed"
+    interrupted = recorder.status == "interrupted"
+    seconds = f"{recorder.duration:.3f}"
+    suites = ElementTree.Element(
+        "testsuites",
+        {
+            "name": "arazzo-runner",
+            "tests": "1",
+            "failures": "1" if failed else "0",
+            "errors": "1" if interrupted else "0",
+            "time": seconds,
+        },
+    )
+    suite_attrs = {
+        "name": _clean(recorder.document),
+        "tests": "1",
+        "failures": "1" if failed else "0",
+        "errors": "1" if interrupted else "0",
+        "skipped": "0",
+        "time": seconds,
+    }
+    if recorder.started is not None:
+        suite_attrs["timestamp"] = iso_time(recorder.started.wall_time).removesuffix("Z")
+    suite = ElementTree.SubElement(suites, "testsuite", suite_attrs)
+    case = ElementTree.SubElement(
+        suite,
+        "testcase",
+        {"name": _clean(recorder.workflow_id), "classname": _clean(recorder.document), "time": seconds},
+    )
+    error = recorder.error
+    if error is not None:
+        tag = "error" if interrupted else "failure"
+        outcome = ElementTree.SubElement(
+            case, tag, {"message": _clean(recorder.failure_line() or ""), "type": _clean(str(error["reason"]))}
+        )
+        details = [str(error["message"])]
+        if error.get("responseExcerpt"):
+            details.append(f"response: {error['responseExcerpt']}")
+        outcome.text = _clean("\n".join(details))
+    out = ElementTree.SubElement(case, "system-out")
+    trace = step_lines(recorder)
+    for name, value in recorder.outputs.items():
+        trace.append(f"output {name}: {json.dumps(value, ensure_ascii=False, default=str)}")
+    out.text = _clean("\n".join(trace) + "\n")
+    if recorder.warnings:
+        err = ElementTree.SubElement(case, "system-err")
+        err.text = _clean("\n".join(f"warning: {w}" for w in recorder.warnings) + "\n")
+    ElementTree.indent(suites)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"

@@ -1,0 +1,137 @@
+"""Nothing lost on interruption: Ctrl-C, SIGTERM or the run timeout during a hanging step still leave
+every report, marked, with the steps that completed and the request that was in flight."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from arazzo_runner import Limits, run_workflow
+from arazzo_runner.reports import Recorder, write_report
+from tests.reports.fixtures import ACCESS_TOKEN, CREDENTIALS, INPUTS, script_items, write_documents
+from tests.reports.support import validate_file
+from tests.support.loopback import LoopbackServer, Reply
+
+REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
+FORMATS = {"json": "report.json", "junit": "junit.xml", "har": "run.har", "markdown": "summary.md"}
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[LoopbackServer]:
+    """The first step answers; the second never does (within the test)."""
+    with LoopbackServer() as server:
+        script_items(server)
+        server.script("GET", "/items/7", Reply(body={"id": 7}, delay=120))
+        yield server
+
+
+def _wait_for_request(server: LoopbackServer, path: str, process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 60
+    while not server.requests_to("GET", path):
+        if process.poll() is not None or time.monotonic() > deadline:
+            output = process.communicate()
+            pytest.fail(f"the run never reached {path}: {output}")
+        time.sleep(0.05)
+
+
+def _check_reports(folder: Path, stopped_by: str, server: LoopbackServer) -> None:
+    reports = {fmt: validate_file(fmt, folder / name) for fmt, name in FORMATS.items()}
+    report = json.loads(reports["json"])
+    assert report["status"] == "interrupted" and report["stoppedBy"] == stopped_by
+    assert [(s["stepId"], s["status"]) for s in report["steps"]] == [("create", "succeeded"), ("poll", "interrupted")]
+    in_flight = report["steps"][1]["exchanges"][0]
+    assert in_flight["request"]["url"] == f"{server.url}/items/7" and in_flight["response"] is None
+    assert report["error"]["reason"] == "interrupted" and "during step 'poll'" in report["error"]["message"]
+    entries = json.loads(reports["har"])["log"]["entries"]
+    assert [e["response"]["status"] for e in entries] == [201, 0]
+    assert "in flight" in entries[1]["response"]["comment"]
+    case = ElementTree.fromstring(reports["junit"]).find("testsuite/testcase")
+    assert case is not None and case.find("error") is not None and case.find("error").get("type") == "interrupted"  # type: ignore[union-attr]
+    assert "create succeeded 201" in (case.findtext("system-out") or "")
+    assert "in flight when the run stopped: GET" in (case.findtext("system-out") or "")
+    assert f"interrupted ({stopped_by})" in reports["markdown"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "name", "exit_code"), [(signal.SIGINT, "SIGINT", 130), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_a_signal_during_a_hanging_step_still_writes_every_report(
+    tmp_path: Path, hanging_server: LoopbackServer, sent: signal.Signals, name: str, exit_code: int
+) -> None:
+    document = write_documents(tmp_path)
+    command = [
+        sys.executable, "-m", "arazzo_runner", "run", str(document), "-w", "main",
+        "--inputs", json.dumps(INPUTS), "--server", hanging_server.url, "--credential", f"oauth={ACCESS_TOKEN}",
+        "--json",
+        *[arg for fmt, file in FORMATS.items() for arg in ("--report", f"{fmt}={tmp_path / file}")],
+    ]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        _wait_for_request(hanging_server, "/items/7", process)
+        process.send_signal(sent)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == exit_code, stderr
+    assert f"arazzo-runner: interrupted ({name})" in stderr
+    assert "Traceback" not in stderr
+    partial = json.loads(stdout)
+    assert partial["status"] == "interrupted" and partial["stoppedBy"] == name
+    assert [(s["stepId"], s["status"]) for s in partial["steps"]] == [("create", "succeeded"), ("poll", "interrupted")]
+    _check_reports(tmp_path, name, hanging_server)
+
+
+def test_the_run_timeout_marks_the_reports_with_its_name(tmp_path: Path, hanging_server: LoopbackServer) -> None:
+    recorder = Recorder()
+    result = run_workflow(
+        write_documents(tmp_path),
+        "main",
+        INPUTS,
+        servers=hanging_server.url,
+        credentials=CREDENTIALS,
+        limits=Limits(run_timeout=1.0),
+        on_event=recorder,
+    )
+    assert result.status == "failed" and result.error is not None and result.error.reason == "run_timeout"
+    for fmt, name in FORMATS.items():
+        write_report(fmt, recorder, tmp_path / name)
+    report = json.loads(validate_file("json", tmp_path / "report.json"))
+    assert report["status"] == "failed" and report["stoppedBy"] == "run_timeout"
+    assert [(s["stepId"], s["status"]) for s in report["steps"]] == [("create", "succeeded"), ("poll", "interrupted")]
+    assert report["steps"][1]["exchanges"][0]["response"] is None
+    entries = json.loads(validate_file("har", tmp_path / "run.har"))["log"]["entries"]
+    assert [e["response"]["status"] for e in entries] == [200, 201, 0]  # the token request, create, poll in flight
+    validate_file("junit", tmp_path / "junit.xml")
+    assert "(run_timeout)" in validate_file("markdown", tmp_path / "summary.md")
+
+
+def test_a_limit_marks_the_reports_with_its_name(tmp_path: Path) -> None:
+    with LoopbackServer() as server:
+        script_items(server)
+        recorder = Recorder()
+        result = run_workflow(
+            write_documents(tmp_path),
+            "main",
+            INPUTS,
+            servers=server.url,
+            credentials=CREDENTIALS,
+            limits=Limits(max_steps=2),
+            on_event=recorder,
+        )
+    assert result.error is not None and result.error.reason == "limit_exceeded"
+    write_report("json", recorder, tmp_path / "report.json")
+    report = json.loads(validate_file("json", tmp_path / "report.json"))
+    assert report["status"] == "failed" and report["stoppedBy"] == "limit_exceeded"
+    assert report["error"]["message"].startswith("stopped before step 'poll'")
+    assert [(s["stepId"], s["status"]) for s in report["steps"]] == [("create", "succeeded"), ("poll", "failed")]

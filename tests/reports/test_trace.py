@@ -1,0 +1,143 @@
+"""The live trace: -v lines, -vv exchanges, the live line on a terminal, the server note."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from arazzo_runner import run_workflow
+from arazzo_runner.cli.trace import BODY_SHOWN, Trace
+from arazzo_runner.events import RequestSent, ResponseReceived, RetryWaiting, RunFinished
+from arazzo_runner.result import WorkflowResult
+from tests.reports.fixtures import CREDENTIALS, INPUTS, script_items, write_documents
+from tests.support.loopback import LoopbackServer, Reply
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as running:
+        yield running
+
+
+def _trace_run(tmp_path: Path, server: LoopbackServer, verbosity: int) -> str:
+    out = io.StringIO()
+    run_workflow(
+        write_documents(tmp_path),
+        "main",
+        INPUTS,
+        servers=server.url,
+        credentials=CREDENTIALS,
+        on_event=Trace(out, verbosity, live=False),
+    )
+    return out.getvalue()
+
+
+def test_v_prints_one_line_per_step_as_it_finishes(tmp_path: Path, server: LoopbackServer) -> None:
+    script_items(server)
+    everything = _trace_run(tmp_path, server, 1).splitlines()
+    # a failed step's line is followed by why it failed
+    assert "     success criterion '$statusCode == 200' not met (" in everything[3]
+    lines = [line for line in everything if not line.startswith("     ")]
+    assert lines[0] == f"server: source 'items' -> {server.url} (servers= (--server))"
+    steps = [line.split(" ->")[0] for line in lines[1:]]
+    assert steps == [
+        f"ok   create POST {server.url}/items",
+        f"FAIL poll GET {server.url}/items/7",
+        f"ok   poll (attempt 2) GET {server.url}/items/7",
+        f"  ok   child.ping GET {server.url}/ping",
+        f"ok   nested GET {server.url}/ping",
+    ]
+    assert lines[2].endswith("criteria 0/1 passed, then retry (again)")
+    assert " -> 201 " in lines[1] and lines[1].endswith("criteria 1/1 passed, then next")
+    assert "\x1b" not in "".join(lines)  # not a terminal: no live line
+
+
+def test_vv_adds_headers_and_bodies_cut_with_a_note(tmp_path: Path, server: LoopbackServer) -> None:
+    script_items(server)
+    server.script("GET", "/ping", Reply(body="x" * (BODY_SHOWN + 10)))
+    text = _trace_run(tmp_path, server, 2)
+    assert f"  > POST {server.url}/items\n" in text
+    assert "  > authorization: ***\n" in text and "  > content-type: application/json\n" in text
+    assert "  < 201 Created (" in text and '"id": 7' in text
+    assert f"  < {'x' * BODY_SHOWN}\n  < (body cut at {BODY_SHOWN} characters)\n" in text
+    assert "  token request for create:\n" in text
+
+
+def test_v_names_the_server_picked_from_several_and_default_verbosity_leaves_it_to_the_command(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    server.script("GET", "/ping", Reply(body={}))
+    (tmp_path / "api.yaml").write_text(
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n"
+        f"servers: [{{url: '{server.url}'}}, {{url: 'https://staging.invalid'}}]\n"
+        "paths: {/ping: {get: {operationId: ping, responses: {'200': {description: ok}}}}}\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "wf.yaml").write_text(
+        "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+        "sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]\n"
+        "workflows: [{workflowId: w, steps: [{stepId: s, operationId: ping}]}]\n",
+        encoding="utf-8",
+    )
+    verbose, default, quiet = io.StringIO(), io.StringIO(), io.StringIO()
+    run_workflow(tmp_path / "wf.yaml", "w", on_event=Trace(verbose, 1, live=False))
+    run_workflow(tmp_path / "wf.yaml", "w", on_event=Trace(default, 0, live=False))
+    run_workflow(tmp_path / "wf.yaml", "w", on_event=Trace(quiet, -1, live=True))
+    first = verbose.getvalue().splitlines()[0]
+    assert first == f"server: source 'api' -> {server.url} (the first of 2 servers in the description)"
+    assert default.getvalue() == "" and quiet.getvalue() == ""
+
+
+def _request(step: str = "poll") -> RequestSent:
+    return RequestSent(
+        time=0.0,
+        workflow_id="main",
+        step_id=step,
+        path=("main",),
+        method="GET",
+        url="http://h/x",
+        headers=(),
+        body=None,
+        body_size=0,
+    )
+
+
+def test_on_a_terminal_a_live_line_shows_what_a_step_waits_for() -> None:
+    out = io.StringIO()
+    trace = Trace(out, 1, live=True)
+    trace(_request())
+    trace.tick()
+    shown = out.getvalue()
+    assert shown.startswith("\r\x1b[K… poll: GET http://h/x: waiting for the response, 0.")
+    assert shown.count("\r\x1b[K") == 2  # drawn, then redrawn by the tick
+    trace(
+        ResponseReceived(
+            time=0.0, workflow_id="main", step_id="poll", path=("main",), status_code=200, reason="OK",
+            headers=(), body=None, body_size=0, elapsed=0.1,
+        )
+    )  # fmt: skip
+    assert out.getvalue().endswith("\r\x1b[K")  # the live line is cleared when the answer comes
+    trace(
+        RetryWaiting(
+            time=0.0, workflow_id="main", step_id="poll", path=("main",), delay=2.0, source="retryAfter", action="again"
+        )
+    )
+    assert (
+        "… poll: retry 'again' (retryAfter): next attempt in 2.0s" in out.getvalue()
+        or "next attempt in 1.9" in out.getvalue()
+    )
+    trace(
+        RunFinished(
+            time=0.0,
+            workflow_id="main",
+            path=("main",),
+            status="succeeded",
+            result=WorkflowResult("main", "succeeded", {}),
+        )
+    )
+    assert trace._ticker is not None
+    trace._ticker.join(timeout=10)
+    assert not trace._ticker.is_alive()  # the ticker stops with the run
