@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
 from ..asyncapi.index import AsyncAPIDescription, Channel, Message, Operation, load_asyncapi
 from ..asyncapi.plan import AsyncTarget
 from ..errors import ArazzoError
@@ -210,6 +208,8 @@ def _check_payload(compiler: DocumentScope, payload: Any, message: Message, poin
                 compiler.error(at, f"message {message.name!r} has no property {key!r}; properties: {known}", "ARZ154")
             continue
         if _is_literal(value):
+            from jsonschema import Draft202012Validator  # only for an async send step's literal values
+
             errors = [e.message for e in Draft202012Validator(properties[key]).iter_errors(value)]
             if errors:
                 compiler.error(at, f"message {message.name!r}, property {key!r}: {errors[0]}", "ARZ154")

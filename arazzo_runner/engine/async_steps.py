@@ -23,8 +23,6 @@ from collections.abc import AsyncIterator, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-
 from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscription, binding_for
 from ..asyncapi.index import Message
 from ..asyncapi.plan import AsyncTarget
@@ -106,6 +104,8 @@ def correlation_of(view: HttpView, location: str | None) -> Any:
 def schema_problems(value: Any, schema: Any) -> list[str]:
     if not isinstance(schema, Mapping):
         return []
+    from jsonschema import Draft202012Validator  # imported only when a message is checked
+
     out = []
     for err in sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(e.absolute_path)):
         where = "/".join(str(p) for p in err.absolute_path)
