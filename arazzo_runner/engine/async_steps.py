@@ -365,14 +365,21 @@ async def async_session(execution: Any, *, offline: bool = False) -> AsyncIterat
             await runtime.close()
 
 
-async def async_step_hook(
+def async_step_hook(
+    execution: Any, frame: Any, step: Step, work: Coroutine[Any, Any, StepOutcome]
+) -> Coroutine[Any, Any, StepOutcome]:
+    """Around every step's ``work``: subscribes a workflow's receive steps before its first step runs
+    (subscribe-before-trigger); an AsyncAPI step is run here instead of ``work``. A workflow without
+    AsyncAPI steps gets its ``work`` back untouched."""
+    if step.asyncapi is None and not any(s.asyncapi is not None for s in frame.workflow.steps):
+        return work
+    return _around_async_steps(execution, frame, step, work)
+
+
+async def _around_async_steps(
     execution: Any, frame: Any, step: Step, work: Coroutine[Any, Any, StepOutcome]
 ) -> StepOutcome:
-    """Around every step's ``work``: subscribes a workflow's receive steps before its first step runs
-    (subscribe-before-trigger); an AsyncAPI step is run here instead of ``work``."""
     workflow = frame.workflow
-    if step.asyncapi is None and not any(s.asyncapi is not None for s in workflow.steps):
-        return await work
     prepared = _PREPARED.setdefault(execution, set())
     if id(frame) not in prepared:
         prepared.add(id(frame))

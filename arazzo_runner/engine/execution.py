@@ -49,7 +49,7 @@ from .state import (
     step_record,
     unrun_step_reason,
 )
-from .steps11 import action_inputs, async_step_hook, guarded_step
+from .steps11 import action_inputs, async_step_hook, guarded_step, refused_outcome
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -382,12 +382,15 @@ class Execution:
     async def _execute_step(self, frame: Frame, step: Step, attempt: int = 1) -> StepOutcome:
         if self.observer is not None:
             self.observer.step_started(step, attempt)
+        refused = refused_outcome(step, self.step_results)  # Arazzo 1.1: unmet dependsOn, unread AsyncAPI source
+        if refused is not None:
+            return refused
         if step.operation is not None:
             work = self._execute_operation(frame, step, step.operation)
         else:
             work = self._execute_workflow_step(frame, step)
         work = async_step_hook(self, frame, step, work)  # Arazzo 1.1: AsyncAPI steps (engine/async_steps.py)
-        return await guarded_step(step, self.step_results, work)  # Arazzo 1.1: timeout, dependsOn
+        return await guarded_step(step, work)  # Arazzo 1.1: timeout
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)

@@ -97,12 +97,15 @@ def refuse_step(step: Step, results: list[StepResult]) -> tuple[str, str] | None
     return None if unmet is None else ("dependency_failed", unmet)
 
 
-async def guarded_step(step: Step, results: list[StepResult], work: Coroutine[Any, Any, StepOutcome]) -> StepOutcome:
-    """Run a step's ``work`` under the Arazzo 1.1 rules: refused (AsyncAPI, unmet dependency) or bounded by timeout."""
+def refused_outcome(step: Step, results: list[StepResult]) -> StepOutcome | None:
+    """The failed outcome of a step the Arazzo 1.1 rules refuse (AsyncAPI source unread, unmet dependency),
+    decided before its work is even created."""
     refused = refuse_step(step, results) if step.asyncapi_target is not None or step.depends_on else None
-    if refused is not None:
-        work.close()  # never started
-        return StepOutcome(False, Exchange(), {}, refused[1], reason=refused[0])
+    return None if refused is None else StepOutcome(False, Exchange(), {}, refused[1], reason=refused[0])
+
+
+async def guarded_step(step: Step, work: Coroutine[Any, Any, StepOutcome]) -> StepOutcome:
+    """Run a step's ``work`` under the Arazzo 1.1 rules: bounded by its ``timeout``."""
     if step.asyncapi is not None:  # a receive step's timeout is its own wait (engine/async_steps.py)
         return await work
     finished, outcome = await within_timeout(work, step)
