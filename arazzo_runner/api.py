@@ -16,7 +16,7 @@ import httpx
 from .compile.loader import load
 from .engine.async_steps import async_session
 from .engine.bounded import Limits
-from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, run_sync
+from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, make_client, run_sync
 from .engine.execution import Execution, ServerMap
 from .engine.logmask import masking_logs
 from .engine.observe import Observer
@@ -249,8 +249,9 @@ class Runner:
         client = self.client
         owned = client is None and not self.mock
         if owned:
+            # One client for the whole batch, its pool sized to the concurrency (and fast with many connections).
             pool = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-            client = httpx.AsyncClient(timeout=self.limits.request_timeout, follow_redirects=False, limits=pool)
+            client = make_client(pool, self.limits.request_timeout)
         if client is not None:
             client.event_hooks["response"] = [*client.event_hooks.get("response", []), on_response]
             runner.client = client
