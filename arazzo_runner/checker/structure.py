@@ -40,14 +40,14 @@ from .report import Report
 __all__ = ["check_structure"]
 
 _RESERVED_EXT = ("x-oai-", "x-oas-", "x-arazzo")
-_URI_BAD = re.compile(r"[\s<>\"\\^`{|}]")
+URI_BAD = re.compile(r"[\s<>\"\\^`{|}]")
 
 
-def _p(pointer: str, key: str | int) -> str:
+def child_pointer(pointer: str, key: str | int) -> str:
     return f"{pointer}/{escape_pointer_token(key)}"
 
 
-class _Walker:
+class StructureWalker:
     def __init__(self, report: Report) -> None:
         self.r = report
 
@@ -60,14 +60,18 @@ class _Walker:
                     self.r.add(
                         "ARZ100",
                         f"extension {key!r} uses a prefix reserved by the OpenAPI Initiative (EXT-2)",
-                        _p(pointer, key),
+                        child_pointer(pointer, key),
                         at_key=True,
                     )
                 continue
             if key not in allowed:
                 message = unknown_field_message(key, kind)
                 self.r.add(
-                    "ARZ004", message, _p(pointer, key), severity="error" if self.r.strict else "warning", at_key=True
+                    "ARZ004",
+                    message,
+                    child_pointer(pointer, key),
+                    severity="error" if self.r.strict else "warning",
+                    at_key=True,
                 )
 
     def required(self, obj: Mapping[str, Any], pointer: str, kind: str, *names: str) -> None:
@@ -80,7 +84,7 @@ class _Walker:
             return None
         value = obj[key]
         if not isinstance(value, str):
-            self.r.error("ARZ003", wrong_type_message(key, "a string", value), _p(pointer, key))
+            self.r.error("ARZ003", wrong_type_message(key, "a string", value), child_pointer(pointer, key))
             return None
         return value
 
@@ -96,7 +100,7 @@ class _Walker:
         if key not in obj:
             return []
         value = obj[key]
-        here = _p(pointer, key)
+        here = child_pointer(pointer, key)
         if not isinstance(value, list):
             self.r.error("ARZ003", wrong_type_message(key, "a list", value), here)
             return []
@@ -109,7 +113,9 @@ class _Walker:
             for i, item in enumerate(value):
                 fingerprint = json.dumps(item, sort_keys=True, default=str)
                 if fingerprint in seen:
-                    self.r.error("ARZ005", f"entry {i} of {key!r} repeats entry {seen[fingerprint]}", _p(here, i))
+                    self.r.error(
+                        "ARZ005", f"entry {i} of {key!r} repeats entry {seen[fingerprint]}", child_pointer(here, i)
+                    )
                 else:
                     seen[fingerprint] = i
         return value
@@ -117,11 +123,11 @@ class _Walker:
     def name_pattern(self, obj: Mapping[str, Any], key: str, pointer: str, what: str) -> None:
         value = obj.get(key)
         if isinstance(value, str) and not NAME_RE.match(value):
-            self.r.warning("ARZ006", f"{what} {value!r} should match [A-Za-z0-9_-]+", _p(pointer, key))
+            self.r.warning("ARZ006", f"{what} {value!r} should match [A-Za-z0-9_-]+", child_pointer(pointer, key))
 
     def each(self, items: list[Any], pointer: str, fn: Callable[[Any, str], None]) -> None:
         for i, item in enumerate(items):
-            fn(item, _p(pointer, i))
+            fn(item, child_pointer(pointer, i))
 
     # -- objects ----------------------------------------------------------
     def root(self, data: Any) -> None:
@@ -159,7 +165,9 @@ class _Walker:
         for i, item in enumerate(items):
             if isinstance(item, Mapping) and isinstance(item.get(key), str):
                 if item[key] in seen:
-                    self.r.error("ARZ005", f"duplicate {what} {item[key]!r}", _p(_p(pointer, i), key))
+                    self.r.error(
+                        "ARZ005", f"duplicate {what} {item[key]!r}", child_pointer(child_pointer(pointer, i), key)
+                    )
                 seen.add(item[key])
 
     def info(self, value: Any, pointer: str) -> None:
@@ -180,15 +188,17 @@ class _Walker:
         self.string(src, "name", pointer)
         self.name_pattern(src, "name", pointer, "source name")
         url = self.string(src, "url", pointer)
-        if url is not None and _URI_BAD.search(url):
+        if url is not None and URI_BAD.search(url):
             self.r.error(
                 "ARZ003",
                 f"'url' {url!r} is not a URI reference (RFC 3986): encode spaces and special characters",
-                _p(pointer, "url"),
+                child_pointer(pointer, "url"),
             )
         if "type" in src and src["type"] not in ("openapi", "arazzo"):
             self.r.error(
-                "ARZ003", f"source type must be 'openapi' or 'arazzo', not {src['type']!r}", _p(pointer, "type")
+                "ARZ003",
+                f"source type must be 'openapi' or 'arazzo', not {src['type']!r}",
+                child_pointer(pointer, "type"),
             )
 
     def workflow(self, value: Any, pointer: str) -> None:
@@ -204,7 +214,7 @@ class _Walker:
             self.r.error(
                 "ARZ003",
                 f"'inputs' must be a JSON Schema (an object), not {type_name(wf['inputs'])}",
-                _p(pointer, "inputs"),
+                child_pointer(pointer, "inputs"),
             )
         depends = self.array(wf, "dependsOn", pointer, unique=True)
         for i, dep in enumerate(depends):
@@ -212,39 +222,41 @@ class _Walker:
                 self.r.error(
                     "ARZ003",
                     f"a dependsOn entry must be a workflowId string, not {type_name(dep)}",
-                    _p(_p(pointer, "dependsOn"), i),
+                    child_pointer(child_pointer(pointer, "dependsOn"), i),
                 )
         steps = self.array(wf, "steps", pointer, min_items=1)
-        self.each(steps, _p(pointer, "steps"), self.step)
-        self.unique_names(steps, _p(pointer, "steps"), "stepId", "stepId")
+        self.each(steps, child_pointer(pointer, "steps"), self.step)
+        self.unique_names(steps, child_pointer(pointer, "steps"), "stepId", "stepId")
         self.each(
             self.array(wf, "successActions", pointer),
-            _p(pointer, "successActions"),
+            child_pointer(pointer, "successActions"),
             lambda v, p: self.action(v, p, "success"),
         )
         self.each(
             self.array(wf, "failureActions", pointer),
-            _p(pointer, "failureActions"),
+            child_pointer(pointer, "failureActions"),
             lambda v, p: self.action(v, p, "failure"),
         )
         self.each(
-            self.array(wf, "parameters", pointer), _p(pointer, "parameters"), lambda v, p: self.parameter(v, p, None)
+            self.array(wf, "parameters", pointer),
+            child_pointer(pointer, "parameters"),
+            lambda v, p: self.parameter(v, p, None),
         )
         self.outputs(wf, pointer)
 
     def outputs(self, obj: Mapping[str, Any], pointer: str) -> None:
         if "outputs" not in obj:
             return
-        here = _p(pointer, "outputs")
+        here = child_pointer(pointer, "outputs")
         outputs = self.obj(obj["outputs"], here, "'outputs'")
         for key, value in (outputs or {}).items():
             if not OUTPUT_KEY_RE.match(key):
-                self.r.error("ARZ003", f"output name {key!r} must match [a-zA-Z0-9.-_]+", _p(here, key))
+                self.r.error("ARZ003", f"output name {key!r} must match [a-zA-Z0-9.-_]+", child_pointer(here, key))
             if not isinstance(value, str):
                 self.r.error(
                     "ARZ003",
                     f"output {key!r} must be a runtime expression string, not {type_name(value)}",
-                    _p(here, key),
+                    child_pointer(here, key),
                 )
 
     def step(self, value: Any, pointer: str) -> None:
@@ -267,19 +279,25 @@ class _Walker:
         calls_operation = bool(targets) and "workflowId" not in targets
         self.each(
             self.array(step, "parameters", pointer),
-            _p(pointer, "parameters"),
+            child_pointer(pointer, "parameters"),
             lambda v, p: self.parameter(v, p, calls_operation),
         )
         if "requestBody" in step:
-            self.request_body(step["requestBody"], _p(pointer, "requestBody"))
+            self.request_body(step["requestBody"], child_pointer(pointer, "requestBody"))
         self.each(
-            self.array(step, "successCriteria", pointer, unique=True), _p(pointer, "successCriteria"), self.criterion
+            self.array(step, "successCriteria", pointer, unique=True),
+            child_pointer(pointer, "successCriteria"),
+            self.criterion,
         )
         self.each(
-            self.array(step, "onSuccess", pointer), _p(pointer, "onSuccess"), lambda v, p: self.action(v, p, "success")
+            self.array(step, "onSuccess", pointer),
+            child_pointer(pointer, "onSuccess"),
+            lambda v, p: self.action(v, p, "success"),
         )
         self.each(
-            self.array(step, "onFailure", pointer), _p(pointer, "onFailure"), lambda v, p: self.action(v, p, "failure")
+            self.array(step, "onFailure", pointer),
+            child_pointer(pointer, "onFailure"),
+            lambda v, p: self.action(v, p, "failure"),
         )
         self.outputs(step, pointer)
 
@@ -290,14 +308,14 @@ class _Walker:
             self.r.error(
                 "ARZ003",
                 f"'reference' must be a runtime expression string, not {type_name(ref)}",
-                _p(pointer, "reference"),
+                child_pointer(pointer, "reference"),
             )
         if "value" in obj and not isinstance(obj["value"], str):
             self.r.add(
                 "ARZ107",
                 f"Reusable Object 'value' is {type_name(obj['value'])}; the 1.0.1 field table types it "
                 "as a string (accepted: the schema allows any type, DEC-45)",
-                _p(pointer, "value"),
+                child_pointer(pointer, "value"),
             )
 
     def parameter(self, value: Any, pointer: str, calls_operation: bool | None) -> None:
@@ -315,7 +333,7 @@ class _Walker:
             self.r.error(
                 "ARZ003",
                 f"parameter 'in' must be path, query, header or cookie, not {param['in']!r}{extra}",
-                _p(pointer, "in"),
+                child_pointer(pointer, "in"),
             )
         if calls_operation and "in" not in param:
             self.r.error(
@@ -331,7 +349,7 @@ class _Walker:
         self.fields(body, pointer, "requestBody")
         self.string(body, "contentType", pointer)
         for i, rep in enumerate(self.array(body, "replacements", pointer, unique=True)):
-            here = _p(_p(pointer, "replacements"), i)
+            here = child_pointer(child_pointer(pointer, "replacements"), i)
             obj = self.obj(rep, here, "a payload replacement")
             if obj is None:
                 continue
@@ -348,7 +366,7 @@ class _Walker:
         self.string(crit, "condition", pointer)
         self.string(crit, "context", pointer)
         kind = crit.get("type")
-        here = _p(pointer, "type")
+        here = child_pointer(pointer, "type")
         if kind is None or "type" not in crit:
             return
         if isinstance(kind, str):
@@ -370,7 +388,7 @@ class _Walker:
             self.r.error(
                 "ARZ003",
                 f"a Criterion Expression Type's type must be jsonpath or xpath, not {inner!r}",
-                _p(here, "type"),
+                child_pointer(here, "type"),
             )
         elif "version" in kind:
             allowed = (
@@ -380,7 +398,9 @@ class _Walker:
             )
             if version not in allowed:
                 self.r.error(
-                    "ARZ003", f"{inner} version must be {' or '.join(allowed)}, not {version!r}", _p(here, "version")
+                    "ARZ003",
+                    f"{inner} version must be {' or '.join(allowed)}, not {version!r}",
+                    child_pointer(here, "version"),
                 )
 
     def action(self, value: Any, pointer: str, kind: str, *, component: bool = False) -> None:
@@ -399,7 +419,7 @@ class _Walker:
             self.r.error(
                 "ARZ003",
                 f"{kind} action type must be one of {', '.join(types)}, not {act['type']!r}",
-                _p(pointer, "type"),
+                child_pointer(pointer, "type"),
             )
         if "stepId" in act and "workflowId" in act:
             self.r.error("ARZ003", "an action names either 'stepId' or 'workflowId', not both", pointer)
@@ -412,10 +432,10 @@ class _Walker:
                 ok = ok and math.isfinite(v)  # .nan, .inf: a retry that never ends its wait
                 if not ok:
                     what = "an integer >= 0" if integer else "a number of seconds >= 0"
-                    self.r.error("ARZ003", f"{key!r} must be {what}, not {v!r}", _p(pointer, key))
+                    self.r.error("ARZ003", f"{key!r} must be {what}, not {v!r}", child_pointer(pointer, key))
         min_items = 1 if kind == "success" else 0  # SCH-2
         criteria = self.array(act, "criteria", pointer, min_items=min_items, unique=True)
-        self.each(criteria, _p(pointer, "criteria"), self.criterion)
+        self.each(criteria, child_pointer(pointer, "criteria"), self.criterion)
 
     def components(self, value: Any, pointer: str) -> None:
         comps = self.obj(value, pointer, "'components'")
@@ -425,10 +445,10 @@ class _Walker:
         for group in ("inputs", "parameters", "successActions", "failureActions"):
             if group not in comps:
                 continue
-            here = _p(pointer, group)
+            here = child_pointer(pointer, group)
             entries = self.obj(comps[group], here, f"components.{group}")
             for key, entry in (entries or {}).items():
-                at = _p(here, key)
+                at = child_pointer(here, key)
                 if not OUTPUT_KEY_RE.match(key):
                     self.r.error("ARZ003", f"component key {key!r} must match [a-zA-Z0-9.-_]+", at)
                 if group == "inputs":
@@ -446,4 +466,4 @@ def check_structure(data: Any, report: Report) -> None:
     """Report every structural problem of one raw Arazzo document into ``report``, by its version's rules."""
     from .structure11 import check_version_rules
 
-    check_version_rules(data, report, _Walker)
+    check_version_rules(data, report, StructureWalker)

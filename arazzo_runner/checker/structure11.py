@@ -26,7 +26,7 @@ from ..compile.versions import (
 )
 from ..plan.rules import OUTPUT_KEY_RE as _OUTPUT_KEY_RE
 from ..sources.values import type_name as _type_name
-from .structure import _URI_BAD, _p, _Walker
+from .structure import URI_BAD, StructureWalker, child_pointer
 
 __all__ = ["Walker11", "check_version_rules", "expression_type_problem"]
 
@@ -58,7 +58,7 @@ def expression_type_problem(kind: Any, *, criterion: bool) -> tuple[str, str] | 
     return None
 
 
-class Walker11(_Walker):
+class Walker11(StructureWalker):
     """The 1.0 walk with the 1.1 objects and rules."""
 
     def fields(self, obj: Mapping[str, Any], pointer: str, kind: str, *, extensions: bool = True) -> None:
@@ -78,7 +78,7 @@ class Walker11(_Walker):
                 f"'$self' {value!r} has a fragment: the document's identity must not contain '#' (V11-04)",
                 "/$self",
             )
-        elif _URI_BAD.search(value):
+        elif URI_BAD.search(value):
             self.r.error("ARZ156", f"'$self' {value!r} is not a URI reference (RFC 3986)", "/$self")
 
     def source(self, value: Any, pointer: str) -> None:
@@ -89,18 +89,18 @@ class Walker11(_Walker):
     def outputs(self, obj: Mapping[str, Any], pointer: str) -> None:
         if "outputs" not in obj:
             return
-        here = _p(pointer, "outputs")
+        here = child_pointer(pointer, "outputs")
         outputs = self.obj(obj["outputs"], here, "'outputs'")
         for key, value in (outputs or {}).items():
             if not _OUTPUT_KEY_RE.match(key):
-                self.r.error("ARZ003", f"output name {key!r} must match [a-zA-Z0-9.-_]+", _p(here, key))
+                self.r.error("ARZ003", f"output name {key!r} must match [a-zA-Z0-9.-_]+", child_pointer(here, key))
             if isinstance(value, Mapping):
-                self.selector(value, _p(here, key))
+                self.selector(value, child_pointer(here, key))
             elif not isinstance(value, str):
                 self.r.error(
                     "ARZ003",
                     f"output {key!r} must be a runtime expression string or a Selector Object, not {_type_name(value)}",
-                    _p(here, key),
+                    child_pointer(here, key),
                 )
 
     def selector(self, value: Mapping[str, Any], pointer: str) -> None:
@@ -110,7 +110,7 @@ class Walker11(_Walker):
                 self.r.error(
                     "ARZ151",
                     f"unknown field {key!r} in a Selector Object (allowed: context, selector, type)",
-                    _p(pointer, key),
+                    child_pointer(pointer, key),
                 )
         for key in ("context", "selector", "type"):
             if key not in value:
@@ -118,7 +118,7 @@ class Walker11(_Walker):
         for key in ("context", "selector"):
             self.string(value, key, pointer)
         if "type" in value:
-            self.selector_type(value["type"], _p(pointer, "type"))
+            self.selector_type(value["type"], child_pointer(pointer, "type"))
 
     def selector_type(self, kind: Any, pointer: str) -> None:
         if isinstance(kind, str):
@@ -151,14 +151,22 @@ class Walker11(_Walker):
         super().step(shown, pointer)
         for key in ("channelPath", "action", "correlationId"):
             if key in step and "workflowId" in step:
-                self.r.error("ARZ154", f"a workflowId step cannot have {key!r} (AsyncAPI steps only)", _p(pointer, key))
+                self.r.error(
+                    "ARZ154",
+                    f"a workflowId step cannot have {key!r} (AsyncAPI steps only)",
+                    child_pointer(pointer, key),
+                )
         if "channelPath" in step and "action" not in step:
             self.r.error("ARZ154", "an AsyncAPI step with 'channelPath' needs 'action' (send or receive)", pointer)
         if "action" in step and step["action"] not in ("send", "receive"):
-            self.r.error("ARZ154", f"'action' must be send or receive, not {step['action']!r}", _p(pointer, "action"))
+            self.r.error(
+                "ARZ154", f"'action' must be send or receive, not {step['action']!r}", child_pointer(pointer, "action")
+            )
         if "correlationId" in step and step.get("action") != "receive":
             self.r.error(
-                "ARZ154", "'correlationId' only applies to a step with action: receive", _p(pointer, "correlationId")
+                "ARZ154",
+                "'correlationId' only applies to a step with action: receive",
+                child_pointer(pointer, "correlationId"),
             )
         if "timeout" in step:
             timeout = step["timeout"]
@@ -166,10 +174,10 @@ class Walker11(_Walker):
                 self.r.error(
                     "ARZ158",
                     f"'timeout' must be a whole number of milliseconds >= 0, not {timeout!r}",
-                    _p(pointer, "timeout"),
+                    child_pointer(pointer, "timeout"),
                 )
         if "dependsOn" in step:
-            here = _p(pointer, "dependsOn")
+            here = child_pointer(pointer, "dependsOn")
             entries = self.array(step, "dependsOn", pointer, min_items=1, unique=True)
             for i, entry in enumerate(entries):
                 if not isinstance(entry, str) or not _DEPENDS_ON.match(entry):
@@ -177,11 +185,13 @@ class Walker11(_Walker):
                         "ARZ152",
                         f"dependsOn entry {entry!r} must be a stepId, $workflows.<id>.steps.<stepId> or "
                         "$sourceDescriptions.<name>.<workflowId>.steps.<stepId>",
-                        _p(here, i),
+                        child_pointer(here, i),
                     )
         if "successCriteria" in step and isinstance(step["successCriteria"], list) and not step["successCriteria"]:
             self.r.error(
-                "ARZ002", "'successCriteria' must list at least 1 entry (Arazzo 1.1)", _p(pointer, "successCriteria")
+                "ARZ002",
+                "'successCriteria' must list at least 1 entry (Arazzo 1.1)",
+                child_pointer(pointer, "successCriteria"),
             )
         if isinstance(step.get("parameters"), list):
             self.array(step, "parameters", pointer, unique=True)
@@ -195,13 +205,13 @@ class Walker11(_Walker):
         if "in" in shown:
             shown["in"] = "query"  # checked below against the 1.1 enum
         if is_selector_object(shown.get("value")):
-            self.selector(shown["value"], _p(pointer, "value"))
+            self.selector(shown["value"], child_pointer(pointer, "value"))
         super().parameter(shown, pointer, calls_operation)
         if where is not None and where not in _IN_VALUES:
             self.r.error(
                 "ARZ003",
                 f"parameter 'in' must be path, query, querystring, header, cookie or channel, not {where!r}",
-                _p(pointer, "in"),
+                child_pointer(pointer, "in"),
             )
 
     def request_body(self, value: Any, pointer: str) -> None:
@@ -211,17 +221,17 @@ class Walker11(_Walker):
         for i, rep in enumerate(value.get("replacements") or []):
             if not isinstance(rep, Mapping):
                 continue
-            here = _p(_p(pointer, "replacements"), i)
+            here = child_pointer(child_pointer(pointer, "replacements"), i)
             if "targetSelectorType" in rep:
-                self.selector_type(rep["targetSelectorType"], _p(here, "targetSelectorType"))
+                self.selector_type(rep["targetSelectorType"], child_pointer(here, "targetSelectorType"))
             if isinstance(rep.get("value"), Mapping) and is_selector_object(rep["value"]):
-                self.selector(rep["value"], _p(here, "value"))
+                self.selector(rep["value"], child_pointer(here, "value"))
 
     def criterion(self, value: Any, pointer: str) -> None:
         if isinstance(value, Mapping) and isinstance(value.get("type"), Mapping):
             problem = expression_type_problem(value["type"], criterion=True)
             if problem is not None:
-                self.r.error("ARZ151", problem[1], _p(pointer, "type") + problem[0])
+                self.r.error("ARZ151", problem[1], child_pointer(pointer, "type") + problem[0])
             value = {k: v for k, v in value.items() if k != "type"} | {"type": value["type"].get("type")}
             if value["type"] not in ("jsonpath", "xpath"):
                 value.pop("type")
@@ -234,20 +244,20 @@ class Walker11(_Walker):
             super().action(value, pointer, kind, component=component)
             return
         super().action({k: v for k, v in value.items() if k != "parameters"}, pointer, kind, component=component)
-        here = _p(pointer, "parameters")
+        here = child_pointer(pointer, "parameters")
         if "workflowId" not in value:
             self.r.error("ARZ157", "action 'parameters' are passed to a workflow: the action needs 'workflowId'", here)
         for i, param in enumerate(self.array(value, "parameters", pointer, unique=True)):
-            self.parameter(param, _p(here, i), False)
+            self.parameter(param, child_pointer(here, i), False)
             if isinstance(param, Mapping) and "in" in param:
                 self.r.error(
                     "ARZ157",
                     "a parameter of an action maps to a workflow input: 'in' must not be used",
-                    _p(_p(here, i), "in"),
+                    child_pointer(child_pointer(here, i), "in"),
                 )
 
 
-def check_version_rules(data: Any, report: Any, walker10: type[_Walker]) -> None:
+def check_version_rules(data: Any, report: Any, walker10: type[StructureWalker]) -> None:
     """Walk ``data`` with its version's rules; in a 1.0 document, each 1.1 feature is an error (V11-02)."""
     version = data.get("arazzo") if isinstance(data, Mapping) else None
     minor = minor_version(version)

@@ -107,7 +107,7 @@ def async_step(
     wf_success: list[Action],
     wf_failure: list[Action],
 ) -> Step | None:
-    from .steps import _merge_actions
+    from .steps import merge_actions
 
     compiler = steps.scope
     on_success = steps.actions(compiler.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
@@ -171,8 +171,8 @@ def async_step(
         parameters=tuple(params),
         request_body=body,
         success_criteria=tuple(criteria),
-        on_success=tuple(_merge_actions(on_success, wf_success)),
-        on_failure=tuple(_merge_actions(on_failure, wf_failure)),
+        on_success=tuple(merge_actions(on_success, wf_success)),
+        on_failure=tuple(merge_actions(on_failure, wf_failure)),
         outputs=outputs,
         location=compiler.loc(pointer),
         timeout_ms=step_timeout(compiler, raw, pointer),

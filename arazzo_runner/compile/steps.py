@@ -314,8 +314,8 @@ class StepCompiler:
         success_criteria = self._criteria(criteria_raw, f"{pointer}/successCriteria")
         on_success = self.actions(self.scope.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
         on_failure = self.actions(self.scope.object_list(raw, "onFailure", pointer), f"{pointer}/onFailure", "failure")
-        merged_success = _merge_actions(on_success, wf_success)
-        merged_failure = _merge_actions(on_failure, wf_failure)
+        merged_success = merge_actions(on_success, wf_success)
+        merged_failure = merge_actions(on_failure, wf_failure)
         for action_list, _label in ((merged_success, "onSuccess"), (merged_failure, "onFailure")):
             for action in action_list:
                 if action.step_id is not None and action.step_id not in step_ids:
@@ -407,7 +407,7 @@ def _param_identity(param: Parameter, *, by_name_only: bool) -> tuple[str, str |
     return (param.name, param.location)
 
 
-def _merge_actions(step_actions: list[Action], workflow_actions: list[Action]) -> list[Action]:
+def merge_actions(step_actions: list[Action], workflow_actions: list[Action]) -> list[Action]:
     """DEC-07: the step's actions in order, then the workflow's that the step did not override by name."""
     names = {a.name for a in step_actions}
     return [*step_actions, *(a for a in workflow_actions if a.name not in names)]

@@ -259,7 +259,7 @@ def asyncapi_step(
     wf_failure: list[Any],
 ) -> Step:
     """An AsyncAPI step as the plan keeps it: its target and actions; nothing to send (V11-19)."""
-    from .steps import _merge_actions
+    from .steps import merge_actions
 
     compiler = steps.scope
     on_success = steps.actions(compiler.object_list(raw, "onSuccess", pointer), f"{pointer}/onSuccess", "success")
@@ -274,8 +274,8 @@ def asyncapi_step(
         parameters=(),
         request_body=None,
         success_criteria=(),
-        on_success=tuple(_merge_actions(on_success, wf_success)),
-        on_failure=tuple(_merge_actions(on_failure, wf_failure)),
+        on_success=tuple(merge_actions(on_success, wf_success)),
+        on_failure=tuple(merge_actions(on_failure, wf_failure)),
         outputs=(),
         location=compiler.loc(pointer),
         timeout_ms=step_timeout(compiler, raw, pointer),

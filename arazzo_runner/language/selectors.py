@@ -28,7 +28,7 @@ from typing import Any
 
 from ..errors import DocumentError, EvaluationError, UnresolvedExpression
 from .criteria.goessner import compile_goessner
-from .criteria.matchers import _as_json, _parse_xml, compile_jsonpath, compile_xpath
+from .criteria.matchers import as_json, compile_jsonpath, compile_xpath, parse_xml
 from .expressions import EvalContext, Expression, HttpExpression, JsonPointer, parse_expression
 from .expressions.pointer import describe_value
 from .expressions.template import CompiledValue
@@ -83,7 +83,7 @@ class SelectorValue(CompiledValue):
         label = f"{self.type} selector {self.selector!r} on {self.context}"
         if self.type == "xpath":
             return self._xpath(value, label)
-        ok, document, reason = _as_json(value, _body_kind(self.context, ctx))
+        ok, document, reason = as_json(value, _body_kind(self.context, ctx))
         if not ok:
             raise EvaluationError(f"{label} cannot apply: {reason}", str(self.context))
         if self.type == "jsonpointer":
@@ -103,7 +103,7 @@ class SelectorValue(CompiledValue):
     def _xpath(self, value: Any, label: str) -> Any:
         if isinstance(value, (Mapping, list)):
             raise EvaluationError(f"{label} cannot apply: the context is JSON ({describe_value(value)}), not XML")
-        document, reason = _parse_xml(value)
+        document, reason = parse_xml(value)
         if document is None:
             raise EvaluationError(f"{label} cannot apply: {reason}", str(self.context))
         import elementpath

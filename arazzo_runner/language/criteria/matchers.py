@@ -108,7 +108,7 @@ def compile_regex(pattern: str, *, linear: bool = True) -> RegexMatcher:
 
 
 # -- JSON contexts ------------------------------------------------------------------
-def _as_json(value: Any, kind: str) -> tuple[bool, Any, str]:
+def as_json(value: Any, kind: str) -> tuple[bool, Any, str]:
     """``(ok, json_value, reason)``: the context as JSON, or why it is not JSON (DEC-21, T-27)."""
     if kind == "empty":
         return False, None, "the context is an empty body, not JSON"
@@ -139,7 +139,7 @@ class JsonPathMatcher:
     bounded: bool = True
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
-        ok, document, reason = _as_json(value, kind)
+        ok, document, reason = as_json(value, kind)
         if not ok:
             return False, f"jsonpath {self.query_text} cannot apply: {reason}"
         import jsonpath_rfc9535
@@ -175,7 +175,7 @@ class GoessnerMatcher:
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         text = self.query.source
-        ok, document, reason = _as_json(value, kind)
+        ok, document, reason = as_json(value, kind)
         if not ok:
             return False, f"jsonpath {text} cannot apply: {reason}"
         try:
@@ -231,7 +231,7 @@ def _xpath_parser(version: str) -> type[Any]:
     raise KeyError(version)
 
 
-def _parse_xml(value: Any) -> tuple[Any, str]:
+def parse_xml(value: Any) -> tuple[Any, str]:
     if isinstance(value, str):
         data = value.encode("utf-8")
     elif isinstance(value, (bytes, bytearray)):
@@ -272,7 +272,7 @@ class XPathMatcher:
                 return evaluate_bounded("xpath", self.expression, self.version, value, kind)
             except CriterionTimeout as exc:
                 return False, f"{label} was stopped: {exc}"
-        document, reason = _parse_xml(value)
+        document, reason = parse_xml(value)
         if document is None:
             return False, f"{label} cannot apply: {reason}"
         import elementpath
