@@ -7,30 +7,29 @@ result = run_workflow(doc, "recovery-codes-rotate", {...}, servers=..., credenti
 
 from typing import TYPE_CHECKING, Any
 
-from . import events
-from .api import Runner, arun_workflow, run_workflow
-from .compile.loader import load, load_text
-from .diagnostics import Diagnostic
-from .engine.bounded import Limits
-from .errors import (
-    ArazzoError,
-    DocumentError,
-    EvaluationError,
-    ExpressionSyntaxError,
-    InputError,
-    InputProblem,
-    Location,
-    SourceError,
-    WorkflowFailed,
-    WorkflowNotFound,
-)
-from .events import Event, EventListener
-from .plan.model import ArazzoDocument
-from .result import Failure, NextAction, StepResult, WorkflowResult
-from .upgrade import UpgradeResult, upgrade_text
-
-if TYPE_CHECKING:  # pragma: no cover
+if TYPE_CHECKING:  # pragma: no cover - type checkers and IDEs see every public name as a plain import
+    from . import events
+    from .api import Runner, arun_workflow, run_workflow
     from .checker import check
+    from .compile.loader import load, load_text
+    from .diagnostics import Diagnostic
+    from .engine.bounded import Limits
+    from .errors import (
+        ArazzoError,
+        DocumentError,
+        EvaluationError,
+        ExpressionSyntaxError,
+        InputError,
+        InputProblem,
+        Location,
+        SourceError,
+        WorkflowFailed,
+        WorkflowNotFound,
+    )
+    from .events import Event, EventListener
+    from .plan.model import ArazzoDocument
+    from .result import Failure, NextAction, StepResult, WorkflowResult
+    from .upgrade import UpgradeResult, upgrade_text
 
 __version__ = "0.1.0"
 
@@ -66,11 +65,55 @@ __all__ = [
     "upgrade_text",
 ]
 
+# Where each public name lives. `import arazzo_runner` loads none of them (nor httpx, asyncio or YAML):
+# a name's module is imported on first use (PEP 562), so a command line or a script pays only for what it
+# touches. The checker in particular loads only for `check`; running workflows never needs it.
+_ERRORS = (
+    "ArazzoError",
+    "DocumentError",
+    "EvaluationError",
+    "ExpressionSyntaxError",
+    "InputError",
+    "InputProblem",
+    "Location",
+    "SourceError",
+    "WorkflowFailed",
+    "WorkflowNotFound",
+)
+_HOMES: dict[str, str] = {
+    "Runner": "api",
+    "arun_workflow": "api",
+    "run_workflow": "api",
+    "check": "checker",
+    "load": "compile.loader",
+    "load_text": "compile.loader",
+    "Diagnostic": "diagnostics",
+    "Limits": "engine.bounded",
+    **dict.fromkeys(_ERRORS, "errors"),
+    "Event": "events",
+    "EventListener": "events",
+    "ArazzoDocument": "plan.model",
+    "Failure": "result",
+    "NextAction": "result",
+    "StepResult": "result",
+    "WorkflowResult": "result",
+    "UpgradeResult": "upgrade",
+    "upgrade_text": "upgrade",
+}
+
 
 def __getattr__(name: str) -> Any:
-    # The checker (the `check` command's analysis) loads on first use: running workflows never needs it.
-    if name == "check":
-        from .checker import check
+    import importlib
 
-        return check
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name == "events":
+        return importlib.import_module(".events", __name__)
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value  # the next lookup is a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

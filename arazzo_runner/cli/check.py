@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from .main import UsageError, add_source_option, source_map
+from .main import COMMAND_HELP, UsageError, add_source_option, source_map
 
 __all__ = ["register", "run"]
 
@@ -20,7 +20,7 @@ EXIT_OK, EXIT_ERRORS, EXIT_UNREADABLE = 0, 1, 2
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "check",
-        help="check documents for mistakes without running them",
+        help=COMMAND_HELP["check"],
         description="Check Arazzo documents: structure, references, and every step against its OpenAPI operation.",
     )
     parser.add_argument("specs", nargs="+", metavar="SPEC", help="paths or URLs of Arazzo documents")

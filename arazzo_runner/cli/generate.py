@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .main import COMMAND_HELP
+
 __all__ = ["register", "run"]
 
 EXIT_OK, EXIT_INVALID = 0, 2
@@ -19,7 +21,7 @@ EXIT_OK, EXIT_INVALID = 0, 2
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "generate",
-        help="write a starting-point Arazzo document from an OpenAPI description",
+        help=COMMAND_HELP["generate"],
         description="Generate an Arazzo document from an OpenAPI description: one workflow per operation, "
         "or with --operations one workflow calling those operations in order.",
     )

@@ -9,7 +9,7 @@ import argparse
 import sys
 from typing import Any
 
-from .main import UsageError, add_source_option, source_map
+from .main import COMMAND_HELP, UsageError, add_source_option, source_map
 
 __all__ = ["register", "run"]
 
@@ -19,7 +19,7 @@ EXIT_OK, EXIT_INVALID = 0, 2
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "graph",
-        help="draw a workflow as a Mermaid or Graphviz flowchart",
+        help=COMMAND_HELP["graph"],
         description="Print a flowchart of a workflow: steps, default next steps, every success and failure "
         "action, and the workflows it calls as subgraphs.",
     )

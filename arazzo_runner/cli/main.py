@@ -69,7 +69,8 @@ def positive_seconds(text: str) -> float:
     return value
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``chosen`` (a command name), only that command's module is imported."""
     parser = _Parser(
         prog="arazzo-runner",
         description="Run Arazzo 1.0.x and 1.1.x workflows against the APIs their OpenAPI descriptions describe.",
@@ -155,15 +156,36 @@ def _build_parser() -> argparse.ArgumentParser:
     add_source_option(lst)
     lst.add_argument("--json", action="store_true", help="print as JSON")
 
-    for module_name in _COMMAND_MODULES:
-        module = _command_module(module_name)
+    for module_name, help_text in COMMAND_HELP.items():
+        # Only the command being run is imported (each pulls in what it needs: the checker, the mock, the MCP
+        # server...); the others are listed by name and help alone, which is all `--help` shows of them.
+        module = _command_module(module_name) if chosen in (None, module_name) else None
         if module is not None:
             module.register(sub)
+        elif chosen is not None:
+            sub.add_parser(module_name, help=help_text)
     return parser
 
 
-# Further commands live in their own modules, each with register(subparsers) and run(args) -> int.
-_COMMAND_MODULES = ("check", "mock", "serve", "test", "generate", "graph", "upgrade")
+# Further commands live in their own modules, each with register(subparsers) and run(args) -> int, and
+# its one-line help here, so that a command line naming one command never imports the others.
+COMMAND_HELP = {
+    "check": "check documents for mistakes without running them",
+    "mock": "serve mock responses for an OpenAPI description on 127.0.0.1",
+    "serve": "serve the workflows as tools for agents (Model Context Protocol)",
+    "test": "run the workflows of many documents as API tests",
+    "generate": "write a starting-point Arazzo document from an OpenAPI description",
+    "graph": "draw a workflow as a Mermaid or Graphviz flowchart",
+    "upgrade": "rewrite an Arazzo 1.0.x document as 1.1.0",
+}
+
+
+def _chosen_command(argv: Sequence[str]) -> str | None:
+    """The command ``argv`` names, if it is one of the commands in their own modules (else None: load all)."""
+    for token in argv:
+        if not token.startswith("-"):
+            return token if token in COMMAND_HELP or token in ("run", "list") else None
+    return None
 
 
 def _command_module(name: str) -> Any:
@@ -233,7 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    parser = _build_parser()
+    parser = _build_parser(_chosen_command(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help(sys.stderr)

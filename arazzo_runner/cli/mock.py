@@ -12,13 +12,15 @@ import argparse
 import sys
 from typing import Any
 
+from .main import COMMAND_HELP
+
 __all__ = ["register", "run"]
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "mock",
-        help="serve mock responses for an OpenAPI description on 127.0.0.1",
+        help=COMMAND_HELP["mock"],
         description="Serve responses generated from an OpenAPI description (or from the sources of an Arazzo document) "
         "on 127.0.0.1, validating every request against its operation. Ctrl-C stops.",
     )

@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from .main import (
+    COMMAND_HELP,
     CREDENTIAL_ENV_PREFIX,
     EXIT_INVALID,
     EXIT_OK,
@@ -37,7 +38,7 @@ def _positive_int(text: str) -> int:
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "serve",
-        help="serve the workflows as tools for agents (Model Context Protocol)",
+        help=COMMAND_HELP["serve"],
         description="Serve every workflow of the documents as one MCP tool, over stdio (default) or streamable "
         "HTTP. Credentials, servers and secret inputs come from this command line, the environment or --config, "
         "never from the agent.",

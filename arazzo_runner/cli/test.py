@@ -14,6 +14,8 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+from .main import COMMAND_HELP
+
 __all__ = ["register", "run"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
@@ -26,7 +28,7 @@ class _Invalid(Exception):
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "test",
-        help="run the workflows of many documents as API tests",
+        help=COMMAND_HELP["test"],
         description="Run every workflow of every Arazzo document under PATHs (files, folders, globs) as a test, "
         "checking every response against its OpenAPI operation.",
     )

@@ -13,7 +13,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from .main import UsageError, add_source_option, source_map
+from .main import COMMAND_HELP, UsageError, add_source_option, source_map
 
 __all__ = ["register", "run"]
 
@@ -23,7 +23,7 @@ EXIT_OK, EXIT_MANUAL, EXIT_UNREADABLE = 0, 1, 2
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "upgrade",
-        help="rewrite an Arazzo 1.0.x document as 1.1.0",
+        help=COMMAND_HELP["upgrade"],
         description=(
             "Rewrite an Arazzo 1.0.x document as 1.1.0, in place of its version line, pinning criteria whose "
             "reading changes in 1.1 and listing anything that needs a hand."

@@ -82,6 +82,7 @@ class ContractChecker:
             self.severities = {**dict.fromkeys(CHECK_NAMES, "warn"), **severities}
         self._declared: dict[tuple[int, int], _Declared] = {}
         self._validators: dict[tuple[int, str], Any] = {}
+        self._quick_checks: dict[tuple[int, str], Any] = {}
         self._lock = threading.Lock()
 
     def __call__(
@@ -159,9 +160,10 @@ class ContractChecker:
             return CheckResult("schema", "skipped", severity, reason)
         if body_kind == "empty":
             return CheckResult("schema", "failed", severity, f"no body, but {declared.key!r} {media} declares one")
-        quick, validator = self._validator(operation, declared.document, schema_pointer)
+        quick = self._quick(operation, declared.document, schema_pointer)
         if quick is not None and quick(body):
             return CheckResult("schema", "passed", severity, f"valid against {declared.key!r} {media}")
+        validator = self._validator(operation, declared.document, schema_pointer)
         if validator is None:
             return CheckResult("schema", "skipped", severity, "the schema could not be read")
         errors = sorted(validator.iter_errors(body), key=lambda e: (list(e.absolute_path), e.validator))
@@ -206,15 +208,26 @@ class ContractChecker:
                 return declared.media[candidate]
         return None
 
-    def _validator(self, operation: Operation, document: str, pointer: str) -> tuple[Any, Any]:
-        """(a quick "surely valid" closure or None, the jsonschema validator that judges the rest)."""
+    def _quick(self, operation: Operation, document: str, pointer: str) -> Any:
+        """A quick "surely valid" closure for the schema, or None."""
+        key = (id(operation.description), f"{document}#{pointer}")
+        if key in self._quick_checks:
+            return self._quick_checks[key]
+        check = _quick_check(operation, document, pointer)
+        with self._lock:
+            self._quick_checks[key] = check
+        return check
+
+    def _validator(self, operation: Operation, document: str, pointer: str) -> Any:
+        """The jsonschema validator that judges what the quick closure does not: made (and jsonschema and
+        openapi-schema-validator imported) only when a body needs it."""
         key = (id(operation.description), f"{document}#{pointer}")
         if key in self._validators:
-            return self._validators[key]  # type: ignore[no-any-return]
-        pair = (_quick_check(operation, document, pointer), _build_validator(operation, document, pointer))
+            return self._validators[key]
+        validator = _build_validator(operation, document, pointer)
         with self._lock:
-            self._validators[key] = pair
-        return pair
+            self._validators[key] = validator
+        return validator
 
 
 def _read_declared(operation: Operation, status: int) -> _Declared:
