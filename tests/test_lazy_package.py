@@ -44,6 +44,8 @@ NOT_ON_RUN = [
     "arazzo_runner.serve",
     "arazzo_runner.authoring",
     "arazzo_runner.testing.suite",
+    "arazzo_runner.reports",
+    "arazzo_runner.batch",
     "arazzo_runner.cli.check",
     "arazzo_runner.cli.mock",
     "arazzo_runner.cli.serve",
@@ -151,3 +153,10 @@ def test_help_still_lists_every_command_and_each_command_parses_its_own_options(
     with pytest.raises(SystemExit) as done:  # `run` alone loads its own options
         main(["run", "--help"])
     assert done.value.code == 0 and "--workflow" in capsys.readouterr().out
+
+
+def test_the_report_formats_run_offers_are_the_formats_reports_write() -> None:
+    from arazzo_runner import reports
+    from arazzo_runner.cli import observe
+
+    assert observe.FORMATS == reports.FORMATS

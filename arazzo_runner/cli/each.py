@@ -14,22 +14,14 @@ import os
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from ..batch import (
-    ResultFile,
-    Row,
-    RowResult,
-    StartGate,
-    completed_rows,
-    count_rows,
-    parse_rate,
-    read_csv,
-    read_jsonl,
-    select_shard,
-)
-from ..batch.rows import csv_header
 from ..plan.model import Workflow
+
+if TYPE_CHECKING:
+    from ..batch import Row, RowResult
+
+# The batch machinery loads only when --each is given: a single `run` needs just the options below.
 
 __all__ = ["add_options", "run_each"]
 
@@ -62,6 +54,8 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 def _rate(text: str) -> float:
+    from ..batch import parse_rate
+
     try:
         return parse_rate(text)
     except ValueError as exc:
@@ -85,6 +79,9 @@ def add_options(run: argparse.ArgumentParser) -> None:
 
 
 def _open_rows(path: str, workflow: Workflow) -> tuple[Iterator[Row], int | None, TextIO]:
+    from ..batch import count_rows, read_csv, read_jsonl
+    from ..batch.rows import csv_header
+
     if path == "-":
         return read_jsonl(sys.stdin, "<stdin>"), None, sys.stdin
     lowered = path.lower()
@@ -164,6 +161,8 @@ def run_each(
     common: Mapping[str, Any],
 ) -> int:
     """Run every selected row and write its line; the exit code says whether every row succeeded."""
+    from ..batch import ResultFile, StartGate, completed_rows, select_shard
+
     if args.resume and not args.output:
         raise EachUsageError("--resume needs --output FILE: the rows already done are read from it")
     previous: dict[int, str] = {}
@@ -242,6 +241,8 @@ def run_each(
 
 def _with_common(rows: Iterator[Row], common: Mapping[str, Any]) -> Iterator[Row]:
     """The rows with the inputs common to all (-i, --inputs) merged in; a row's own value wins."""
+    from ..batch import Row
+
     for row in rows:
         yield Row(row.index, {**common, **row.inputs} if row.inputs is not None else None, row.problem)
 

@@ -13,11 +13,13 @@ import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..events import Event, EventListener
-from ..reports import FORMATS, Recorder, write_report
 from .trace import Trace
+
+if TYPE_CHECKING:
+    from ..reports import Recorder
 
 __all__ = [
     "EXIT_SIGINT",
@@ -33,6 +35,10 @@ __all__ = [
 ]
 
 EXIT_SIGINT, EXIT_SIGTERM = 130, 143
+
+# The formats of arazzo_runner.reports.FORMATS, named here so that a run without --report or --json never
+# loads the report writers (a test keeps the two equal).
+FORMATS = ("json", "junit", "har", "markdown")
 
 
 class Terminated(KeyboardInterrupt):
@@ -105,6 +111,8 @@ class Observed:
         if self.recorder is None:
             return True
         written = True
+        from ..reports import write_report
+
         for fmt, path in self.reports:
             try:
                 write_report(fmt, self.recorder, path)
@@ -122,7 +130,11 @@ def observed(args: argparse.Namespace, error: Callable[[str], Exception], err: T
     if reports and getattr(args, "each", None) is not None:
         raise error("--report describes one run; with --each, each row's result is in the JSON Lines output")
     verbosity = -1 if args.quiet else args.verbose
-    recorder = Recorder() if reports or args.json else None
+    recorder = None
+    if reports or args.json:
+        from ..reports import Recorder
+
+        recorder = Recorder()
     return Observed(recorder, Trace(err, verbosity), reports)
 
 

@@ -23,6 +23,7 @@ import atexit
 import concurrent.futures
 import contextvars
 import os
+import ssl
 import threading
 import time
 import weakref
@@ -50,11 +51,22 @@ _INHERITED: list[object] = []
 
 
 def make_client(pool: httpx.Limits, timeout: float | None) -> httpx.AsyncClient:
-    """A client like ``httpx.AsyncClient(limits=pool)``, with a pool that stays fast with many connections."""
-    transport = httpx.AsyncHTTPTransport(limits=pool)
-    connections = getattr(transport, "_pool", None)
-    if type(connections) is httpcore.AsyncConnectionPool and _LINEAR_POOL_FITS:
-        connections.__class__ = _LinearPool
+    """A client like ``httpx.AsyncClient(limits=pool)``, with a pool that stays fast with many connections.
+
+    Its TLS context (httpx's default: certifi's certificates, or ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``) is
+    made on the first https connection, so runs against ``http://`` APIs never pay the milliseconds that
+    reading the certificate store costs.
+    """
+    transport = None
+    if _LINEAR_POOL_FITS:
+        transport = httpx.AsyncHTTPTransport(limits=pool, verify=_TLSPending(ssl.PROTOCOL_TLS_CLIENT))
+        connections = getattr(transport, "_pool", None)
+        if type(connections) is httpcore.AsyncConnectionPool:
+            connections.__class__ = _LinearPool
+        else:  # not the pool the replacement fits: httpx's own transport, its TLS context made now
+            transport = None
+    if transport is None:
+        transport = httpx.AsyncHTTPTransport(limits=pool)
     # limits= still applies to the transports httpx mounts for proxies named in the environment.
     return httpx.AsyncClient(transport=transport, limits=pool, timeout=timeout, follow_redirects=False)
 
@@ -69,6 +81,11 @@ class _LinearPool(httpcore.AsyncConnectionPool):
     idle connection is polled only when it is about to carry a request: a connection the server
     closed is then dropped and the next one taken, as httpcore would have done earlier.
     """
+
+    def create_connection(self, origin: httpcore.Origin) -> Any:
+        if isinstance(self._ssl_context, _TLSPending) and origin.scheme != b"http":
+            self._ssl_context = httpx.create_ssl_context()  # what httpx.AsyncHTTPTransport() makes by default
+        return super().create_connection(origin)
 
     def _assign_requests_to_connections(self) -> list[Any]:
         closing: list[Any] = []
@@ -108,6 +125,10 @@ class _LinearPool(httpcore.AsyncConnectionPool):
                 self._connections.append(connection)
                 pool_request.assign_to_connection(connection)
         return closing
+
+
+class _TLSPending(ssl.SSLContext):
+    """A stand-in TLS context (it trusts no certificate) until the first https connection makes the real one."""
 
 
 def _keepalive_over(connection: Any, now: float) -> bool:

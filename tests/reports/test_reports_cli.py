@@ -192,13 +192,14 @@ def test_a_report_that_cannot_be_written_at_the_end_is_an_error_but_the_exit_cod
 ) -> None:
     import errno
 
-    from arazzo_runner.cli import observe
+    from arazzo_runner import reports
 
     def full(fmt: str, recorder: Any, path: Any) -> None:
         raise OSError(errno.ENOSPC, "No space left on device")
 
     script_items(server)
-    monkeypatch.setattr(observe, "write_report", full)
+    # `run` looks the writer up in arazzo_runner.reports when it writes (the report writers load only then).
+    monkeypatch.setattr(reports, "write_report", full)
     code = main([*_items_args(tmp_path, server), "--report", f"junit={tmp_path}/j.xml"])
     assert code == 0  # the run succeeded
     assert f"could not write the junit report to {tmp_path}/j.xml: No space left on device" in capsys.readouterr().err
