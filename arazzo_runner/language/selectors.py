@@ -27,7 +27,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import DocumentError, EvaluationError, UnresolvedExpression
-from .criteria.goessner import compile_goessner
 from .criteria.matchers import as_json, compile_jsonpath, compile_xpath, parse_xml
 from .expressions import EvalContext, Expression, HttpExpression, JsonPointer, parse_expression
 from .expressions.pointer import describe_value
@@ -161,7 +160,12 @@ def compile_selector(context: str, selector: str, kind: Any) -> SelectorValue:
     if type_ == "jsonpointer":
         compiled = JsonPointer.parse(selector)
     elif type_ == "jsonpath":
-        compiled = compile_jsonpath(selector) if version == "rfc9535" else compile_goessner(selector)
+        if version == "rfc9535":
+            compiled = compile_jsonpath(selector)
+        else:
+            from .criteria.goessner import compile_goessner
+
+            compiled = compile_goessner(selector)
     else:
         compiled = compile_xpath(selector, version)
     return SelectorValue(context_expression, selector, type_, version, compiled)

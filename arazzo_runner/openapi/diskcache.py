@@ -10,7 +10,9 @@ else ``~/.cache/arazzo-runner``.
   edited file or a new release never reads an old entry.
 - Plain JSON (never pickle): reading an entry cannot run code. Values JSON cannot
   carry as they are (non-string keys, bytes) are tagged so the data comes back
-  exactly as the YAML parser gave it; anything else is simply not cached.
+  exactly as the YAML parser gave it; anything else is simply not cached. An entry
+  without tags (nearly all) is marked so and read by the JSON parser alone, with no
+  per-object decoding pass.
 - Files are written atomically with owner-only permissions; at most
   :data:`MAX_ENTRIES` are kept (oldest dropped). A damaged or unreadable entry is
   ignored and the text parsed again; a cache that cannot be written is skipped.
@@ -35,6 +37,9 @@ MIN_SIZE = 64 * 1024  # smaller descriptions parse in a few milliseconds: not wo
 MAX_ENTRIES = 32
 _MAP = "\x00map"  # a mapping with keys JSON cannot hold, as [key, value] pairs
 _BYTES = "\x00bytes"
+_TAGGED = "\x00tagged"  # the top of an entry that holds tagged values: {_TAGGED: data}
+_TAGGED_START = b'{"\\u0000tagged":'  # how json.dumps writes that start
+_FORMAT = 2  # in the key: entries of an earlier layout are never read
 
 _state = {"enabled": False}
 
@@ -66,11 +71,15 @@ def cached_parse(text: str, parse: Callable[[], Any]) -> Any:
         return parse()
     from .. import __version__
 
-    digest = hashlib.sha256(f"arazzo-runner {__version__}\n".encode() + text.encode("utf-8", "surrogatepass"))
+    key = f"arazzo-runner {__version__} cache {_FORMAT}\n".encode()
+    digest = hashlib.sha256(key + text.encode("utf-8", "surrogatepass"))
     path = cache_dir() / f"openapi-{digest.hexdigest()}.json"
     try:
         with open(path, "rb") as handle:
-            return json.loads(handle.read(), object_hook=_decode)
+            raw = handle.read()
+        if raw.startswith(_TAGGED_START):
+            return json.loads(raw, object_hook=_decode)[_TAGGED]
+        return json.loads(raw)
     except (OSError, ValueError, TypeError, RecursionError):
         pass  # no entry, or one we cannot read: parse the text
     data = parse()
@@ -79,8 +88,12 @@ def cached_parse(text: str, parse: Callable[[], Any]) -> Any:
 
 
 def _store(path: Path, data: Any) -> None:
+    tags: list[str] = []
     try:
-        payload = json.dumps(_encode(data, 0), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        encoded = _encode(data, 0, tags)
+        payload = json.dumps({_TAGGED: encoded} if tags else encoded, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8"
+        )
     except (_Uncacheable, ValueError, TypeError, RecursionError):
         return
     try:
@@ -104,20 +117,23 @@ def _trim(directory: Path) -> None:
         old.unlink(missing_ok=True)
 
 
-def _encode(value: Any, depth: int) -> Any:
+def _encode(value: Any, depth: int, tags: list[str]) -> Any:
+    """``value`` as JSON can hold it; each tag used is noted in ``tags``."""
     if depth > 512:
         raise _Uncacheable
     if value is None or isinstance(value, (str, bool, int, float)):
         return value
     if isinstance(value, dict):
         if all(isinstance(key, str) and not key.startswith("\x00") for key in value):
-            return {key: _encode(item, depth + 1) for key, item in value.items()}
+            return {key: _encode(item, depth + 1, tags) for key, item in value.items()}
         if not all(key is None or isinstance(key, (str, bool, int, float)) for key in value):
             raise _Uncacheable
-        return {_MAP: [[key, _encode(item, depth + 1)] for key, item in value.items()]}
+        tags.append(_MAP)
+        return {_MAP: [[key, _encode(item, depth + 1, tags)] for key, item in value.items()]}
     if isinstance(value, list):
-        return [_encode(item, depth + 1) for item in value]
+        return [_encode(item, depth + 1, tags) for item in value]
     if isinstance(value, bytes):
+        tags.append(_BYTES)
         return {_BYTES: base64.b64encode(value).decode("ascii")}
     raise _Uncacheable  # a set, a date or anything else YAML may give: parsed afresh every time
 

@@ -84,6 +84,20 @@ def test_values_json_cannot_hold_come_back_exactly(cache_dir: Path) -> None:
     assert stat.S_IMODE(entry.stat().st_mode) == 0o600
 
 
+def test_an_entry_without_tags_is_the_data_itself_and_one_with_tags_says_so(cache_dir: Path) -> None:
+    diskcache.enable()
+    plain = {"paths": {"/a": {"get": {"responses": {"200": {"description": "ok"}}}}}, "n": [1, 2.5, None]}
+    tagged = {"paths": {}, "blob": b"\x01"}
+    diskcache.cached_parse("p" * diskcache.MIN_SIZE, lambda: plain)
+    (entry,) = _entries(cache_dir)
+    assert json.loads(entry.read_bytes()) == plain  # read back by the JSON parser alone
+    entry.unlink()
+    diskcache.cached_parse("t" * diskcache.MIN_SIZE, lambda: tagged)
+    (entry,) = _entries(cache_dir)
+    assert json.loads(entry.read_bytes()) == {"\x00tagged": {"paths": {}, "blob": {"\x00bytes": "AQ=="}}}
+    assert diskcache.cached_parse("t" * diskcache.MIN_SIZE, lambda: pytest.fail("not read")) == tagged
+
+
 def test_a_value_json_cannot_carry_is_not_cached(cache_dir: Path) -> None:
     diskcache.enable()
     text = "y" * diskcache.MIN_SIZE

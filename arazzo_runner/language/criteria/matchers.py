@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...errors import ExpressionSyntaxError
 from ..expressions import to_text
 from ..expressions.pointer import describe_value
 from .budget import CriterionTimeout, evaluate_bounded
-from .goessner import GoessnerQuery
-from .linear import LinearRegex, linear_regex
+
+if TYPE_CHECKING:  # our JSONPath engine and RE2 load when a document first uses them, as the others do
+    from .goessner import GoessnerQuery
+    from .linear import LinearRegex
 
 __all__ = [
     "XPATH_VERSIONS",
@@ -104,6 +106,8 @@ def compile_regex(pattern: str, *, linear: bool = True) -> RegexMatcher:
         ) from None
     if not linear:
         return RegexMatcher(pattern, compiled, None, bounded=False)
+    from .linear import linear_regex
+
     return RegexMatcher(pattern, compiled, linear_regex(pattern))
 
 
