@@ -46,6 +46,8 @@ NOT_ON_RUN = [
     "arazzo_runner.testing.suite",
     "arazzo_runner.reports",
     "arazzo_runner.batch",
+    "arazzo_runner.language.criteria.matchers",
+    "arazzo_runner.language.criteria.goessner",
     "arazzo_runner.cli.check",
     "arazzo_runner.cli.mock",
     "arazzo_runner.cli.serve",

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ArazzoError
-from ..language.criteria.matchers import compile_jsonpath, compile_xpath
 from ..language.expressions import CompiledValue, JsonPointer, compile_value
 from ..language.selectors import compile_selector, selector_type
 from ..plan.model import Replacement
@@ -51,6 +50,8 @@ def replacement_with_target_type(
         compiler.diag.from_exception(exc, compiler.loc(f"{pointer}/targetSelectorType"), "ARZ151")
         return Replacement(target, value)
     query: Any = None
+    from ..language.criteria.matchers import compile_jsonpath, compile_xpath  # loaded by the documents that use them
+
     try:
         if kind == "jsonpointer":
             JsonPointer.parse(target)

@@ -27,7 +27,6 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import DocumentError, EvaluationError, UnresolvedExpression
-from .criteria.matchers import as_json, compile_jsonpath, compile_xpath, parse_xml
 from .expressions import EvalContext, Expression, HttpExpression, JsonPointer, parse_expression
 from .expressions.pointer import describe_value
 from .expressions.template import CompiledValue
@@ -82,6 +81,8 @@ class SelectorValue(CompiledValue):
         label = f"{self.type} selector {self.selector!r} on {self.context}"
         if self.type == "xpath":
             return self._xpath(value, label)
+        from .criteria.matchers import as_json
+
         ok, document, reason = as_json(value, _body_kind(self.context, ctx))
         if not ok:
             raise EvaluationError(f"{label} cannot apply: {reason}", str(self.context))
@@ -102,6 +103,8 @@ class SelectorValue(CompiledValue):
     def _xpath(self, value: Any, label: str) -> Any:
         if isinstance(value, (Mapping, list)):
             raise EvaluationError(f"{label} cannot apply: the context is JSON ({describe_value(value)}), not XML")
+        from .criteria.matchers import parse_xml
+
         document, reason = parse_xml(value)
         if document is None:
             raise EvaluationError(f"{label} cannot apply: {reason}", str(self.context))
@@ -157,6 +160,9 @@ def compile_selector(context: str, selector: str, kind: Any) -> SelectorValue:
     type_, version = selector_type(kind)
     context_expression = parse_expression(context)
     compiled: Any
+    # The JSONPath and XPath engines (and their matchers) load with the first selector that uses them.
+    from .criteria.matchers import compile_jsonpath, compile_xpath
+
     if type_ == "jsonpointer":
         compiled = JsonPointer.parse(selector)
     elif type_ == "jsonpath":
