@@ -89,7 +89,7 @@ class Execution:
         self.workflow_inputs = dict(workflow_inputs or {})
         self.sleep = sleep
         self.clock = clock
-        self.redactor = redactor or Redactor(self.credentials.secrets())
+        self.redactor = redactor or self.credentials.redactor()
         self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.

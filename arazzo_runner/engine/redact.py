@@ -51,6 +51,8 @@ def _escaped_char(c: str) -> str:
 
 def url_secrets(url: str) -> list[Secret]:
     """The password of a ``user:password@`` URL, as an HTTP basic pair (httpx sends it as basic auth)."""
+    if "@" not in url:
+        return []
     try:
         split = urlsplit(url)
         password = split.password
@@ -63,6 +65,8 @@ def url_secrets(url: str) -> list[Secret]:
 
 def without_userinfo(url: str) -> str:
     """``url`` with the password of any ``user:password@`` replaced by the mask (for reprs and messages)."""
+    if "@" not in url:
+        return url
     try:
         split = urlsplit(url)
     except ValueError:
@@ -134,6 +138,15 @@ class Redactor:
     def secrets(self) -> list[str]:
         """Every text that is masked, longest first."""
         return list(self._secrets)
+
+    def copy(self) -> Redactor:
+        """A redactor masking what this one masks; what is added to either later stays its own."""
+        twin = Redactor.__new__(Redactor)
+        twin._secrets = list(self._secrets)
+        twin._added = set(self._added)
+        twin._escaped = self._escaped
+        twin.unmaskable = self.unmaskable
+        return twin
 
     def _extend(self, forms: Iterable[str]) -> None:
         added = False

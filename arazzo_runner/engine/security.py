@@ -46,12 +46,13 @@ TOKEN_RESPONSES: ContextVar[list[httpx.Response] | None] = ContextVar("TOKEN_RES
 class Credentials:
     """Secret values by security scheme name. Never shown in a repr or an error."""
 
-    __slots__ = ("_basic_headers", "_secret_strings", "_values")
+    __slots__ = ("_basic_headers", "_redactors", "_secret_strings", "_values")
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self._values: dict[str, Any] = dict(values or {})
         self._secret_strings: list[str] | None = None
         self._basic_headers: dict[str, str] = {}
+        self._redactors: dict[str | None, Redactor] = {}  # built once (credentials do not change), copied per run
 
     def basic_header(self, scheme: str) -> str:
         """The ``Authorization`` value for an HTTP basic scheme (encoded once: sent on every request)."""
@@ -101,6 +102,14 @@ class Credentials:
                 # The token request sends them as HTTP basic: a token endpoint may echo that header.
                 out.append((str(value["client_id"]), str(value["client_secret"])))
         return out
+
+    def redactor(self, key: str | None = None) -> Redactor:
+        """A new redactor masking every credential (or only credential ``key``), for one run to extend."""
+        template = self._redactors.get(key)
+        if template is None:
+            secrets = self.secrets() if key is None else self.secrets_of(key)
+            template = self._redactors[key] = Redactor(secrets)
+        return template.copy()
 
     def secret_strings(self) -> list[str]:
         """Every secret text, for masking in messages (computed once; credentials do not change)."""
