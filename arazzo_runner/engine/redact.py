@@ -176,6 +176,12 @@ class Redactor:
             text = self._mask_cut_secrets(text)
         return text
 
+    def _untouched(self, text: str) -> bool:
+        """True when :meth:`mask` would return ``text`` as it is (no secret, nothing escaped or cut)."""
+        if "&" in text or "\\" in text or TRUNCATED in text:
+            return False
+        return not any(secret in text for secret in self._secrets)
+
     def mask_value(self, value: Any) -> Any:
         """``value`` with every string in it masked (outputs shown in results); others unchanged."""
         if not self._secrets:
@@ -189,6 +195,8 @@ class Redactor:
         if kind is dict:
             return {key: self._mask_any(item) for key, item in value.items()}
         if kind is list:
+            if all(type(item) is str for item in value) and self._untouched("\0".join(value)):
+                return list(value)  # a list of texts none of which holds a secret: checked in one pass
             return [self._mask_any(item) for item in value]
         if kind in _SCALARS:
             return value
