@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .compile.loader import load
-from .engine.async_steps import async_session
+from .engine.async_steps import async_session, uses_async_steps
 from .engine.bounded import Limits
 from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, make_client, run_sync
 from .engine.execution import Execution, ServerMap
@@ -331,9 +331,11 @@ class Runner:
         )
         if listener is not None:
             execution.observer = Observer(listener, execution.redactor)
-        # AsyncAPI steps: broker connections live for the run (docs/async-steps.md).
-        async with async_session(execution, offline=bool(self.mock)):
-            with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
+        with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
+            if not uses_async_steps(document):
+                return await execution.run(document, workflow_id, inputs)
+            # AsyncAPI steps: broker connections live for the run (docs/async-steps.md).
+            async with async_session(execution, offline=bool(self.mock)):
                 return await execution.run(document, workflow_id, inputs)
 
 

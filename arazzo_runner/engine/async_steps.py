@@ -44,6 +44,7 @@ __all__ = [
     "encode",
     "execute_async_step",
     "runtime_of",
+    "uses_async_steps",
 ]
 
 DEFAULT_RECEIVE_TIMEOUT = 30.0
@@ -351,6 +352,16 @@ def runtime_of(execution: Any, *, offline: bool = False) -> AsyncRuntime:
     if runtime is None:
         runtime = _RUNTIMES[execution] = AsyncRuntime(execution.servers, execution.credentials, offline=offline)
     return runtime
+
+
+def uses_async_steps(document: Any) -> bool:
+    """Whether any workflow ``document`` can reach has an AsyncAPI step (worked out once per load)."""
+    cache = document.documents.__dict__
+    found = cache.get("uses_async_steps")
+    if found is None:
+        workflows = (w for doc in document.documents.arazzo.values() for w in doc.workflows.values())
+        found = cache["uses_async_steps"] = any(s.asyncapi_target is not None for w in workflows for s in w.steps)
+    return bool(found)
 
 
 @contextlib.asynccontextmanager

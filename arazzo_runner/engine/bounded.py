@@ -10,6 +10,7 @@ it passes ``max_bytes``: a gzip bomb never inflates past the cap.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -46,6 +47,10 @@ async def within_deadline(work: Awaitable[T], seconds: float | None, request: ht
     if seconds is None:
         return await work
     try:
+        if sys.version_info >= (3, 11):
+            # In the calling task: no task of its own to create and schedule for every request.
+            async with asyncio.timeout(seconds):
+                return await work
         return await asyncio.wait_for(work, seconds)
     except asyncio.TimeoutError:
         raise DeadlineExceeded(f"no complete response within {seconds:g}s", request=request) from None

@@ -89,7 +89,7 @@ class Execution:
         self.workflow_inputs = dict(workflow_inputs or {})
         self.sleep = sleep
         self.clock = clock
-        self.redactor = redactor or Redactor(self.credentials.secrets())
+        self.redactor = redactor or self.credentials.redactor()
         self.tokens = tokens or TokenCache.shared()
         # The transport answers whatever host a URL names (an offline mock): a server URL
         # with an undefined variable is then sent as written instead of failing the step.
@@ -102,7 +102,6 @@ class Execution:
         self.step_results: list[StepResult] = []
         self.warnings: list[str] = []
         self._sources_cache: dict[str, dict[str, dict[str, Any]]] = {}
-        self._shared_schemes: dict[int, frozenset[str]] = {}
         self.observer = observer  # None: nobody listens, and no event is built
         self.guard = CredentialGuard(self.credentials)
         self.scope: SourceScope | None = None
@@ -585,9 +584,9 @@ class Execution:
         return frame.context(exchange, outputs, self.records, fields)
 
     def _shared_scheme_names(self, doc: ArazzoDocument) -> frozenset[str]:
-        """Scheme names several OpenAPI sources of the loaded documents define (once per run)."""
-        documents = doc.documents
-        shared = self._shared_schemes.get(id(documents))
+        """Scheme names several OpenAPI sources of the loaded documents define."""
+        cache = doc.documents.__dict__  # the loaded descriptions do not change: worked out once per load
+        shared: frozenset[str] | None = cache.get("shared_scheme_names")
         if shared is None:
-            shared = self._shared_schemes[id(documents)] = shared_scheme_names(documents.openapi.values())
+            shared = cache["shared_scheme_names"] = shared_scheme_names(doc.documents.openapi.values())
         return shared

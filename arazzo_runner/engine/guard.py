@@ -10,6 +10,7 @@ request's origin, fails the step, naming the parameter and the rule.
 
 from __future__ import annotations
 
+import functools
 import json
 from urllib.parse import unquote, urlsplit
 
@@ -17,7 +18,7 @@ from .redact import Redactor
 from .request import PreparedRequest
 from .security import Credentials
 
-__all__ = ["CredentialGuard", "origin_of"]
+__all__ = ["CredentialGuard", "origin_of", "request_origin"]
 
 
 def origin_of(url: str) -> str:
@@ -27,27 +28,48 @@ def origin_of(url: str) -> str:
     return f"{split.scheme}://{split.hostname}" + (f":{port}" if port != default else "")
 
 
+@functools.lru_cache(maxsize=64)
+def _server_origin(base_url: str) -> str | None:
+    """The origin of every URL made of ``base_url`` and a path starting with ``/``, when it has a host."""
+    return origin_of(base_url) if urlsplit(base_url).netloc else None
+
+
+def request_origin(prepared: PreparedRequest) -> str:
+    """The origin ``prepared`` goes to (worked out once per server URL: a path cannot change the host)."""
+    origin = _server_origin(prepared.base_url) if prepared.path.startswith("/") else None
+    return origin if origin is not None else origin_of(prepared.url)
+
+
 class CredentialGuard:
-    """Per run: where each credential has been sent by its scheme, and whether a request copies one elsewhere."""
+    """Per run: where each credential has been sent by its scheme, and whether a request copies one elsewhere.
+
+    The forms of a credential are only worked out once a request goes somewhere the credential has not
+    been sent: a run whose requests each carry their own credentials never needs them.
+    """
 
     def __init__(self, credentials: Credentials) -> None:
-        self._redactors = {key: Redactor(credentials.secrets_of(key)) for key in credentials.names()}
+        self._credentials = credentials
+        self._keys = credentials.names()
+        self._redactors: dict[str, Redactor] = {}
+        self._learned: dict[str, list[str]] = {}  # security header values sent, not yet added to a redactor
         self._origins: dict[str, set[str]] = {}
 
     def check(self, prepared: PreparedRequest) -> str | None:
         """Why ``prepared`` must not be sent (a credential copied to another host), or None."""
-        if not self._redactors:
+        if not self._keys:
             return None
-        origin = origin_of(prepared.url)
-        for key in prepared.credential_keys:
+        origin = request_origin(prepared)
+        applied = prepared.credential_keys
+        for key in applied:
             self._learn_tokens(key, prepared)
             self._origins.setdefault(key, set()).add(origin)
         parts: list[tuple[str, str]] | None = None
-        for key, redactor in self._redactors.items():
-            if key in prepared.credential_keys or origin in self._origins.get(key, ()):
+        for key in self._keys:
+            if key in applied or origin in self._origins.get(key, ()):
                 continue
             if parts is None:
                 parts = _document_parts(prepared)
+            redactor = self._redactor(key)
             for label, text in parts:
                 if redactor.mask(text) != text:
                     scoped = ", ".join(sorted(self._origins.get(key, ()))) or "the hosts its security scheme names"
@@ -57,17 +79,24 @@ class CredentialGuard:
                     )
         return None
 
-    def _learn_tokens(self, key: str, prepared: PreparedRequest) -> None:
-        """A fetched OAuth2 token is a form of its credential too."""
+    def _redactor(self, key: str) -> Redactor:
+        """The forms of credential ``key``, with the header values it was sent as (a fetched OAuth2 token)."""
         redactor = self._redactors.get(key)
         if redactor is None:
-            return
+            redactor = self._redactors[key] = self._credentials.redactor(key)
+        for value in self._learned.pop(key, ()):
+            redactor.add(value)
+            scheme, _, token = value.partition(" ")
+            if token and scheme.lower() == "bearer":
+                redactor.add(token)
+        return redactor
+
+    def _learn_tokens(self, key: str, prepared: PreparedRequest) -> None:
+        """A fetched OAuth2 token is a form of its credential too (added when a check needs it)."""
+        learned = self._learned.setdefault(key, [])
         for name, value in prepared.headers:
-            if name in prepared.security_headers and isinstance(value, str):
-                redactor.add(value)
-                scheme, _, token = value.partition(" ")
-                if token and scheme.lower() == "bearer":
-                    redactor.add(token)
+            if name in prepared.security_headers and isinstance(value, str) and value not in learned:
+                learned.append(value)
 
 
 def _document_parts(prepared: PreparedRequest) -> list[tuple[str, str]]:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 from .redact import Redactor, without_userinfo
 
@@ -40,18 +39,26 @@ class _MaskingFilter(logging.Filter):
         return True
 
 
-@contextmanager
-def masking_logs(redactor: Redactor) -> Iterator[None]:
-    """Mask ``redactor``'s secrets in the HTTP libraries' log records while the block runs."""
-    with _lock:
-        if not _FILTER_INSTALLED:
-            masking = _MaskingFilter()
-            for name in _LOGGERS:
-                logging.getLogger(name).addFilter(masking)
-            _FILTER_INSTALLED.append(True)
-        _active[id(redactor)] = redactor
-    try:
-        yield
-    finally:
+class _Masking:
+    __slots__ = ("_redactor",)
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+
+    def __enter__(self) -> None:
         with _lock:
-            _active.pop(id(redactor), None)
+            if not _FILTER_INSTALLED:
+                masking = _MaskingFilter()
+                for name in _LOGGERS:
+                    logging.getLogger(name).addFilter(masking)
+                _FILTER_INSTALLED.append(True)
+            _active[id(self._redactor)] = self._redactor
+
+    def __exit__(self, *exc_info: object) -> None:
+        with _lock:
+            _active.pop(id(self._redactor), None)
+
+
+def masking_logs(redactor: Redactor) -> AbstractContextManager[None]:
+    """Mask ``redactor``'s secrets in the HTTP libraries' log records while the block runs."""
+    return _Masking(redactor)

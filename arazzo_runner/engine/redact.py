@@ -14,6 +14,7 @@ character in any of those spellings.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -50,6 +51,8 @@ def _escaped_char(c: str) -> str:
 
 def url_secrets(url: str) -> list[Secret]:
     """The password of a ``user:password@`` URL, as an HTTP basic pair (httpx sends it as basic auth)."""
+    if "@" not in url:
+        return []
     try:
         split = urlsplit(url)
         password = split.password
@@ -62,6 +65,8 @@ def url_secrets(url: str) -> list[Secret]:
 
 def without_userinfo(url: str) -> str:
     """``url`` with the password of any ``user:password@`` replaced by the mask (for reprs and messages)."""
+    if "@" not in url:
+        return url
     try:
         split = urlsplit(url)
     except ValueError:
@@ -73,36 +78,55 @@ def without_userinfo(url: str) -> str:
     return split._replace(netloc=f"{user}{colon}{MASK if colon else ''}@{host}").geturl()
 
 
+@functools.lru_cache(maxsize=128)
+def _text_forms(secret: str) -> tuple[str, ...]:
+    """``secret`` and the forms it takes in text (the same credentials come back run after run)."""
+    return (
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret),
+        # As it appears inside a JSON string (an echoed body, an explanation showing a value).
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    )
+
+
+@functools.lru_cache(maxsize=128)
+def _basic_form(user: str, password: str) -> str:
+    return base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+_SCALARS = frozenset((int, float, bool, type(None)))
+
+
 class Redactor:
     def __init__(self, secrets: Iterable[Secret] = ()) -> None:
         self._secrets: list[str] = []
+        self._added: set[Secret] = set()  # what add() and add_basic() were given: adding it again is a no-op
         self._escaped: re.Pattern[str] | None = None
         self.unmaskable = False  # a secret shorter than MIN_SECRET_LENGTH was registered (and is not masked)
         self.add_many(secrets)
 
     def add(self, secret: str) -> bool:
         """Mask ``secret`` and its URL-encoded forms; False when it is too short to be masked."""
-        if not secret:
+        if not secret or secret in self._added:
             return True
         if len(secret) < MIN_SECRET_LENGTH:
             self.unmaskable = True
             return False
-        self._extend(
-            (
-                secret,
-                quote(secret, safe=""),
-                quote_plus(secret),
-                # As it appears inside a JSON string (an echoed body, an explanation showing a value).
-                json.dumps(secret)[1:-1],
-                json.dumps(secret, ensure_ascii=False)[1:-1],
-            )
-        )
+        self._extend(_text_forms(secret))
+        self._added.add(secret)
         return True
 
     def add_basic(self, user: str, password: str) -> bool:
         """An HTTP basic pair: the password (the user name is not secret) and the encoded header value."""
-        self._extend((base64.b64encode(f"{user}:{password}".encode()).decode("ascii"),))
-        return self.add(password)
+        if (user, password) in self._added:
+            return True
+        self._extend((_basic_form(user, password),))
+        maskable = self.add(password)
+        if maskable:
+            self._added.add((user, password))
+        return maskable
 
     def add_many(self, secrets: Iterable[Secret]) -> None:
         for secret in secrets:
@@ -114,6 +138,15 @@ class Redactor:
     def secrets(self) -> list[str]:
         """Every text that is masked, longest first."""
         return list(self._secrets)
+
+    def copy(self) -> Redactor:
+        """A redactor masking what this one masks; what is added to either later stays its own."""
+        twin = Redactor.__new__(Redactor)
+        twin._secrets = list(self._secrets)
+        twin._added = set(self._added)
+        twin._escaped = self._escaped
+        twin.unmaskable = self.unmaskable
+        return twin
 
     def _extend(self, forms: Iterable[str]) -> None:
         added = False
@@ -143,16 +176,36 @@ class Redactor:
             text = self._mask_cut_secrets(text)
         return text
 
+    def _untouched(self, text: str) -> bool:
+        """True when :meth:`mask` would return ``text`` as it is (no secret, nothing escaped or cut)."""
+        if "&" in text or "\\" in text or TRUNCATED in text:
+            return False
+        return not any(secret in text for secret in self._secrets)
+
     def mask_value(self, value: Any) -> Any:
         """``value`` with every string in it masked (outputs shown in results); others unchanged."""
         if not self._secrets:
             return value
+        return self._mask_any(value)
+
+    def _mask_any(self, value: Any) -> Any:
+        kind = type(value)  # the JSON types first: an ABC isinstance check costs more than the masking
+        if kind is str:
+            return self.mask(value)
+        if kind is dict:
+            return {key: self._mask_any(item) for key, item in value.items()}
+        if kind is list:
+            if all(type(item) is str for item in value) and self._untouched("\0".join(value)):
+                return list(value)  # a list of texts none of which holds a secret: checked in one pass
+            return [self._mask_any(item) for item in value]
+        if kind in _SCALARS:
+            return value
         if isinstance(value, str):
             return self.mask(value)
         if isinstance(value, Mapping):
-            return {key: self.mask_value(item) for key, item in value.items()}
+            return {key: self._mask_any(item) for key, item in value.items()}
         if isinstance(value, list):
-            return [self.mask_value(item) for item in value]
+            return [self._mask_any(item) for item in value]
         return value
 
     def _mask_cut_secrets(self, text: str) -> str:

@@ -60,7 +60,18 @@ class SourceScope:
 
 
 def source_scope(document: ArazzoDocument) -> SourceScope:
-    """Qualified names for every source reachable from ``document``, breadth first (shortest name wins)."""
+    """Qualified names for every source reachable from ``document``, breadth first (shortest name wins).
+
+    Worked out once per loaded document (the loaded documents do not change).
+    """
+    scopes: dict[str, SourceScope] = document.documents.__dict__.setdefault("source_scopes", {})
+    scope = scopes.get(document.url)
+    if scope is None:
+        scope = scopes[document.url] = _source_scope(document)
+    return scope
+
+
+def _source_scope(document: ArazzoDocument) -> SourceScope:
     qualified: dict[tuple[str, str], str] = {}
     description_urls: dict[str, str] = {}
     by_bare: dict[str, dict[str, str]] = {}  # bare name -> {description URL: qualified name}

@@ -46,12 +46,14 @@ TOKEN_RESPONSES: ContextVar[list[httpx.Response] | None] = ContextVar("TOKEN_RES
 class Credentials:
     """Secret values by security scheme name. Never shown in a repr or an error."""
 
-    __slots__ = ("_basic_headers", "_secret_strings", "_values")
+    __slots__ = ("_basic_headers", "_keys", "_redactors", "_secret_strings", "_values")
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self._values: dict[str, Any] = dict(values or {})
         self._secret_strings: list[str] | None = None
         self._basic_headers: dict[str, str] = {}
+        self._redactors: dict[str | None, Redactor] = {}  # built once (credentials do not change), copied per run
+        self._keys: dict[tuple[tuple[str, ...], str], str | None] = {}  # key_for's answers
 
     def basic_header(self, scheme: str) -> str:
         """The ``Authorization`` value for an HTTP basic scheme (encoded once: sent on every request)."""
@@ -72,10 +74,15 @@ class Credentials:
     def key_for(self, source: str | Sequence[str] | None, scheme: str) -> str | None:
         """The credential to use for ``scheme`` of ``source`` (or of any of its names, qualified first):
         ``source.scheme`` first, then the bare name."""
-        for name in _names(source):
-            if f"{name}.{scheme}" in self._values:
-                return f"{name}.{scheme}"
-        return scheme if scheme in self._values else None
+        names = _names(source)
+        if (names, scheme) in self._keys:  # worked out before (credentials do not change)
+            return self._keys[(names, scheme)]
+        found = next((f"{name}.{scheme}" for name in names if f"{name}.{scheme}" in self._values), None)
+        if found is None and scheme in self._values:
+            found = scheme
+        if len(self._keys) < 1024:
+            self._keys[(names, scheme)] = found
+        return found
 
     def secrets(self) -> list[Secret]:
         """The raw secret values, for :class:`Redactor` (which derives the forms they take in text)."""
@@ -101,6 +108,14 @@ class Credentials:
                 # The token request sends them as HTTP basic: a token endpoint may echo that header.
                 out.append((str(value["client_id"]), str(value["client_secret"])))
         return out
+
+    def redactor(self, key: str | None = None) -> Redactor:
+        """A new redactor masking every credential (or only credential ``key``), for one run to extend."""
+        template = self._redactors.get(key)
+        if template is None:
+            secrets = self.secrets() if key is None else self.secrets_of(key)
+            template = self._redactors[key] = Redactor(secrets)
+        return template.copy()
 
     def secret_strings(self) -> list[str]:
         """Every secret text, for masking in messages (computed once; credentials do not change)."""
