@@ -42,7 +42,7 @@ def file_part_positions(payload: CompiledValue) -> set[str]:
 
 
 def check_file_part(
-    report: Report, value: ObjectValue, allowed: set[str], pointer: str, where: str, label: str
+    report: Report, value: ObjectValue, allowed: set[str] | None, pointer: str, where: str, label: str
 ) -> None:
     """A file part where the schema wants something other than a string is an error; a key the engine
     does not read (a misspelt ``filename``, say) is a warning."""
