@@ -45,6 +45,7 @@ from .state import (
     redact_failure,
     select_action,
     server_base_url,
+    settle_outputs,
     step_failure,
     step_record,
     unrun_step_reason,
@@ -373,6 +374,7 @@ class Execution:
         next_action: NextAction,
     ) -> None:
         """The one place a step record is made (masked there: see :func:`.state.step_record`)."""
+        outcome = settle_outputs(step, outcome, next_action, self.observer)  # a retried attempt reports no outputs
         record = step_record(workflow, step, outcome, attempt, started, next_action, self.redactor)
         self.step_results.append(record)
         if self.observer is not None:
@@ -530,15 +532,18 @@ class Execution:
                 failed, explanation = spec, verdict.explanation
                 break
         outputs: dict[str, Any] = {}
-        warn = list(warnings)
+        left_out: list[str] = []
         for name, value in step.outputs:
             try:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
-                warn.append(f"output {name!r} left out: {exc.message}")
-        if self.observer is not None:
-            self.observer.outputs(step.outputs, outputs, warn)
+                left_out.append(f"output {name!r} left out: {exc.message}")
         broken = next((check for check in exchange.checks if check.is_error), None)
+        warn = list(warnings)
+        if failed is None and broken is None:
+            warn += left_out
+            if self.observer is not None:
+                self.observer.outputs(step.outputs, outputs, warn)
         if failed is None and broken is not None:
             # A contract check at severity error fails the step as an unmet criterion does (same actions).
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
@@ -546,7 +551,9 @@ class Execution:
             excerpt = f": {shown}" if shown else ""
             error = f"contract check {broken.name!r} failed ({broken.message}); response {status}{excerpt}"
             criterion = f"contract:{broken.name}"
-            return StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
+            return StepOutcome(
+                False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx, left_out=left_out
+            )
         if failed is not None:
             status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
             shown = exchange.excerpt(self.redactor.mask)
@@ -558,7 +565,9 @@ class Execution:
                     f" (a redirect to {self.redactor.mask(location)}, not followed: pass follow_redirects=True, "
                     "or --follow-redirects on the command line, to follow it)"
                 )
-            return StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
+            return StepOutcome(
+                False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx, left_out=left_out
+            )
         return StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
 
     def _workflow_outputs(self, frame: Frame) -> dict[str, Any]:
