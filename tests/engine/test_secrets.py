@@ -150,6 +150,26 @@ def test_the_cli_accepts_source_qualified_credential_names(two_sources: Path, mo
         read_credentials(["c.bearerAuth=t1"], doc)
 
 
+def test_one_credential_reader_strict_for_run_lenient_for_a_suite(
+    two_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `run` refuses a scheme the document does not define; `test` and the pytest plugin pass one list to
+    # every document of a suite, so there it belongs to another document. Both read JSON values and the
+    # environment the same way (the suite's own copy of this reader used to pass JSON through as text).
+    from arazzo_runner.cli.main import UsageError
+
+    monkeypatch.setenv("ARAZZO_CREDENTIAL_BEARERAUTH", "from-env")
+    doc = load(two_sources)
+    items = ["b.bearerAuth=t1", "otherScheme=x", 'a.bearerAuth={"client_id": "id", "client_secret": "s"}']
+    assert read_credentials(items, doc, strict=False) == {
+        "bearerAuth": "from-env",
+        "b.bearerAuth": "t1",
+        "a.bearerAuth": {"client_id": "id", "client_secret": "s"},
+    }
+    with pytest.raises(UsageError, match="no security scheme 'otherScheme'"):
+        read_credentials(items, doc)
+
+
 # -- 2. every form of a secret is masked -------------------------------------------------------------
 
 
