@@ -117,6 +117,11 @@ class Expression:
     def evaluate(self, ctx: EvalContext) -> Any:  # pragma: no cover - every node overrides
         raise NotImplementedError
 
+    def value_kind(self, ctx: EvalContext) -> str:
+        """How the value this expression selects was parsed (``json`` but for a whole request or response body:
+        then its body kind, ``xml``, ``text``, ...), for criteria and selectors that read it."""
+        return "json"
+
     def _resolve_pointer(self, value: Any, pointer: JsonPointer | None) -> Any:
         if pointer is None or not pointer.tokens:
             return value
@@ -226,6 +231,13 @@ class HttpExpression(PartExpression):
     @property
     def absorbs_dots(self) -> bool:
         return self.part != "body" or self.body_pointer is not None
+
+    def value_kind(self, ctx: EvalContext) -> str:
+        if self.part == "body" and not (self.body_pointer is not None and self.body_pointer.tokens):
+            view = ctx.request if self.side == "request" else ctx.response
+            if view is not None:
+                return view.body_kind
+        return "json"
 
     def __str__(self) -> str:
         if self.part == "body":
