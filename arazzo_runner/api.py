@@ -9,7 +9,7 @@ import os
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import httpx
 
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 __all__ = ["Runner", "Spec", "arun_workflow", "run_workflow"]
 
 Spec = ArazzoDocument | str | os.PathLike[str]
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
 
 
 def _document(spec: Spec) -> ArazzoDocument:
@@ -351,6 +353,17 @@ def _contract_checker(checks: str | Mapping[str, str] | None) -> Any:
         raise ArazzoError(f"contract checks: {exc}") from None
 
 
+def _blocking_twin_of(twin: Callable[_P, Awaitable[_T]]) -> Callable[[Callable[..., _T]], Callable[_P, _T]]:
+    """Declare the decorated function the blocking twin of ``twin``, taking the same parameters: type
+    checkers and ``help()`` show ``twin``'s signature, which is written once."""
+
+    def declare(function: Callable[..., _T]) -> Callable[_P, _T]:
+        function.__wrapped__ = twin  # type: ignore[attr-defined]  # inspect.signature() follows it
+        return function
+
+    return declare
+
+
 def _in_asyncio() -> bool:
     try:
         asyncio.get_running_loop()
@@ -428,24 +441,9 @@ async def arun_workflow(
     return await runner.arun(spec, workflow_id, inputs)
 
 
+@_blocking_twin_of(arun_workflow)
 def run_workflow(
-    spec: Spec,
-    workflow_id: str,
-    inputs: Mapping[str, Any] | None = None,
-    *,
-    servers: ServerMap = None,
-    credentials: Mapping[str, Any] | None = None,
-    client: httpx.AsyncClient | None = None,
-    timeout: float | None = 30.0,
-    limits: Limits | None = None,
-    workflow_inputs: Mapping[str, Mapping[str, Any]] | None = None,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
-    clock: Callable[[], float] | None = None,
-    mock: bool | Mapping[str, Any] = False,
-    follow_redirects: bool = False,
-    pool: httpx.Limits | None = None,
-    checks: str | Mapping[str, str] | None = None,
-    on_event: EventListener | None = None,
+    spec: Spec, workflow_id: str, inputs: Mapping[str, Any] | None = None, **settings: Any
 ) -> WorkflowResult:
     """Run ``workflow_id`` of ``spec`` and return its :class:`WorkflowResult` (blocking).
 
@@ -459,23 +457,4 @@ def run_workflow(
         result.raise_for_status()
         print(result.outputs)
     """
-    return run_sync(
-        arun_workflow(
-            spec,
-            workflow_id,
-            inputs,
-            servers=servers,
-            credentials=credentials,
-            client=client,
-            timeout=timeout,
-            limits=limits,
-            workflow_inputs=workflow_inputs,
-            sleep=sleep,
-            clock=clock,
-            mock=mock,
-            follow_redirects=follow_redirects,
-            pool=pool,
-            checks=checks,
-            on_event=on_event,
-        )
-    )
+    return run_sync(arun_workflow(spec, workflow_id, inputs, **settings))

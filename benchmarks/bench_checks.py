@@ -16,27 +16,20 @@ import asyncio
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
-
-import httpx  # noqa: E402
-from stytch_sandbox import (  # noqa: E402
-    DEFAULT_MEMBER_ID,
-    DEFAULT_ORGANIZATION_ID,
-    DEFAULT_PROJECT_ID,
-    DEFAULT_SECRET,
-    StytchSandbox,
+import httpx
+from stytch_bench import (  # before arazzo_runner: puts this checkout first on sys.path
+    CORPUS_SPEC,
+    CREDENTIALS,
+    INPUTS,
+    ROOT,
+    SPEC,
+    sandbox_url,
+    urls,
 )
 
-from arazzo_runner import Runner, load  # noqa: E402
-from arazzo_runner.testing import ContractChecker  # noqa: E402
-
-CORPUS = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
-BUNDLED = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
-INPUTS = {"organization_id": DEFAULT_ORGANIZATION_ID, "member_id": DEFAULT_MEMBER_ID}
-CREDENTIALS = {"basicAuth": (DEFAULT_PROJECT_ID, DEFAULT_SECRET)}
+from arazzo_runner import Runner, load
+from arazzo_runner.testing import ContractChecker
 
 
 def main() -> int:
@@ -44,11 +37,11 @@ def main() -> int:
     parser.add_argument("--responses", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=2_000)
     args = parser.parse_args()
-    spec = CORPUS if CORPUS.exists() else BUNDLED
-    print(f"document: {spec.relative_to(ROOT.parent) if CORPUS.exists() else spec.relative_to(ROOT)}")
+    spec = CORPUS_SPEC if CORPUS_SPEC.exists() else SPEC
+    print(f"document: {spec.relative_to(ROOT.parent) if CORPUS_SPEC.exists() else spec.relative_to(ROOT)}")
     document = load(spec)
-    with StytchSandbox() as sandbox:
-        result = Runner(servers=sandbox.url, credentials=CREDENTIALS, checks="warn").run(
+    with sandbox_url(in_process=True) as url:
+        result = Runner(servers=url, credentials=CREDENTIALS, checks="warn").run(
             document, "recovery-codes-rotate", INPUTS
         )
         assert result.succeeded, result.error
@@ -57,8 +50,9 @@ def main() -> int:
         workflow = document.workflow("recovery-codes-rotate")
         exchanges = []
         with httpx.Client(auth=CREDENTIALS["basicAuth"]) as client:
-            get = client.get(f"{sandbox.url}/v1/b2b/recovery_codes/{DEFAULT_ORGANIZATION_ID}/{DEFAULT_MEMBER_ID}")
-            rotate = client.post(f"{sandbox.url}/v1/b2b/recovery_codes/rotate", json=INPUTS)
+            get_url, rotate_url = urls(url)
+            get = client.get(get_url)
+            rotate = client.post(rotate_url, json=INPUTS)
         for step, response in zip(workflow.steps, (get, rotate), strict=True):
             assert step.operation is not None
             headers = {k.lower(): v for k, v in response.headers.items()}
@@ -74,7 +68,7 @@ def main() -> int:
 
         async def runs(checks: str | None) -> float:
             async with httpx.AsyncClient() as client:
-                runner = Runner(servers=sandbox.url, credentials=CREDENTIALS, client=client, checks=checks)
+                runner = Runner(servers=url, credentials=CREDENTIALS, client=client, checks=checks)
                 await runner.arun(document, "recovery-codes-rotate", INPUTS)
                 started = time.perf_counter()
                 for _ in range(args.runs):

@@ -27,8 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import contextlib
 import json
 import os
 import resource
@@ -38,49 +36,23 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
-
-import httpx  # noqa: E402
-from stytch_sandbox import (  # noqa: E402
-    DEFAULT_MEMBER_ID,
-    DEFAULT_ORGANIZATION_ID,
-    DEFAULT_PROJECT_ID,
-    DEFAULT_SECRET,
+import httpx
+from stytch_bench import (  # before arazzo_runner: puts this checkout first on sys.path
+    AUTH,
+    CORPUS_OPENAPI,
+    CORPUS_SPEC,
+    CREDENTIALS,
+    INPUTS,
+    ROOT,
+    SPEC,
+    WORKFLOW,
+    ainterleaved,
+    interleaved,
+    plain_async,
+    plain_sync,
+    sandbox_url,
 )
-
-SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
-CORPUS_SPEC = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
-CORPUS_OPENAPI = ROOT.parent / "shared" / "corpus" / "stytch" / "openapi" / "stytch-b2b-openapi.yml"
-WORKFLOW = "recovery-codes-rotate"
-INPUTS = {"organization_id": DEFAULT_ORGANIZATION_ID, "member_id": DEFAULT_MEMBER_ID}
-CREDENTIALS = {"basicAuth": (DEFAULT_PROJECT_ID, DEFAULT_SECRET)}
-AUTH = "Basic " + base64.b64encode(f"{DEFAULT_PROJECT_ID}:{DEFAULT_SECRET}".encode()).decode()
-
-
-@contextlib.contextmanager
-def sandbox_url() -> Iterator[str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-u", str(ROOT / "examples" / "stytch_sandbox.py"), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        yield proc.stdout.readline().rsplit(" ", 1)[-1].strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _urls(url: str) -> tuple[str, str]:
-    return (
-        f"{url}/v1/b2b/recovery_codes/{DEFAULT_ORGANIZATION_ID}/{DEFAULT_MEMBER_ID}",
-        f"{url}/v1/b2b/recovery_codes/rotate",
-    )
 
 
 def _ms(seconds: float) -> str:
@@ -92,45 +64,18 @@ def row_plain_call(url: str, runs: int) -> tuple[float, float]:
     from arazzo_runner import load, run_workflow
 
     doc = load(SPEC)
-    get_url, rotate_url = _urls(url)
 
     def engine_once() -> None:
         result = run_workflow(doc, WORKFLOW, INPUTS, servers=url, credentials=CREDENTIALS)
         assert result.status == "succeeded", result.error
 
     with httpx.Client() as client:
-
-        def plain_once() -> None:
-            first = client.get(get_url, headers={"Authorization": AUTH})
-            assert first.status_code == 200
-            first.json()["recovery_codes"]
-            second = client.post(rotate_url, json=INPUTS, headers={"Authorization": AUTH})
-            assert second.status_code == 200
-            second.json()["recovery_codes"]
-
-        return _interleaved(engine_once, plain_once, runs)
-
-
-def _interleaved(engine_once: object, plain_once: object, runs: int) -> tuple[float, float]:
-    assert callable(engine_once) and callable(plain_once)
-    for _ in range(20):
-        engine_once()
-        plain_once()
-    engine: list[float] = []
-    plain: list[float] = []
-    for _ in range(runs):  # interleaved so drift hits both alike
-        started = time.perf_counter()
-        plain_once()
-        plain.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        engine_once()
-        engine.append(time.perf_counter() - started)
+        engine, plain = interleaved(engine_once, plain_sync(client, url), runs)
     return statistics.median(engine), statistics.median(plain)
 
 
 # -- row 2: many runs at once (each variant in its own process) -----------------------------
 async def _concurrent(kind: str, url: str, total: int, concurrency: int) -> float:
-    get_url, rotate_url = _urls(url)
     if kind == "engine":
         from arazzo_runner import arun_workflow, load
 
@@ -145,14 +90,7 @@ async def _concurrent(kind: str, url: str, total: int, concurrency: int) -> floa
         limits = httpx.Limits(max_connections=100, max_keepalive_connections=100)
         client = httpx.AsyncClient(limits=limits) if kind == "raw-sized" else httpx.AsyncClient()
 
-        async def once() -> None:
-            assert client is not None
-            first = await client.get(get_url, headers={"Authorization": AUTH})
-            assert first.status_code == 200
-            first.json()["recovery_codes"]
-            second = await client.post(rotate_url, json=INPUTS, headers={"Authorization": AUTH})
-            assert second.status_code == 200
-            second.json()["recovery_codes"]
+        once = plain_async(client, url)
 
     async def worker(count: int) -> None:
         for _ in range(count):
@@ -247,13 +185,13 @@ def row_command_line(url: str, repeats: int) -> tuple[float, float, float] | Non
         "-w",
         WORKFLOW,
         "-i",
-        f"organization_id={DEFAULT_ORGANIZATION_ID}",
+        f"organization_id={INPUTS['organization_id']}",
         "-i",
-        f"member_id={DEFAULT_MEMBER_ID}",
+        f"member_id={INPUTS['member_id']}",
         "--server",
         url,
         "--credential",
-        f"basicAuth={DEFAULT_PROJECT_ID}:{DEFAULT_SECRET}",
+        "basicAuth=" + ":".join(CREDENTIALS["basicAuth"]),
     ]
     plain = [sys.executable, "-c", PLAIN_SCRIPT, str(CORPUS_OPENAPI), url, *INPUTS.values(), AUTH]
     _best_process(cli, 1)  # compiled bytecode, the OS file cache and our parsed-description cache warm
@@ -282,7 +220,6 @@ async def row_shared_client(url: str, runs: int) -> tuple[float, float]:
     from arazzo_runner import Runner, load
 
     doc = load(SPEC)
-    get_url, rotate_url = _urls(url)
     async with httpx.AsyncClient() as client:
         runner = Runner(servers=url, credentials=CREDENTIALS, client=client)
 
@@ -290,26 +227,7 @@ async def row_shared_client(url: str, runs: int) -> tuple[float, float]:
             result = await runner.arun(doc, WORKFLOW, INPUTS)
             assert result.status == "succeeded", result.error
 
-        async def plain_once() -> None:
-            first = await client.get(get_url, headers={"Authorization": AUTH})
-            assert first.status_code == 200
-            first.json()["recovery_codes"]
-            second = await client.post(rotate_url, json=INPUTS, headers={"Authorization": AUTH})
-            assert second.status_code == 200
-            second.json()["recovery_codes"]
-
-        for _ in range(20):
-            await engine_once()
-            await plain_once()
-        engine: list[float] = []
-        plain: list[float] = []
-        for _ in range(runs):
-            started = time.perf_counter()
-            await plain_once()
-            plain.append(time.perf_counter() - started)
-            started = time.perf_counter()
-            await engine_once()
-            engine.append(time.perf_counter() - started)
+        engine, plain = await ainterleaved(engine_once, plain_async(client, url), runs)
     return statistics.median(engine), statistics.median(plain)
 
 

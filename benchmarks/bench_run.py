@@ -17,33 +17,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import base64
-import contextlib
 import statistics
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "examples")]
-
-import httpx  # noqa: E402
-from stytch_sandbox import (  # noqa: E402
-    DEFAULT_MEMBER_ID,
-    DEFAULT_ORGANIZATION_ID,
-    DEFAULT_PROJECT_ID,
-    DEFAULT_SECRET,
-    StytchSandbox,
+import httpx
+from stytch_bench import (  # before arazzo_runner: puts this checkout first on sys.path
+    CORPUS_SPEC,
+    CREDENTIALS,
+    INPUTS,
+    SPEC,
+    WORKFLOW,
+    ainterleaved,
+    plain_async,
+    sandbox_url,
 )
 
-from arazzo_runner import Runner, load  # noqa: E402
-from arazzo_runner.openapi.index import clear_cache  # noqa: E402
-
-SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
-CORPUS_SPEC = ROOT.parent / "shared" / "corpus" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
-INPUTS = {"organization_id": DEFAULT_ORGANIZATION_ID, "member_id": DEFAULT_MEMBER_ID}
+from arazzo_runner import Runner, load
+from arazzo_runner.openapi.index import clear_cache
 
 
 def bench_load(repeats: int, *, cold: bool) -> list[float]:
@@ -58,61 +49,17 @@ def bench_load(repeats: int, *, cold: bool) -> list[float]:
     return times
 
 
-@contextlib.contextmanager
-def sandbox_url(in_process: bool) -> Iterator[str]:
-    if in_process:
-        with StytchSandbox() as sandbox:
-            yield sandbox.url
-        return
-    proc = subprocess.Popen(
-        [sys.executable, "-u", str(ROOT / "examples" / "stytch_sandbox.py"), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        first = proc.stdout.readline()
-        yield first.rsplit(" ", 1)[-1].strip()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 async def bench_runs(runs: int, in_process: bool) -> tuple[list[float], list[float]]:
     doc = load(SPEC)
-    project, secret = DEFAULT_PROJECT_ID, DEFAULT_SECRET
     with sandbox_url(in_process) as url:
-        auth = "Basic " + base64.b64encode(f"{project}:{secret}".encode()).decode()
-        get_url = f"{url}/v1/b2b/recovery_codes/{DEFAULT_ORGANIZATION_ID}/{DEFAULT_MEMBER_ID}"
-        rotate_url = f"{url}/v1/b2b/recovery_codes/rotate"
         async with httpx.AsyncClient() as client:
-            runner = Runner(servers=url, credentials={"basicAuth": (project, secret)}, client=client)
+            runner = Runner(servers=url, credentials=CREDENTIALS, client=client)
 
             async def engine_once() -> None:
-                result = await runner.arun(doc, "recovery-codes-rotate", INPUTS)
+                result = await runner.arun(doc, WORKFLOW, INPUTS)
                 assert result.status == "succeeded", result.error
 
-            async def plain_once() -> None:
-                first = await client.get(get_url, headers={"Authorization": auth})
-                assert first.status_code == 200
-                first.json()["recovery_codes"]
-                second = await client.post(rotate_url, json=INPUTS, headers={"Authorization": auth})
-                assert second.status_code == 200
-                second.json()["recovery_codes"]
-
-            for _ in range(20):  # warm up both paths and the connection
-                await engine_once()
-                await plain_once()
-            engine_times: list[float] = []
-            plain_times: list[float] = []
-            for _ in range(runs):  # interleave so drift hits both alike
-                started = time.perf_counter()
-                await plain_once()
-                plain_times.append(time.perf_counter() - started)
-                started = time.perf_counter()
-                await engine_once()
-                engine_times.append(time.perf_counter() - started)
-    return engine_times, plain_times
+            return await ainterleaved(engine_once, plain_async(client, url), runs)
 
 
 def main() -> int:

@@ -35,6 +35,7 @@ from ..plan.sites import iter_sites
 from ..sources.pointer import PointerMiss, escape_pointer_token, resolve_local
 from ..sources.values import type_name
 from .credentials import credential_header_read
+from .multipart import check_file_part, file_part_positions
 from .report import Report
 from .responses import ALL_STATUSES, JSON_TYPES, accepted_statuses, media_schemas, operation_responses, response_keys
 from .schemas import (
@@ -57,6 +58,7 @@ class _ApiChecker:
     def __init__(self, doc: ArazzoDocument, report: Report) -> None:
         self.doc = doc
         self.r = report
+        self.file_parts: set[str] = set()  # multipart payload places the engine sends as files
 
     def run(self) -> None:
         for wf in self.doc.workflows.values():
@@ -223,6 +225,7 @@ class _ApiChecker:
         if schema is None:
             return
         targets = {r.target for r in body.replacements}
+        self.file_parts = file_part_positions(body.payload) if effective and "multipart/" in effective else set()
         self.payload(desc, body.payload, schema, pointer + "/payload", "", targets, op)
 
     def _request_schema(self, op: Operation, body_decl: Any, content_type: str | None) -> Any:
@@ -265,6 +268,7 @@ class _ApiChecker:
                 for branch in group:
                     probe = Report(self.r.positions, "", strict=self.r.strict)
                     sub = _ApiChecker(self.doc, probe)
+                    sub.file_parts = self.file_parts
                     sub.payload(
                         desc, value, {"allOf": [branch, _strip_alternatives(schema, desc)]}, pointer, at, replaced, op
                     )
@@ -292,6 +296,9 @@ class _ApiChecker:
                 )
             return
         if isinstance(value, ObjectValue):
+            if at in self.file_parts:
+                check_file_part(self.r, value, allowed, pointer, _where(at), op.label)
+                return
             if allowed and "object" not in allowed:
                 self.r.add(
                     "ARZ123",

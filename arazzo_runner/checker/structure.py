@@ -252,12 +252,14 @@ class StructureWalker:
         for key, value in (outputs or {}).items():
             if not OUTPUT_KEY_RE.match(key):
                 self.r.error("ARZ003", f"output name {key!r} must match [a-zA-Z0-9.-_]+", child_pointer(here, key))
-            if not isinstance(value, str):
-                self.r.error(
-                    "ARZ003",
-                    f"output {key!r} must be a runtime expression string, not {type_name(value)}",
-                    child_pointer(here, key),
-                )
+            self.output_value(key, value, child_pointer(here, key))
+
+    def output_value(self, key: str, value: Any, pointer: str) -> None:
+        """One output's value: a runtime expression string (1.1 also allows a Selector Object)."""
+        if not isinstance(value, str):
+            self.r.error(
+                "ARZ003", f"output {key!r} must be a runtime expression string, not {type_name(value)}", pointer
+            )
 
     def step(self, value: Any, pointer: str) -> None:
         step = self.obj(value, pointer, "a step")

@@ -24,7 +24,6 @@ from ..compile.versions import (
     minor_version,
     version_feature_message,
 )
-from ..plan.rules import OUTPUT_KEY_RE as _OUTPUT_KEY_RE
 from ..sources.values import type_name as _type_name
 from .structure import URI_BAD, StructureWalker, child_pointer
 
@@ -86,22 +85,15 @@ class Walker11(StructureWalker):
             value = {k: v for k, v in value.items() if k != "type"}  # 1.1 adds asyncapi to the 1.0 enum
         super().source(value, pointer)
 
-    def outputs(self, obj: Mapping[str, Any], pointer: str) -> None:
-        if "outputs" not in obj:
-            return
-        here = child_pointer(pointer, "outputs")
-        outputs = self.obj(obj["outputs"], here, "'outputs'")
-        for key, value in (outputs or {}).items():
-            if not _OUTPUT_KEY_RE.match(key):
-                self.r.error("ARZ003", f"output name {key!r} must match [a-zA-Z0-9.-_]+", child_pointer(here, key))
-            if isinstance(value, Mapping):
-                self.selector(value, child_pointer(here, key))
-            elif not isinstance(value, str):
-                self.r.error(
-                    "ARZ003",
-                    f"output {key!r} must be a runtime expression string or a Selector Object, not {_type_name(value)}",
-                    child_pointer(here, key),
-                )
+    def output_value(self, key: str, value: Any, pointer: str) -> None:
+        if isinstance(value, Mapping):
+            self.selector(value, pointer)
+        elif not isinstance(value, str):
+            self.r.error(
+                "ARZ003",
+                f"output {key!r} must be a runtime expression string or a Selector Object, not {_type_name(value)}",
+                pointer,
+            )
 
     def selector(self, value: Mapping[str, Any], pointer: str) -> None:
         """A Selector Object: ``context``, ``selector`` and ``type`` all required, nothing else (V11-09)."""

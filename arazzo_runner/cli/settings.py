@@ -144,7 +144,14 @@ def read_servers(items: list[str], document: ArazzoDocument) -> str | dict[str, 
     return per_source
 
 
-def read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
+def read_credentials(items: list[str], document: ArazzoDocument, *, strict: bool = True) -> dict[str, Any]:
+    """``ARAZZO_CREDENTIAL_*`` variables and ``--credential SCHEME=VALUE`` items for the schemes ``document``'s
+    sources define (``SOURCE.SCHEME`` for one source); a JSON object value is read as JSON.
+
+    ``strict`` (``run``): an item naming no scheme of the document, or without ``=``, is a :class:`UsageError`.
+    Otherwise (``test`` and the pytest plugin, where one list serves a suite of documents, checked for ``=``
+    up front) such an item is left out: it belongs to another document.
+    """
     schemes: set[str] = set()
     for source in document.documents.openapi.values():
         schemes.update(source.security_schemes())
@@ -167,9 +174,12 @@ def read_credentials(items: list[str], document: ArazzoDocument) -> dict[str, An
             credentials[scheme] = _credential_value(env_value)
     for item in items:
         name, sep, value = item.partition("=")
+        known = name in schemes or name in qualified
+        if not strict and not (sep and known):
+            continue
         if not sep or not name:
             raise UsageError("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
-        if schemes and name not in schemes and name not in qualified:
+        if schemes and not known:
             raise UsageError(
                 f"--credential: no security scheme {name!r}; the sources define: {', '.join(sorted(schemes))} "
                 f"(or SOURCE.SCHEME: {', '.join(sorted(qualified))})"

@@ -45,6 +45,7 @@ from .state import (
     redact_failure,
     select_action,
     server_base_url,
+    settle_outputs,
     step_failure,
     step_record,
     unrun_step_reason,
@@ -372,6 +373,7 @@ class Execution:
         next_action: NextAction,
     ) -> None:
         """The one place a step record is made (masked there: see :func:`.state.step_record`)."""
+        outcome = settle_outputs(step, outcome, next_action, self.observer)  # a retried attempt reports no outputs
         record = step_record(workflow, step, outcome, attempt, started, next_action, self.redactor)
         self.step_results.append(record)
         if self.observer is not None:
@@ -529,36 +531,38 @@ class Execution:
                 failed, explanation = spec, verdict.explanation
                 break
         outputs: dict[str, Any] = {}
-        warn = list(warnings)
+        held: list[str] = []  # "left out" warnings: a failed attempt reports them only if final (settle_outputs)
         for name, value in step.outputs:
             try:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
-                warn.append(f"output {name!r} left out: {exc.message}")
-        if self.observer is not None:
-            self.observer.outputs(step.outputs, outputs, warn)
+                held.append(f"output {name!r} left out: {exc.message}")
         broken = next((check for check in exchange.checks if check.is_error), None)
-        if failed is None and broken is not None:
+        if failed is None and broken is None:
+            warn = [*warnings, *held]
+            if self.observer is not None:
+                self.observer.outputs(step.outputs, outputs, warn)
+            return StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
+        status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
+        shown = exchange.excerpt(self.redactor.mask)
+        excerpt = f": {shown}" if shown else ""
+        if failed is None:
             # A contract check at severity error fails the step as an unmet criterion does (same actions).
-            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
-            shown = exchange.excerpt(self.redactor.mask)
-            excerpt = f": {shown}" if shown else ""
+            assert broken is not None
             error = f"contract check {broken.name!r} failed ({broken.message}); response {status}{excerpt}"
             criterion = f"contract:{broken.name}"
-            return StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warn, ctx=ctx)
-        if failed is not None:
-            status = f"{exchange.status_code}" if exchange.status_code is not None else "no response"
-            shown = exchange.excerpt(self.redactor.mask)
-            excerpt = f": {shown}" if shown else ""
+        else:
             error = f"success criterion {failed.text!r} not met ({explanation}); response {status}{excerpt}"
+            criterion = failed.text
             location = exchange.response.headers.get("location") if exchange.response is not None else None
             if location and not self.follow_redirects and 300 <= (exchange.status_code or 0) < 400:
                 error += (
                     f" (a redirect to {self.redactor.mask(location)}, not followed: pass follow_redirects=True, "
                     "or --follow-redirects on the command line, to follow it)"
                 )
-            return StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warn, ctx=ctx)
-        return StepOutcome(True, exchange, outputs, None, warnings=warn, ctx=ctx)
+        return StepOutcome(
+            False, exchange, outputs, error, failed_criterion=criterion, warnings=list(warnings), ctx=ctx, left_out=held
+        )
 
     def _workflow_outputs(self, frame: Frame) -> dict[str, Any]:
         """DEC-13: evaluated leniently; what cannot be resolved is left out with a warning."""

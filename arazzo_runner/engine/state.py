@@ -30,6 +30,7 @@ __all__ = [
     "redact_failure",
     "select_action",
     "server_base_url",
+    "settle_outputs",
     "step_error",
     "step_failure",
     "step_record",
@@ -50,6 +51,9 @@ class StepOutcome:
     # The context the step's criteria and outputs saw: its actions' criteria see the same (DEC-53),
     # $outputs included for a workflow step (DEC-14).
     ctx: EvalContext | None = None
+    # A failed attempt's "output ... left out" warnings, held until the next action says whether this attempt
+    # is the step's final result (see settle_outputs); None once its outputs are reported.
+    left_out: list[str] | None = None
 
 
 @dataclass
@@ -263,6 +267,22 @@ def step_record(
         if step.operation is not None
         else (),
     )
+
+
+def settle_outputs(step: Step, outcome: StepOutcome, next_action: NextAction, observer: Observer | None) -> StepOutcome:
+    """Outputs belong to a step's final result: a failed attempt that is retried reports none of them.
+
+    The values stay evaluated in the frame (its failure actions' criteria may read them); a retried
+    attempt's record shows no outputs and no warnings about them, and no output event is emitted.
+    """
+    if outcome.left_out is None:
+        return outcome
+    if next_action.kind == "retry":
+        return replace(outcome, outputs={}, left_out=None)
+    warnings = [*outcome.warnings, *outcome.left_out]
+    if observer is not None:
+        observer.outputs(step.outputs, outcome.outputs, warnings)
+    return replace(outcome, warnings=warnings, left_out=None)
 
 
 def unrun_step_reason(frame: Frame, value: Any, ctx: EvalContext, step_results: Sequence[StepResult]) -> str | None:

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from ..errors import DocumentError, EvaluationError, UnresolvedExpression
-from .expressions import EvalContext, Expression, HttpExpression, JsonPointer, parse_expression
+from .expressions import EvalContext, Expression, JsonPointer, parse_expression
 from .expressions.pointer import describe_value
 from .expressions.template import CompiledValue
 
@@ -83,7 +83,7 @@ class SelectorValue(CompiledValue):
             return self._xpath(value, label)
         from .criteria.matchers import as_json
 
-        ok, document, reason = as_json(value, _body_kind(self.context, ctx))
+        ok, document, reason = as_json(value, self.context.value_kind(ctx))
         if not ok:
             raise EvaluationError(f"{label} cannot apply: {reason}", str(self.context))
         if self.type == "jsonpointer":
@@ -137,18 +137,6 @@ def _one_or_many(found: list[Any], label: str, document: Any) -> Any:
         shown = document if isinstance(document, str) else describe_value(document)
         raise UnresolvedExpression(f"{label} selected nothing in {shown}")
     return found[0] if len(found) == 1 else found
-
-
-def _body_kind(expression: Expression, ctx: EvalContext) -> str:
-    if (
-        isinstance(expression, HttpExpression)
-        and expression.part == "body"
-        and not (expression.body_pointer is not None and expression.body_pointer.tokens)
-    ):
-        view = ctx.request if expression.side == "request" else ctx.response
-        if view is not None:
-            return view.body_kind
-    return "json"
 
 
 def compile_selector(context: str, selector: str, kind: Any) -> SelectorValue:

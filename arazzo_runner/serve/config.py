@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..engine.bounded import Limits
@@ -83,7 +83,7 @@ class ServeConfig:
     limits: Limits = field(default_factory=Limits)
     timeout: float = 30.0
     max_concurrent_runs: int = 4
-    max_response_bytes: int | None = None  # per response of a run; None: no limit
+    max_response_bytes: int | None = None  # per response of a run: Limits.max_response_bytes; None: its default
     mock: bool = False
     mock_seed: int = 0
     sources: dict[str, str] = field(default_factory=dict)
@@ -94,6 +94,12 @@ class ServeConfig:
             f"ServeConfig(specs={self.specs!r}, servers={self.servers!r}, credentials={sorted(self.credentials)!r}, "
             f"secret_inputs={sorted(self.secret_inputs)!r}, allow={sorted(self.allow)!r}, deny={sorted(self.deny)!r})"
         )
+
+    def run_limits(self) -> Limits:
+        """The engine's limits for every run: ``limits``, with ``max_response_bytes`` when one is set."""
+        if self.max_response_bytes is None:
+            return self.limits
+        return replace(self.limits, max_response_bytes=self.max_response_bytes)
 
     def filled_inputs(self) -> dict[str, Any]:
         """Every input the server supplies itself, secret or not."""

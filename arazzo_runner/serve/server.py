@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, TextIO
 
-import httpx
 import mcp_types as types
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
@@ -27,10 +26,9 @@ from ..engine.security import Credentials
 from ..errors import ArazzoError, InputError
 from ..plan.model import ArazzoDocument, Workflow
 from .config import ConfigError, ServeConfig, scheme_names, servers_for
-from .sizelimit import SizeLimitedTransport
+from .progress import Progress, ProgressRelay
 from .tools import (
     FIXED_TOOLS,
-    StepMatcher,
     WorkflowTool,
     as_text,
     assign_names,
@@ -46,8 +44,6 @@ from .tools import (
 __all__ = ["WorkflowServer"]
 
 SLOT_WAIT = 5.0  # seconds a call waits for a run to finish when max_concurrent_runs are in progress
-
-Progress = Callable[[float, str], Awaitable[None]]
 
 _RESULT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -117,7 +113,7 @@ class WorkflowServer:
                 servers=servers,
                 credentials=credentials,
                 timeout=config.timeout,
-                limits=config.limits,
+                limits=config.run_limits(),
                 mock={"seed": config.mock_seed} if config.mock else False,
             )
 
@@ -362,40 +358,17 @@ class WorkflowServer:
 
     async def _execute(self, tool: WorkflowTool, inputs: dict[str, Any], progress: Progress | None) -> Any:
         runner = self.runners[id(tool.document)]
-        if runner.mock:
+        if progress is None:
             return await runner.arun(tool.document, tool.workflow.workflow_id, inputs)
-        # A client of our own per call: its hooks report each request and response as progress, and its
-        # transport enforces the response size limit.
-        count = 0
-        matcher = StepMatcher(tool.workflow, tool.document) if progress is not None else None
-
-        def label(request: httpx.Request) -> str:
-            step_id = matcher.step_id(request.method, request.url.path) if matcher is not None else None
-            return f"step {step_id}: " if step_id else ""
-
-        async def sent(request: httpx.Request) -> None:
-            if progress is not None:
-                await progress(count, self.redactor.mask(f"{label(request)}{request.method} {request.url.path}"))
-
-        async def answered(response: httpx.Response) -> None:
-            nonlocal count
-            count += 1
-            request = response.request
-            if progress is not None:
-                message = f"{label(request)}{request.method} {request.url.path} -> {response.status_code}"
-                await progress(count, self.redactor.mask(message))
-
-        hooks: dict[str, list[Callable[..., Any]]] = {"request": [sent], "response": [answered]}
-        limit = self.config.max_response_bytes
-        transport = SizeLimitedTransport(limit) if limit is not None else None
-        async with httpx.AsyncClient(
-            timeout=runner.limits.request_timeout, follow_redirects=False, event_hooks=hooks, transport=transport
-        ) as client:
-            per_call = Runner(
-                servers=runner.servers, credentials=runner.credentials, client=client, limits=runner.limits
-            )
-            per_call.tokens = runner.tokens  # OAuth2 tokens fetched once serve all calls
-            return await per_call.arun(tool.document, tool.workflow.workflow_id, inputs)
+        # Each request a step sends and each response, from the engine's events, as progress notifications.
+        relay = ProgressRelay(progress, self.redactor)
+        try:
+            result = await runner.arun(tool.document, tool.workflow.workflow_id, inputs, on_event=relay)
+        except BaseException:
+            await relay.close(drain=False)
+            raise
+        await relay.close()
+        return result
 
     # -- the MCP server -----------------------------------------------------
     def mcp_server(self) -> Server[Any]:

@@ -22,7 +22,6 @@ from ..result import WorkflowResult
 __all__ = [
     "FIXED_TOOLS",
     "MAX_NAME_LENGTH",
-    "StepMatcher",
     "WorkflowTool",
     "assign_names",
     "describe",
@@ -303,39 +302,6 @@ def describe(tool: WorkflowTool) -> dict[str, Any]:
         "steps": steps,
         "mermaid": mermaid(workflow),
     }
-
-
-class StepMatcher:
-    """Which step a request belongs to, from its method and path (for progress messages).
-
-    The steps of the tool's own workflow are tried first, then those of every workflow of its document
-    (child and dependsOn workflows); a request two steps could have sent is named by neither.
-    """
-
-    def __init__(self, workflow: Workflow, document: ArazzoDocument) -> None:
-        own = [self._entry(step) for step in workflow.steps]
-        others = [
-            self._entry(step) for other in document.workflows.values() if other is not workflow for step in other.steps
-        ]
-        self.groups = [[e for e in own if e is not None], [e for e in others if e is not None]]
-
-    @staticmethod
-    def _entry(step: Step) -> tuple[str, re.Pattern[str], str] | None:
-        if step.operation is None:
-            return None
-        operation = step.operation.operation
-        pieces = operation.path_pieces
-        pattern = "".join(re.escape(piece) if index % 2 == 0 else "[^/]+" for index, piece in enumerate(pieces))
-        return operation.method.upper(), re.compile(pattern.rstrip("/") + "/?$"), step.step_id
-
-    def step_id(self, method: str, path: str) -> str | None:
-        for group in self.groups:
-            found = {step_id for verb, pattern, step_id in group if verb == method and pattern.search(path)}
-            if len(found) == 1:
-                return found.pop()
-            if found:
-                return None
-        return None
 
 
 def as_text(data: Any) -> str:

@@ -27,7 +27,7 @@ from ..api import Runner
 from ..errors import ArazzoError
 from ..result import WorkflowResult
 from .contract import parse_severities
-from .suite import InputsBook, TestItem, credentials_for, fill_defaults, servers_for
+from .suite import InputsBook, TestItem, fill_defaults, servers_for
 
 __all__ = ["ArazzoFile", "ArazzoItem", "WorkflowTestFailure"]
 
@@ -69,7 +69,9 @@ class _Settings:
 
     def runner_for(self, path: str, document: Any) -> Runner:
         if path not in self.runners:
-            credentials = credentials_for(self.credentials, document)
+            from ..cli.settings import read_credentials  # the command line's reading, lenient: one list, many documents
+
+            credentials = read_credentials(self.credentials, document, strict=False)
             mock: Any = False
             if self.mock:
                 from ..mock import placeholder_credentials

@@ -26,7 +26,6 @@ __all__ = [
     "TestOutcome",
     "called_workflows",
     "collect",
-    "credentials_for",
     "fill_defaults",
     "run_items",
     "servers_for",
@@ -252,29 +251,3 @@ def servers_for(items: list[str], document: ArazzoDocument) -> Any:
         for name in sources:
             per_source.setdefault(name, default)
     return per_source or None
-
-
-def credentials_for(items: list[str], document: ArazzoDocument) -> dict[str, Any]:
-    """--credential values and ARAZZO_CREDENTIAL_* variables for the schemes this document's sources define."""
-    from ..cli.main import credential_env_name
-
-    schemes: set[str] = set()
-    for description in document.documents.openapi.values():
-        schemes.update(description.security_schemes())
-    qualified = {
-        f"{name}.{scheme}"
-        for arazzo in document.documents.arazzo.values()
-        for name, source in arazzo.sources.items()
-        if source.type == "openapi" and source.url in document.documents.openapi
-        for scheme in document.documents.openapi[source.url].security_schemes()
-    }
-    credentials: dict[str, Any] = {}
-    for scheme in sorted(schemes):
-        value = os.environ.get(credential_env_name(scheme))
-        if value is not None:
-            credentials[scheme] = value
-    for item in items:
-        name, sep, value = item.partition("=")
-        if sep and (name in schemes or name in qualified):
-            credentials[name] = value
-    return credentials

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch.items_api import ItemsAPI
+from tests.support.apis import ItemsAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = Path(__file__).parent / "fixtures" / "items.arazzo.yaml"

@@ -9,7 +9,7 @@ import pytest
 
 from arazzo_runner import Runner, load
 from arazzo_runner.batch import Row, StartGate, parse_rate
-from tests.batch.items_api import ItemsAPI
+from tests.support.apis import ItemsAPI
 
 SPEC = Path(__file__).parent / "fixtures" / "items.arazzo.yaml"
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import textwrap
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_plus
@@ -22,13 +21,8 @@ from arazzo_runner.cli.main import read_credentials
 from arazzo_runner.engine.redact import MASK, Redactor
 from arazzo_runner.engine.security import Credentials
 from arazzo_runner.errors import InputError
+from tests.security.wire import bearer_api, one_step_workflow, write
 from tests.support.loopback import LoopbackServer, Reply
-
-
-def _write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-    return path
 
 
 def _dump(result: Any) -> str:
@@ -41,33 +35,6 @@ def _all_warnings(result: Any) -> list[str]:
 
 # -- 1. a credential goes only to the source it is meant for ---------------------------------------
 
-_OPENAPI_A = """
-openapi: 3.0.3
-info: {title: a, version: '1'}
-components:
-  securitySchemes:
-    bearerAuth: {type: http, scheme: bearer}
-security: [{bearerAuth: []}]
-paths:
-  /a:
-    get:
-      operationId: getA
-      responses: {'200': {description: ok}}
-"""
-
-_OPENAPI_B = """
-openapi: 3.0.3
-info: {title: b, version: '1'}
-components:
-  securitySchemes:
-    bearerAuth: {type: http, scheme: bearer}
-paths:
-  /b:
-    get:
-      operationId: getB
-      responses: {'200': {description: ok}}
-"""
-
 _TWO_SOURCES = """
 arazzo: 1.0.1
 info: {title: t, version: '1'}
@@ -77,16 +44,16 @@ sourceDescriptions:
 workflows:
   - workflowId: main
     steps:
-      - {stepId: sa, operationId: $sourceDescriptions.a.getA, successCriteria: [{condition: $statusCode == 200}]}
-      - {stepId: sb, operationId: $sourceDescriptions.b.getB, successCriteria: [{condition: $statusCode == 200}]}
+      - {stepId: sa, operationId: $sourceDescriptions.a.get_a, successCriteria: [{condition: $statusCode == 200}]}
+      - {stepId: sb, operationId: $sourceDescriptions.b.get_b, successCriteria: [{condition: $statusCode == 200}]}
 """
 
 
 @pytest.fixture()
 def two_sources(tmp_path: Path) -> Path:
-    _write(tmp_path, "a.yaml", _OPENAPI_A)
-    _write(tmp_path, "b.yaml", _OPENAPI_B)
-    return _write(tmp_path, "arazzo.yaml", _TWO_SOURCES)
+    bearer_api(tmp_path, "a", "a")
+    bearer_api(tmp_path, "b", "b", required=False)
+    return write(tmp_path, "arazzo.yaml", _TWO_SOURCES)
 
 
 def _run_two_hosts(spec: Path, credentials: dict[str, Any]) -> tuple[Any, str | None, str | None]:
@@ -120,19 +87,8 @@ def test_a_qualified_credential_goes_to_its_source_and_wins_over_the_bare_name(t
 
 
 def test_a_bare_credential_still_applies_when_one_source_alone_defines_the_scheme(tmp_path: Path) -> None:
-    _write(tmp_path, "b.yaml", _OPENAPI_B)
-    spec = _write(
-        tmp_path,
-        "arazzo.yaml",
-        """
-        arazzo: 1.0.1
-        info: {title: t, version: '1'}
-        sourceDescriptions: [{name: b, url: ./b.yaml, type: openapi}]
-        workflows:
-          - workflowId: main
-            steps: [{stepId: sb, operationId: getB, successCriteria: [{condition: $statusCode == 200}]}]
-        """,
-    )
+    bearer_api(tmp_path, "b", "b", required=False)
+    spec = one_step_workflow(tmp_path, "b", "get_b", "sb")
     with LoopbackServer() as server:
         server.script("GET", "/b", Reply(body={}))
         result = run_workflow(load(spec), "main", servers=server.url, credentials={"bearerAuth": "tok-1234"})
@@ -148,6 +104,26 @@ def test_the_cli_accepts_source_qualified_credential_names(two_sources: Path, mo
     assert read_credentials(["b.bearerAuth=t1", "bearerAuth=t2"], doc) == {"b.bearerAuth": "t1", "bearerAuth": "t2"}
     with pytest.raises(UsageError, match="b.bearerAuth"):
         read_credentials(["c.bearerAuth=t1"], doc)
+
+
+def test_one_credential_reader_strict_for_run_lenient_for_a_suite(
+    two_sources: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `run` refuses a scheme the document does not define; `test` and the pytest plugin pass one list to
+    # every document of a suite, so there it belongs to another document. Both read JSON values and the
+    # environment the same way (the suite's own copy of this reader used to pass JSON through as text).
+    from arazzo_runner.cli.main import UsageError
+
+    monkeypatch.setenv("ARAZZO_CREDENTIAL_BEARERAUTH", "from-env")
+    doc = load(two_sources)
+    items = ["b.bearerAuth=t1", "otherScheme=x", 'a.bearerAuth={"client_id": "id", "client_secret": "s"}']
+    assert read_credentials(items, doc, strict=False) == {
+        "bearerAuth": "from-env",
+        "b.bearerAuth": "t1",
+        "a.bearerAuth": {"client_id": "id", "client_secret": "s"},
+    }
+    with pytest.raises(UsageError, match="no security scheme 'otherScheme'"):
+        read_credentials(items, doc)
 
 
 # -- 2. every form of a secret is masked -------------------------------------------------------------
@@ -169,7 +145,7 @@ def test_the_redactor_masks_a_secret_its_url_encodings_and_a_basic_pair() -> Non
 
 
 def test_a_basic_credential_given_as_user_colon_password_is_masked_in_every_form(tmp_path: Path) -> None:
-    _write(
+    write(
         tmp_path,
         "api.yaml",
         """
@@ -181,18 +157,7 @@ def test_a_basic_credential_given_as_user_colon_password_is_masked_in_every_form
           /a: {get: {operationId: getA, responses: {'200': {description: ok}}}}
         """,
     )
-    spec = _write(
-        tmp_path,
-        "arazzo.yaml",
-        """
-        arazzo: 1.0.1
-        info: {title: t, version: '1'}
-        sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
-        workflows:
-          - workflowId: main
-            steps: [{stepId: s, operationId: getA, successCriteria: [{condition: $statusCode == 200}]}]
-        """,
-    )
+    spec = one_step_workflow(tmp_path, "api", "getA")
     encoded = base64.b64encode(b"alice:secret-pass-123").decode()
     with LoopbackServer() as server:
         server.script(
@@ -209,19 +174,8 @@ def test_a_basic_credential_given_as_user_colon_password_is_masked_in_every_form
 
 
 def test_a_credential_too_short_to_mask_is_warned_about_once(tmp_path: Path) -> None:
-    _write(tmp_path, "b.yaml", _OPENAPI_B)
-    spec = _write(
-        tmp_path,
-        "arazzo.yaml",
-        """
-        arazzo: 1.0.1
-        info: {title: t, version: '1'}
-        sourceDescriptions: [{name: b, url: ./b.yaml, type: openapi}]
-        workflows:
-          - workflowId: main
-            steps: [{stepId: sb, operationId: getB, successCriteria: [{condition: $statusCode == 200}]}]
-        """,
-    )
+    bearer_api(tmp_path, "b", "b", required=False)
+    spec = one_step_workflow(tmp_path, "b", "get_b", "sb")
     with LoopbackServer() as server:
         server.script("GET", "/b", Reply(body={}))
         result = run_workflow(load(spec), "main", servers=server.url, credentials={"bearerAuth": "abc"})
@@ -249,8 +203,8 @@ def _echo_server(server: LoopbackServer) -> None:
 
 
 def test_password_inputs_of_depended_on_and_child_workflows_are_masked(tmp_path: Path) -> None:
-    _write(tmp_path, "api.yaml", _ECHO_API)
-    spec = _write(
+    write(tmp_path, "api.yaml", _ECHO_API)
+    spec = write(
         tmp_path,
         "arazzo.yaml",
         """
@@ -292,8 +246,8 @@ def test_password_inputs_of_depended_on_and_child_workflows_are_masked(tmp_path:
 
 
 def test_nested_password_properties_are_masked_wherever_they_sit(tmp_path: Path) -> None:
-    _write(tmp_path, "api.yaml", _ECHO_API)
-    spec = _write(
+    write(tmp_path, "api.yaml", _ECHO_API)
+    spec = write(
         tmp_path,
         "arazzo.yaml",
         """
@@ -338,8 +292,8 @@ def test_nested_password_properties_are_masked_wherever_they_sit(tmp_path: Path)
 
 
 def test_an_input_error_about_an_object_holding_a_password_does_not_echo_it(tmp_path: Path) -> None:
-    _write(tmp_path, "api.yaml", _ECHO_API)
-    spec = _write(
+    write(tmp_path, "api.yaml", _ECHO_API)
+    spec = write(
         tmp_path,
         "arazzo.yaml",
         """
@@ -364,19 +318,8 @@ def test_an_input_error_about_an_object_holding_a_password_does_not_echo_it(tmp_
 
 
 def test_a_secret_straddling_the_excerpt_cut_is_masked_whole(tmp_path: Path) -> None:
-    _write(tmp_path, "b.yaml", _OPENAPI_B.replace("paths:", "security: [{bearerAuth: []}]\npaths:"))
-    spec = _write(
-        tmp_path,
-        "arazzo.yaml",
-        """
-        arazzo: 1.0.1
-        info: {title: t, version: '1'}
-        sourceDescriptions: [{name: b, url: ./b.yaml, type: openapi}]
-        workflows:
-          - workflowId: main
-            steps: [{stepId: sb, operationId: getB, successCriteria: [{condition: $statusCode == 200}]}]
-        """,
-    )
+    bearer_api(tmp_path, "b", "b")
+    spec = one_step_workflow(tmp_path, "b", "get_b", "sb")
     token = "tok_SECRETVALUE_abcdefghijklmnop"
     with LoopbackServer() as server:
         server.script("GET", "/b", Reply(status=401, body="x" * 190 + " " + token))
@@ -404,7 +347,7 @@ def test_the_excerpt_is_masked_before_it_is_cut() -> None:
 
 
 def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> None:
-    _write(
+    write(
         tmp_path,
         "api.yaml",
         """
@@ -417,7 +360,7 @@ def test_the_retry_target_step_record_is_masked_and_complete(tmp_path: Path) -> 
           /main: {get: {operationId: main, responses: {'200': {description: ok}}}}
         """,
     )
-    spec = _write(
+    spec = write(
         tmp_path,
         "arazzo.yaml",
         """
@@ -456,7 +399,7 @@ async def _no_sleep(delay: float) -> None:
 
 
 def test_concurrent_runs_sharing_a_runner_fetch_the_token_once(tmp_path: Path) -> None:
-    _write(
+    write(
         tmp_path,
         "api.yaml",
         """
@@ -470,18 +413,7 @@ def test_concurrent_runs_sharing_a_runner_fetch_the_token_once(tmp_path: Path) -
           /r: {get: {operationId: r, responses: {'200': {description: ok}}}}
         """,
     )
-    spec = _write(
-        tmp_path,
-        "arazzo.yaml",
-        """
-        arazzo: 1.0.1
-        info: {title: t, version: '1'}
-        sourceDescriptions: [{name: api, url: ./api.yaml, type: openapi}]
-        workflows:
-          - workflowId: main
-            steps: [{stepId: s, operationId: r, successCriteria: [{condition: $statusCode == 200}]}]
-        """,
-    )
+    spec = one_step_workflow(tmp_path, "api", "r")
     doc = load(spec)
     with LoopbackServer() as server:
         server.script("POST", "/token", Reply(body={"access_token": "fetched-token-1", "expires_in": 3600}, delay=0.2))

@@ -15,28 +15,12 @@ import pytest
 
 from arazzo_runner import Runner, arun_workflow, load, run_workflow
 from arazzo_runner.errors import ArazzoError
-from tests.security.wire import every_output, localhost_url, wire_text, write
+from tests.security.wire import bearer_api, every_output, localhost_url, wire_text, write
 from tests.support.loopback import LoopbackServer, Reply
-
-_BEARER_API = """
-openapi: 3.0.3
-info: {title: TITLE, version: '1'}
-servers: [{url: SERVER}]
-components:
-  securitySchemes:
-    bearerAuth: {type: http, scheme: bearer}
-security: [{bearerAuth: []}]
-paths:
-  /PATH:
-    get:
-      operationId: OPID
-      responses: {'200': {description: ok}}
-"""
 
 
 def _api(folder: Path, name: str, path: str, server: str = "http://127.0.0.1:9") -> None:
-    text = _BEARER_API.replace("TITLE", name).replace("SERVER", server).replace("PATH", path)
-    write(folder, f"{name}.yaml", text.replace("OPID", f"get_{path}"))
+    bearer_api(folder, name, path, server=server)
 
 
 # -- 1. a qualified name identifies exactly one source ----------------------------------------------

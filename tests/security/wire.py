@@ -20,6 +20,51 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
+_BEARER_API = """
+openapi: 3.0.3
+info: {title: TITLE, version: '1'}
+servers: [{url: SERVER}]
+components:
+  securitySchemes:
+    bearerAuth: {type: http, scheme: bearer}
+SECURITY
+paths:
+  /PATH:
+    get:
+      operationId: OPID
+      responses: {'200': {description: ok}}
+"""
+
+
+def bearer_api(
+    folder: Path, name: str, path: str, *, server: str = "http://127.0.0.1:9", required: bool = True
+) -> Path:
+    """``<name>.yaml``: an OpenAPI description with one ``GET /<path>`` (operationId ``get_<path>``) and an HTTP
+    bearer scheme ``bearerAuth``, which the operation requires unless ``required=False``."""
+    security = "security: [{bearerAuth: []}]" if required else ""
+    text = _BEARER_API.replace("TITLE", name).replace("SERVER", server).replace("PATH", path)
+    return write(folder, f"{name}.yaml", text.replace("SECURITY\n", security + "\n").replace("OPID", f"get_{path}"))
+
+
+def one_step_workflow(folder: Path, source: str, operation: str, step_id: str = "s") -> Path:
+    """``arazzo.yaml``: workflow ``main``, one step calling ``operation`` of ``./<source>.yaml`` and expecting 200."""
+    return write(
+        folder,
+        "arazzo.yaml",
+        f"""
+        arazzo: 1.0.1
+        info: {{title: t, version: '1'}}
+        sourceDescriptions: [{{name: {source}, url: ./{source}.yaml, type: openapi}}]
+        workflows:
+          - workflowId: main
+            steps:
+              - stepId: {step_id}
+                operationId: {operation}
+                successCriteria: [{{condition: $statusCode == 200}}]
+        """,
+    )
+
+
 def localhost_url(server: LoopbackServer) -> str:
     """The server's URL by the name ``localhost``: another origin than ``http://127.0.0.1:port``."""
     return f"http://localhost:{server.port}"

@@ -7,7 +7,6 @@ import asyncio
 import io
 from pathlib import Path
 
-import httpx
 import pytest
 
 from arazzo_runner import Limits, load
@@ -17,10 +16,8 @@ from arazzo_runner.engine.redact import Redactor
 from arazzo_runner.result import Failure, WorkflowResult
 from arazzo_runner.serve import ConfigError, ServeConfig, WorkflowServer
 from arazzo_runner.serve.config import read_config_file, read_secret_inputs, secret_input_env_name
-from arazzo_runner.serve.sizelimit import SizeLimitedTransport
 from arazzo_runner.serve.tools import (
     MAX_NAME_LENGTH,
-    StepMatcher,
     assign_names,
     input_problems,
     mermaid,
@@ -243,27 +240,16 @@ def test_an_internal_error_tells_the_agent_nothing_and_the_log_everything_masked
     assert server.active_runs == 0
 
 
-def test_response_size_limit_refuses_announced_and_streamed_bodies():
-    async def chunks():
-        for _ in range(10):
-            yield b"x" * 300
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/announced":
-            return httpx.Response(200, content=b"y" * 5000)
-        if request.url.path == "/streamed":
-            return httpx.Response(200, content=chunks())
-        return httpx.Response(200, content=b"small")
-
-    async def fetch(path: str) -> bytes:
-        transport = SizeLimitedTransport(1000, httpx.MockTransport(handler))
-        async with httpx.AsyncClient(transport=transport) as client:
-            return (await client.get(f"http://api.test{path}")).content
-
-    assert asyncio.run(fetch("/ok")) == b"small"
-    for path in ("/announced", "/streamed"):
-        with pytest.raises(httpx.ReadError, match="larger than 1000 bytes"):
-            asyncio.run(fetch(path))
+def test_max_response_bytes_is_the_engine_limit_of_every_run():
+    # serve had a transport of its own capping raw bytes; the engine's Limits.max_response_bytes does that job
+    # (decoded bytes, every client, --mock included), so the option sets it.
+    limited = ServeConfig(specs=[str(SERVICE)], credentials={"apiKey": "key-abcdef-123"}, max_response_bytes=1000)
+    limited.limits = Limits(max_steps=7)
+    runners = WorkflowServer(limited, log=io.StringIO()).runners.values()
+    assert [(runner.limits.max_steps, runner.limits.max_response_bytes) for runner in runners] == [(7, 1000)]
+    default = ServeConfig(specs=[str(SERVICE)], credentials={"apiKey": "key-abcdef-123"})
+    runners = WorkflowServer(default, log=io.StringIO()).runners.values()
+    assert [runner.limits.max_response_bytes for runner in runners] == [Limits().max_response_bytes]
 
 
 def test_a_run_whose_response_is_too_large_fails_with_the_reason():
@@ -277,24 +263,62 @@ def test_a_run_whose_response_is_too_large_fails_with_the_reason():
     assert result.is_error is False
     assert data["status"] == "failed"
     assert data["error"]["stepId"] == "codes"
-    assert "larger than 1000 bytes, the most this server accepts (max_response_bytes)" in data["error"]["message"]
+    # The engine's words since serve uses Limits.max_response_bytes (it had its own message before).
+    assert "larger than max_response_bytes (1000 bytes, counted after decompression)" in data["error"]["message"]
 
 
-def test_requests_are_attributed_to_the_step_that_sends_them():
+def test_progress_names_the_step_of_each_request_from_the_engine_events():
+    # Progress comes from the engine's events, which know the step: two steps calling the same operation
+    # are each named (matching requests to steps by method and path could name neither).
     doc = _doc(
         "  - workflowId: main\n"
         "    steps:\n"
         "      - {stepId: first, operationId: listCodes}\n"
         "      - {stepId: again, operationId: listCodes}\n"
-        "      - {stepId: signIn, operationId: login}\n"
+        "      - {stepId: nested, workflowId: other}\n"
         "  - workflowId: other\n"
         "    steps: [{stepId: pause, operationId: slow}]\n"
     )
-    matcher = StepMatcher(doc.workflow("main"), doc)
-    assert matcher.step_id("POST", "/base/login") == "signIn"
-    assert matcher.step_id("GET", "/slow") == "pause"  # a step of another workflow of the document
-    assert matcher.step_id("GET", "/codes") is None  # two steps call it: neither is named
-    assert matcher.step_id("DELETE", "/login") is None
+    messages: list[tuple[float, str]] = []
+
+    async def progress(done: float, message: str) -> None:
+        messages.append((done, message))
+
+    with LoopbackServer() as api:
+        api.script("GET", "/codes", [Reply(body={"codes": []}), Reply(body={"codes": []})])
+        api.script("GET", "/slow", Reply(status=200))
+        config = ServeConfig(specs=[], credentials={"apiKey": "key-abcdef-123"}, servers=[api.url])
+        server = WorkflowServer(config, documents=[doc], log=io.StringIO())
+        result = asyncio.run(server.call("main", {}, progress))
+    assert result.structured_content["status"] == "succeeded", result.structured_content
+    assert messages == [
+        (0, "workflow main started"),
+        (0, "step first: GET /codes"),
+        (1, "step first: GET /codes -> 200"),
+        (1, "step again: GET /codes"),
+        (2, "step again: GET /codes -> 200"),
+        (2, "step pause: GET /slow"),
+        (3, "step pause: GET /slow -> 200"),
+        (4, "workflow main succeeded"),  # the step results: first, again, pause and nested
+    ]
+
+
+def test_a_mock_run_reports_progress_too():
+    messages: list[str] = []
+
+    async def progress(done: float, message: str) -> None:
+        messages.append(message)
+
+    config = ServeConfig(specs=[str(SERVICE)], mock=True)
+    server = WorkflowServer(config, log=io.StringIO())
+    result = asyncio.run(server.call("recovery-codes-rotate", {}, progress))
+    assert result.structured_content["status"] == "succeeded", result.structured_content
+    assert messages == [
+        "workflow recovery-codes-rotate started",
+        "step codes: GET /codes",
+        "step codes: GET /codes -> 200",
+        "workflow recovery-codes-rotate succeeded",
+    ]
 
 
 def test_per_call_run_timeout_fails_the_run_and_frees_the_slot():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.testing.pets_api import PetsAPI
+from tests.support.apis import PetsAPI
 
 SUITE = Path(__file__).parent / "fixtures" / "suite"
 PLUGIN = ["-p", "arazzo_runner.testing.pytest_plugin"]
@@ -72,7 +72,7 @@ def test_inputs_file(suite: pytest.Pytester) -> None:
     suite.makefile(".yaml", inputs="read-pet:\n  pet_id: 12\n")
     with PetsAPI() as api:
         result = _pytest(suite, f"--arazzo-server={api.url}", "--arazzo-inputs=inputs.yaml", "-k", "read")
-        requests = list(api.requests)
+        requests = [request.target for request in api.requests]
     result.assert_outcomes(passed=1)
     assert requests == ["/pets/12"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.testing.pets_api import PetsAPI
+from tests.support.apis import PetsAPI
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = Path(__file__).parent / "fixtures" / "suite"
@@ -86,7 +86,7 @@ def test_inputs_file_with_environment_values(tmp_path: Path) -> None:
     )
     with PetsAPI() as api:
         done = _test(str(SUITE), "--server", api.url, "--inputs-file", str(inputs), env={"PET_ID": "42"})
-        requests = list(api.requests)
+        requests = [request.target for request in api.requests]
     assert done.returncode == 0, done.stdout + done.stderr
     assert "/pets/42" in requests and "/pets/7" in requests and "/pets/3" in requests
     unset = {k: v for k, v in os.environ.items() if k != "PET_ID"}

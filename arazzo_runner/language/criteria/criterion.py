@@ -28,7 +28,7 @@ from typing import Any
 
 from ...errors import ArazzoError, DocumentError, EvaluationError, ExpressionSyntaxError
 from ...sources.values import type_name
-from ..expressions import EvalContext, Expression, HttpExpression, parse_expression
+from ..expressions import EvalContext, Expression, parse_expression
 from .condition import Condition, compile_condition
 
 __all__ = ["GOESSNER_VERSION", "Criterion", "CriterionResult", "compile_criterion"]
@@ -93,21 +93,8 @@ class Criterion:
             return CriterionResult(
                 False, f"{self.type} condition {self.condition} failed: its context could not be read: {exc.message}"
             )
-        passed, explanation = self.matcher.check(value, _body_kind(expression, ctx))
+        passed, explanation = self.matcher.check(value, expression.value_kind(ctx))
         return CriterionResult(passed, f"{explanation} (context {expression})")
-
-
-def _body_kind(expression: Expression, ctx: EvalContext) -> str:
-    """How the context value was parsed: the body kind for a whole-body context, else ``json``."""
-    if (
-        isinstance(expression, HttpExpression)
-        and expression.part == "body"
-        and not (expression.body_pointer is not None and expression.body_pointer.tokens)
-    ):
-        view = ctx.request if expression.side == "request" else ctx.response
-        if view is not None:
-            return view.body_kind
-    return "json"
 
 
 def _normalise_type(

@@ -31,19 +31,22 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ...errors import EvaluationError, UnresolvedExpression
 from .context import EvalContext, HttpView
 from .pointer import JsonPointer, describe_value
 
 __all__ = [
+    "AtomExpression",
     "ComponentExpression",
+    "ExchangeExpression",
     "Expression",
     "HttpExpression",
     "InputExpression",
     "MethodExpression",
     "OutputExpression",
+    "PartExpression",
     "SourceDescriptionExpression",
     "StatusCodeExpression",
     "StepOutputExpression",
@@ -114,6 +117,11 @@ class Expression:
     def evaluate(self, ctx: EvalContext) -> Any:  # pragma: no cover - every node overrides
         raise NotImplementedError
 
+    def value_kind(self, ctx: EvalContext) -> str:
+        """How the value this expression selects was parsed (``json`` but for a whole request or response body:
+        then its body kind, ``xml``, ``text``, ...), for criteria and selectors that read it."""
+        return "json"
+
     def _resolve_pointer(self, value: Any, pointer: JsonPointer | None) -> Any:
         if pointer is None or not pointer.tokens:
             return value
@@ -128,65 +136,81 @@ def _pointer_suffix(pointer: JsonPointer | None) -> str:
     return "" if pointer is None else "#" + str(pointer)
 
 
+class AtomExpression(Expression):
+    """A bare ``$name`` (``$url``, ``$method``, ``$statusCode``, 1.1's ``$self``): its text is ``$`` and its
+    root, and nothing written after it (``.x``) becomes part of it."""
+
+    __slots__ = ()
+
+    @property
+    def absorbs_dots(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return "$" + self.root
+
+
+class ExchangeExpression(AtomExpression):
+    """An atom whose value is one field of the exchange (``context_field`` of the :class:`EvalContext`);
+    unresolved with ``missing`` as the reason while there is none."""
+
+    __slots__ = ()
+
+    context_field: ClassVar[str]
+    missing: ClassVar[str] = "no request has been sent yet"
+
+    def evaluate(self, ctx: EvalContext) -> Any:
+        value = getattr(ctx, self.context_field)
+        if value is None:
+            raise self._unresolved(self.missing)
+        return value
+
+
 @dataclass(frozen=True, slots=True)
-class UrlExpression(Expression):
+class UrlExpression(ExchangeExpression):
     """``$url``: the absolute URL of the request sent (DEC-26)."""
 
     root = "url"
-
-    @property
-    def absorbs_dots(self) -> bool:
-        return False
-
-    def __str__(self) -> str:
-        return "$url"
-
-    def evaluate(self, ctx: EvalContext) -> Any:
-        if ctx.url is None:
-            raise self._unresolved("no request has been sent yet")
-        return ctx.url
+    context_field = "url"
 
 
 @dataclass(frozen=True, slots=True)
-class MethodExpression(Expression):
+class MethodExpression(ExchangeExpression):
     """``$method``: the HTTP method of the request sent, upper case."""
 
     root = "method"
-
-    @property
-    def absorbs_dots(self) -> bool:
-        return False
-
-    def __str__(self) -> str:
-        return "$method"
-
-    def evaluate(self, ctx: EvalContext) -> Any:
-        if ctx.method is None:
-            raise self._unresolved("no request has been sent yet")
-        return ctx.method
+    context_field = "method"
 
 
 @dataclass(frozen=True, slots=True)
-class StatusCodeExpression(Expression):
+class StatusCodeExpression(ExchangeExpression):
     """``$statusCode``: the HTTP status of the response, an int."""
 
     root = "statusCode"
+    context_field = "status_code"
+    missing = "there is no response (the request was not sent or got no answer)"
+
+
+class PartExpression(Expression):
+    """Reads a named part (``field``: a header or parameter) or the body (at ``body_pointer``) of a request,
+    a response or a message."""
+
+    __slots__ = ()
+
+    field: str | None
+    body_pointer: JsonPointer | None
 
     @property
-    def absorbs_dots(self) -> bool:
-        return False
+    def name(self) -> str | None:
+        return self.field
 
-    def __str__(self) -> str:
-        return "$statusCode"
-
-    def evaluate(self, ctx: EvalContext) -> Any:
-        if ctx.status_code is None:
-            raise self._unresolved("there is no response (the request was not sent or got no answer)")
-        return ctx.status_code
+    @property
+    def pointer(self) -> JsonPointer | None:
+        return self.body_pointer
 
 
 @dataclass(frozen=True, slots=True)
-class HttpExpression(Expression):
+class HttpExpression(PartExpression):
     """``$request.<part>…`` and ``$response.<part>…``.
 
     ``side`` is ``"request"`` or ``"response"``; ``part`` is ``"header"``,
@@ -205,16 +229,15 @@ class HttpExpression(Expression):
         return f"{self.side}.{self.part}"
 
     @property
-    def name(self) -> str | None:
-        return self.field
-
-    @property
-    def pointer(self) -> JsonPointer | None:
-        return self.body_pointer
-
-    @property
     def absorbs_dots(self) -> bool:
         return self.part != "body" or self.body_pointer is not None
+
+    def value_kind(self, ctx: EvalContext) -> str:
+        if self.part == "body" and not (self.body_pointer is not None and self.body_pointer.tokens):
+            view = ctx.request if self.side == "request" else ctx.response
+            if view is not None:
+                return view.body_kind
+        return "json"
 
     def __str__(self) -> str:
         if self.part == "body":

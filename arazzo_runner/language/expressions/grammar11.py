@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ...errors import EvaluationError, UnresolvedExpression
-from .ast import Expression
+from .ast import AtomExpression, PartExpression
 from .context import EvalContext
 from .pointer import JsonPointer
 
@@ -53,26 +53,19 @@ def arazzo11_grammar(self_uri: str | None) -> Iterator[None]:
 
 
 @dataclass(frozen=True, slots=True)
-class SelfExpression(Expression):
+class SelfExpression(AtomExpression):
     """``$self``: the URI of the document the expression is written in."""
 
     uri: str
 
     root = "self"
 
-    @property
-    def absorbs_dots(self) -> bool:
-        return False
-
-    def __str__(self) -> str:
-        return "$self"
-
     def evaluate(self, ctx: EvalContext) -> Any:
         return self.uri
 
 
 @dataclass(frozen=True, slots=True)
-class MessageExpression(Expression):
+class MessageExpression(PartExpression):
     """``$message.header.<token>`` or ``$message.payload[#pointer]`` (AsyncAPI steps)."""
 
     part: str
@@ -82,14 +75,6 @@ class MessageExpression(Expression):
     @property
     def root(self) -> str:  # type: ignore[override]
         return f"message.{self.part}"
-
-    @property
-    def name(self) -> str | None:
-        return self.field
-
-    @property
-    def pointer(self) -> JsonPointer | None:
-        return self.body_pointer
 
     def __str__(self) -> str:
         if self.part == "header":

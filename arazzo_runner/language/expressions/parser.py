@@ -27,19 +27,8 @@ cannot be written in those two positions.
 from __future__ import annotations
 
 from ...errors import ExpressionSyntaxError
-from .ast import (
-    ComponentExpression,
-    Expression,
-    HttpExpression,
-    InputExpression,
-    MethodExpression,
-    OutputExpression,
-    SourceDescriptionExpression,
-    StatusCodeExpression,
-    StepOutputExpression,
-    UrlExpression,
-    WorkflowExpression,
-)
+from . import ast as nodes
+from .ast import Expression
 from .grammar11 import MessageExpression, SelfExpression, current_grammar
 from .pointer import JsonPointer
 
@@ -173,11 +162,11 @@ class _Scanner:
         root_at = self.pos
         root = self.word()
         if root == "url":
-            return UrlExpression()
+            return nodes.UrlExpression()
         if root == "method":
-            return MethodExpression()
+            return nodes.MethodExpression()
         if root == "statusCode":
-            return StatusCodeExpression()
+            return nodes.StatusCodeExpression()
         if root in ("request", "response"):
             return self.http(root)
         if root in ("inputs", "outputs"):
@@ -186,21 +175,21 @@ class _Scanner:
             name = self.identifier(what)
             pointer = self.optional_pointer()
             if root == "inputs":
-                return InputExpression(name, pointer)
-            return OutputExpression(name, pointer)
+                return nodes.InputExpression(name, pointer)
+            return nodes.OutputExpression(name, pointer)
         if root == "steps":
             self.expect(".")
             step = self.run(_ID_CHARS, "a step id ([A-Za-z0-9_-]+)")
             self.expect(".outputs.", "'.outputs.' (only step outputs can be read)")
             name = self.run(_KEY_CHARS, "an output name ([A-Za-z0-9._-]+)")
-            return StepOutputExpression(step, name, self.optional_pointer())
+            return nodes.StepOutputExpression(step, name, self.optional_pointer())
         if root == "workflows":
             return self.workflows()
         if root == "sourceDescriptions":
             self.expect(".")
             source = self.run(_ID_CHARS, "a source description name ([A-Za-z0-9_-]+)")
             self.expect(".", "'.' and a field (url, or an operationId or workflowId)")
-            return SourceDescriptionExpression(source, self.name("a field name"))
+            return nodes.SourceDescriptionExpression(source, self.name("a field name"))
         if root == "components":
             return self.components()
         if root in ("self", "message") and current_grammar() is not None:
@@ -235,10 +224,10 @@ class _Scanner:
         part_at = self.pos
         part = self.word()
         if part == "body":
-            return HttpExpression(side, "body", None, self.optional_pointer())  # type: ignore[arg-type]
+            return nodes.HttpExpression(side, "body", None, self.optional_pointer())  # type: ignore[arg-type]
         if part == "header":
             self.expect(".")
-            return HttpExpression(side, "header", self.token())  # type: ignore[arg-type]
+            return nodes.HttpExpression(side, "header", self.token())  # type: ignore[arg-type]
         if part in ("query", "path"):
             if side == "response":
                 raise self.error(
@@ -247,7 +236,7 @@ class _Scanner:
                     "header. or body",
                 )
             self.expect(".")
-            return HttpExpression(side, part, self.name(f"a {part} parameter name"))  # type: ignore[arg-type]
+            return nodes.HttpExpression(side, part, self.name(f"a {part} parameter name"))  # type: ignore[arg-type]
         expected = "header., query., path. or body" if side == "request" else "header. or body"
         shown = repr(part) if part else self.found(part_at)
         raise self.error(f"expected {expected} after ${side}., found {shown}", part_at, expected)
@@ -270,7 +259,7 @@ class _Scanner:
             name = self.run(_KEY_CHARS, "an output name ([A-Za-z0-9._-]+)")
         else:
             name = self.identifier("an input name")
-        return WorkflowExpression(workflow, kind, name, self.optional_pointer())  # type: ignore[arg-type]
+        return nodes.WorkflowExpression(workflow, kind, name, self.optional_pointer())  # type: ignore[arg-type]
 
     def components(self) -> Expression:
         self.expect(".")
@@ -291,7 +280,7 @@ class _Scanner:
             )
         self.expect(".")
         key = self.run(_KEY_CHARS, "a component key ([A-Za-z0-9._-]+)")
-        return ComponentExpression(kind, key)  # type: ignore[arg-type]
+        return nodes.ComponentExpression(kind, key)  # type: ignore[arg-type]
 
 
 def scan_expression(text: str, start: int = 0, *, in_condition: bool = True) -> tuple[Expression, int]:
