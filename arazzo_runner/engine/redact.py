@@ -147,6 +147,15 @@ class Redactor:
         """``value`` with every string in it masked (outputs shown in results); others unchanged."""
         if not self._secrets:
             return value
+        kind = type(value)  # exact types first: an ABC check per value is what made this slow
+        if kind is str:
+            return self.mask(value)
+        if kind is list:
+            return [self.mask_value(item) for item in value]
+        if kind is dict:
+            return {key: self.mask_value(item) for key, item in value.items()}
+        if kind is int or kind is float or kind is bool or value is None:
+            return value
         if isinstance(value, str):
             return self.mask(value)
         if isinstance(value, Mapping):

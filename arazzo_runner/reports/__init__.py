@@ -38,7 +38,8 @@ __all__ = [
 
 
 def _har_text(recorder: Recorder) -> str:
-    return json.dumps(har_log(recorder), ensure_ascii=False, separators=(",", ":")) + "\n"
+    log = har_log(recorder)  # a tree built afresh, without cycles
+    return json.dumps(log, ensure_ascii=False, separators=(",", ":"), check_circular=False) + "\n"
 
 
 _RENDERERS: dict[str, Callable[[Recorder], str]] = {

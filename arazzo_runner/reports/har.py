@@ -28,6 +28,10 @@ def _ms(seconds: float) -> float:
     return round(max(seconds, 0.0) * 1000, 3)
 
 
+def _phase(seconds: float) -> float:
+    return round(seconds * 1000, 3) if seconds >= 0 else -1
+
+
 def _timings(response: ResponseReceived) -> tuple[float, dict[str, float]]:
     """``time`` and ``timings`` of an entry: the measured phases (-1 where one did not happen), else the
     whole exchange as ``wait``. ``time`` is the sum of the phases that happened (``ssl`` is inside
@@ -36,19 +40,23 @@ def _timings(response: ResponseReceived) -> tuple[float, dict[str, float]]:
     if phases is None:
         wait = _ms(response.elapsed)
         return wait, {"send": 0, "wait": wait, "receive": 0}
+    blocked, connect, send, wait, receive = (
+        _phase(phases.blocked),
+        _phase(phases.connect),
+        _phase(phases.send),
+        _phase(phases.wait),
+        _phase(phases.receive),
+    )
     timings = {
-        name: _ms(value) if value >= 0 else -1
-        for name, value in (
-            ("blocked", phases.blocked),
-            ("dns", phases.dns),
-            ("connect", phases.connect),
-            ("ssl", phases.ssl),
-            ("send", phases.send),
-            ("wait", phases.wait),
-            ("receive", phases.receive),
-        )
+        "blocked": blocked,
+        "dns": _phase(phases.dns),
+        "connect": connect,
+        "ssl": _phase(phases.ssl),
+        "send": send,
+        "wait": wait,
+        "receive": receive,
     }
-    total = sum(value for name, value in timings.items() if value > 0 and name != "ssl")
+    total = sum(value for value in (blocked, connect, send, wait, receive) if value > 0)
     return round(total, 3), timings
 
 

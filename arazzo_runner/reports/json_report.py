@@ -144,4 +144,6 @@ def json_report(recorder: Recorder) -> dict[str, Any]:
 
 def to_json_text(recorder: Recorder) -> str:
     # Compact: the C encoder (indenting falls back to the pure-Python one, ~8x slower on a report).
-    return json.dumps(json_report(recorder), ensure_ascii=False, allow_nan=False, separators=(",", ":")) + "\n"
+    # The report is a tree built afresh, without cycles: the encoder need not look for them (a third faster).
+    report = json_report(recorder)
+    return json.dumps(report, ensure_ascii=False, allow_nan=False, separators=(",", ":"), check_circular=False) + "\n"
