@@ -243,6 +243,7 @@ class Observer:
     def response_received(self, response: httpx.Response) -> None:
         done = time.monotonic()
         timings = self._clock.timings(done) if self._clock is not None else None
+        self._clock = None
         self._emit(self._response_event(response, done - self._sent_at, timings))
 
     def redirected(self, response: httpx.Response, request: httpx.Request) -> None:
