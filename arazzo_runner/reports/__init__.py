@@ -76,13 +76,11 @@ def write_report(format: str, recorder: Recorder, path: str | os.PathLike[str]) 
     except OSError:
         mode = None
     if mode is not None and not stat.S_ISREG(mode):
-        with open(target, "wb") as handle:
-            handle.write(data)
+        _write(target, data, os.O_WRONLY)
         return
     partial = f"{target}.partial"
     try:
-        with open(partial, "wb") as handle:
-            handle.write(data)
+        _write(partial, data, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
         if mode is not None:
             os.remove(target)
         os.replace(partial, target)
@@ -92,3 +90,14 @@ def write_report(format: str, recorder: Recorder, path: str | os.PathLike[str]) 
         except OSError:
             pass
         raise
+
+
+def _write(path: str, data: bytes, flags: int) -> None:
+    # os.open rather than open(): no buffer object, no isatty probe; the data is written whole in one call.
+    fd = os.open(path, flags | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)

@@ -1,11 +1,12 @@
-"""The JUnit report is built as text: every attribute and text survives escaping exactly, and stays valid."""
+"""The JUnit report is built as text: escaping round-trips, and stays valid; how a report file is written."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from xml.etree import ElementTree
 
 from arazzo_runner.events import RunFinished, RunStarted, StepFinished, StepStarted
-from arazzo_runner.reports import Recorder, render
+from arazzo_runner.reports import Recorder, render, write_report
 from arazzo_runner.result import Failure, WorkflowResult
 from tests.reports.support import validate_junit
 
@@ -52,3 +53,30 @@ def test_an_attribute_keeps_its_line_breaks_and_tabs() -> None:
     validate_junit(text)
     suite = ElementTree.fromstring(text.encode("utf-8")).find("testsuite")
     assert suite is not None and suite.get("name") == "a\nb\tc\rd"
+
+
+def test_a_report_to_a_pipe_is_written_into_it_not_over_it(tmp_path: Path) -> None:
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "summary.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    recorder = _failed_run("boom")
+    write_report("markdown", recorder, fifo)
+    reader.join(timeout=10)
+    assert received == [render("markdown", recorder).encode("utf-8")]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)  # still the pipe: not replaced by a file
+    assert not (tmp_path / "summary.fifo.partial").exists()
+
+
+def test_a_report_replaces_an_earlier_one_whole(tmp_path: Path) -> None:
+    target = tmp_path / "report.xml"
+    target.write_text("an older, longer report " * 100, encoding="utf-8")
+    recorder = _failed_run("boom")
+    write_report("junit", recorder, target)
+    assert target.read_text(encoding="utf-8") == render("junit", recorder)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]  # no .partial left beside it
