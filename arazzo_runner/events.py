@@ -38,6 +38,7 @@ __all__ = [
     "ServerResolved",
     "StepFinished",
     "StepStarted",
+    "Timings",
     "TokenFetched",
     "WorkflowFinished",
     "WorkflowStarted",
@@ -152,7 +153,8 @@ class RequestSent(Event):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ResponseReceived(Event):
-    """The answer to the latest :class:`RequestSent`; ``elapsed`` in seconds since it was sent."""
+    """The answer to the latest :class:`RequestSent`; ``elapsed`` in seconds since it was sent, until its
+    body was read. ``timings``: where that time went, when the transport reports it (None otherwise)."""
 
     kind: ClassVar[str] = "response_received"
     status_code: int
@@ -164,6 +166,25 @@ class ResponseReceived(Event):
     body_truncated: bool = False
     http_version: str = "HTTP/1.1"
     body_binary: bool = False  # not text: ``body`` is a note giving its size
+    timings: Timings | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Timings:
+    """The phases of one HTTP exchange, in seconds, as HAR 1.2 counts them; -1 for a phase that did not
+    happen. ``blocked``: from the request event until the connection was ready to use (queueing for a
+    pooled connection included); ``dns``: always -1 (name resolution is part of ``connect``); ``connect``:
+    opening a new connection, TLS included (-1 on a reused one); ``ssl``: the TLS handshake alone;
+    ``send``: writing the request; ``wait``: from the last byte sent to the response headers;
+    ``receive``: reading the body."""
+
+    blocked: float
+    dns: float
+    connect: float
+    ssl: float
+    send: float
+    wait: float
+    receive: float
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

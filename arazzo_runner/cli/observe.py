@@ -94,7 +94,8 @@ class Observed:
 
     @property
     def listener(self) -> EventListener | None:
-        listeners: list[Callable[[Event], None]] = [x for x in (self.recorder, self.trace) if x is not None]
+        trace = self.trace if self.trace is not None and not self.trace.idle else None
+        listeners: list[Callable[[Event], None]] = [x for x in (self.recorder, trace) if x is not None]
         if not listeners:
             return None
         if len(listeners) == 1:

@@ -49,6 +49,11 @@ class Trace:
         self._passed = 0
         self._failed = 0
 
+    @property
+    def idle(self) -> bool:
+        """Nothing to show (no -v, no live line): the run need not be observed for it."""
+        return self.verbosity < 1 and not self.live
+
     def __call__(self, event: Event) -> None:
         with self._lock:
             self._waiting = None

@@ -450,6 +450,7 @@ class Execution:
                 timeout=self.limits.request_timeout,
                 max_bytes=self.limits.max_response_bytes,
                 carries_secret=lambda text: self.redactor.mask(text) != text,
+                on_redirect=self.observer.redirected if self.observer is not None else None,
             )  # reads the body
         except httpx.TimeoutException:
             return StepOutcome(

@@ -28,6 +28,7 @@ from ..events import (
     ServerResolved,
     StepFinished,
     StepStarted,
+    Timings,
     TokenFetched,
     WorkflowFinished,
     WorkflowStarted,
@@ -36,6 +37,7 @@ from ..plan.inputs import secret_values
 from ..plan.model import Action, CriterionSpec, OperationTarget, Step, Workflow
 from ..result import Failure, StepResult, WorkflowResult
 from .redact import MASK, TRUNCATED, Redactor
+from .timings import PhaseClock
 
 if TYPE_CHECKING:
     from .state import StepOutcome, WorkflowOutcome
@@ -72,6 +74,7 @@ class Observer:
         self._path: tuple[str, ...] = ()  # the workflow ids of the stack, kept as it changes
         self._announced: set[str] = set()
         self._sent_at = 0.0
+        self._clock: PhaseClock | None = None  # the phases of the request in flight, from httpcore's trace
         self.token_responses: list[httpx.Response] = []
 
     # -- shared ---------------------------------------------------------------
@@ -216,6 +219,8 @@ class Observer:
         self.tokens_fetched()  # a token fetched for this request comes before it
         self._emit(self._request_event(request))
         self._sent_at = time.monotonic()
+        self._clock = PhaseClock(self._sent_at)
+        self._clock.attach(request)
 
     def _request_event(self, request: httpx.Request) -> RequestSent:
         try:
@@ -236,10 +241,24 @@ class Observer:
         )
 
     def response_received(self, response: httpx.Response) -> None:
-        self._emit(self._response_event(response, time.monotonic() - self._sent_at))
+        done = time.monotonic()
+        timings = self._clock.timings(done) if self._clock is not None else None
+        self._clock = None
+        self._emit(self._response_event(response, done - self._sent_at, timings))
 
-    def _response_event(self, response: httpx.Response, elapsed: float) -> ResponseReceived:
-        body, cut, binary = self._body(response.content)
+    def redirected(self, response: httpx.Response, request: httpx.Request) -> None:
+        """A redirect followed: its response, then the request that follows it (each hop is an exchange)."""
+        self.response_received(response)
+        self.request_sent(request)
+
+    def _response_event(
+        self, response: httpx.Response, elapsed: float, timings: Timings | None = None
+    ) -> ResponseReceived:
+        try:
+            content = response.content
+        except httpx.ResponseNotRead:  # a redirect whose body was too large to read
+            content = b""
+        body, cut, binary = self._body(content)
         return ResponseReceived(
             time=time.monotonic(),
             **self._where(),
@@ -247,11 +266,12 @@ class Observer:
             reason=response.reason_phrase,
             headers=self._headers(response.headers),
             body=body,
-            body_size=len(response.content),
+            body_size=len(content),
             elapsed=elapsed,
             body_truncated=cut,
             http_version=response.http_version,
             body_binary=binary,
+            timings=timings,
         )
 
     def tokens_fetched(self) -> None:

@@ -77,6 +77,7 @@ async def send(
     timeout: float | None,
     max_bytes: int | None = None,
     carries_secret: Callable[[str], bool] | None = None,
+    on_redirect: Callable[[httpx.Response, httpx.Request], None] | None = None,
 ) -> httpx.Response:
     """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
 
@@ -86,7 +87,8 @@ async def send(
     header a security scheme added; the redirects are therefore followed here. On a redirect to
     another origin, every header whose value ``carries_secret`` (a password input in an ``X-API-Key``
     parameter, say) is dropped too, and a body that carries one is not re-sent: the redirect is not
-    followed and a warning says why.
+    followed and a warning says why. ``on_redirect(response, next_request)`` sees each redirect
+    followed (its body read first), before the next request goes out.
     """
     return await within_deadline(
         _send(
@@ -97,6 +99,7 @@ async def send(
             timeout=timeout,
             max_bytes=max_bytes,
             carries_secret=carries_secret,
+            on_redirect=on_redirect,
         ),
         timeout,
         request,
@@ -112,6 +115,7 @@ async def _send(
     timeout: float | None,
     max_bytes: int | None,
     carries_secret: Callable[[str], bool] | None,
+    on_redirect: Callable[[httpx.Response, httpx.Request], None] | None = None,
 ) -> httpx.Response:
     response = await client.send(request, follow_redirects=False, stream=True)
     if not follow_redirects:
@@ -146,8 +150,15 @@ async def _send(
                     )
                     await read_bounded(response, max_bytes)
                     return response
+        if on_redirect is not None:
+            try:
+                await read_bounded(response, max_bytes)  # its body belongs in the record of the hop
+            except ResponseTooLarge:
+                pass  # recorded without its body: a redirect's body is not what the step reads
         await response.aclose()
         request = client.build_request(method, url, headers=headers, content=content, timeout=timeout)
+        if on_redirect is not None:
+            on_redirect(response, request)
         response = await client.send(request, follow_redirects=False, stream=True)
     if response.has_redirect_location:
         await response.aclose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from ..events import Headers
+from ..events import Headers, ResponseReceived
 from .json_report import iso_time
 from .record import ExchangeRecord, Recorder
 
@@ -26,6 +26,38 @@ def _header(headers: Headers, name: str) -> str:
 
 def _ms(seconds: float) -> float:
     return round(max(seconds, 0.0) * 1000, 3)
+
+
+def _phase(seconds: float) -> float:
+    return round(seconds * 1000, 3) if seconds >= 0 else -1
+
+
+def _timings(response: ResponseReceived) -> tuple[float, dict[str, float]]:
+    """``time`` and ``timings`` of an entry: the measured phases (-1 where one did not happen), else the
+    whole exchange as ``wait``. ``time`` is the sum of the phases that happened (``ssl`` is inside
+    ``connect``, as HAR 1.2 counts it)."""
+    phases = response.timings
+    if phases is None:
+        wait = _ms(response.elapsed)
+        return wait, {"send": 0, "wait": wait, "receive": 0}
+    blocked, connect, send, wait, receive = (
+        _phase(phases.blocked),
+        _phase(phases.connect),
+        _phase(phases.send),
+        _phase(phases.wait),
+        _phase(phases.receive),
+    )
+    timings = {
+        "blocked": blocked,
+        "dns": _phase(phases.dns),
+        "connect": connect,
+        "ssl": _phase(phases.ssl),
+        "send": send,
+        "wait": wait,
+        "receive": receive,
+    }
+    total = sum(value for value in (blocked, connect, send, wait, receive) if value > 0)
+    return round(total, 3), timings
 
 
 def _entry(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
@@ -65,7 +97,7 @@ def _entry(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
             content["text"] = response.body
         if response.body_truncated:
             content["comment"] = "the body is cut at the report's body limit"
-        wait = _ms(response.elapsed)
+        total, timings = _timings(response)
         entry["response"] = {
             "status": response.status_code,
             "statusText": response.reason,
@@ -79,7 +111,8 @@ def _entry(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
         }
     else:
         end = exchange.ended or recorder.stopped_at or request.time
-        wait = _ms(end - request.time)
+        total = _ms(end - request.time)
+        timings = {"send": 0, "wait": total, "receive": 0}
         why = "the request failed" if exchange.ended is not None else "the run stopped while it was in flight"
         entry["response"] = {
             "status": 0,
@@ -93,8 +126,8 @@ def _entry(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
             "bodySize": -1,
             "comment": f"no response: {why}",
         }
-    entry["time"] = wait
-    entry["timings"] = {"send": 0, "wait": wait, "receive": 0}
+    entry["time"] = total
+    entry["timings"] = timings
     return entry
 
 

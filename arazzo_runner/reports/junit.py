@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-from xml.etree import ElementTree
 
 from .json_report import iso_time
 from .record import Recorder
@@ -17,6 +16,9 @@ __all__ = ["junit_xml", "step_lines"]
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+NL = "\n"
 
 
 def _clean(text: str) -> str:
@@ -51,53 +53,50 @@ def step_lines(recorder: Recorder) -> list[str]:
     return lines
 
 
+def _text(text: str) -> str:
+    """Element text: cleaned, ``&``, ``<`` and ``>`` escaped."""
+    return _clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _attrs(pairs: dict[str, str]) -> str:
+    """Attributes: cleaned and escaped, line breaks and tabs as character references (kept as they are)."""
+    out = []
+    for name, value in pairs.items():
+        value = _text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#09;")
+        out.append(f' {name}="{value}"')
+    return "".join(out)
+
+
 def junit_xml(recorder: Recorder) -> str:
+    # Built as text: the document is small and fixed in shape, and this is several times faster than a tree.
     failed = recorder.status == "failed"
     interrupted = recorder.status == "interrupted"
     seconds = f"{recorder.duration:.3f}"
-    suites = ElementTree.Element(
-        "testsuites",
-        {
-            "name": "arazzo-runner",
-            "tests": "1",
-            "failures": "1" if failed else "0",
-            "errors": "1" if interrupted else "0",
-            "time": seconds,
-        },
-    )
-    suite_attrs = {
-        "name": _clean(recorder.document),
-        "tests": "1",
-        "failures": "1" if failed else "0",
-        "errors": "1" if interrupted else "0",
-        "skipped": "0",
-        "time": seconds,
-    }
+    counts = {"tests": "1", "failures": "1" if failed else "0", "errors": "1" if interrupted else "0"}
+    suite_attrs = {"name": recorder.document, **counts, "skipped": "0", "time": seconds}
     if recorder.started is not None:
         suite_attrs["timestamp"] = iso_time(recorder.started.wall_time).removesuffix("Z")
-    suite = ElementTree.SubElement(suites, "testsuite", suite_attrs)
-    case = ElementTree.SubElement(
-        suite,
-        "testcase",
-        {"name": _clean(recorder.workflow_id), "classname": _clean(recorder.document), "time": seconds},
-    )
+    case_attrs = {"name": recorder.workflow_id, "classname": recorder.document, "time": seconds}
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        f"<testsuites{_attrs({'name': 'arazzo-runner', **counts, 'time': seconds})}>",
+        f"  <testsuite{_attrs(suite_attrs)}>",
+        f"    <testcase{_attrs(case_attrs)}>",
+    ]
     error = recorder.error
     if error is not None:
         tag = "error" if interrupted else "failure"
-        outcome = ElementTree.SubElement(
-            case, tag, {"message": _clean(recorder.failure_line() or ""), "type": _clean(str(error["reason"]))}
-        )
         details = [str(error["message"])]
         if error.get("responseExcerpt"):
             details.append(f"response: {error['responseExcerpt']}")
-        outcome.text = _clean("\n".join(details))
-    out = ElementTree.SubElement(case, "system-out")
+        attrs = _attrs({"message": recorder.failure_line() or "", "type": str(error["reason"])})
+        lines.append(f"      <{tag}{attrs}>{_text(NL.join(details))}</{tag}>")
     trace = step_lines(recorder)
     for name, value in recorder.outputs.items():
         trace.append(f"output {name}: {json.dumps(value, ensure_ascii=False, default=str)}")
-    out.text = _clean("\n".join(trace) + "\n")
+    lines.append(f"      <system-out>{_text(NL.join(trace) + NL)}</system-out>")
     if recorder.warnings:
-        err = ElementTree.SubElement(case, "system-err")
-        err.text = _clean("\n".join(f"warning: {w}" for w in recorder.warnings) + "\n")
-    ElementTree.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(suites, encoding="unicode") + "\n"
+        warnings = "".join(f"warning: {w}\n" for w in recorder.warnings)
+        lines.append(f"      <system-err>{_text(warnings)}</system-err>")
+    lines += ["    </testcase>", "  </testsuite>", "</testsuites>", ""]
+    return "\n".join(lines)

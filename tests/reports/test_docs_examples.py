@@ -37,12 +37,14 @@ def _blocks(path: Path, language: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("doc", "index"), [("docs/events.md", 0), ("docs/events.md", 1), ("docs/reports.md", 0)], ids=str
+    ("doc", "index"),
+    [("docs/events.md", 0), ("docs/events.md", 1), ("docs/events.md", 2), ("docs/reports.md", 0)],
+    ids=str,
 )
 def test_python_examples_run(doc: str, index: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(REPOSITORY_ROOT)  # the examples name files relative to the repository
     blocks = _blocks(REPOSITORY_ROOT / doc, "python")
-    assert len(blocks) == (2 if doc == "docs/events.md" else 1)
+    assert len(blocks) == (3 if doc == "docs/events.md" else 1)
     exec(compile(blocks[index], f"{doc} example {index + 1}", "exec"), {"__name__": "__doc_example__"})
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,3 +142,20 @@ def test_on_a_terminal_a_live_line_shows_what_a_step_waits_for() -> None:
     assert trace._ticker is not None
     trace._ticker.join(timeout=10)
     assert not trace._ticker.is_alive()  # the ticker stops with the run
+
+
+def test_a_run_with_nothing_to_show_or_record_is_not_observed(tmp_path: Path) -> None:
+    import argparse
+
+    from arazzo_runner.cli.observe import observed
+
+    def watch(**changes: object) -> Any:
+        settings: dict[str, object] = {"report": [], "each": None, "quiet": False, "verbose": 0, "json": False}
+        args = argparse.Namespace(**{**settings, **changes})
+        return observed(args, ValueError, io.StringIO())  # not a terminal: no live line
+
+    assert watch().listener is None  # the engine then builds no event at all
+    assert watch(quiet=True).listener is None
+    assert isinstance(watch(verbose=1).listener, Trace)
+    with_report = watch(report=[f"json={tmp_path / 'r.json'}"])
+    assert with_report.listener is with_report.recorder is not None
