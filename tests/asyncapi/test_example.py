@@ -76,3 +76,10 @@ def test_the_example_runs_offline_with_mock(
     outputs = result["outputs"]
     assert isinstance(outputs, dict)
     assert outputs["status"] == "confirmed"  # the success criterion held on the generated message
+
+
+def test_the_message_events_example_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    block = re.search(r"<!-- async-example: events -->\n```python\n(.*?)```", DOC.read_text(), re.S)
+    assert block is not None, "docs/async-steps.md has no events example"
+    monkeypatch.chdir(ROOT)
+    exec(compile(block.group(1), "docs/async-steps.md events example", "exec"), {"__name__": "__doc_example__"})
