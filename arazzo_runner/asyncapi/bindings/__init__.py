@@ -91,8 +91,16 @@ def _amqp(endpoint: Endpoint) -> Binding:
     return AmqpBinding(endpoint)
 
 
+def _kafka(endpoint: Endpoint) -> Binding:
+    from .kafka import KafkaBinding
+
+    return KafkaBinding(endpoint)
+
+
 BINDINGS: dict[str, Callable[[Endpoint], Binding]] = {
     "amqp": _amqp,
+    "kafka": _kafka,  # experimental: no Kafka broker in the test environment (docs/async-steps.md)
+    "kafka-secure": _kafka,
     "mqtt": _mqtt,
     "ws": _websocket,
     "wss": _websocket,
@@ -103,7 +111,14 @@ def known_protocols() -> str:
     return ", ".join(sorted(BINDINGS))
 
 
-_LIBRARIES = {"amqp": "aio_pika", "mqtt": "aiomqtt", "ws": "websockets", "wss": "websockets"}
+_LIBRARIES = {
+    "amqp": "aio_pika",
+    "kafka": "aiokafka",
+    "kafka-secure": "aiokafka",
+    "mqtt": "aiomqtt",
+    "ws": "websockets",
+    "wss": "websockets",
+}
 
 
 def binding_for(protocol: str, endpoint: Endpoint) -> Binding:
