@@ -7,8 +7,10 @@ the receive step begins waiting. Messages are kept, in arrival order, until a
 receive step takes the first one whose correlation id matches.
 
 Connections are opened on first use, one per run and server URL, and closed
-when the run ends. A ``send`` step succeeds when the message is handed to the
-broker. A ``receive`` step waits up to its ``timeout`` (milliseconds), or
+when the run ends; a ``Runner`` keeps them for its next runs instead
+(engine/brokers.py), and a run then releases only its subscriptions. A
+``send`` step succeeds when the message is handed to the broker. A
+``receive`` step waits up to its ``timeout`` (milliseconds), or
 :data:`DEFAULT_RECEIVE_TIMEOUT` seconds when it has none.
 """
 
@@ -30,6 +32,7 @@ from ..errors import EvaluationError
 from ..language.expressions import EvalContext, JsonPointer
 from ..language.expressions.context import HttpView
 from ..plan.model import Step, Workflow
+from .brokers import BrokerPool
 from .redact import without_userinfo
 
 if TYPE_CHECKING:
@@ -124,11 +127,15 @@ def schema_problems(value: Any, schema: Any) -> list[str]:
 class AsyncRuntime:
     """The async side of one run. ``servers`` and ``credentials`` are the run's, as for HTTP steps."""
 
-    def __init__(self, servers: Any, credentials: Any, *, offline: bool = False) -> None:
+    def __init__(
+        self, servers: Any, credentials: Any, *, offline: bool = False, pool: BrokerPool | None = None
+    ) -> None:
         self.servers = servers if isinstance(servers, Mapping) else {}
         self.credentials = credentials
         self.offline = offline  # --mock: no broker; receive steps are answered from the message schema
+        self.pool = pool  # a Runner's kept connections (engine/brokers.py); None: this run's own
         self._bindings: dict[str, Binding] = {}
+        self._subscribed: list[tuple[Binding, Subscription]] = []
         self._subs: dict[tuple[int, str], Subscription | str] = {}
         self._kept: dict[tuple[int, str], list[Received]] = {}
 
@@ -164,18 +171,31 @@ class AsyncRuntime:
         binding = self._bindings.get(url)
         if binding is None:
             try:
-                binding = binding_for(protocol, self._endpoint(target, url, schemes))
+                endpoint = self._endpoint(target, url, schemes)
+                if self.pool is not None:
+                    binding = await self.pool.get(protocol, endpoint)
+                else:
+                    binding = binding_for(protocol, endpoint)
+                    await binding.connect()
             except BrokerError as exc:
-                raise BrokerError(f"server {url} of {target.source!r}: {exc}") from None
-            try:
-                await binding.connect()
-            except BrokerError as exc:
-                raise BrokerError(f"server {url} of {target.source!r}: {exc}") from None
+                raise BrokerError(f"server {without_userinfo(url)} of {target.source!r}: {exc}") from None
             self._bindings[url] = binding
         return binding, url
 
+    async def _subscribe(self, binding: Binding, address: str) -> Subscription:
+        sub = await binding.subscribe(address)
+        self._subscribed.append((binding, sub))
+        return sub
+
     async def close(self) -> None:
+        """The end of the run: its subscriptions released on kept connections, or its own connections closed."""
+        subscribed, self._subscribed = self._subscribed, []
         bindings, self._bindings = list(self._bindings.values()), {}
+        if self.pool is not None:
+            for binding, sub in subscribed:
+                with contextlib.suppress(Exception):
+                    await binding.unsubscribe(sub)
+            return
         for binding in bindings:
             await binding.close()
 
@@ -191,7 +211,7 @@ class AsyncRuntime:
                 continue
             try:
                 binding, _ = await self._binding(target)
-                self._subs[key] = await binding.subscribe(target.channel.address)
+                self._subs[key] = await self._subscribe(binding, target.channel.address)
             except BrokerError as exc:
                 self._subs[key] = str(exc)  # the step fails with it when it runs
 
@@ -265,7 +285,7 @@ class AsyncRuntime:
         if sub is None:  # not prepared (a step reached by goto from another workflow): subscribe now
             try:
                 binding, _ = await self._binding(target)
-                sub = self._subs[key] = await binding.subscribe(target.channel.address)
+                sub = self._subs[key] = await self._subscribe(binding, target.channel.address)
             except BrokerError as exc:
                 sub = str(exc)
         if isinstance(sub, str):
@@ -375,18 +395,22 @@ _RUNTIMES: weakref.WeakKeyDictionary[Any, AsyncRuntime] = weakref.WeakKeyDiction
 _PREPARED: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
 
 
-def runtime_of(execution: Any, *, offline: bool = False) -> AsyncRuntime:
+def runtime_of(execution: Any, *, offline: bool = False, pool: BrokerPool | None = None) -> AsyncRuntime:
     """The run's :class:`AsyncRuntime`, made on first use."""
     runtime = _RUNTIMES.get(execution)
     if runtime is None:
-        runtime = _RUNTIMES[execution] = AsyncRuntime(execution.servers, execution.credentials, offline=offline)
+        runtime = AsyncRuntime(execution.servers, execution.credentials, offline=offline, pool=pool)
+        _RUNTIMES[execution] = runtime
     return runtime
 
 
 @contextlib.asynccontextmanager
-async def async_session(execution: Any, *, offline: bool = False) -> AsyncIterator[None]:
-    """Around one run: its broker connections are closed when it ends; ``offline`` for ``--mock``."""
-    runtime_of(execution, offline=offline)
+async def async_session(
+    execution: Any, *, offline: bool = False, brokers: BrokerPool | None = None
+) -> AsyncIterator[None]:
+    """Around one run: its broker connections are closed when it ends, or with ``brokers`` (a Runner's) kept
+    for the next run and only its subscriptions released; ``offline`` for ``--mock``."""
+    runtime_of(execution, offline=offline, pool=brokers)
     try:
         yield
     finally:

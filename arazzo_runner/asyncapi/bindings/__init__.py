@@ -1,8 +1,10 @@
 """Protocol bindings: one small interface, one module per protocol, chosen by a server's ``protocol``.
 
-A binding is opened once per run and server (:meth:`Binding.connect`), then
-publishes and subscribes on channel addresses, and is closed at the end of
-the run. The client library of a binding is imported only when a run uses it.
+A binding is opened once per run and server (:meth:`Binding.connect`), or
+kept across the runs of a ``Runner`` (engine/brokers.py), then publishes and
+subscribes on channel addresses; each run releases its subscriptions
+(:meth:`Binding.unsubscribe`) and the binding is closed at the end of the run
+(or by ``Runner.close``). The client library of a binding is imported only when a run uses it.
 """
 
 from __future__ import annotations
@@ -69,6 +71,13 @@ class Binding(Protocol):
     async def publish(self, address: str, body: bytes, headers: dict[str, str], content_type: str) -> None: ...
 
     async def subscribe(self, address: str) -> Subscription: ...
+
+    async def unsubscribe(self, sub: Subscription) -> None:
+        """Stop delivering to ``sub`` (a run that ends releases its subscriptions on a kept connection)."""
+
+    @property
+    def is_open(self) -> bool:
+        """False once the connection is closed or dropped (a kept connection is then opened again)."""
 
     async def close(self) -> None: ...
 

@@ -60,8 +60,7 @@ class KafkaBinding:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self._producer: Any = None
-        self._consumers: list[Any] = []
-        self._readers: list[asyncio.Task[None]] = []
+        self._consumers: dict[int, tuple[Any, asyncio.Task[None]]] = {}  # id(subscription) -> consumer, reader
 
     def _options(self) -> dict[str, Any]:
         options = client_options(self.endpoint)
@@ -117,7 +116,6 @@ class KafkaBinding:
             with contextlib.suppress(Exception):
                 await consumer.stop()
             raise BrokerError(f"subscribe to {address!r} failed: {_reason(exc)}") from None
-        self._consumers.append(consumer)
 
         async def read() -> None:
             with contextlib.suppress(Exception):
@@ -125,14 +123,20 @@ class KafkaBinding:
                     found = {str(k): v.decode("utf-8", "replace") for k, v in (record.headers or ())}
                     sub.queue.put_nowait(Received(record.topic, bytes(record.value or b""), found))
 
-        self._readers.append(asyncio.get_running_loop().create_task(read()))
+        self._consumers[id(sub)] = (consumer, asyncio.get_running_loop().create_task(read()))
         return sub
 
+    async def unsubscribe(self, sub: Subscription) -> None:
+        found = self._consumers.pop(id(sub), None)
+        if found is not None:
+            consumer, reader = found
+            reader.cancel()
+            with contextlib.suppress(Exception):
+                await consumer.stop()
+
     async def close(self) -> None:
-        for task in self._readers:
-            task.cancel()
-        self._readers.clear()
-        for consumer in self._consumers:
+        for consumer, reader in self._consumers.values():
+            reader.cancel()
             with contextlib.suppress(Exception):
                 await consumer.stop()
         self._consumers.clear()
