@@ -21,9 +21,9 @@ import contextlib
 import dataclasses
 import json
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscription, binding_for
 from ..asyncapi.index import Message
@@ -51,6 +51,7 @@ __all__ = [
 ]
 
 DEFAULT_RECEIVE_TIMEOUT = 30.0
+T = TypeVar("T")
 
 
 @dataclass
@@ -182,8 +183,22 @@ class AsyncRuntime:
             self._bindings[url] = binding
         return binding, url
 
-    async def _subscribe(self, binding: Binding, address: str) -> Subscription:
-        sub = await binding.subscribe(address)
+    async def _on_binding(self, target: AsyncTarget, work: Callable[[Binding], Awaitable[T]]) -> tuple[Binding, T]:
+        """``work`` on the step's connection. A kept connection (a Runner's) that fails it may have been
+        dropped since it was last used: it is let go and ``work`` tried once more on a new one."""
+        binding, url = await self._binding(target)
+        try:
+            return binding, await work(binding)
+        except BrokerError:
+            if self.pool is None:
+                raise
+        self._bindings.pop(url, None)
+        await self.pool.discard(binding)
+        binding, url = await self._binding(target)
+        return binding, await work(binding)
+
+    async def _subscribe(self, target: AsyncTarget, address: str) -> Subscription:
+        binding, sub = await self._on_binding(target, lambda b: b.subscribe(address))
         self._subscribed.append((binding, sub))
         return sub
 
@@ -210,8 +225,7 @@ class AsyncRuntime:
             if self.offline:
                 continue
             try:
-                binding, _ = await self._binding(target)
-                self._subs[key] = await self._subscribe(binding, target.channel.address)
+                self._subs[key] = await self._subscribe(target, target.channel.address)
             except BrokerError as exc:
                 self._subs[key] = str(exc)  # the step fails with it when it runs
 
@@ -259,9 +273,9 @@ class AsyncRuntime:
             out.wire = (wire, headers, content_type)
             return out
         try:
-            binding, url = await self._binding(target, out)
+            _, url = await self._binding(target, out)
             out.url = f"{without_userinfo(url).rstrip('/')}/{address}"
-            await binding.publish(address, wire, headers, content_type)
+            await self._on_binding(target, lambda b: b.publish(address, wire, headers, content_type))
         except BrokerError as exc:
             out.error, out.reason = str(exc), "transport_error"
             return out
@@ -284,8 +298,7 @@ class AsyncRuntime:
             pass  # said by the subscription's error below
         if sub is None:  # not prepared (a step reached by goto from another workflow): subscribe now
             try:
-                binding, _ = await self._binding(target)
-                sub = self._subs[key] = await self._subscribe(binding, target.channel.address)
+                sub = self._subs[key] = await self._subscribe(target, target.channel.address)
             except BrokerError as exc:
                 sub = str(exc)
         if isinstance(sub, str):

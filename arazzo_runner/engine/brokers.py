@@ -4,7 +4,8 @@ One connection per event loop, binding protocol, server URL and login, opened by
 it and reused by the later ones; a connection found dropped is closed and opened again. Each run still
 has its own subscriptions (engine/async_steps.py releases them when it ends), so runs at the same time on
 one connection each see every message and take only their own. :meth:`BrokerPool.close` (``Runner.close``)
-closes them all; ``run_workflow`` and ``arun_workflow`` use no pool: a run's connections end with it.
+closes them all, as does the end of the event loop they belong to (``asyncio.run``); ``run_workflow`` and
+``arun_workflow`` use no pool: a run's connections end with the run.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from ..asyncapi.bindings import Binding, Endpoint, binding_for
@@ -29,6 +31,7 @@ class BrokerPool:
     def __init__(self) -> None:
         self._entries: dict[asyncio.AbstractEventLoop, dict[_Key, Binding]] = {}
         self._locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+        self._lifetimes: dict[asyncio.AbstractEventLoop, AsyncGenerator[None, None]] = {}
         self._guard = threading.Lock()
         self.opened = 0  # connections opened so far (reopened ones included)
 
@@ -56,13 +59,41 @@ class BrokerPool:
             await binding.connect()
             self.opened += 1
             with self._guard:
+                first = loop not in self._entries
                 self._entries.setdefault(loop, {})[key] = binding
+            if first:
+                # Running this generator to its first yield registers it with the loop, which finalises it
+                # (closing the loop's connections) when it shuts down: asyncio.run() ends them with the loop.
+                # Kept here: a generator nobody holds would be finalised, and the connections closed, at once.
+                lifetime = self._lifetimes[loop] = self._lifetime(loop)
+                await lifetime.__anext__()
             return binding
+
+    async def _lifetime(self, loop: asyncio.AbstractEventLoop) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            with self._guard:
+                bindings = self._entries.pop(loop, {})
+                self._locks.pop(loop, None)
+                self._lifetimes.pop(loop, None)
+            await _close_all(list(bindings.values()))
+
+    async def discard(self, binding: Binding) -> None:
+        """Let ``binding`` go (it failed: dropped, most likely) and close it; the next :meth:`get` opens another."""
+        with self._guard:
+            for bindings in self._entries.values():
+                for key, kept in list(bindings.items()):
+                    if kept is binding:
+                        del bindings[key]
+        with contextlib.suppress(Exception):
+            await binding.close()
 
     def _take(self) -> dict[asyncio.AbstractEventLoop, dict[_Key, Binding]]:
         with self._guard:
             entries, self._entries = self._entries, {}
             self._locks = {}
+            self._lifetimes = {}  # a loop's generator, no longer held, is finalised by it: the work is done here
         return entries
 
     async def aclose(self) -> None:

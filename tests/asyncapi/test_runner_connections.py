@@ -105,3 +105,22 @@ def test_runs_on_one_runner_share_one_amqp_connection(flow: str) -> None:
             assert waited.status == "failed" and waited.error is not None and "within 300 ms" in waited.error.message
             assert proxy.accepted == 1
         assert proxy.wait_until_idle(), "Runner.close() left the AMQP connection open"
+
+
+def test_connections_end_with_the_event_loop_they_belong_to(flow: str, broker: str) -> None:
+    """A Runner used from asyncio.run() calls (the pytest plugin runs each item so): each loop's connection is
+    kept for that loop's runs and closed when asyncio.run() shuts the loop down."""
+    with TcpProxy(broker) as proxy:
+        runner = Runner(servers={"events": proxy.url})
+
+        async def twice() -> None:
+            for _ in range(2):
+                assert (await runner.arun(flow, "announce", ANNOUNCE)).status == "succeeded"
+
+        asyncio.run(twice())
+        assert proxy.wait_until_idle(), "the connection outlived its event loop"
+        assert proxy.accepted == 1
+        asyncio.run(twice())
+        assert proxy.wait_until_idle()
+        assert proxy.accepted == 2
+        runner.close()  # nothing left to close
