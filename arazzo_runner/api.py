@@ -16,6 +16,7 @@ import httpx
 from .compile.loader import load
 from .engine.async_steps import async_session, uses_async_steps
 from .engine.bounded import Limits
+from .engine.brokers import BrokerPool
 from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, make_client, run_sync
 from .engine.execution import Execution, ServerMap
 from .engine.logmask import masking_logs
@@ -56,7 +57,10 @@ class Runner:
     ``httpx.AsyncClient`` the caller owns (for proxies, mTLS, mock transports);
     without it the runner makes one on first use (one per event loop) and keeps
     it, with its open connections, until :meth:`close` (or ``with Runner(...)``,
-    ``async with Runner(...)``, or interpreter exit). ``pool``: the
+    ``async with Runner(...)``, or interpreter exit). Broker connections of
+    AsyncAPI steps are kept the same way: opened by the first run that needs
+    one, reused by the later runs, opened again when found dropped, closed by
+    :meth:`close`. ``pool``: the
     ``httpx.Limits`` of that client (connections kept and allowed).
     ``on_event``: called with every :mod:`arazzo_runner.events` event of every run, secrets masked
     (see also :meth:`stream`).
@@ -83,6 +87,7 @@ class Runner:
         self.mock = mock
         self.pool = pool
         self._clients: ClientPool | None = None
+        self._brokers: BrokerPool | None = BrokerPool()  # broker connections kept across runs (AsyncAPI steps)
         self.checks = _contract_checker(checks)
         self.follow_redirects = follow_redirects
         self.servers = servers
@@ -159,14 +164,19 @@ class Runner:
         return run_sync(self.arun(spec, workflow_id, inputs))
 
     def close(self) -> None:
-        """Close the client this runner made (a ``client=`` you passed stays yours to close)."""
+        """Close the client this runner made (a ``client=`` you passed stays yours to close) and the broker
+        connections it keeps."""
         if self._clients is not None:
             self._clients.close()
+        if self._brokers is not None:
+            self._brokers.close()
 
     async def aclose(self) -> None:
-        """Close the client this runner made, from a coroutine."""
+        """Close the client this runner made, and its broker connections, from a coroutine."""
         if self._clients is not None:
             await self._clients.aclose()
+        if self._brokers is not None:
+            await self._brokers.aclose()
 
     def __enter__(self) -> Runner:
         return self
@@ -336,8 +346,8 @@ class Runner:
         with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
             if not uses_async_steps(document):
                 return await execution.run(document, workflow_id, inputs)
-            # AsyncAPI steps: broker connections live for the run (docs/async-steps.md).
-            async with async_session(execution, offline=bool(self.mock)):
+            # AsyncAPI steps: broker connections live for the run or the Runner (docs/async-steps.md).
+            async with async_session(execution, offline=bool(self.mock), brokers=self._brokers):
                 return await execution.run(document, workflow_id, inputs)
 
 
@@ -438,6 +448,7 @@ async def arun_workflow(
         on_event=on_event,
     )
     runner._clients = default_clients()  # every call without client= shares one client per event loop
+    runner._brokers = None  # a one-off run: its broker connections end with it
     return await runner.arun(spec, workflow_id, inputs)
 
 

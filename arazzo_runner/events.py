@@ -29,6 +29,9 @@ __all__ = [
     "Event",
     "EventListener",
     "Headers",
+    "MessageEvent",
+    "MessageReceived",
+    "MessageSent",
     "OutputEvaluated",
     "RequestSent",
     "ResponseReceived",
@@ -241,3 +244,44 @@ class TokenFetched(Event):
     token_url: str
     request: RequestSent
     response: ResponseReceived | None
+
+
+# -- AsyncAPI steps (Arazzo 1.1): messages, told as HTTP exchanges are ---------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MessageEvent(Event):
+    """What :class:`MessageSent` and :class:`MessageReceived` share.
+
+    ``source``: the AsyncAPI source; ``server``: the broker URL (never with its credentials), or ``mock``
+    offline; ``protocol``: the binding (``mqtt``, ``amqp``, ``ws``, ``kafka`` ...); ``channel``: the address
+    (topic, routing key, path); ``correlation_id``: the id awaited or carried (None without one). Headers and
+    body as for :class:`RequestSent`: secrets masked, the body text cut at 65,536 characters."""
+
+    kind: ClassVar[str] = "message"
+    source: str
+    server: str
+    protocol: str
+    channel: str
+    content_type: str
+    headers: Headers
+    body: str | None
+    body_size: int
+    correlation_id: str | None = None
+    body_truncated: bool = False
+    body_binary: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MessageSent(MessageEvent):
+    """A send step handed its message to the broker (with ``--mock``: checked, and handed to none)."""
+
+    kind: ClassVar[str] = "message_sent"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class MessageReceived(MessageEvent):
+    """The message a receive step took; ``elapsed``: seconds the step waited for it (0 for one already kept)."""
+
+    kind: ClassVar[str] = "message_received"
+    elapsed: float = 0.0

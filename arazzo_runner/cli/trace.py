@@ -1,9 +1,10 @@
 """The live trace of ``run`` on stderr, fed from the event stream.
 
 ``-v``: one line per step as it finishes (step, method, URL, status, time, criteria, action) and the
-server each source resolved to, and where that came from. ``-vv``: also every request and response with
-headers and bodies (each body cut at :data:`BODY_SHOWN` characters, saying so). On a terminal, a live
-line shows what a step is waiting for (a request in flight, a retry's delay) and is replaced when done.
+server each source resolved to, and where that came from. ``-vv``: also every request and response (and
+every message of an AsyncAPI step) with headers and bodies (each body cut at :data:`BODY_SHOWN` characters,
+saying so). On a terminal, a live line shows what a step is waiting for (a request in flight, a retry's
+delay) and is replaced when done.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from ..events import (
     CriterionEvaluated,
     Event,
     Headers,
+    MessageEvent,
+    MessageReceived,
     RequestSent,
     ResponseReceived,
     RetryWaiting,
@@ -92,6 +95,9 @@ class Trace:
                 self._request(event.request)
                 if event.response is not None:
                     self._response(event.response)
+        elif isinstance(event, MessageEvent):  # AsyncAPI steps: shown at -vv like a request or a response
+            if self.verbosity >= 2:
+                self._message(event)
         elif isinstance(event, RetryWaiting):
             self._wait_for(f"{event.step_id}: retry {event.action!r} ({event.source})", event.delay)
 
@@ -157,6 +163,18 @@ class Trace:
         self.out.write(f"  < {event.status_code} {event.reason} ({event.elapsed * 1000:.0f} ms)\n")
         self._headers("  < ", event.headers)
         self._body("  < ", event.body, event.body_truncated)
+
+    def _message(self, event: MessageEvent) -> None:
+        prefix = "  < " if isinstance(event, MessageReceived) else "  > "
+        said = f"RECEIVED on {event.channel!r}" if isinstance(event, MessageReceived) else f"SEND on {event.channel!r}"
+        facts = [f"{event.protocol} {event.server}", event.content_type]
+        if event.correlation_id is not None:
+            facts.append(f"correlation id {event.correlation_id!r}")
+        if isinstance(event, MessageReceived):
+            facts.append(f"waited {event.elapsed * 1000:.0f} ms")
+        self.out.write(f"{prefix}{said} ({', '.join(facts)})\n")
+        self._headers(prefix, event.headers)
+        self._body(prefix, event.body, event.body_truncated)
 
     def _headers(self, prefix: str, headers: Headers) -> None:
         for name, value in headers:

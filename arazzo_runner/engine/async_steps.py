@@ -7,8 +7,10 @@ the receive step begins waiting. Messages are kept, in arrival order, until a
 receive step takes the first one whose correlation id matches.
 
 Connections are opened on first use, one per run and server URL, and closed
-when the run ends. A ``send`` step succeeds when the message is handed to the
-broker. A ``receive`` step waits up to its ``timeout`` (milliseconds), or
+when the run ends; a ``Runner`` keeps them for its next runs instead
+(engine/brokers.py), and a run then releases only its subscriptions. A
+``send`` step succeeds when the message is handed to the broker. A
+``receive`` step waits up to its ``timeout`` (milliseconds), or
 :data:`DEFAULT_RECEIVE_TIMEOUT` seconds when it has none.
 """
 
@@ -19,9 +21,9 @@ import contextlib
 import dataclasses
 import json
 import weakref
-from collections.abc import AsyncIterator, Coroutine, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscription, binding_for
 from ..asyncapi.index import Message
@@ -30,6 +32,8 @@ from ..errors import EvaluationError
 from ..language.expressions import EvalContext, JsonPointer
 from ..language.expressions.context import HttpView
 from ..plan.model import Step, Workflow
+from .brokers import BrokerPool
+from .redact import without_userinfo
 
 if TYPE_CHECKING:
     from .state import StepOutcome
@@ -48,6 +52,7 @@ __all__ = [
 ]
 
 DEFAULT_RECEIVE_TIMEOUT = 30.0
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,6 +65,13 @@ class AsyncOutcome:
     error: str | None = None
     reason: str | None = None
     warnings: list[str] = field(default_factory=list)
+    # What the event stream tells (engine/observe.py): the broker, and the message as it went over the wire.
+    server: str = ""
+    protocol: str = ""
+    origin: str = ""
+    wire: tuple[bytes, dict[str, str], str] | None = None  # body, headers, content type
+    correlation: Any = None
+    elapsed: float = 0.0
 
 
 def encode(value: Any, content_type: str) -> bytes:
@@ -117,25 +129,29 @@ def schema_problems(value: Any, schema: Any) -> list[str]:
 class AsyncRuntime:
     """The async side of one run. ``servers`` and ``credentials`` are the run's, as for HTTP steps."""
 
-    def __init__(self, servers: Any, credentials: Any, *, offline: bool = False) -> None:
+    def __init__(
+        self, servers: Any, credentials: Any, *, offline: bool = False, pool: BrokerPool | None = None
+    ) -> None:
         self.servers = servers if isinstance(servers, Mapping) else {}
         self.credentials = credentials
         self.offline = offline  # --mock: no broker; receive steps are answered from the message schema
+        self.pool = pool  # a Runner's kept connections (engine/brokers.py); None: this run's own
         self._bindings: dict[str, Binding] = {}
+        self._subscribed: list[tuple[Binding, Subscription]] = []
         self._subs: dict[tuple[int, str], Subscription | str] = {}
         self._kept: dict[tuple[int, str], list[Received]] = {}
 
     # -- connections -------------------------------------------------------------
-    def _server(self, target: AsyncTarget) -> tuple[str, str, tuple[str, ...]]:
-        """``(protocol, url, security scheme names)`` for a step: --server for the source first."""
+    def _server(self, target: AsyncTarget) -> tuple[str, str, tuple[str, ...], str]:
+        """``(protocol, url, security scheme names, origin)`` for a step: --server for the source first."""
         override = self.servers.get(target.source)
         declared = target.servers
         if override:
             protocol = override.split("://", 1)[0] if "://" in override else "mqtt"
-            return protocol, override, declared[0].security if declared else ()
+            return protocol, override, declared[0].security if declared else (), "servers= (--server)"
         if not declared:
             raise BrokerError(f"source {target.source!r} has no servers; pass servers= (--server on the command line)")
-        return declared[0].protocol, declared[0].url, declared[0].security
+        return declared[0].protocol, declared[0].url, declared[0].security, "the description's server"
 
     def _endpoint(self, target: AsyncTarget, url: str, schemes: tuple[str, ...]) -> Endpoint:
         for scheme in schemes:
@@ -150,23 +166,52 @@ class AsyncRuntime:
                 return Endpoint(url, user, password)
         return Endpoint(url)
 
-    async def _binding(self, target: AsyncTarget) -> tuple[Binding, str]:
-        protocol, url, schemes = self._server(target)
+    async def _binding(self, target: AsyncTarget, out: AsyncOutcome | None = None) -> tuple[Binding, str]:
+        protocol, url, schemes, origin = self._server(target)
+        if out is not None:
+            out.server, out.protocol, out.origin = url, protocol.lower(), origin
         binding = self._bindings.get(url)
         if binding is None:
             try:
-                binding = binding_for(protocol, self._endpoint(target, url, schemes))
+                endpoint = self._endpoint(target, url, schemes)
+                if self.pool is not None:
+                    binding = await self.pool.get(protocol, endpoint)
+                else:
+                    binding = binding_for(protocol, endpoint)
+                    await binding.connect()
             except BrokerError as exc:
-                raise BrokerError(f"server {url} of {target.source!r}: {exc}") from None
-            try:
-                await binding.connect()
-            except BrokerError as exc:
-                raise BrokerError(f"server {url} of {target.source!r}: {exc}") from None
+                raise BrokerError(f"server {without_userinfo(url)} of {target.source!r}: {exc}") from None
             self._bindings[url] = binding
         return binding, url
 
+    async def _on_binding(self, target: AsyncTarget, work: Callable[[Binding], Awaitable[T]]) -> tuple[Binding, T]:
+        """``work`` on the step's connection. A kept connection (a Runner's) that fails it may have been
+        dropped since it was last used: it is let go and ``work`` tried once more on a new one."""
+        binding, url = await self._binding(target)
+        try:
+            return binding, await work(binding)
+        except BrokerError:
+            if self.pool is None:
+                raise
+        self._bindings.pop(url, None)
+        await self.pool.discard(binding)
+        binding, url = await self._binding(target)
+        return binding, await work(binding)
+
+    async def _subscribe(self, target: AsyncTarget, address: str) -> Subscription:
+        binding, sub = await self._on_binding(target, lambda b: b.subscribe(address))
+        self._subscribed.append((binding, sub))
+        return sub
+
     async def close(self) -> None:
+        """The end of the run: its subscriptions released on kept connections, or its own connections closed."""
+        subscribed, self._subscribed = self._subscribed, []
         bindings, self._bindings = list(self._bindings.values()), {}
+        if self.pool is not None:
+            for binding, sub in subscribed:
+                with contextlib.suppress(Exception):
+                    await binding.unsubscribe(sub)
+            return
         for binding in bindings:
             await binding.close()
 
@@ -181,8 +226,7 @@ class AsyncRuntime:
             if self.offline:
                 continue
             try:
-                binding, _ = await self._binding(target)
-                self._subs[key] = await binding.subscribe(target.channel.address)
+                self._subs[key] = await self._subscribe(target, target.channel.address)
             except BrokerError as exc:
                 self._subs[key] = str(exc)  # the step fails with it when it runs
 
@@ -220,17 +264,24 @@ class AsyncRuntime:
                 out.error = f"the message for {target.label} does not match its schema: " + "; ".join(problems)
                 out.reason = "request_error"
                 return out
+        if target.correlation_id is not None:
+            with contextlib.suppress(EvaluationError):
+                out.correlation = target.correlation_id.evaluate(ctx)
+        wire = encode(payload, content_type)
         if self.offline:  # --mock: validated above, handed to no broker
             out.url, out.succeeded = f"{target.source}:{address}", True
+            out.server, out.protocol, out.origin = "mock", _declared_protocol(target), "the offline mock"
+            out.wire = (wire, headers, content_type)
             return out
         try:
-            binding, url = await self._binding(target)
-            out.url = f"{url.rstrip('/')}/{address}"
-            await binding.publish(address, encode(payload, content_type), headers, content_type)
+            _, url = await self._binding(target, out)
+            out.url = f"{without_userinfo(url).rstrip('/')}/{address}"
+            await self._on_binding(target, lambda b: b.publish(address, wire, headers, content_type))
         except BrokerError as exc:
             out.error, out.reason = str(exc), "transport_error"
             return out
         out.succeeded = True
+        out.wire = (wire, headers, content_type)
         return out
 
     async def _receive(
@@ -238,13 +289,17 @@ class AsyncRuntime:
     ) -> AsyncOutcome:
         out = AsyncOutcome(False, method="RECEIVE")
         if self.offline:
+            out.server, out.protocol, out.origin = "mock", _declared_protocol(target), "the offline mock"
             return self._mock_receive(out, target, ctx, content_type)
         key = (id(frame), step.step_id)
         sub = self._subs.get(key)
+        try:
+            self._server_of(target, out)
+        except BrokerError:
+            pass  # said by the subscription's error below
         if sub is None:  # not prepared (a step reached by goto from another workflow): subscribe now
             try:
-                binding, _ = await self._binding(target)
-                sub = self._subs[key] = await binding.subscribe(target.channel.address)
+                sub = self._subs[key] = await self._subscribe(target, target.channel.address)
             except BrokerError as exc:
                 sub = str(exc)
         if isinstance(sub, str):
@@ -257,6 +312,7 @@ class AsyncRuntime:
             except EvaluationError as exc:
                 out.error, out.reason = f"correlationId: {exc.message}", "request_error"
                 return out
+        out.correlation = wanted
         locations = {m.content_type: m.correlation_location for m in target.messages}
         location = next((loc for loc in locations.values() if loc), None)
         seconds = step.timeout_ms / 1000 if step.timeout_ms is not None else DEFAULT_RECEIVE_TIMEOUT
@@ -274,7 +330,8 @@ class AsyncRuntime:
                 del kept[i]
                 return self._got(out, target, received, view)
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
+        began = loop.time()
+        deadline = began + seconds
         while True:
             remaining = deadline - loop.time()
             try:
@@ -291,20 +348,21 @@ class AsyncRuntime:
                 return out
             view = matches(received)
             if view is not None:
+                out.elapsed = loop.time() - began
                 return self._got(out, target, received, view)
             kept.append(received)
 
+    def _server_of(self, target: AsyncTarget, out: AsyncOutcome) -> None:
+        protocol, url, _, origin = self._server(target)
+        out.server, out.protocol, out.origin = url, protocol.lower(), origin
+
     def _got(self, out: AsyncOutcome, target: AsyncTarget, received: Received, view: HttpView) -> AsyncOutcome:
+        """A message taken: checked against its schemas by the run's contract checks (execute_async_step)."""
         out.succeeded = True
         out.received = view
         out.url = f"{target.source}:{received.address}"
-        for message in target.messages[:1]:
-            problems = schema_problems(view.body, message.payload) if view.body_kind == "json" else []
-            if problems:
-                out.warnings.append(
-                    f"contract: the message received on {received.address!r} does not match message "
-                    f"{message.name!r}: " + "; ".join(problems)
-                )
+        content_type = view.headers.get("content-type") or (target.messages[0].content_type if target.messages else "")
+        out.wire = (received.body, dict(received.headers), content_type)
         return out
 
     def _mock_receive(
@@ -328,6 +386,7 @@ class AsyncRuntime:
             except EvaluationError as exc:
                 out.error, out.reason = f"correlationId: {exc.message}", "request_error"
                 return out
+            out.correlation = wanted
             location = message.correlation_location if message is not None else None
             head, _, pointer = (location or "$message.payload#/correlationId").partition("#")
             tokens = [t for t in pointer.split("/") if t]
@@ -342,15 +401,20 @@ class AsyncRuntime:
         return self._got(out, target, received, decode(received, content_type))
 
 
+def _declared_protocol(target: AsyncTarget) -> str:
+    return target.servers[0].protocol.lower() if target.servers else "mock"
+
+
 _RUNTIMES: weakref.WeakKeyDictionary[Any, AsyncRuntime] = weakref.WeakKeyDictionary()
 _PREPARED: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
 
 
-def runtime_of(execution: Any, *, offline: bool = False) -> AsyncRuntime:
+def runtime_of(execution: Any, *, offline: bool = False, pool: BrokerPool | None = None) -> AsyncRuntime:
     """The run's :class:`AsyncRuntime`, made on first use."""
     runtime = _RUNTIMES.get(execution)
     if runtime is None:
-        runtime = _RUNTIMES[execution] = AsyncRuntime(execution.servers, execution.credentials, offline=offline)
+        runtime = AsyncRuntime(execution.servers, execution.credentials, offline=offline, pool=pool)
+        _RUNTIMES[execution] = runtime
     return runtime
 
 
@@ -365,9 +429,12 @@ def uses_async_steps(document: Any) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def async_session(execution: Any, *, offline: bool = False) -> AsyncIterator[None]:
-    """Around one run: its broker connections are closed when it ends; ``offline`` for ``--mock``."""
-    runtime_of(execution, offline=offline)
+async def async_session(
+    execution: Any, *, offline: bool = False, brokers: BrokerPool | None = None
+) -> AsyncIterator[None]:
+    """Around one run: its broker connections are closed when it ends, or with ``brokers`` (a Runner's) kept
+    for the next run and only its subscriptions released; ``offline`` for ``--mock``."""
+    runtime_of(execution, offline=offline, pool=brokers)
     try:
         yield
     finally:
@@ -402,7 +469,10 @@ async def _around_async_steps(
 
 
 async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutcome:
-    """One AsyncAPI step of ``execution``: its outcome, criteria and outputs evaluated against the message."""
+    """One AsyncAPI step of ``execution``: its outcome, criteria and outputs evaluated against the message.
+
+    The message is told to the run's listener (``MessageSent`` / ``MessageReceived``) as HTTP exchanges
+    are, and a received one is checked against its message by the run's contract checks (``checks=``)."""
     from .state import StepOutcome
     from .steps11 import unmet_dependency
     from .transport import Exchange
@@ -410,13 +480,44 @@ async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutc
     unmet = unmet_dependency(step, execution.step_results) if step.depends_on else None
     if unmet is not None:
         return StepOutcome(False, Exchange(), {}, unmet, reason="dependency_failed")
+    target: AsyncTarget = step.asyncapi
     done = await runtime_of(execution).execute(step, execution._context(frame, None), frame)
+    observer = execution.observer
+    if observer is not None:
+        if done.server:
+            observer.server_resolved(target.source, without_userinfo(done.server), done.origin)
+        if done.wire is not None:
+            body, headers, content_type = done.wire
+            observer.message(
+                done.method == "RECEIVE",
+                source=target.source,
+                server=done.server,
+                protocol=done.protocol,
+                channel=target.channel.address,
+                content_type=content_type,
+                headers=headers,
+                body=body,
+                correlation_id=done.correlation,
+                elapsed=done.elapsed,
+            )
     message = done.received or done.sent
     exchange = Exchange(url=done.url, method=done.method, request=done.sent, response=done.received, message=message)
     if not done.succeeded:
         reason = done.reason or "transport_error"
         return StepOutcome(False, exchange, {}, done.error, reason=reason, warnings=done.warnings)
+    check_message = getattr(execution.response_checker, "check_message", None)  # testing.ContractChecker
+    if check_message is not None and done.received is not None and done.wire is not None and target.messages:
+        exchange.checks = check_message(target.messages[0], done.wire[1], done.received.body, done.received.body_kind)
     ctx = dataclasses.replace(execution._context(frame, exchange), message=message)
+    failed: Any = None
+    explanation = ""
+    for spec in step.success_criteria:
+        verdict = spec.criterion.evaluate(ctx)
+        if observer is not None:
+            observer.criterion(spec, verdict.passed, verdict.explanation, "success")
+        if not verdict.passed:
+            failed, explanation = spec, verdict.explanation
+            break
     outputs: dict[str, Any] = {}
     warnings = list(done.warnings)
     for name, value in step.outputs:
@@ -424,10 +525,16 @@ async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutc
             outputs[name] = value.evaluate(ctx)
         except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
             warnings.append(f"output {name!r} left out: {exc.message}")
-    for spec in step.success_criteria:
-        verdict = spec.criterion.evaluate(ctx)
-        if not verdict.passed:
-            shown = json.dumps(message.body, default=str)[:200] if message is not None else "no message"
-            error = f"success criterion {spec.text!r} not met ({verdict.explanation}); message {shown}"
-            return StepOutcome(False, exchange, outputs, error, failed_criterion=spec.text, warnings=warnings, ctx=ctx)
+    if observer is not None:
+        observer.outputs(step.outputs, outputs, warnings)
+    shown = json.dumps(message.body, default=str)[:200] if message is not None else "no message"
+    shown = execution.redactor.mask(shown)
+    broken = next((check for check in exchange.checks if check.is_error), None)
+    if failed is None and broken is not None:  # severity error: fails the step as for an HTTP response
+        error = f"contract check {broken.name!r} failed ({broken.message}); message {shown}"
+        criterion = f"contract:{broken.name}"
+        return StepOutcome(False, exchange, outputs, error, failed_criterion=criterion, warnings=warnings, ctx=ctx)
+    if failed is not None:
+        error = f"success criterion {failed.text!r} not met ({explanation}); message {shown}"
+        return StepOutcome(False, exchange, outputs, error, failed_criterion=failed.text, warnings=warnings, ctx=ctx)
     return StepOutcome(True, exchange, outputs, None, warnings=warnings, ctx=ctx)

@@ -19,6 +19,8 @@ from ..events import (
     Event,
     EventListener,
     Headers,
+    MessageReceived,
+    MessageSent,
     OutputEvaluated,
     RequestSent,
     ResponseReceived,
@@ -36,7 +38,7 @@ from ..events import (
 from ..plan.inputs import secret_values
 from ..plan.model import Action, CriterionSpec, OperationTarget, Step, Workflow
 from ..result import Failure, StepResult, WorkflowResult
-from .redact import MASK, TRUNCATED, Redactor
+from .redact import MASK, TRUNCATED, Redactor, without_userinfo
 from .timings import PhaseClock
 
 if TYPE_CHECKING:
@@ -366,3 +368,41 @@ class Observer:
     def retry_waiting(self, delay: float, header: str | None, action: Action) -> None:
         source = "Retry-After header" if header else ("retryAfter" if action.retry_after else "none")
         self._emit(RetryWaiting(time=time.monotonic(), **self._where(), delay=delay, source=source, action=action.name))
+
+    # -- AsyncAPI steps -------------------------------------------------------
+    def message(
+        self,
+        received: bool,
+        *,
+        source: str,
+        server: str,
+        protocol: str,
+        channel: str,
+        content_type: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        correlation_id: Any = None,
+        elapsed: float = 0.0,
+    ) -> None:
+        """A message a send step handed to the broker, or one a receive step took, masked as HTTP bodies are."""
+        mask = self.redactor.mask
+        shown_headers = tuple(
+            (name, MASK if name.lower() in SECRET_HEADERS else mask(str(value))) for name, value in headers.items()
+        )
+        text, cut, binary = self._body(body)
+        fields: dict[str, Any] = {
+            "time": time.monotonic(),
+            **self._where(),
+            "source": source,
+            "server": mask(without_userinfo(server)),
+            "protocol": protocol,
+            "channel": mask(channel),
+            "content_type": content_type,
+            "headers": shown_headers,
+            "body": text,
+            "body_size": len(body),
+            "correlation_id": mask(str(correlation_id)) if correlation_id is not None else None,
+            "body_truncated": cut,
+            "body_binary": binary,
+        }
+        self._emit(MessageReceived(**fields, elapsed=elapsed) if received else MessageSent(**fields))

@@ -264,7 +264,7 @@ def step_record(
         next_action=next_action,
         warnings=tuple(mask(w) for w in outcome.warnings),
         checks=tuple(CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks)
-        if step.operation is not None
+        if step.operation is not None or step.asyncapi is not None  # a workflow step: its child's own checks
         else (),
     )
 

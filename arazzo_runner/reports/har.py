@@ -2,6 +2,7 @@
 
 Bodies are included as the events carry them (masked, and cut at the event body limit, with a comment
 saying so). A request still in flight when the run stopped has a response with status 0 and a comment.
+Messages of AsyncAPI steps are not HTTP exchanges: they are in the custom field ``log._messages``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from ..events import Headers, ResponseReceived
-from .json_report import iso_time
+from .json_report import broker_message, iso_time
 from .record import ExchangeRecord, Recorder
 
 __all__ = ["har_log"]
@@ -134,11 +135,12 @@ def _entry(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
 def har_log(recorder: Recorder) -> dict[str, Any]:
     from .. import __version__
 
-    return {
-        "log": {
-            "version": "1.2",
-            "creator": {"name": "arazzo-runner", "version": __version__},
-            "entries": [_entry(recorder, exchange) for exchange in recorder.exchanges],
-            "comment": f"workflow {recorder.workflow_id} of {recorder.document}: {recorder.status}",
-        }
+    log: dict[str, Any] = {
+        "version": "1.2",
+        "creator": {"name": "arazzo-runner", "version": __version__},
+        "entries": [_entry(recorder, exchange) for exchange in recorder.exchanges],
+        "comment": f"workflow {recorder.workflow_id} of {recorder.document}: {recorder.status}",
     }
+    if recorder.messages:  # HAR has no place for broker messages: a custom field (HAR 1.2 allows "_" names)
+        log["_messages"] = [broker_message(recorder, message) for message in recorder.messages]
+    return {"log": log}

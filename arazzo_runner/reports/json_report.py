@@ -10,10 +10,10 @@ from datetime import datetime, timezone
 from importlib import resources
 from typing import Any
 
-from ..events import RequestSent, ResponseReceived
+from ..events import MessageEvent, MessageReceived, RequestSent, ResponseReceived
 from .record import ExchangeRecord, Recorder, StepRecord
 
-__all__ = ["SCHEMA_VERSION", "json_report", "report_schema", "to_json_text"]
+__all__ = ["SCHEMA_VERSION", "broker_message", "json_report", "report_schema", "to_json_text"]
 
 SCHEMA_VERSION = 1
 
@@ -84,7 +84,36 @@ def _exchange(recorder: Recorder, exchange: ExchangeRecord) -> dict[str, Any]:
     return entry
 
 
+def broker_message(recorder: Recorder, event: MessageEvent) -> dict[str, Any]:
+    """A message of an AsyncAPI step as the reports carry it (``messages`` of a step; HAR ``_messages``)."""
+    received = isinstance(event, MessageReceived)
+    return {
+        "direction": "received" if received else "sent",
+        "stepId": event.step_id,
+        "source": event.source,
+        "server": event.server,
+        "protocol": event.protocol,
+        "channel": event.channel,
+        "contentType": event.content_type,
+        "correlationId": event.correlation_id,
+        "atMs": _ms(recorder.offset(event.time)),
+        "waitedMs": _ms(event.elapsed) if isinstance(event, MessageReceived) else 0.0,
+        "headers": [{"name": name, "value": value} for name, value in event.headers],
+        "body": event.body,
+        "bodySize": event.body_size,
+        "bodyTruncated": event.body_truncated,
+        "bodyBinary": event.body_binary,
+    }
+
+
 def _step(recorder: Recorder, step: StepRecord) -> dict[str, Any]:
+    entry = _step_fields(recorder, step)
+    if step.messages:  # AsyncAPI steps only: an HTTP step's entry is unchanged
+        entry["messages"] = [broker_message(recorder, message) for message in step.messages]
+    return entry
+
+
+def _step_fields(recorder: Recorder, step: StepRecord) -> dict[str, Any]:
     started = step.started
     finished = step.finished
     return {

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import re
 
+from ..events import MessageEvent, MessageReceived
 from .json_report import iso_time
 from .record import Recorder
 
-__all__ = ["junit_xml", "step_lines"]
+__all__ = ["junit_xml", "message_line", "step_lines"]
 
 # Characters XML 1.0 cannot carry at all, even escaped.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -23,6 +24,19 @@ NL = "\n"
 
 def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
+
+
+def message_line(event: MessageEvent, limit: int = 200) -> str:
+    """``received on 'shop/orders/confirmed' (mqtt mqtt://host:1883, correlation id 'o-1', after 12 ms): {...}``."""
+    received = isinstance(event, MessageReceived)
+    facts = [f"{event.protocol} {event.server}"]
+    if event.correlation_id is not None:
+        facts.append(f"correlation id {event.correlation_id!r}")
+    if isinstance(event, MessageReceived):
+        facts.append(f"after {event.elapsed * 1000:.0f} ms")
+    body = " ".join((event.body or "").split())
+    shown = body if len(body) <= limit else body[:limit] + "…"
+    return f"{'received on' if received else 'sent on'} {event.channel!r} ({', '.join(facts)}): {shown}"
 
 
 def step_lines(recorder: Recorder) -> list[str]:
@@ -40,6 +54,7 @@ def step_lines(recorder: Recorder) -> list[str]:
         code = finished.status_code if finished is not None and finished.status_code is not None else "-"
         attempt = f" (attempt {started.attempt})" if started.attempt > 1 else ""
         lines.append(f"{indent}{number}. {label}{attempt} {step.status} {code}{where} {step.duration * 1000:.0f} ms")
+        lines.extend(f"{indent}   {message_line(m)}" for m in step.messages)  # AsyncAPI steps
         for criterion in step.criteria:
             if not criterion.passed:
                 lines.append(f"{indent}   criterion not met: {criterion.text} ({criterion.explanation})")

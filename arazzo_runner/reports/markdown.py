@@ -34,4 +34,7 @@ def markdown_summary(recorder: Recorder) -> str:
         f"Document: `{_cell(recorder.document)}`",
         "",
     ]
+    if recorder.messages:  # AsyncAPI steps
+        taken = sum(1 for m in recorder.messages if m.kind == "message_received")
+        lines += [f"Messages: {len(recorder.messages) - taken} sent, {taken} received", ""]
     return "\n".join(lines)

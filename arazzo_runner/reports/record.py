@@ -16,6 +16,9 @@ from ..events import (
     ActionChosen,
     CriterionEvaluated,
     Event,
+    MessageEvent,
+    MessageReceived,
+    MessageSent,
     OutputEvaluated,
     RequestSent,
     ResponseReceived,
@@ -50,6 +53,7 @@ class StepRecord:
     actions: list[ActionChosen] = field(default_factory=list)
     retries: list[RetryWaiting] = field(default_factory=list)
     outputs: list[OutputEvaluated] = field(default_factory=list)
+    messages: list[MessageEvent] = field(default_factory=list)  # an AsyncAPI step's message sent or taken
 
     @property
     def status(self) -> str:
@@ -76,6 +80,7 @@ class Recorder:
         self.steps: list[StepRecord] = []
         self.exchanges: list[ExchangeRecord] = []  # every HTTP exchange in order, token requests included
         self.servers: list[ServerResolved] = []
+        self.messages: list[MessageEvent] = []  # every message of AsyncAPI steps in order (MessageSent/Received)
         self.stopped_by: str | None = None  # "SIGINT", "SIGTERM" ...: the run ended from outside
         self.stopped_at: float | None = None
         self._open: list[StepRecord] = []  # started, not finished: a workflow step holds its child's steps
@@ -92,6 +97,8 @@ class Recorder:
             ServerResolved: self._server,
             RunStarted: self._run_started,
             RunFinished: self._run_finished,
+            MessageSent: self._message,
+            MessageReceived: self._message,
         }
 
     def __call__(self, event: Event) -> None:
@@ -138,6 +145,11 @@ class Recorder:
     def _output(self, event: Any) -> None:
         if self._open and event.step_id is not None:
             self._open[-1].outputs.append(event)
+
+    def _message(self, event: Any) -> None:
+        self.messages.append(event)
+        if self._open:
+            self._open[-1].messages.append(event)
 
     def _server(self, event: Any) -> None:
         self.servers.append(event)

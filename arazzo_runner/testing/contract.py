@@ -105,6 +105,15 @@ class ContractChecker:
             results.append(self._headers(declared, headers))
         return tuple(results)
 
+    def check_message(
+        self, message: Any, headers: Mapping[str, str], body: Any, body_kind: str
+    ) -> tuple[CheckResult, ...]:
+        """The checks of a message an AsyncAPI receive step took (``message``: its ``asyncapi.index.Message``),
+        at the same severities (see :mod:`.messages`)."""
+        from .messages import message_checks
+
+        return message_checks(self.severities, message, headers, body, body_kind, _describe)
+
     # -- the checks ------------------------------------------------------
     def _status(self, operation: Operation, status: int, declared: _Declared) -> CheckResult:
         severity = self.severities["status-code"]

@@ -76,3 +76,11 @@ def test_the_example_runs_offline_with_mock(
     outputs = result["outputs"]
     assert isinstance(outputs, dict)
     assert outputs["status"] == "confirmed"  # the success criterion held on the generated message
+
+
+@pytest.mark.parametrize("kind", ["events", "runner"])
+def test_the_python_examples_run(kind: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    block = re.search(rf"<!-- async-example: {kind} -->\n```python\n(.*?)```", DOC.read_text(), re.S)
+    assert block is not None, f"docs/async-steps.md has no {kind} example"
+    monkeypatch.chdir(ROOT)
+    exec(compile(block.group(1), f"docs/async-steps.md {kind} example", "exec"), {"__name__": "__doc_example__"})

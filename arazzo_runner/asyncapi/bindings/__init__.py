@@ -1,8 +1,10 @@
 """Protocol bindings: one small interface, one module per protocol, chosen by a server's ``protocol``.
 
-A binding is opened once per run and server (:meth:`Binding.connect`), then
-publishes and subscribes on channel addresses, and is closed at the end of
-the run. The client library of a binding is imported only when a run uses it.
+A binding is opened once per run and server (:meth:`Binding.connect`), or
+kept across the runs of a ``Runner`` (engine/brokers.py), then publishes and
+subscribes on channel addresses; each run releases its subscriptions
+(:meth:`Binding.unsubscribe`) and the binding is closed at the end of the run
+(or by ``Runner.close``). The client library of a binding is imported only when a run uses it.
 """
 
 from __future__ import annotations
@@ -70,6 +72,13 @@ class Binding(Protocol):
 
     async def subscribe(self, address: str) -> Subscription: ...
 
+    async def unsubscribe(self, sub: Subscription) -> None:
+        """Stop delivering to ``sub`` (a run that ends releases its subscriptions on a kept connection)."""
+
+    @property
+    def is_open(self) -> bool:
+        """False once the connection is closed or dropped (a kept connection is then opened again)."""
+
     async def close(self) -> None: ...
 
 
@@ -91,8 +100,16 @@ def _amqp(endpoint: Endpoint) -> Binding:
     return AmqpBinding(endpoint)
 
 
+def _kafka(endpoint: Endpoint) -> Binding:
+    from .kafka import KafkaBinding
+
+    return KafkaBinding(endpoint)
+
+
 BINDINGS: dict[str, Callable[[Endpoint], Binding]] = {
     "amqp": _amqp,
+    "kafka": _kafka,  # experimental: no Kafka broker in the test environment (docs/async-steps.md)
+    "kafka-secure": _kafka,
     "mqtt": _mqtt,
     "ws": _websocket,
     "wss": _websocket,
@@ -103,7 +120,14 @@ def known_protocols() -> str:
     return ", ".join(sorted(BINDINGS))
 
 
-_LIBRARIES = {"amqp": "aio_pika", "mqtt": "aiomqtt", "ws": "websockets", "wss": "websockets"}
+_LIBRARIES = {
+    "amqp": "aio_pika",
+    "kafka": "aiokafka",
+    "kafka-secure": "aiokafka",
+    "mqtt": "aiomqtt",
+    "ws": "websockets",
+    "wss": "websockets",
+}
 
 
 def binding_for(protocol: str, endpoint: Endpoint) -> Binding:

@@ -26,6 +26,7 @@ class AmqpBinding:
         self._connection: Any = None
         self._channel: Any = None
         self._exchange: Any = None
+        self._queues: dict[int, tuple[Any, str]] = {}  # id(subscription) -> (its queue, consumer tag)
 
     async def connect(self) -> None:
         import aio_pika
@@ -73,14 +74,28 @@ class AmqpBinding:
                     headers.setdefault("content-type", message.content_type)
                 sub.queue.put_nowait(Received(message.routing_key or address, bytes(message.body), headers))
 
-        await queue.consume(deliver)
+        tag = await queue.consume(deliver)
+        self._queues[id(sub)] = (queue, tag)
         return sub
+
+    async def unsubscribe(self, sub: Subscription) -> None:
+        found = self._queues.pop(id(sub), None)
+        if found is not None and self.is_open:
+            queue, tag = found
+            with contextlib.suppress(Exception):
+                await queue.cancel(tag)
+                await queue.delete(if_unused=False, if_empty=False)
+
+    @property
+    def is_open(self) -> bool:
+        return self._connection is not None and not self._connection.is_closed
 
     async def close(self) -> None:
         if self._connection is not None:
             with contextlib.suppress(Exception):
                 await self._connection.close()
             self._connection = None
+        self._queues.clear()
 
 
 def _text(value: Any) -> str:

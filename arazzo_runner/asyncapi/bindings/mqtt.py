@@ -92,6 +92,20 @@ class MqttBinding:
             raise BrokerError(f"subscribe to {wanted!r} failed: {exc}") from None
         return sub
 
+    async def unsubscribe(self, sub: Subscription) -> None:
+        import aiomqtt
+
+        wanted = next((w for w, s in self._subs if s is sub), None)
+        self._subs = [(w, s) for w, s in self._subs if s is not sub]
+        if wanted is not None and self.is_open and all(w != wanted for w, _ in self._subs):
+            with contextlib.suppress(aiomqtt.MqttError):
+                await self._client.unsubscribe(wanted)
+
+    @property
+    def is_open(self) -> bool:
+        """The reader ends when the connection does (closed, or dropped by the broker or the network)."""
+        return self._client is not None and self._reader is not None and not self._reader.done()
+
     async def close(self) -> None:
         if self._reader is not None:
             self._reader.cancel()

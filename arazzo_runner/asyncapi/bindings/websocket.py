@@ -18,7 +18,8 @@ class WebSocketBinding:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self._connections: dict[str, Any] = {}
-        self._readers: list[asyncio.Task[None]] = []
+        self._readers: dict[str, asyncio.Task[None]] = {}  # one reader per connection, for all its subscriptions
+        self._subs: dict[str, list[Subscription]] = {}
 
     def _url(self, address: str) -> str:
         return self.endpoint.url.rstrip("/") + "/" + address.lstrip("/")
@@ -26,8 +27,19 @@ class WebSocketBinding:
     async def connect(self) -> None:
         """Connections are per channel path: opened by the first publish or subscribe on it."""
 
+    @property
+    def is_open(self) -> bool:
+        """Always: a path whose connection was closed or dropped is connected again when next used."""
+        return True
+
     async def _connection(self, address: str) -> Any:
         connection = self._connections.get(address)
+        if connection is not None and connection.close_code is not None:  # closed or dropped: open another
+            self._connections.pop(address, None)
+            reader = self._readers.pop(address, None)
+            if reader is not None:
+                reader.cancel()
+            connection = None
         if connection is None:
             from websockets.asyncio.client import connect
             from websockets.exceptions import InvalidHandshake, InvalidURI
@@ -60,20 +72,30 @@ class WebSocketBinding:
     async def subscribe(self, address: str) -> Subscription:
         connection = await self._connection(address)
         sub = Subscription(address)
+        self._subs.setdefault(address, []).append(sub)
+        if address not in self._readers:
 
-        async def read() -> None:
-            with contextlib.suppress(Exception):
-                async for frame in connection:
-                    body = frame.encode() if isinstance(frame, str) else bytes(frame)
-                    sub.queue.put_nowait(Received(address, body, {}))
+            async def read() -> None:
+                with contextlib.suppress(Exception):
+                    async for frame in connection:
+                        body = frame.encode() if isinstance(frame, str) else bytes(frame)
+                        for each in self._subs.get(address, ()):
+                            each.queue.put_nowait(Received(address, body, {}))
 
-        self._readers.append(asyncio.get_running_loop().create_task(read()))
+            self._readers[address] = asyncio.get_running_loop().create_task(read())
         return sub
 
+    async def unsubscribe(self, sub: Subscription) -> None:
+        subs = self._subs.get(sub.address, [])
+        if sub in subs:
+            subs.remove(sub)
+
     async def close(self) -> None:
-        for task in self._readers:
+        for task in self._readers.values():
             task.cancel()
+        self._readers.clear()
         for connection in self._connections.values():
             with contextlib.suppress(Exception):
                 await connection.close()
         self._connections.clear()
+        self._subs.clear()
