@@ -27,6 +27,7 @@ from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscr
 from ..asyncapi.index import Message
 from ..asyncapi.plan import AsyncTarget
 from ..errors import EvaluationError
+from ..language.criteria.budget import without_blocking
 from ..language.expressions import EvalContext, JsonPointer
 from ..language.expressions.context import HttpView
 from ..plan.model import Step, Workflow
@@ -414,7 +415,7 @@ async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutc
         except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
             warnings.append(f"output {name!r} left out: {exc.message}")
     for spec in step.success_criteria:
-        verdict = spec.criterion.evaluate(ctx)
+        verdict = await without_blocking(spec.criterion.evaluate, ctx)
         if not verdict.passed:
             shown = json.dumps(message.body, default=str)[:200] if message is not None else "no message"
             error = f"success criterion {spec.text!r} not met ({verdict.explanation}); message {shown}"
