@@ -135,7 +135,7 @@ def _load(text: str) -> None:
 
 
 BATCH = 10  # inputs per hypothesis example: its bookkeeping per example is paid once for ten inputs
-CHUNK = 20_000  # inputs per hypothesis run: each run starts afresh (bounded memory) and reports progress
+CHUNK = 5_000  # inputs per hypothesis run: each run starts afresh (bounded memory) and reports progress
 PROGRESS: Callable[[int], None] | None = None  # told the running count after each run (``python -m tests.fuzz``)
 
 
@@ -150,10 +150,10 @@ def _run(examples: int, strategy: Any, body: Callable[..., None]) -> int:
             count += 1
             body(case)
 
-    test = given(st.lists(strategy, min_size=batch, max_size=batch))(counted)
     while count < examples:
         before = count
         runs = max(1, min(CHUNK, examples - count) // batch)
+        test = given(st.lists(strategy, min_size=batch, max_size=batch))(counted)  # a fresh test per run
         settings(
             max_examples=runs,
             deadline=None,
