@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
 
 import httpx
 from stytch_bench import (  # before arazzo_runner: puts this checkout first on sys.path

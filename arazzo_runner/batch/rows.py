@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from ..plan.coerce import coerce_input_text
+from ..plan.coerce import coerce_input_text, strict_json
 
 __all__ = ["Row", "count_rows", "read_csv", "read_jsonl", "rows_from", "select_shard"]
 
@@ -41,7 +41,7 @@ def read_jsonl(stream: TextIO, source: str = "<stdin>") -> Iterator[Row]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = strict_json(line)
         except (json.JSONDecodeError, RecursionError, ValueError) as exc:
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc) or type(exc).__name__
             yield Row(index, None, f"{source}:{line_number}: not valid JSON: {reason}")

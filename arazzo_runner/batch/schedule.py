@@ -9,6 +9,7 @@ it spaces starts to the rate asked for and holds all of them while the API has s
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -58,9 +59,14 @@ def parse_rate(text: str) -> float:
         value = float(number)
     except ValueError:
         value = -1.0
-    if per is None or not value > 0 or value == float("inf"):
-        raise ValueError(f"a rate is N/s, N/m or N/h with N > 0, got {text!r}")
+    if per is None or not _usable_rate(value / per if per else 0.0):
+        raise ValueError(f"a rate is N/s, N/m or N/h with N > 0 and finite, got {text!r}")
     return value / per
+
+
+def _usable_rate(rate: float) -> bool:
+    """A rate the gate can wait by: positive, finite, and with a finite interval between starts."""
+    return isinstance(rate, (int, float)) and math.isfinite(rate) and rate > 0 and math.isfinite(1.0 / rate)
 
 
 class StartGate:
@@ -73,6 +79,8 @@ class StartGate:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        if rate is not None and not _usable_rate(rate):
+            raise ValueError(f"a start rate must be a positive, finite number of starts per second, not {rate!r}")
         self.interval = 1.0 / rate if rate else 0.0
         self.clock = clock
         self.sleep = sleep

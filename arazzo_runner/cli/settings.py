@@ -15,7 +15,7 @@ from typing import Any
 from ..asyncapi.bindings import broker_url_problem
 from ..engine.preflight import is_asyncapi_source, server_url_problem
 from ..engine.scope import source_scope
-from ..plan.coerce import coerce_input_text
+from ..plan.coerce import coerce_input_text, strict_json
 from ..plan.model import ArazzoDocument, Workflow
 from ..sources.fetch import MAX_DOCUMENT_BYTES
 
@@ -84,11 +84,12 @@ def read_inputs(args: argparse.Namespace, workflow: Workflow) -> dict[str, Any]:
 
 def _json(text: str, what: str) -> Any:
     try:
-        return json.loads(text)
+        return strict_json(text)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
-    except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
-        raise UsageError(f"{what}: a number is too large to read ({str(exc).split(':')[0]})") from None
+    except ValueError as exc:  # NaN or an infinity, or an integer past Python's 4300-digit conversion limit
+        words = str(exc) if "JSON can hold" in str(exc) else f"a number is too large to read ({str(exc).split(':')[0]})"
+        raise UsageError(f"{what}: {words}") from None
     except RecursionError:
         raise UsageError(f"{what} is nested too deeply to read") from None
 
@@ -192,7 +193,7 @@ def _credential_value(value: str) -> Any:
     """A JSON object (OAuth2 ``{"client_id": …, "client_secret": …}``) is read as JSON; anything else is text."""
     if value.lstrip().startswith("{"):
         try:
-            return json.loads(value)
-        except ValueError:
+            return strict_json(value)
+        except (ValueError, RecursionError):
             raise UsageError("--credential: a value starting with '{' must be a JSON object") from None
     return value

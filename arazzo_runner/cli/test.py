@@ -14,11 +14,22 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from .main import COMMAND_HELP
+from ..plan.coerce import strict_json
+from .main import COMMAND_HELP, positive_seconds
 
 __all__ = ["register", "run"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 class _Invalid(Exception):
@@ -47,7 +58,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--server", action="append", default=[], metavar="[SOURCE=]URL", help="as on run")
     parser.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE", help="as on run")
     parser.add_argument("--mock", action="store_true", help="offline: answer every request from the descriptions")
-    parser.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per-request timeout")
+    parser.add_argument("--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout")
     parser.add_argument(
         "--checks",
         default="error",
@@ -55,7 +66,7 @@ def register(subparsers: Any) -> None:
         help="contract checks (status-code, content-type, schema, headers, or all) at error, warn or off; "
         "default: all at error",
     )
-    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="workflows run at once (default 1)")
+    parser.add_argument("--jobs", type=_at_least_one, default=1, metavar="N", help="workflows run at once (default 1)")
     parser.add_argument("--fail-fast", action="store_true", help="start nothing after the first failure")
     parser.add_argument("--json", action="store_true", help="print the outcomes as JSON on stdout")
 
@@ -207,9 +218,11 @@ def _common_inputs(args: argparse.Namespace) -> dict[str, str | Any]:
     common: dict[str, Any] = {}
     if args.inputs:
         try:
-            data = json.loads(args.inputs)
+            data = strict_json(args.inputs)
         except json.JSONDecodeError as exc:
             raise _Invalid(f"--inputs is not valid JSON: {exc.msg}") from None
+        except (ValueError, RecursionError) as exc:  # NaN, 1e400, past 4300 digits, nested too deeply
+            raise _Invalid(f"--inputs: {str(exc).split(':')[0] or 'nested too deeply to read'}") from None
         if not isinstance(data, Mapping):
             raise _Invalid("--inputs must be a JSON object of input names to values")
         common.update(data)

@@ -265,8 +265,22 @@ class _Loader:
         eleven = compiler.scope.version == "1.1"
         with arazzo11_grammar(document_base(raw.data, raw.url) if eleven else None):
             doc = compiler.compile()
+        if raw.positions.non_finite:
+            self._refuse_non_finite(raw)
         if doc is not None:
             self.documents.arazzo[raw.url] = doc
+
+    def _refuse_non_finite(self, raw: ParsedDocument) -> None:
+        """JSON has no NaN or infinity: each such number is an error where it stands (once, if its field said so)."""
+        said = {
+            d.location.pointer
+            for d in self.diagnostics.items
+            if d.severity == "error" and d.location is not None and d.location.file == raw.display
+        }
+        for pointer in raw.positions.non_finite:
+            if pointer not in said:
+                message = "this value is not a number JSON can hold: NaN and infinities are refused"
+                self.diagnostics.error("ARZ003", message, raw.positions.location(pointer))
 
     def openapi(self, url: str, location: Location) -> OpenAPIDescription | None:
         if url in self.refused:

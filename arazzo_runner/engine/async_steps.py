@@ -29,6 +29,7 @@ from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscr
 from ..asyncapi.index import Message
 from ..asyncapi.plan import AsyncTarget
 from ..errors import EvaluationError
+from ..language.criteria.budget import without_blocking
 from ..language.expressions import EvalContext, JsonPointer
 from ..language.expressions.context import HttpView
 from ..plan.model import Step, Workflow
@@ -512,7 +513,7 @@ async def execute_async_step(execution: Any, frame: Any, step: Step) -> StepOutc
     failed: Any = None
     explanation = ""
     for spec in step.success_criteria:
-        verdict = spec.criterion.evaluate(ctx)
+        verdict = await without_blocking(spec.criterion.evaluate, ctx)
         if observer is not None:
             observer.criterion(spec, verdict.passed, verdict.explanation, "success")
         if not verdict.passed:

@@ -10,6 +10,7 @@ it passes ``max_bytes``: a gzip bomb never inflates past the cap.
 from __future__ import annotations
 
 import asyncio
+import math
 import sys
 from collections.abc import Awaitable
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_CRITERION_TIMEOUT",
     "DeadlineExceeded",
     "ResponseTooLarge",
+    "finite_seconds",
     "read_bounded",
     "run_timeout_words",
     "within_deadline",
@@ -108,6 +110,31 @@ class Limits:
     run_timeout: float | None = None
     max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES  # the decoded body; None: no cap
     criterion_timeout: float = DEFAULT_CRITERION_TIMEOUT  # seconds for one backtracking regex, XPath or filter
+
+    def __post_init__(self) -> None:
+        """Refuse what would make a limit never hit or always hit: NaN, infinities, negatives, wrong types."""
+        for name in ("max_steps", "max_depth", "max_response_bytes"):
+            value = getattr(self, name)
+            if value is None and name == "max_response_bytes":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ValueError(f"Limits.{name} must be a whole number >= 0, not {value!r}")
+        for name in ("max_retry_delay", "request_timeout", "run_timeout", "criterion_timeout"):
+            value = getattr(self, name)
+            if value is None and name in ("request_timeout", "run_timeout"):
+                continue
+            positive = name != "max_retry_delay"
+            if not finite_seconds(value, positive=positive):
+                floor = "> 0" if positive else ">= 0"
+                given = " (the timeout= argument, when Limits sets none)" if name == "request_timeout" else ""
+                raise ValueError(f"Limits.{name}{given} must be a finite number of seconds {floor}, not {value!r}")
+
+
+def finite_seconds(value: object, *, positive: bool = True) -> bool:
+    """Whether ``value`` is a number of seconds a wait can end after: finite, and > 0 (or >= 0)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return False
+    return value > 0 if positive else value >= 0
 
 
 DEFAULT_LIMITS = Limits()

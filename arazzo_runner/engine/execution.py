@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
+from ..language.criteria.budget import without_blocking
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
 from ..openapi.index import Operation
@@ -238,7 +239,7 @@ class Execution:
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                action = select_action(step.on_success, ctx, None, self.observer)
+                action = await without_blocking(select_action, step.on_success, ctx, None, self.observer)
                 self._record(
                     workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("next")
                 )
@@ -253,7 +254,7 @@ class Execution:
                     budgets, attempt = {}, 1
                     continue
                 return await self._goto_workflow(frame, action, ctx)
-            action = select_action(step.on_failure, ctx, budgets, self.observer)
+            action = await without_blocking(select_action, step.on_failure, ctx, budgets, self.observer)
             self._record(
                 workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("stop")
             )
@@ -482,7 +483,7 @@ class Execution:
             exchange.checks = self.response_checker(
                 target.operation, response.status_code, view.headers, view.body, view.body_kind
             )
-        return self._finish_step(frame, step, exchange, None, prepared.warnings)
+        return await without_blocking(self._finish_step, frame, step, exchange, None, prepared.warnings)
 
     async def _execute_workflow_step(self, frame: Frame, step: Step) -> StepOutcome:
         assert step.workflow is not None
@@ -505,7 +506,7 @@ class Execution:
             return StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
         outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
         exchange = outcome.last_exchange or Exchange()
-        result = self._finish_step(frame, step, exchange, outcome.outputs, [])
+        result = await without_blocking(self._finish_step, frame, step, exchange, outcome.outputs, [])
         if outcome.status != "succeeded":
             cause = outcome.error.message if outcome.error else "it failed"
             result.succeeded = False
@@ -524,13 +525,16 @@ class Execution:
         ctx = self._context(frame, exchange, child_outputs)
         failed: CriterionSpec | None = None
         explanation = ""
+        verdicts = []  # all evaluated before anything is told: under without_blocking this may run again
         for spec in step.success_criteria:
             verdict = spec.criterion.evaluate(ctx)
-            if self.observer is not None:
-                self.observer.criterion(spec, verdict.passed, verdict.explanation, "success")
+            verdicts.append((spec, verdict))
             if not verdict.passed:
                 failed, explanation = spec, verdict.explanation
                 break
+        if self.observer is not None:
+            for spec, verdict in verdicts:
+                self.observer.criterion(spec, verdict.passed, verdict.explanation, "success")
         outputs: dict[str, Any] = {}
         held: list[str] = []  # "left out" warnings: a failed attempt reports them only if final (settle_outputs)
         for name, value in step.outputs:

@@ -134,6 +134,7 @@ def select_action(
     With an ``observer``, each criterion evaluated is told, and so is the action chosen (or none).
     """
     chosen: Action | None = None
+    seen: list[tuple[CriterionSpec, bool, str, str]] = []  # told only once every criterion is evaluated
     for action in actions:
         if action.kind == "retry" and budgets is not None:
             if budgets.get(action.name, action.effective_retry_limit) <= 0:
@@ -141,17 +142,21 @@ def select_action(
         if observer is None:
             if all(spec.criterion.evaluate(ctx).passed for spec in action.criteria):
                 return action
-        elif all(_observed(spec, ctx, observer, f"action {action.name}") for spec in action.criteria):
+        elif all(_observed(spec, ctx, seen, f"action {action.name}") for spec in action.criteria):
             chosen = action
             break
     if observer is not None:
+        for spec, passed, explanation, role in seen:
+            observer.criterion(spec, passed, explanation, role)
         observer.action(chosen, succeeded=budgets is None)
     return chosen
 
 
-def _observed(spec: CriterionSpec, ctx: EvalContext, observer: Observer, role: str) -> bool:
+def _observed(
+    spec: CriterionSpec, ctx: EvalContext, seen: list[tuple[CriterionSpec, bool, str, str]], role: str
+) -> bool:
     verdict = spec.criterion.evaluate(ctx)
-    observer.criterion(spec, verdict.passed, verdict.explanation, role)
+    seen.append((spec, verdict.passed, verdict.explanation, role))
     return verdict.passed
 
 

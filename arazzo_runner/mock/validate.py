@@ -25,10 +25,12 @@ import weakref
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ..errors import ArazzoError
 from ..openapi.index import OpenAPIDescription, Operation
 
 __all__ = ["RequestProblems", "ValidationInput", "validate_request"]
@@ -79,11 +81,94 @@ def _spec_for(description: OpenAPIDescription) -> Any:
     if spec is None:
         from openapi_core import Config, OpenAPI
 
-        spec = OpenAPI.from_dict(
-            dict(description.data), config=Config(spec_validator_cls=None), base_uri=description.url
-        )
+        config = Config(spec_validator_cls=None, schema_validators_factory=_bounded_factory(description))
+        spec = OpenAPI.from_dict(dict(description.data), config=config, base_uri=description.url)
         _SPECS[description] = spec
     return spec
+
+
+class _SlowPattern(Exception):
+    """A ``pattern`` only a backtracking engine can check, left to be decided outside the lock."""
+
+    def __init__(self, pattern: str, instance: str) -> None:
+        super().__init__(pattern)
+        self.pattern = pattern
+        self.instance = instance
+
+
+def _bounded_pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterator[Any]:
+    """The ``pattern`` keyword in bounded time: RE2 when the pattern means the same there, else decided later.
+
+    openapi-core's own check runs a backtracking engine that holds the interpreter while it matches:
+    ``^(a+)+$`` against 40 characters would stop every client of the mock for ever.
+    """
+    from jsonschema.exceptions import ValidationError
+
+    if not isinstance(instance, str) or not isinstance(pattern, str):
+        return
+    try:
+        matcher = _regex(pattern)
+    except ArazzoError:
+        yield ValidationError(f"{pattern!r} is not a valid regular expression")
+        return
+    if matcher.linear is not None:
+        if not matcher.linear.find(instance):
+            yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        return
+    error = ValidationError(f"{instance!r} does not match {pattern!r}")
+    error.cause = _SlowPattern(pattern, instance)  # decided by _settle, in the worker, without the lock
+    yield error
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str) -> Any:
+    from ..language.criteria.matchers import compile_regex
+
+    return compile_regex(pattern)
+
+
+def _settle(error: Any) -> str | None:
+    """For a schema error left by :func:`_bounded_pattern`: None if the value matches after all, else the problem."""
+    slow = getattr(error, "cause", None)
+    if not isinstance(slow, _SlowPattern):
+        return error.message if hasattr(error, "message") else str(error)
+    passed, explanation = _regex(slow.pattern).check(slow.instance, "text")
+    if passed:
+        return None
+    if "criterion_timeout" in explanation:
+        return f"the pattern {slow.pattern!r} could not be checked: {explanation.split(': ', 1)[-1]}"
+    return error.message if hasattr(error, "message") else str(error)
+
+
+@lru_cache(maxsize=8)
+def _validator_with_bounded_pattern(cls: Any) -> Any:
+    from jsonschema.validators import extend
+
+    return extend(cls, {"pattern": _bounded_pattern})
+
+
+def _bounded_factory(description: OpenAPIDescription) -> Any:
+    """openapi-core's schema validators for the description's version, with :func:`_bounded_pattern`."""
+    from openapi_core.validation.schemas import (
+        oas30_write_schema_validators_factory,
+        oas31_schema_validators_factory,
+        oas32_schema_validators_factory,
+    )
+    from openapi_core.validation.schemas.factories import SchemaValidatorsFactory
+
+    version = str(description.data.get("openapi", ""))
+    base = oas30_write_schema_validators_factory
+    if version.startswith("3.1"):
+        base = oas31_schema_validators_factory
+    elif version.startswith("3.2"):
+        base = oas32_schema_validators_factory
+
+    class Bounded(SchemaValidatorsFactory):
+        def get_validator_cls(self, spec: Any, schema: Any) -> Any:
+            cls: Any = base.get_validator_cls(spec, schema)
+            return _validator_with_bounded_pattern(cls)
+
+    return Bounded(base.schema_validator_cls, base.format_checker)
 
 
 class _CoreRequest:
@@ -179,8 +264,11 @@ def _sentences(error: Exception) -> list[str]:
     if schema_errors:
         out = []
         for schema_error in schema_errors:
+            message = _settle(schema_error)  # a backtracking pattern is decided here, with no lock held
+            if message is None:
+                continue
             pointer = "/" + "/".join(str(p) for p in schema_error.absolute_path)
             at = f" at {pointer}" if pointer != "/" else ""
-            out.append(f"{what}{at}: {schema_error.message}")
+            out.append(f"{what}{at}: {message}")
         return out
     return [f"{what}: {cause or error}"]

@@ -13,6 +13,7 @@ null. Arazzo documents must have string keys and no duplicate keys.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -172,6 +173,8 @@ class Positions:
 
     file: str
     by_pointer: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Where the text holds a number JSON cannot (.nan, .inf, 1e400): reported when the document is compiled.
+    non_finite: list[str] = field(default_factory=list)
 
     def location(self, pointer: str) -> Location:
         """The location of ``pointer``, or of its nearest ancestor that has one."""
@@ -242,9 +245,12 @@ class _Builder:
                     node, pointer, f"YAML tag {node.tag!r} is not allowed; use plain JSON-compatible values"
                 )
             try:
-                return self.loader.construct_object(node)
+                value = self.loader.construct_object(node)
             except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
                 raise self._error(node, pointer, f"number too large to read ({exc.args[0].split(':')[0]})") from None
+            if value.__class__ is float and not math.isfinite(value):
+                self.positions.non_finite.append(pointer)
+            return value
         if id(node) in self._path:
             raise self._error(node, pointer, "recursive YAML alias: an alias refers to a collection that contains it")
         if len(self._path) >= MAX_DEPTH:

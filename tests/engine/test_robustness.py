@@ -173,16 +173,16 @@ def test_repeated_non_recursive_alias_is_fine() -> None:
     assert data == {"a": [1, 2], "b": [[1, 2], [1, 2]]}
 
 
-def test_billion_laughs_is_rejected_quickly() -> None:
+def test_billion_laughs_is_rejected() -> None:
+    """Ten million nodes by aliases: refused at the node limit. How fast is measured in
+    benchmarks/bench_hostile.py; the memory it may use is bounded in tests/hostile/test_documents.py."""
     assert MAX_NODES == 1_000_000
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for level in range(1, 8):
         prev = f"*a{level - 1}"
         lines.append(f"a{level}: &a{level} [{', '.join([prev] * 10)}]")
-    started = time.perf_counter()
     with pytest.raises(DocumentError, match="alias bomb"):
         parse_document("\n".join(lines) + "\n", "bomb.yaml")
-    assert time.perf_counter() - started < 5
 
 
 @pytest.mark.parametrize("depth", [900, 100_000])

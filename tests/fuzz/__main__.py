@@ -11,6 +11,7 @@ import sys
 import time
 import traceback
 
+from . import fuzzers
 from .fuzzers import FUZZERS
 
 
@@ -23,6 +24,11 @@ def main() -> int:
     failures = 0
     for name in args.names or sorted(FUZZERS):
         started = time.monotonic()
+
+        def progress(count: int, name: str = name, started: float = started) -> None:
+            print(f"  {name}: {count} inputs so far ({time.monotonic() - started:.0f}s)", flush=True)
+
+        fuzzers.PROGRESS = progress
         try:
             count = FUZZERS[name](args.examples)
         except Exception:

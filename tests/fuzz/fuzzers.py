@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from arazzo_runner import load, load_text
@@ -134,17 +134,37 @@ def _load(text: str) -> None:
         load_text(text, base_uri=BASE_URI)
 
 
+BATCH = 10  # inputs per hypothesis example: its bookkeeping per example is paid once for ten inputs
+CHUNK = 5_000  # inputs per hypothesis run: each run starts afresh (bounded memory) and reports progress
+PROGRESS: Callable[[int], None] | None = None  # told the running count after each run (``python -m tests.fuzz``)
+
+
 def _run(examples: int, strategy: Any, body: Callable[..., None]) -> int:
+    """Run ``body`` on ``examples`` inputs drawn from ``strategy``; the number of inputs it ran."""
     count = 0
+    batch = max(1, min(BATCH, examples))
 
-    def counted(case: Any) -> None:
+    def counted(cases: list[Any]) -> None:
         nonlocal count
-        count += 1
-        body(case)
+        for case in cases:
+            count += 1
+            body(case)
 
-    settings(max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck))(
-        given(strategy)(counted)
-    )()
+    while count < examples:
+        before = count
+        runs = max(1, min(CHUNK, examples - count) // batch)
+        test = given(st.lists(strategy, min_size=batch, max_size=batch))(counted)  # a fresh test per run
+        settings(
+            max_examples=runs,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate, Phase.shrink],
+            suppress_health_check=list(HealthCheck),
+        )(test)()
+        if PROGRESS is not None:
+            PROGRESS(count)
+        if count == before:  # the strategy has nothing new to give
+            break
     return count
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -93,3 +95,55 @@ def test_linear_matching_agrees_with_regress(pattern: str, text: str) -> None:
 )
 def test_patterns_re2_would_read_differently_are_not_translated(pattern: str) -> None:
     assert to_re2(pattern) is None
+
+
+def test_a_criterion_in_the_worker_does_not_hold_other_runs_on_the_same_loop(tmp_path: Path) -> None:
+    """Two runs on one event loop: the one whose criterion backtracks in the worker does not stop the other.
+
+    The quick run's server waits half a second before answering, so the slow run's criterion is in the
+    worker by then; the quick run must still finish first, while the slow one is stopped at its budget.
+    """
+    import asyncio
+    import time
+
+    from arazzo_runner import Limits, arun_workflow
+
+    evil = json.dumps({"v": "a" * 40 + "!"}).encode()
+    fine = json.dumps({"v": "ok"}).encode()
+
+    def answer(body: bytes, wait: float) -> Callable[[socket.socket, bytes], None]:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n" % len(body)
+
+        def handler(conn: socket.socket, request: bytes) -> None:
+            time.sleep(wait)
+            conn.sendall(head + body)
+
+        return handler
+
+    (tmp_path / "slow").mkdir()
+    (tmp_path / "quick").mkdir()
+    slow_criteria = r"[{context: $response.body#/v, condition: '^(a+)+\1$', type: regex}]"
+    quick_criteria = r"[{context: $response.body#/v, condition: '^(o)k\1?$', type: regex}]"  # the worker too
+    with RawServer(answer(evil, 0)) as slow_server, RawServer(answer(fine, 0.5)) as quick_server:
+        slow = write_spec(tmp_path / "slow", slow_server.url, steps=[{"id": "s", "op": "r", "criteria": slow_criteria}])
+        quick = write_spec(
+            tmp_path / "quick", quick_server.url, steps=[{"id": "q", "op": "r", "criteria": quick_criteria}]
+        )
+
+        async def both() -> list[str]:
+            order: list[str] = []
+
+            async def run(name: str, spec: Path) -> Any:
+                result = await arun_workflow(spec, "w", {}, limits=Limits(criterion_timeout=4, run_timeout=60))
+                order.append(name)
+                return result
+
+            slow_task = asyncio.create_task(run("slow", slow))
+            quick_result = await run("quick", quick)
+            assert quick_result.status == "succeeded", quick_result.error
+            slow_result = await slow_task
+            assert slow_result.status == "failed"
+            assert "did not finish within criterion_timeout (4s)" in slow_result.error.message
+            return order
+
+        assert asyncio.run(both()) == ["quick", "slow"]

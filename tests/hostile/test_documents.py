@@ -61,3 +61,23 @@ def test_an_openapi_description_has_a_node_limit(monkeypatch: pytest.MonkeyPatch
         yamlsource.parse_fast(text, "openapi." + flow)
     # commas and colons inside strings are not nodes
     assert yamlsource.parse_fast('{"x": [' + ",".join('"a,b:c,d,e"' for _ in range(1500)) + "]}", "o.json")
+
+
+BILLION_LAUGHS = """
+from arazzo_runner import load_text
+from arazzo_runner.errors import ArazzoError
+lines = ["arazzo: 1.0.1", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+for level in range(1, 8):
+    lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 10)}]")
+try:
+    load_text("\\n".join(lines) + "\\n")
+except ArazzoError as exc:
+    print(exc.message)
+"""
+
+
+def test_an_alias_bomb_is_refused_within_a_memory_bound() -> None:
+    """Ten million nodes by aliases, in a child limited to 512 MiB of address space (the timing: benchmarks)."""
+    done = run_bounded(BILLION_LAUGHS, seconds=120, memory_mib=512)
+    assert done.returncode == 0, done.stderr
+    assert "alias bomb" in done.stdout

@@ -9,10 +9,18 @@ the budget the process is killed and the criterion fails, naming the limit.
 The budget is :attr:`arazzo_runner.Limits.criterion_timeout` (default
 :data:`DEFAULT_CRITERION_TIMEOUT` seconds); a run sets it in a context variable,
 so runs with different limits can share the compiled documents.
+
+The engine never waits for the worker on the event loop: it evaluates criteria
+through :func:`without_blocking`, under which a criterion that needs the worker
+raises :class:`WorkerNeeded` instead of waiting; the question is then put to the
+worker from a thread while the loop serves other runs, and the evaluation is
+repeated with the answer at hand. Evaluating criteria has no side effects, so
+repeating it changes nothing but the time it takes.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextvars
 import dataclasses
@@ -24,11 +32,21 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
-__all__ = ["CRITERION_TIMEOUT", "DEFAULT_CRITERION_TIMEOUT", "CriterionTimeout", "evaluate_bounded"]
+__all__ = [
+    "CRITERION_TIMEOUT",
+    "DEFAULT_CRITERION_TIMEOUT",
+    "CriterionTimeout",
+    "WorkerNeeded",
+    "evaluate_bounded",
+    "without_blocking",
+]
+
+T = TypeVar("T")
 
 DEFAULT_CRITERION_TIMEOUT = 2.0
 CRITERION_TIMEOUT: contextvars.ContextVar[float] = contextvars.ContextVar(
@@ -40,6 +58,58 @@ STARTUP_TIMEOUT = 60.0  # starting a worker (an interpreter importing the matche
 
 class CriterionTimeout(Exception):
     """The criterion did not finish within its budget."""
+
+
+Question = tuple[str, str, str, Any, str]  # (kind, source, version, value, body kind)
+Answer = tuple[bool, str] | CriterionTimeout
+# Under without_blocking: the answers the worker gave so far, for the evaluation being repeated.
+_ANSWERS: contextvars.ContextVar[list[tuple[Question, Answer]] | None] = contextvars.ContextVar(
+    "criteria_answers", default=None
+)
+MAX_REPEATS = 16  # more criteria needing the worker in one evaluation: the whole evaluation runs in a thread
+
+
+class WorkerNeeded(BaseException):
+    """Raised by :func:`evaluate_bounded` under :func:`without_blocking` instead of waiting on the event loop.
+
+    A ``BaseException``, so that no ``except Exception`` between here and :func:`without_blocking` takes it.
+    """
+
+    def __init__(self, question: Question) -> None:
+        super().__init__(question[0])
+        self.question = question
+
+
+def _same(question: Question, kind: str, source: str, version: str, value: Any, body_kind: str) -> bool:
+    if question[0] != kind or question[1] != source or question[2] != version or question[4] != body_kind:
+        return False
+    asked = question[3]
+    return asked is value or (type(asked) is type(value) and isinstance(value, (str, bytes)) and asked == value)
+
+
+def _ask(question: Question) -> Answer:
+    try:
+        return _evaluate_now(*question)
+    except CriterionTimeout as exc:
+        return exc
+
+
+async def without_blocking(evaluate: Callable[..., T], *args: Any) -> T:
+    """``evaluate(*args)``, whose criteria never make the event loop wait for the worker process.
+
+    ``evaluate`` must have no side effects before its last criterion is evaluated: it may be called again.
+    """
+    answers: list[tuple[Question, Answer]] = []
+    token = _ANSWERS.set(answers)
+    try:
+        for _ in range(MAX_REPEATS):
+            try:
+                return evaluate(*args)
+            except WorkerNeeded as need:
+                answers.append((need.question, await asyncio.to_thread(_ask, need.question)))
+    finally:
+        _ANSWERS.reset(token)
+    return await asyncio.to_thread(evaluate, *args)  # many slow criteria at once: all of it off the loop
 
 
 @lru_cache(maxsize=256)
@@ -159,7 +229,20 @@ def evaluate_bounded(kind: str, source: str, version: str, value: Any, body_kind
     """``matcher.check(value, body_kind)`` for the matcher ``(kind, source, version)``, in a worker, within the budget.
 
     Raises :class:`CriterionTimeout` when the budget runs out (the worker is then killed and replaced).
+    Under :func:`without_blocking`, gives the answer already obtained, or raises :class:`WorkerNeeded`.
     """
+    answers = _ANSWERS.get()
+    if answers is not None:
+        for question, answer in answers:
+            if _same(question, kind, source, version, value, body_kind):
+                if isinstance(answer, CriterionTimeout):
+                    raise CriterionTimeout(*answer.args)
+                return answer
+        raise WorkerNeeded((kind, source, version, value, body_kind))
+    return _evaluate_now(kind, source, version, value, body_kind)
+
+
+def _evaluate_now(kind: str, source: str, version: str, value: Any, body_kind: str) -> tuple[bool, str]:
     budget = CRITERION_TIMEOUT.get()
     with _slots:
         with _lock:
