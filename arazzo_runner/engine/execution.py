@@ -1,9 +1,8 @@
 """The workflow state machine: a step pointer, retry budgets, limits, nested workflows.
 
-One :class:`Execution` per ``run_workflow`` call holds all per-run state
-(workflow records for ``$workflows``, the step counter, OAuth2 tokens); the
-loaded document is only read. Steps run one at a time (DEC-43).
-"""
+One :class:`Execution` per ``run_workflow`` call holds all per-run state (workflow records for
+``$workflows``, the step counter, OAuth2 tokens); the loaded document is only read. Steps run one at a
+time (DEC-43)."""
 
 from __future__ import annotations
 
