@@ -347,10 +347,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
         given = {item.partition("=")[0] for item in args.credential}
         ambient = {k: v for k, v in credentials.items() if k not in given}
-        for note in environment_credential_notes(document, ambient, servers, credential_env_name):
-            print(note, file=sys.stderr)
-        for note in server_choice_notes(document, servers):
-            print(note, file=sys.stderr)
+        notices = environment_credential_notes(document, ambient, servers, credential_env_name)
+        for note in [*notices, *server_choice_notes(document, servers)]:
+            if not (args.quiet and note.startswith("arazzo-runner: note:")):  # -q: warnings only
+                print(note, file=sys.stderr)
     if args.mock or args.mock_scenario:
         from ..mock import placeholder_credentials
 
@@ -390,6 +390,8 @@ def _interrupted(args: argparse.Namespace, watch: Observed, interrupt: KeyboardI
     from .observe import exit_code_for, partial_result, signal_name
 
     name = signal_name(interrupt)
+    if watch.trace is not None:
+        watch.trace.close()  # the live line goes before anything else is said
     if watch.recorder is not None:
         watch.recorder.interrupt(name)
         watch.write_reports(sys.stderr)

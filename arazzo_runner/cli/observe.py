@@ -74,14 +74,42 @@ def report_targets(items: list[str], error: Callable[[str], Exception]) -> list[
             raise error(f"--report {item}: unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
+            if os.path.exists(directory):
+                raise error(f"--report {item}: {directory} is not a directory")
             raise error(f"--report {item}: the directory {directory} does not exist")
         if os.path.isdir(path):
             raise error(f"--report {item}: {path} is a directory")
         writable = os.access(path, os.W_OK) if os.path.exists(path) else os.access(directory, os.W_OK | os.X_OK)
         if not writable:
             raise error(f"--report {item}: {path} cannot be written (permission denied)")
+        problem = _cannot_create(path)
+        if problem is not None:
+            raise error(f"--report {item}: {path} cannot be written ({problem})")
         targets.append((fmt, path))
     return targets
+
+
+def _cannot_create(path: str) -> str | None:
+    """Why the file a report is first written to (``PATH.partial``, see reports.write_report) cannot be made.
+
+    Permission bits do not bind root, and some file systems refuse files whatever the bits say: the file
+    is made (and removed) to know. A path that is not a regular file (a pipe, ``/dev/stdout``) is written
+    in place and is not tried.
+    """
+    if os.path.exists(path) and not os.path.isfile(path):
+        return None
+    partial = f"{path}.partial"
+    existed = os.path.lexists(partial)
+    try:
+        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT, 0o666))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if not existed:
+        try:
+            os.remove(partial)
+        except OSError:
+            pass
+    return None
 
 
 @dataclass

@@ -129,6 +129,18 @@ class Trace:
             self._draw(time.monotonic())
             self.out.flush()
 
+    def close(self) -> None:
+        """Stop and clear the live line for good: the run was stopped from outside (Ctrl-C, SIGTERM) and
+        the command's last words must start on a clean line."""
+        self._stop.set()
+        with self._lock:
+            self.live = False
+            self._waiting = None
+            if self._live_shown:
+                self.out.write(_CLEAR)
+                self._live_shown = False
+                self.out.flush()
+
     def _tick_until_done(self) -> None:
         while not self._stop.wait(TICK):
             self.tick()

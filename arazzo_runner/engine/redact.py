@@ -3,7 +3,9 @@
 Every form a secret can take in text is computed here: the value itself, its
 percent-encodings (an apiKey in a query string, a password in a form body)
 and, for HTTP basic, the base64 of ``user:password`` in an Authorization
-header. Callers only register raw values.
+header, also without its ``=`` padding, in the URL-safe alphabet and percent-encoded (a server that
+echoes the header into a redirect or a link). Percent-encodings come with upper- and lower-case hex
+digits. Callers only register raw values.
 
 A server may echo a secret escaped: JSON's ``\\/`` and ``\\u0041``, HTML's
 ``&amp;`` and ``&quot;``, XML's ``&#47;`` and ``&#x2F;``, in any mix. Text holding
@@ -78,13 +80,21 @@ def without_userinfo(url: str) -> str:
     return split._replace(netloc=f"{user}{colon}{MASK if colon else ''}@{host}").geturl()
 
 
+_PERCENT_ESCAPE = re.compile(r"%[0-9A-F]{2}")
+
+
+def _percent_forms(text: str) -> tuple[str, ...]:
+    """``text`` percent-encoded (as ``quote`` and ``quote_plus`` write it), each also with lower-case hex."""
+    encoded = (quote(text, safe=""), quote_plus(text))
+    return encoded + tuple(_PERCENT_ESCAPE.sub(lambda m: m.group().lower(), form) for form in encoded)
+
+
 @functools.lru_cache(maxsize=128)
 def _text_forms(secret: str) -> tuple[str, ...]:
     """``secret`` and the forms it takes in text (the same credentials come back run after run)."""
     return (
         secret,
-        quote(secret, safe=""),
-        quote_plus(secret),
+        *_percent_forms(secret),
         # As it appears inside a JSON string (an echoed body, an explanation showing a value).
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
@@ -92,8 +102,14 @@ def _text_forms(secret: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=128)
-def _basic_form(user: str, password: str) -> str:
-    return base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+def _basic_forms(user: str, password: str) -> tuple[str, ...]:
+    """The base64 of ``user:password`` as an echo may spell it: padded or not, either alphabet, percent-encoded."""
+    raw = f"{user}:{password}".encode()
+    spellings = (base64.b64encode(raw).decode("ascii"), base64.urlsafe_b64encode(raw).decode("ascii"))
+    forms = [*spellings, *(s.rstrip("=") for s in spellings)]
+    for spelling in spellings:
+        forms.extend(_percent_forms(spelling))
+    return tuple(dict.fromkeys(forms))
 
 
 _SCALARS = frozenset((int, float, bool, type(None)))
@@ -122,7 +138,7 @@ class Redactor:
         """An HTTP basic pair: the password (the user name is not secret) and the encoded header value."""
         if (user, password) in self._added:
             return True
-        self._extend((_basic_form(user, password),))
+        self._extend(_basic_forms(user, password))
         maskable = self.add(password)
         if maskable:
             self._added.add((user, password))

@@ -135,3 +135,52 @@ def test_a_limit_marks_the_reports_with_its_name(tmp_path: Path) -> None:
     assert report["status"] == "failed" and report["stoppedBy"] == "limit_exceeded"
     assert report["error"]["message"].startswith("stopped before step 'poll'")
     assert [(s["stepId"], s["status"]) for s in report["steps"]] == [("create", "succeeded"), ("poll", "failed")]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_on_a_terminal_the_live_line_is_cleared_before_the_interruption_is_said(
+    tmp_path: Path, hanging_server: LoopbackServer
+) -> None:
+    import select
+
+    document = write_documents(tmp_path)
+    command = [
+        sys.executable, "-m", "arazzo_runner", "run", str(document), "-w", "main", "--inputs", json.dumps(INPUTS),
+        "--server", hanging_server.url, "--credential", f"oauth={ACCESS_TOKEN}",
+    ]  # fmt: skip
+    terminal, child_end = os.openpty()
+    env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
+    process = subprocess.Popen(command, stdin=child_end, stdout=child_end, stderr=child_end, env=env)
+    os.close(child_end)
+    shown = b""
+
+    def read_for(seconds: float) -> None:
+        nonlocal shown
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            if select.select([terminal], [], [], 0.05)[0]:
+                try:
+                    chunk = os.read(terminal, 65536)
+                except OSError:  # the command exited and closed the terminal
+                    return
+                if not chunk:
+                    return
+                shown += chunk
+
+    try:
+        _wait_for_request(hanging_server, "/items/7", process)
+        read_for(0.8)  # the live line ticks while the second step waits
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+        read_for(0.5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        os.close(terminal)
+    text = shown.decode("utf-8", "replace")
+    assert process.returncode == 130, text
+    assert "… poll: GET " in text and "waiting for the response" in text
+    before, said, after = text.partition("arazzo-runner: interrupted (SIGINT)")
+    assert said, text
+    assert before.endswith("\r\x1b[K"), repr(text[-300:])  # said on a cleared line, not after the live line
+    assert "waiting for the response" not in after

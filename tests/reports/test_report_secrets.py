@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, quote_plus
@@ -30,7 +31,7 @@ from tests.reports.fixtures import (
     script_items,
     write_documents,
 )
-from tests.support.loopback import LoopbackServer
+from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
 
 
 def _forms(secret: str, user: str | None = None) -> list[str]:
@@ -108,3 +109,82 @@ def test_every_event_report_and_trace_of_an_oauth_run_is_clean(tmp_path: Path, s
     _assert_clean("the trace", trace_out.getvalue())
     for fmt in FORMATS:
         _assert_clean(f"the {fmt} report", render(fmt, recorder))
+
+
+BASIC_USER, BASIC_PASSWORD = "project-1234", "pw-Basic/Secret+Value?"
+BASIC_OPENAPI = """
+openapi: 3.0.3
+info: {title: echo, version: '1'}
+components:
+  securitySchemes:
+    basicAuth: {type: http, scheme: basic}
+security: [{basicAuth: []}]
+paths:
+  /things:
+    get:
+      operationId: listThings
+      responses: {'200': {description: ok}}
+"""
+BASIC_ARAZZO = """
+arazzo: 1.0.1
+info: {title: echo, version: '1'}
+sourceDescriptions: [{name: echo, url: ./echo.yaml, type: openapi}]
+workflows:
+  - workflowId: list
+    steps:
+      - stepId: things
+        operationId: listThings
+        successCriteria: [{condition: $statusCode == 200}]
+"""
+
+
+def _echo_every_spelling(request: RecordedRequest) -> Reply:
+    # The Authorization header as careless servers echo it: in a redirect, a link, a debug header.
+    header = request.header("authorization") or ""
+    token = header.removeprefix("Basic ")
+    spellings = {
+        "percent": quote(header, safe=""),
+        "percent_lower": re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), quote(header, safe="")),
+        "plus": quote_plus(header),
+        "unpadded": token.rstrip("="),
+        "urlsafe": base64.urlsafe_b64encode(base64.b64decode(token)).decode().rstrip("="),
+    }
+    return Reply(
+        status=401,
+        headers={"X-Seen": quote(header, safe=""), "Location": "/login?auth=" + quote_plus(header)},
+        body=spellings,
+    )
+
+
+def _basic_forms() -> list[str]:
+    token = base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode()
+    url_token = base64.urlsafe_b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode()
+    percent = quote(token, safe="")
+    lower = re.sub("%[0-9A-F]{2}", lambda m: m.group().lower(), percent)
+    return [*_forms(BASIC_PASSWORD), token, token.rstrip("="), url_token.rstrip("="), percent, lower, token[:12]]
+
+
+def test_an_echoed_basic_header_is_masked_in_every_spelling(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "echo.yaml").write_text(BASIC_OPENAPI, encoding="utf-8")
+    (tmp_path / "echo.arazzo.yaml").write_text(BASIC_ARAZZO, encoding="utf-8")
+    reports = {fmt: tmp_path / f"report.{fmt}" for fmt in FORMATS}
+    with LoopbackServer() as server:
+        server.script("GET", "/things", _echo_every_spelling)
+        code = main(
+            [
+                "run", str(tmp_path / "echo.arazzo.yaml"), "-w", "list", "--server", server.url,
+                "--credential", f"basicAuth={BASIC_USER}:{BASIC_PASSWORD}", "-vv", "--json",
+                *[arg for fmt, path in reports.items() for arg in ("--report", f"{fmt}={path}")],
+            ]
+        )  # fmt: skip
+        sent = server.requests_to("GET", "/things")[0].header("authorization")
+    captured = capsys.readouterr()
+    assert code == 1
+    token = base64.b64encode(f"{BASIC_USER}:{BASIC_PASSWORD}".encode()).decode()
+    assert sent == f"Basic {token}" and token.endswith("=")  # padded: the unpadded echo differs from it
+    assert "x-seen: " in captured.err and '"unpadded": "***"' in captured.err  # shown, masked
+    outputs = {"the -vv trace": captured.err, "--json": captured.out}
+    outputs.update({f"the {fmt} report": path.read_text(encoding="utf-8") for fmt, path in reports.items()})
+    for where, text in outputs.items():
+        for form in _basic_forms():
+            assert form not in text, f"{form!r} appears in {where}"

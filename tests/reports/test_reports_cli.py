@@ -153,6 +153,23 @@ def test_quiet_prints_only_the_result(
     )
 
 
+def test_quiet_leaves_out_the_notes_but_v_says_which_server(
+    tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script_items(server)
+    args = _items_args(tmp_path, server)
+    del args[args.index("--server") : args.index("--server") + 2]  # the server comes from the description
+    description = tmp_path / "items.yaml"
+    text = description.read_text(encoding="utf-8").replace("https://production.example.com", server.url)
+    description.write_text(text, encoding="utf-8")
+    assert main([*args, "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert main([*args, "-v"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: source 'items' lists 2 servers; using {server.url}" in err
+    assert f"server: source 'items' -> {server.url} (the first of 2 servers in the description)" in err
+
+
 @pytest.mark.parametrize(
     ("item", "expected"),
     [
@@ -185,6 +202,51 @@ def test_an_unwritable_report_path_exits_2(
     assert code == 2
     assert f"{locked}/r.json cannot be written" in capsys.readouterr().err
     assert server.requests == []
+
+
+def test_a_report_path_under_a_file_exits_2_saying_so(
+    tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script_items(server)
+    (tmp_path / "notes.txt").write_text("a file, not a folder", encoding="utf-8")
+    code = main([*_items_args(tmp_path, server), "--report", f"har={tmp_path}/notes.txt/run.har"])
+    assert code == 2
+    assert f"{tmp_path}/notes.txt is not a directory" in capsys.readouterr().err
+    assert server.requests == []
+
+
+def test_a_report_the_file_system_refuses_exits_2_before_any_request(
+    tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A report is written to PATH.partial first: where that cannot be made (here a folder is in the way,
+    # which refuses root too), the report could not be written at the end, so the run does not start.
+    script_items(server)
+    (tmp_path / "r.json.partial").mkdir()
+    code = main([*_items_args(tmp_path, server), "--report", f"json={tmp_path}/r.json"])
+    assert code == 2
+    assert f"--report json={tmp_path}/r.json: {tmp_path}/r.json cannot be written (Is a directory)" in (
+        capsys.readouterr().err
+    )
+    assert server.requests == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/sys is Linux's")
+def test_a_report_on_a_file_system_that_refuses_files_exits_2(
+    tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script_items(server)  # docs/reports.md's example: sysfs makes no files, whoever asks (root included)
+    code = main([*_items_args(tmp_path, server), "--report", "json=/sys/r.json"])
+    assert code == 2
+    assert "--report json=/sys/r.json: /sys/r.json cannot be written (" in capsys.readouterr().err
+    assert server.requests == []
+
+
+def test_checking_a_report_path_leaves_nothing_behind(tmp_path: Path, server: LoopbackServer) -> None:
+    script_items(server)
+    assert main([*_items_args(tmp_path, server), "-q", "--report", f"json={tmp_path}/out/r.json"]) == 2
+    (tmp_path / "out").mkdir()
+    assert main([*_items_args(tmp_path, server), "-q", "--report", f"json={tmp_path}/out/r.json"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["r.json"]
 
 
 def test_a_report_that_cannot_be_written_at_the_end_is_an_error_but_the_exit_code_is_the_runs(
