@@ -450,6 +450,16 @@ def jsonable(value: Any, depth: int = 0) -> Any:
 
 
 def print_summary(result: Any, out: TextIO, *, quiet: bool = False) -> None:
+    from .trace import printable
+
+    class _Shown:  # what a server sent (an error excerpt, a URL) is shown, its control characters spelled out
+        def __init__(self, target: TextIO) -> None:
+            self.target = target
+
+        def write(self, text: str) -> None:
+            self.target.write(printable(text))
+
+    out = cast(TextIO, _Shown(out))
     out.write(f"workflow {result.workflow_id}: {result.status} in {result.duration * 1000:.0f} ms\n")
     if quiet:  # -q: the result only
         if result.error is not None:

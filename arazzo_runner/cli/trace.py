@@ -29,11 +29,19 @@ from ..events import (
     TokenFetched,
 )
 
-__all__ = ["BODY_SHOWN", "Trace"]
+__all__ = ["BODY_SHOWN", "Trace", "printable"]
 
 BODY_SHOWN = 2000  # characters of a body -vv prints
 TICK = 0.25  # seconds between updates of the live line
 _CLEAR = "\r\x1b[K"
+# What a server sends is shown, never obeyed: control characters (an escape sequence that clears the
+# screen, retitles the window or rewrites a line already printed) are written as \xNN.
+_CONTROLS = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0)) if chr(code) not in "\n\t"}
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character but newline and tab spelled out (``\\x1b``)."""
+    return text.translate(_CONTROLS)
 
 
 class Trace:
@@ -91,7 +99,7 @@ class Trace:
                 self._response(event)
         elif isinstance(event, TokenFetched):
             if self.verbosity >= 2:
-                self.out.write(f"  token request for {event.step_id}:\n")
+                self._write(f"  token request for {event.step_id}:\n")
                 self._request(event.request)
                 if event.response is not None:
                     self._response(event.response)
@@ -100,6 +108,9 @@ class Trace:
                 self._message(event)
         elif isinstance(event, RetryWaiting):
             self._wait_for(f"{event.step_id}: retry {event.action!r} ({event.source})", event.delay)
+
+    def _write(self, text: str) -> None:
+        self.out.write(text.translate(_CONTROLS))
 
     # -- the live line (terminals only) ----------------------------------------
     def _wait_for(self, what: str, delay: float | None) -> None:
@@ -120,7 +131,7 @@ class Trace:
             text = f"… {what}: waiting for the response, {now - since:.1f}s"
         else:
             text = f"… {what}: next attempt in {max(until - now, 0.0):.1f}s"
-        self.out.write(_CLEAR + text[:200])
+        self.out.write(_CLEAR + printable(text[:200]))
         self._live_shown = True
 
     def tick(self) -> None:
@@ -148,7 +159,7 @@ class Trace:
     def _server(self, event: ServerResolved) -> None:
         # Without -v, the command says before the run which server a source with several goes to (cli/notices.py).
         if self.verbosity >= 1:
-            self.out.write(f"server: source {event.source!r} -> {event.url} ({event.origin})\n")
+            self._write(f"server: source {event.source!r} -> {event.url} ({event.origin})\n")
 
     def _step(self, event: StepFinished) -> None:
         mark = "ok  " if event.succeeded else "FAIL"
@@ -159,20 +170,20 @@ class Trace:
         attempt = f" (attempt {event.attempt})" if event.attempt > 1 else ""
         checks = self._passed + self._failed
         criteria = f"criteria {self._passed}/{checks} passed" if checks else "no criteria"
-        self.out.write(
+        self._write(
             f"{indent}{mark} {name}{attempt}{where} -> {code} {event.duration * 1000:.0f} ms, {criteria}, "
             f"then {event.next_action}\n"
         )
         if event.error and self.verbosity >= 1:
-            self.out.write(f"{indent}     {event.error}\n")
+            self._write(f"{indent}     {event.error}\n")
 
     def _request(self, event: RequestSent) -> None:
-        self.out.write(f"  > {event.method} {event.url}\n")
+        self._write(f"  > {event.method} {event.url}\n")
         self._headers("  > ", event.headers)
         self._body("  > ", event.body, event.body_truncated)
 
     def _response(self, event: ResponseReceived) -> None:
-        self.out.write(f"  < {event.status_code} {event.reason} ({event.elapsed * 1000:.0f} ms)\n")
+        self._write(f"  < {event.status_code} {event.reason} ({event.elapsed * 1000:.0f} ms)\n")
         self._headers("  < ", event.headers)
         self._body("  < ", event.body, event.body_truncated)
 
@@ -184,20 +195,20 @@ class Trace:
             facts.append(f"correlation id {event.correlation_id!r}")
         if isinstance(event, MessageReceived):
             facts.append(f"waited {event.elapsed * 1000:.0f} ms")
-        self.out.write(f"{prefix}{said} ({', '.join(facts)})\n")
+        self._write(f"{prefix}{said} ({', '.join(facts)})\n")
         self._headers(prefix, event.headers)
         self._body(prefix, event.body, event.body_truncated)
 
     def _headers(self, prefix: str, headers: Headers) -> None:
         for name, value in headers:
-            self.out.write(f"{prefix}{name}: {value}\n")
+            self._write(f"{prefix}{name}: {value}\n")
 
     def _body(self, prefix: str, body: str | None, truncated: bool) -> None:
         if body is None:
             return
         shown = body[:BODY_SHOWN]
-        self.out.write(prefix + "\n")
+        self._write(prefix + "\n")
         for line in shown.splitlines() or [""]:
-            self.out.write(f"{prefix}{line}\n")
+            self._write(f"{prefix}{line}\n")
         if truncated or len(body) > BODY_SHOWN:
-            self.out.write(f"{prefix}(body cut at {BODY_SHOWN} characters)\n")
+            self._write(f"{prefix}(body cut at {BODY_SHOWN} characters)\n")

@@ -159,3 +159,33 @@ def test_a_run_with_nothing_to_show_or_record_is_not_observed(tmp_path: Path) ->
     assert isinstance(watch(verbose=1).listener, Trace)
     with_report = watch(report=[f"json={tmp_path / 'r.json'}"])
     assert with_report.listener is with_report.recorder is not None
+
+
+def test_what_a_server_sends_is_shown_never_obeyed_by_the_terminal(
+    tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from arazzo_runner.cli.main import main
+    from tests.reports.fixtures import ACCESS_TOKEN
+
+    script_items(server)
+    hostile = "boom \x1b[2J\x1b[1A\x1b[31mok\x1b[0m \x07 \x9b1m \rdone"  # clear screen, move up, bell, 8-bit CSI
+    server.script(
+        "GET",
+        "/items/7",
+        Reply(status=500, headers={"Content-Type": "text/plain", "X-Note": "a\x1b]0;title\x07b"}, body=hostile),
+    )
+    code = main(
+        [
+            "run", str(write_documents(tmp_path)), "-w", "main", "--inputs", json.dumps(INPUTS),
+            "--server", server.url, "--credential", f"oauth={ACCESS_TOKEN}", "-vv",
+        ]
+    )  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    for where, text in (("the trace", captured.err), ("the summary", captured.out)):
+        assert not any(c in text for c in "\x1b\x07\x9b\r"), f"a control character reached {where}"
+    assert "  < x-note: a\\x1b]0;title\\x07b" in captured.err
+    assert "  < boom \\x1b[2J\\x1b[1A\\x1b[31mok\\x1b[0m \\x07 \\x9b1m \n  < done\n" in captured.err  # the -vv body
+    assert "response 500: boom \\x1b[2J" in captured.out  # the error line of the summary
