@@ -139,8 +139,11 @@ class Recorder:
             self._open[-1].actions.append(event)
 
     def _retry(self, event: Any) -> None:
-        if self._open:
-            self._open[-1].retries.append(event)
+        # The wait comes after the attempt it follows has finished: it belongs to that attempt's record.
+        for step in reversed(self.steps):
+            if step.started.step_id == event.step_id and step.started.path == event.path:
+                step.retries.append(event)
+                return
 
     def _output(self, event: Any) -> None:
         if self._open and event.step_id is not None:

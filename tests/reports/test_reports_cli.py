@@ -141,6 +141,26 @@ def test_the_har_has_every_exchange_in_order_token_requests_included(tmp_path: P
     assert entries[1]["request"]["postData"]["mimeType"] == "application/json"
 
 
+def test_the_json_report_keeps_each_retry_wait_with_the_attempt_it_follows(
+    tmp_path: Path, server: LoopbackServer
+) -> None:
+    script_items(server)
+    server.script("GET", "/items/7", [Reply(status=503, headers={"Retry-After": "0"}), Reply(body={"id": 7})])
+    recorder = Recorder()
+    run_workflow(
+        write_documents(tmp_path), "main", INPUTS, servers=server.url, credentials=CREDENTIALS, on_event=recorder
+    )
+    write_report("json", recorder, tmp_path / "report.json")
+    steps = json.loads(validate_file("json", tmp_path / "report.json"))["steps"]
+    assert [(s["stepId"], s["attempt"], s["retries"]) for s in steps] == [
+        ("create", 1, []),
+        ("poll", 1, [{"delayMs": 0.0, "source": "Retry-After header", "action": "again"}]),
+        ("poll", 2, []),
+        ("nested", 1, []),
+        ("ping", 1, []),
+    ]
+
+
 def test_quiet_prints_only_the_result(
     tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
