@@ -66,12 +66,16 @@ def add_options(run: argparse.ArgumentParser) -> None:
 def report_targets(items: list[str], error: Callable[[str], Exception]) -> list[tuple[str, str]]:
     """``--report`` items as (format, path), each checked: a known format, a writable directory."""
     targets: list[tuple[str, str]] = []
+    claimed: dict[str, str] = {}  # each report's file, by its absolute path: two reports in one file would lose one
     for item in items:
         fmt, sep, path = item.partition("=")
         if not sep or not path:
             raise error(f"--report expects FORMAT=PATH (formats: {', '.join(FORMATS)}), got {item!r}")
         if fmt not in FORMATS:
             raise error(f"--report {item}: unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+        earlier = claimed.setdefault(os.path.realpath(path), item)
+        if earlier != item:
+            raise error(f"--report {item}: {path} is also where --report {earlier} goes")
         directory = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(directory):
             if os.path.exists(directory):

@@ -84,7 +84,7 @@ def write_report(format: str, recorder: Recorder, path: str | os.PathLike[str]) 
         if mode is not None:
             os.remove(target)
         os.replace(partial, target)
-    except OSError:
+    except BaseException:  # a full disk, or a second Ctrl-C while writing: no half-written file stays behind
         try:
             os.remove(partial)
         except OSError:

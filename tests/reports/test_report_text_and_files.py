@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from xml.etree import ElementTree
 
+import pytest
+
 from arazzo_runner.events import RunFinished, RunStarted, StepFinished, StepStarted
 from arazzo_runner.reports import Recorder, render, write_report
 from arazzo_runner.result import Failure, WorkflowResult
@@ -80,3 +82,24 @@ def test_a_report_replaces_an_earlier_one_whole(tmp_path: Path) -> None:
     write_report("junit", recorder, target)
     assert target.read_text(encoding="utf-8") == render("junit", recorder)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]  # no .partial left beside it
+
+
+def test_a_second_ctrl_c_while_a_report_is_written_leaves_no_partial_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    target = tmp_path / "report.xml"
+    target.write_text("the previous report", encoding="utf-8")
+    real_write = os.write
+
+    def interrupted(fd: int, data: bytes | memoryview) -> int:
+        real_write(fd, bytes(data)[:10])  # part of the report is on disk when Ctrl-C comes
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "write", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_report("junit", _failed_run("boom"), target)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.xml"]
+    assert target.read_text(encoding="utf-8") == "the previous report"  # never half of the new one

@@ -224,6 +224,18 @@ def test_an_unwritable_report_path_exits_2(
     assert server.requests == []
 
 
+def test_two_reports_in_one_file_exit_2(
+    tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script_items(server)
+    reports = ["--report", f"json={tmp_path}/out.txt", "--report", f"har={tmp_path}/./out.txt"]
+    assert main([*_items_args(tmp_path, server), *reports]) == 2
+    assert f"--report har={tmp_path}/./out.txt: {tmp_path}/./out.txt is also where --report json=" in (
+        capsys.readouterr().err
+    )
+    assert server.requests == []
+
+
 def test_a_report_path_under_a_file_exits_2_saying_so(
     tmp_path: Path, server: LoopbackServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
