@@ -9,6 +9,7 @@ delay) and is replaced when done.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import TextIO
@@ -47,10 +48,13 @@ def printable(text: str) -> str:
 class Trace:
     """An ``on_event`` listener printing the trace at ``verbosity`` (-1: -q, 0: only the live line, 1: -v, 2: -vv)."""
 
-    def __init__(self, out: TextIO, verbosity: int, *, live: bool | None = None) -> None:
+    def __init__(self, out: TextIO, verbosity: int, *, live: bool | None = None, columns: int | None = None) -> None:
         self.out = out
         self.verbosity = verbosity
-        self.live = (out.isatty() if live is None else live) and verbosity >= 0
+        if live is None:  # a terminal that understands the escape sequence redrawing the line
+            live = out.isatty() and os.environ.get("TERM") != "dumb"
+        self.live = live and verbosity >= 0
+        self.columns = columns  # the width the live line must fit; None: the terminal's, asked at each redraw
         self._live_shown = False
         # The live line: what is awaited, since when, and until when (a retry's end), redrawn by a ticker thread.
         self._waiting: tuple[str, float, float | None] | None = None
@@ -128,11 +132,25 @@ class Trace:
             return
         what, since, until = self._waiting
         if until is None:
-            text = f"… {what}: waiting for the response, {now - since:.1f}s"
+            state = f": waiting for the response, {now - since:.1f}s"
         else:
-            text = f"… {what}: next attempt in {max(until - now, 0.0):.1f}s"
-        self.out.write(_CLEAR + printable(text[:200]))
+            state = f": next attempt in {max(until - now, 0.0):.1f}s"
+        # Narrower than the terminal: a line that wraps cannot be redrawn in place. The step and URL give
+        # way, the state stays whole.
+        room = max(self._width() - 1 - len(state) - 2, 10)
+        what = printable(what)
+        if len(what) > room:
+            what = what[: room - 1] + "…"
+        self.out.write(f"{_CLEAR}… {what}{state}")
         self._live_shown = True
+
+    def _width(self) -> int:
+        if self.columns is not None:
+            return self.columns
+        try:
+            return os.get_terminal_size(self.out.fileno()).columns or 80
+        except (AttributeError, OSError, ValueError):
+            return 80
 
     def tick(self) -> None:
         """Redraw the live line with the time now (the ticker thread calls it every :data:`TICK` seconds)."""

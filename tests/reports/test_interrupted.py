@@ -149,6 +149,11 @@ def test_on_a_terminal_the_live_line_is_cleared_before_the_interruption_is_said(
         "--server", hanging_server.url, "--credential", f"oauth={ACCESS_TOKEN}",
     ]  # fmt: skip
     terminal, child_end = os.openpty()
+    import fcntl
+    import struct
+    import termios
+
+    fcntl.ioctl(child_end, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 60, 0, 0))  # a 60-column terminal
     env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
     process = subprocess.Popen(command, stdin=child_end, stdout=child_end, stderr=child_end, env=env)
     os.close(child_end)
@@ -184,3 +189,5 @@ def test_on_a_terminal_the_live_line_is_cleared_before_the_interruption_is_said(
     assert said, text
     assert before.endswith("\r\x1b[K"), repr(text[-300:])  # said on a cleared line, not after the live line
     assert "waiting for the response" not in after
+    live = [part for part in before.split("\r\x1b[K") if "waiting for the response" in part]
+    assert live and all(len(part) <= 59 for part in live), live  # fits: redrawn in place, not wrapped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,3 +190,26 @@ def test_what_a_server_sends_is_shown_never_obeyed_by_the_terminal(
     assert "  < x-note: a\\x1b]0;title\\x07b" in captured.err
     assert "  < boom \\x1b[2J\\x1b[1A\\x1b[31mok\\x1b[0m \\x07 \\x9b1m \n  < done\n" in captured.err  # the -vv body
     assert "response 500: boom \\x1b[2J" in captured.out  # the error line of the summary
+
+
+def test_the_live_line_fits_the_terminal_so_it_can_be_redrawn_in_place() -> None:
+    out = io.StringIO()
+    trace = Trace(out, 1, live=True, columns=60)
+    long_url = "http://127.0.0.1:8000/v1/b2b/recovery_codes/organization-test-07971b06/member-test-32fc5024"
+    trace(dataclasses.replace(_request(), url=long_url))
+    trace.tick()
+    drawn = [line for line in out.getvalue().split("\r\x1b[K") if line]
+    assert drawn and all(len(line) <= 59 for line in drawn), drawn  # a wrapped line would scroll at each tick
+    assert all(line.startswith("… poll: GET http://127.0.0") for line in drawn)
+    assert all("…: waiting for the response, 0." in line for line in drawn)  # the URL gives way, the state stays
+
+
+def test_a_dumb_terminal_gets_no_live_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert Trace(Terminal(), 0).live
+    monkeypatch.setenv("TERM", "dumb")  # an editor's shell buffer: it would print the escape sequences
+    assert not Trace(Terminal(), 0).live
