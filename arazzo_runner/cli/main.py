@@ -323,12 +323,23 @@ def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | N
 
 # -- run --------------------------------------------------------------------
 def _cmd_run(args: argparse.Namespace) -> int:
-    from ..api import run_workflow
-    from ..compile.loader import load
-    from ..engine.bounded import Limits
     from .observe import observed, terminate_as_interrupt
 
     watch = observed(args, UsageError, sys.stderr)  # a bad --report stops here, before anything is loaded
+    if args.each is not None:  # many runs: each row's result is in the JSON Lines output (cli/each.py)
+        return _run_one(args, watch)
+    try:  # from here on Ctrl-C or SIGTERM, while loading too, still leaves the reports saying what happened
+        with terminate_as_interrupt():
+            return _run_one(args, watch)
+    except KeyboardInterrupt as interrupt:
+        return _interrupted(args, watch, interrupt)
+
+
+def _run_one(args: argparse.Namespace, watch: Observed) -> int:
+    from ..api import run_workflow
+    from ..compile.loader import load
+    from ..engine.bounded import Limits
+
     sources = source_map(args.source)
     document = load(args.spec, strict=args.strict, sources=sources)
     _warn_unused_sources(sources, document)
@@ -360,23 +371,19 @@ def _cmd_run(args: argparse.Namespace) -> int:
     mock: Any = False
     if args.mock or args.mock_scenario:
         mock = {"seed": args.mock_seed, "scenario": args.mock_scenario}
-    try:
-        with terminate_as_interrupt():
-            result = run_workflow(
-                document,
-                args.workflow,
-                inputs,
-                servers=servers,
-                credentials=credentials,
-                timeout=args.timeout,
-                limits=Limits(run_timeout=args.run_timeout),
-                mock=mock,
-                follow_redirects=args.follow_redirects,
-                checks=args.checks,
-                on_event=watch.listener,
-            )
-    except KeyboardInterrupt as interrupt:  # Ctrl-C or SIGTERM: the reports still say what happened
-        return _interrupted(args, watch, interrupt)
+    result = run_workflow(
+        document,
+        args.workflow,
+        inputs,
+        servers=servers,
+        credentials=credentials,
+        timeout=args.timeout,
+        limits=Limits(run_timeout=args.run_timeout),
+        mock=mock,
+        follow_redirects=args.follow_redirects,
+        checks=args.checks,
+        on_event=watch.listener,
+    )
     watch.write_reports(sys.stderr)  # a report that cannot be written is said there; the exit code stays the run's
     if args.json:
         json.dump(jsonable(result.to_dict()), sys.stdout, indent=2, ensure_ascii=False, allow_nan=False, default=str)
@@ -393,7 +400,7 @@ def _interrupted(args: argparse.Namespace, watch: Observed, interrupt: KeyboardI
     if watch.trace is not None:
         watch.trace.close()  # the live line goes before anything else is said
     if watch.recorder is not None:
-        watch.recorder.interrupt(name)
+        watch.recorder.interrupt(name, workflow_id=args.workflow, document=args.spec)
         watch.write_reports(sys.stderr)
         if args.json:
             json.dump(partial_result(watch.recorder), sys.stdout, indent=2, ensure_ascii=False, default=str)

@@ -83,6 +83,7 @@ class Recorder:
         self.messages: list[MessageEvent] = []  # every message of AsyncAPI steps in order (MessageSent/Received)
         self.stopped_by: str | None = None  # "SIGINT", "SIGTERM" ...: the run ended from outside
         self.stopped_at: float | None = None
+        self._planned = ("", "")  # the workflow id and document of a run stopped before it started
         self._open: list[StepRecord] = []  # started, not finished: a workflow step holds its child's steps
         self._handlers: dict[type[Event], Callable[[Any], None]] = {
             StepStarted: self._step_started,
@@ -177,20 +178,24 @@ class Recorder:
             return self.exchanges[-1]
         return None
 
-    def interrupt(self, why: str) -> None:
-        """Mark the run as stopped from outside (``"SIGINT"``, ``"SIGTERM"``) before writing reports."""
+    def interrupt(self, why: str, *, workflow_id: str = "", document: str = "") -> None:
+        """Mark the run as stopped from outside (``"SIGINT"``, ``"SIGTERM"``) before writing reports.
+
+        ``workflow_id`` and ``document`` name the run the reports are about when it was stopped before
+        it started (while its document was loading)."""
         if self.finished is None and self.stopped_by is None:
             self.stopped_by = why
             self.stopped_at = time.monotonic()
+            self._planned = (workflow_id, document)
 
     # -- what every report says ----------------------------------------------
     @property
     def workflow_id(self) -> str:
-        return self.started.workflow_id if self.started is not None else ""
+        return self.started.workflow_id if self.started is not None else self._planned[0]
 
     @property
     def document(self) -> str:
-        return self.started.document if self.started is not None else ""
+        return self.started.document if self.started is not None else self._planned[1]
 
     @property
     def status(self) -> str:
@@ -227,11 +232,18 @@ class Recorder:
             error = self.finished.result.error
             return error.to_dict() if error is not None else None
         step = next((s for s in reversed(self.steps) if s.finished is None), None)
-        where = f" during step {step.started.step_id!r}" if step is not None else ""
+        why = self.stopped_by or "stopped"
+        if not self.steps:
+            message = f"the run was interrupted ({why}) before its first step: no step was run"
+        else:
+            where = f" during step {step.started.step_id!r}" if step is not None else ""
+            message = (
+                f"the run was interrupted ({why}){where}; "
+                "the steps before it completed, and may have changed state on the server"
+            )
         return {
             "reason": "interrupted",
-            "message": f"the run was interrupted ({self.stopped_by or 'stopped'}){where}; "
-            "the steps before it completed, and may have changed state on the server",
+            "message": message,
             "workflowId": self.workflow_id,
             "stepId": step.started.step_id if step is not None else None,
             "statusCode": None,

@@ -191,3 +191,43 @@ def test_on_a_terminal_the_live_line_is_cleared_before_the_interruption_is_said(
     assert "waiting for the response" not in after
     live = [part for part in before.split("\r\x1b[K") if "waiting for the response" in part]
     assert live and all(len(part) <= 59 for part in live), live  # fits: redrawn in place, not wrapped
+
+
+@pytest.mark.parametrize(
+    ("sent", "name", "exit_code"), [(signal.SIGINT, "SIGINT", 130), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_a_signal_while_the_document_loads_still_writes_every_report(
+    tmp_path: Path, sent: signal.Signals, name: str, exit_code: int
+) -> None:
+    document = write_documents(tmp_path)
+    with LoopbackServer() as server:
+        # The description is fetched from a server that takes its time: the run has not started when the signal comes.
+        server.script("GET", "/items.yaml", Reply(body="openapi: 3.0.3", delay=60))
+        text = document.read_text(encoding="utf-8").replace("./items.yaml", f"{server.url}/items.yaml")
+        document.write_text(text, encoding="utf-8")
+        command = [
+            sys.executable, "-m", "arazzo_runner", "run", str(document), "-w", "main", "--no-cache",
+            "--inputs", json.dumps(INPUTS), "--json",
+            *[arg for fmt, file in FORMATS.items() for arg in ("--report", f"{fmt}={tmp_path / file}")],
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            _wait_for_request(server, "/items.yaml", process)
+            process.send_signal(sent)
+            stdout, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+    assert process.returncode == exit_code, stderr
+    assert f"arazzo-runner: interrupted ({name})" in stderr and "Traceback" not in stderr
+    assert json.loads(stdout)["status"] == "interrupted"
+    reports = {fmt: validate_file(fmt, tmp_path / file) for fmt, file in FORMATS.items()}
+    report = json.loads(reports["json"])
+    assert (report["status"], report["stoppedBy"], report["steps"]) == ("interrupted", name, [])
+    assert report["workflowId"] == "main" and report["document"] == str(document)
+    assert "before its first step: no step was run" in report["error"]["message"]
+    case = ElementTree.fromstring(reports["junit"]).find("testsuite/testcase")
+    assert case is not None and case.get("name") == "main" and case.find("error") is not None
+    assert json.loads(reports["har"])["log"]["entries"] == []
+    assert f"interrupted ({name})" in reports["markdown"]
