@@ -114,7 +114,7 @@ class Trace:
             self._wait_for(f"{event.step_id}: retry {event.action!r} ({event.source})", event.delay)
 
     def _write(self, text: str) -> None:
-        self.out.write(text.translate(_CONTROLS))
+        self.out.write(printable(text))
 
     # -- the live line (terminals only) ----------------------------------------
     def _wait_for(self, what: str, delay: float | None) -> None:
