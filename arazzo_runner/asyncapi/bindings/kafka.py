@@ -4,14 +4,15 @@ A channel address is a topic. A send produces to it and waits for the
 broker's acknowledgement (headers as Kafka record headers, the content type
 as a ``content-type`` header, no key). A receive reads with no consumer group,
 so concurrent runs each see every record. One consumer per connection reads
-every plain topic subscribed on it, its partitions assigned by hand: a
-subscribe looks the topic up through the producer (a broker that creates
-topics on first use creates it then), asks the end offset of each partition
-and returns only then, so records produced after the subscribe returns are
-the subscription's and older ones are not (subscribe-before-trigger). A
-topic joining the consumer keeps the other topics at the record they had
-reached. ``{parameters}`` in an address make a topic pattern, read by a
-consumer of its own from the end of each partition it finds. ``kafka://``
+every topic subscribed on it, its partitions assigned by hand: a subscribe
+looks the topic up through the producer (a broker that creates topics on
+first use creates it then), asks the end offset of each partition and
+returns only then, so records produced after the subscribe returns are the
+subscription's and older ones are not (subscribe-before-trigger). A topic
+joining the consumer keeps the other topics at the record they had reached.
+``{parameters}`` in an address make a topic pattern: the topics matching it
+are read from their end, and one created later (looked for every
+``TOPICS_REFRESH`` seconds) from its first record. ``kafka://``
 connects in plain text, ``kafka-secure://`` over TLS; credentials (from the
 run's, by security scheme) authenticate with SASL PLAIN.
 """
@@ -146,8 +147,12 @@ class _TopicReader:
         look = loop.time() + TOPICS_REFRESH
         with contextlib.suppress(KafkaError, OSError):  # the connection is then reported closed (is_open)
             while True:
-                async with self.lock:
-                    batches = await self.consumer.getmany(timeout_ms=POLL_MS)
+                if not self.reached:  # nothing assigned yet (a pattern no topic matches): getmany() would wait on
+                    await asyncio.sleep(POLL_MS / 1000)
+                    batches = {}
+                else:
+                    async with self.lock:
+                        batches = await self.consumer.getmany(timeout_ms=POLL_MS)
                 for tp, records in batches.items():
                     for record in records:
                         self.reached[tp] = record.offset + 1
