@@ -77,6 +77,7 @@ def record_headers(headers: dict[str, str], content_type: str) -> list[tuple[str
 
 
 POLL_MS = 100  # the longest a topic joining a busy consumer waits for the read in progress
+FETCH_WAIT_MS = 100  # a broker may hold a fetch until its wait ends though a record came (Tansu 0.6 does)
 TOPICS_REFRESH = 0.5  # seconds between two looks for new topics while a pattern is subscribed
 
 _Matches = Callable[[str], bool]
@@ -241,7 +242,9 @@ class KafkaBinding:
 
         async with self._starting:
             if self._reader is None:
-                consumer = AIOKafkaConsumer(**self._options(), group_id=None, enable_auto_commit=False)
+                consumer = AIOKafkaConsumer(
+                    **self._options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=FETCH_WAIT_MS
+                )
                 try:
                     await consumer.start()
                 except BaseException:
