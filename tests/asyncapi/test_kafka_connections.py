@@ -1,6 +1,6 @@
 """Kafka connections kept by a Runner, made again after a cut, closed by a one-off run (counted at a TCP
 proxy in front of a real Tansu broker), and the pet-store workflow over its document's own Kafka server.
-The documents and helpers are those of tests/asyncapi/test_kafka_steps.py."""
+The documents and test functions are those of tests/asyncapi/test_kafka_steps.py."""
 
 from __future__ import annotations
 
