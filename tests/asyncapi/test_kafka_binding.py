@@ -1,9 +1,7 @@
-"""The Kafka binding (experimental): what can be tested here without a Kafka broker, for real.
-
-No Kafka broker can run in this environment (no JVM distribution reachable, no containers), so the
-binding is not tested against one: these tests cover the binding chosen by the protocol and the URL's
-scheme, the client configuration made from the URL and credentials, and a refused connection on a closed
-port of 127.0.0.1 failing the step with the server and the cause (the real aiokafka client connecting).
+"""The Kafka binding without a broker: the binding chosen by the protocol and the URL's scheme, the client
+configuration made from the URL and credentials, topic names, and a refused connection on a closed port of
+127.0.0.1 failing the step with the server and the cause (the real aiokafka client connecting). Messages
+through a real Kafka-protocol broker (Tansu): tests/asyncapi/test_kafka_steps.py.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from arazzo_runner.asyncapi.bindings.kafka import (  # after the skip when aioka
     client_options,
     record_headers,
     topic_pattern,
+    topic_problem,
 )
 
 KAFKA = ASYNCAPI.replace(
@@ -72,6 +71,10 @@ def test_addresses_and_headers_map_to_topics_and_record_headers() -> None:
         ("content-type", b"application/json"),
     ]
     assert record_headers({"Content-Type": "text/plain"}, "application/json") == [("Content-Type", b"text/plain")]
+    for good in ("shop.orders.confirmed", "orders_v2-eu", "a" * 249):
+        assert topic_problem(good) is None
+    for bad in ("shop/orders/confirmed", "two words", "a" * 250, "", ".", "..", "café"):
+        assert topic_problem(bad) is not None, bad
 
 
 def test_a_refused_connection_fails_the_receive_step_naming_the_server_and_cause(tmp_path: Path) -> None:

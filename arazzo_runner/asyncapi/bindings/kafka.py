@@ -1,13 +1,20 @@
-"""Kafka through ``aiokafka`` (experimental: see docs/async-steps.md for why).
+"""Kafka through ``aiokafka``, tested against Tansu, a Kafka-protocol broker (docs/async-steps.md).
 
 A channel address is a topic. A send produces to it and waits for the
 broker's acknowledgement (headers as Kafka record headers, the content type
-as a ``content-type`` header). A receive is a consumer of its own, with no
-consumer group (so concurrent runs each see every record), positioned at the
-end of each partition when it subscribes: records produced after that are
-delivered, older ones are not. ``{parameters}`` in an address make a topic
-pattern. ``kafka://`` connects in plain text, ``kafka-secure://`` over TLS;
-credentials (from the run's, by security scheme) authenticate with SASL PLAIN.
+as a ``content-type`` header, no key). A receive reads with no consumer group,
+so concurrent runs each see every record. One consumer per connection reads
+every topic subscribed on it, its partitions assigned by hand: a subscribe
+looks the topic up through the producer (a broker that creates topics on
+first use creates it then), asks the end offset of each partition and
+returns only then, so records produced after the subscribe returns are the
+subscription's and older ones are not (subscribe-before-trigger). A topic
+joining the consumer keeps the other topics at the record they had reached.
+``{parameters}`` in an address make a topic pattern: the topics matching it
+are read from their end, and one created later (looked for every
+``TOPICS_REFRESH`` seconds) from its first record. ``kafka://``
+connects in plain text, ``kafka-secure://`` over TLS; credentials (from the
+run's, by security scheme) authenticate with SASL PLAIN.
 """
 
 from __future__ import annotations
@@ -15,11 +22,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from . import BrokerError, Endpoint, Received, Subscription
 
 _PARAM = re.compile(r"\{[^}]*\}")
+_TOPIC = re.compile(r"[A-Za-z0-9._-]{1,249}")
 DEFAULT_PORT = 9092
 TIMEOUT_MS = 10000
 
@@ -30,6 +39,17 @@ def topic_pattern(address: str) -> str | None:
         return None
     parts = _PARAM.split(address)
     return "^" + "[^/]+".join(re.escape(part) for part in parts) + "$"
+
+
+def topic_problem(address: str) -> str | None:
+    """Why ``address`` cannot be a Kafka topic name, or None. Checked here: a broker answers an invalid name
+    with an error the client retries until its request timeout."""
+    if _TOPIC.fullmatch(address) and address not in (".", ".."):
+        return None
+    return (
+        f"{address!r} is not a valid Kafka topic name (letters, digits, '.', '_' and '-', at most 249); "
+        "point the source at another broker with --server SOURCE=URL if its addresses are meant for one"
+    )
 
 
 def client_options(endpoint: Endpoint) -> dict[str, Any]:
@@ -56,11 +76,109 @@ def record_headers(headers: dict[str, str], content_type: str) -> list[tuple[str
     return out
 
 
+POLL_MS = 100  # the longest a topic joining a busy consumer waits for the read in progress
+FETCH_WAIT_MS = 100  # a broker may hold a fetch until its wait ends though a record came (Tansu 0.6 does)
+TOPICS_REFRESH = 0.5  # seconds between two looks for new topics while a pattern is subscribed
+
+_Matches = Callable[[str], bool]
+
+
+def _received(record: Any) -> Received:
+    headers = {str(k): (v or b"").decode("utf-8", "replace") for k, v in (record.headers or ())}
+    return Received(record.topic, bytes(record.value or b""), headers)
+
+
+class _TopicReader:
+    """The consumer of one connection, no group, its partitions assigned by hand, handing each record to the
+    subscriptions whose topic (or pattern) it matches and whose start it is at or after. A subscription starts
+    at the end each partition had when it subscribed; a topic that matches a pattern and was created after it
+    was subscribed (found by a look at the topics every ``TOPICS_REFRESH`` seconds) is read from its start."""
+
+    def __init__(self, consumer: Any, partitions_of: Callable[[str], Awaitable[Any]]) -> None:
+        self.consumer = consumer
+        self.partitions_of = partitions_of
+        self.subs: list[tuple[Subscription, _Matches, dict[Any, int]]] = []
+        self.reached: dict[Any, int] = {}  # partition -> the offset of the next record to hand out
+        self.lock = asyncio.Lock()  # a read, or a change of the assigned partitions
+        self.task: asyncio.Task[None] | None = None
+
+    async def partitions(self, topics: Iterable[str]) -> list[Any]:
+        from aiokafka import TopicPartition
+
+        return [TopicPartition(t, n) for t in sorted(topics) for n in sorted(await self.partitions_of(t))]
+
+    async def add(self, sub: Subscription, matches: _Matches, topics: Iterable[str]) -> None:
+        partitions = await self.partitions(topics)
+        starts: dict[Any, int] = dict(await self.consumer.end_offsets(partitions)) if partitions else {}
+        await self._assign(starts)
+        self.subs.append((sub, matches, starts))
+        if self.task is None:
+            self.task = asyncio.get_running_loop().create_task(self._read())
+
+    async def _assign(self, starts: dict[Any, int]) -> None:
+        if all(tp in self.reached for tp in starts):
+            return
+        async with self.lock:
+            fresh = {tp: offset for tp, offset in starts.items() if tp not in self.reached}
+            if fresh:
+                # assign() forgets every position: the partitions read so far resume where they were.
+                self.consumer.assign([*self.reached, *fresh])
+                self.reached.update(fresh)
+                for tp, offset in self.reached.items():
+                    self.consumer.seek(tp, offset)
+
+    def remove(self, sub: Subscription) -> None:
+        self.subs = [entry for entry in self.subs if entry[0] is not sub]
+
+    async def _new_topics(self) -> None:
+        """Topics created since the patterns subscribed that match one: assigned from their first record."""
+        patterns = [matches for sub, matches, _ in self.subs if topic_pattern(sub.address) is not None]
+        if not patterns:
+            return
+        known = {tp.topic for tp in self.reached}
+        topics = [t for t in await self.consumer.topics() if t not in known and any(m(t) for m in patterns)]
+        if topics:
+            partitions = await self.partitions(topics)
+            await self._assign(dict(await self.consumer.beginning_offsets(partitions)))
+
+    async def _read(self) -> None:
+        from aiokafka.errors import KafkaError
+
+        loop = asyncio.get_running_loop()
+        look = loop.time() + TOPICS_REFRESH
+        with contextlib.suppress(KafkaError, OSError):  # the connection is then reported closed (is_open)
+            while True:
+                if not self.reached:  # nothing assigned yet (a pattern no topic matches): getmany() would wait on
+                    await asyncio.sleep(POLL_MS / 1000)
+                    batches = {}
+                else:
+                    async with self.lock:
+                        batches = await self.consumer.getmany(timeout_ms=POLL_MS)
+                for tp, records in batches.items():
+                    for record in records:
+                        self.reached[tp] = record.offset + 1
+                        for sub, matches, starts in list(self.subs):
+                            if matches(record.topic) and record.offset >= starts.get(tp, 0):
+                                sub.queue.put_nowait(_received(record))
+                if loop.time() >= look:
+                    look = loop.time() + TOPICS_REFRESH
+                    await self._new_topics()
+
+    async def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+        with contextlib.suppress(Exception):
+            await self.consumer.stop()
+
+
 class KafkaBinding:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self._producer: Any = None
-        self._consumers: dict[int, tuple[Any, asyncio.Task[None]]] = {}  # id(subscription) -> consumer, reader
+        self._reader: _TopicReader | None = None
+        self._starting = asyncio.Lock()  # two runs subscribing at once on a kept connection start one consumer
 
     def _options(self) -> dict[str, Any]:
         options = client_options(self.endpoint)
@@ -85,61 +203,65 @@ class KafkaBinding:
 
     @property
     def is_open(self) -> bool:
-        return self._producer is not None
+        reader = self._reader
+        return self._producer is not None and (reader is None or reader.task is None or not reader.task.done())
 
     async def publish(self, address: str, body: bytes, headers: dict[str, str], content_type: str) -> None:
         from aiokafka.errors import KafkaError
 
+        problem = topic_problem(address)
+        if problem is not None:
+            raise BrokerError(problem)
         try:
             await self._producer.send_and_wait(address, body, headers=record_headers(headers, content_type))
         except (KafkaError, OSError) as exc:
             raise BrokerError(f"publish to {address!r} failed: {_reason(exc)}") from None
 
     async def subscribe(self, address: str) -> Subscription:
-        from aiokafka import AIOKafkaConsumer
         from aiokafka.errors import KafkaError
 
-        sub = Subscription(address)
-        consumer = AIOKafkaConsumer(
-            **self._options(), group_id=None, enable_auto_commit=False, auto_offset_reset="latest"
-        )
         pattern = topic_pattern(address)
+        problem = topic_problem(_PARAM.sub("x", address))
+        if problem is not None:
+            raise BrokerError(problem)
+        sub = Subscription(address)
         try:
+            reader = await self._topic_reader()
             if pattern is None:
-                consumer.subscribe([address])
+                await reader.add(sub, address.__eq__, [address])  # the topic is created if the broker may
             else:
-                consumer.subscribe(pattern=pattern)
-            await consumer.start()
-            for partition in consumer.assignment():  # the end of each partition now: later records are ours
-                await consumer.position(partition)
+                matches = re.compile(pattern).fullmatch
+                topics = [t for t in await reader.consumer.topics() if matches(t)]
+                await reader.add(sub, lambda topic: matches(topic) is not None, topics)
         except (KafkaError, OSError) as exc:
-            with contextlib.suppress(Exception):
-                await consumer.stop()
             raise BrokerError(f"subscribe to {address!r} failed: {_reason(exc)}") from None
-
-        async def read() -> None:
-            with contextlib.suppress(Exception):
-                async for record in consumer:
-                    found = {str(k): v.decode("utf-8", "replace") for k, v in (record.headers or ())}
-                    sub.queue.put_nowait(Received(record.topic, bytes(record.value or b""), found))
-
-        self._consumers[id(sub)] = (consumer, asyncio.get_running_loop().create_task(read()))
         return sub
 
+    async def _topic_reader(self) -> _TopicReader:
+        from aiokafka import AIOKafkaConsumer
+
+        async with self._starting:
+            if self._reader is None:
+                consumer = AIOKafkaConsumer(
+                    **self._options(), group_id=None, enable_auto_commit=False, fetch_max_wait_ms=FETCH_WAIT_MS
+                )
+                try:
+                    await consumer.start()
+                except BaseException:
+                    with contextlib.suppress(Exception):
+                        await consumer.stop()
+                    raise
+                self._reader = _TopicReader(consumer, self._producer.partitions_for)
+            return self._reader
+
     async def unsubscribe(self, sub: Subscription) -> None:
-        found = self._consumers.pop(id(sub), None)
-        if found is not None:
-            consumer, reader = found
-            reader.cancel()
-            with contextlib.suppress(Exception):
-                await consumer.stop()
+        if self._reader is not None:
+            self._reader.remove(sub)
 
     async def close(self) -> None:
-        for consumer, reader in self._consumers.values():
-            reader.cancel()
-            with contextlib.suppress(Exception):
-                await consumer.stop()
-        self._consumers.clear()
+        if self._reader is not None:
+            await self._reader.close()
+            self._reader = None
         if self._producer is not None:
             with contextlib.suppress(Exception):
                 await self._producer.stop()
