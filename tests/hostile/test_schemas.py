@@ -125,3 +125,30 @@ def test_an_alias_bomb_in_a_response_schema_under_check_mock_and_a_real_run(tmp_
     assert "run 0" in done.stdout  # the body breaks no rule of the schema: the contract check passes
     assert "contract" not in done.stdout
     print(f"alias bomb in a response schema: peak RSS {done.peak_kib // 1024} MiB")
+
+
+def test_generate_inlines_a_bounded_part_of_an_alias_bomb_or_a_fanned_out_schema(tmp_path: Path) -> None:
+    bomb = _alias_bomb_openapi("http://127.0.0.1:9").rstrip("\n") + (
+        "\n    post:\n      operationId: p\n"
+        "      requestBody: {required: true, content: {application/json: {schema: *a8}}}\n"
+        "      responses: {'200': {description: ok, content: {application/json: {schema: *a8}}}}\n"
+    )
+    (tmp_path / "bomb.yaml").write_text(bomb)
+    (tmp_path / "fanout.yaml").write_text(RECURSIVE % {"fanout": _fanout(40)})
+    done = run_bounded(
+        """
+        import sys
+        from arazzo_runner.cli.main import main
+        for name in ("bomb.yaml", "fanout.yaml"):
+            print(name, main(["generate", sys.argv[1] + "/" + name, "-o", sys.argv[1] + "/" + name + ".arazzo.yaml"]))
+            print(name, main(["check", sys.argv[1] + "/" + name + ".arazzo.yaml"]))
+        """,
+        seconds=60,
+        memory_mib=600,
+        args=[str(tmp_path)],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("bomb.yaml 0") == 2 and done.stdout.count("fanout.yaml 0") == 2, done.stdout
+    generated = (tmp_path / "bomb.yaml.arazzo.yaml").read_text()
+    assert len(generated) < 1_000_000
+    print(f"generate from an alias bomb: peak RSS {done.peak_kib // 1024} MiB")
