@@ -58,7 +58,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--server", action="append", default=[], metavar="[SOURCE=]URL", help="as on run")
     parser.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE", help="as on run")
     parser.add_argument("--mock", action="store_true", help="offline: answer every request from the descriptions")
-    parser.add_argument("--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout")
+    parser.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="deadline of each request (default 30)",
+    )
     parser.add_argument(
         "--checks",
         default="error",
