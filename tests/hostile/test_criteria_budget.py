@@ -1,4 +1,4 @@
-"""Criteria that backtrack or take polynomial time are bounded by criterion_timeout (issue item 2)."""
+"""Criteria that backtrack or take polynomial time are bounded by criterion_timeout."""
 
 from __future__ import annotations
 

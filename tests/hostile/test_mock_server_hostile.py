@@ -1,4 +1,4 @@
-"""The mock server under hostile requests: bad headers, deep JSON, huge bodies, connection floods (items 7, 11)."""
+"""The mock server under hostile requests: bad headers, deep JSON, huge bodies, connection floods."""
 
 from __future__ import annotations
 

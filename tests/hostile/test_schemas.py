@@ -1,4 +1,4 @@
-"""Recursive schemas, $ref fan-out and alias bombs in response schemas (issue item 4).
+"""Recursive schemas, $ref fan-out and alias bombs in response schemas.
 
 ``check``, ``run --mock`` and the mock's responses walk ``$ref`` graphs once, with
 cycle detection and sharing; they never expand a schema into a tree.

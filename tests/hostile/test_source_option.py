@@ -1,4 +1,4 @@
-"""--source matches the URL as the document writes it, resolved against the document (item 13)."""
+"""--source matches the URL as the document writes it, resolved against the document."""
 
 from __future__ import annotations
 
