@@ -138,6 +138,9 @@ def _operations(description: Mapping[str, Any], path: Path) -> list[_Operation]:
     return found
 
 
+MAX_INLINED_SCHEMAS = 2000  # schema objects inlined for one parameter, body or output
+
+
 def _resolve(root: Mapping[str, Any], value: Any, depth: int = 0) -> Any:
     """Follow a local ``$ref`` (``#/...``); other references are left as they are."""
     while isinstance(value, Mapping) and isinstance(value.get("$ref"), str) and depth < 32:
@@ -154,23 +157,30 @@ def _resolve(root: Mapping[str, Any], value: Any, depth: int = 0) -> Any:
     return value
 
 
-def _schema(root: Mapping[str, Any], schema: Any, depth: int = 0) -> Any:
-    """A self-contained JSON Schema: local references inlined (cycles cut off), OpenAPI-only keywords dropped."""
+def _schema(root: Mapping[str, Any], schema: Any, depth: int = 0, budget: list[int] | None = None) -> Any:
+    """A self-contained JSON Schema: local references inlined (cycles cut off), OpenAPI-only keywords dropped.
+
+    At most :data:`MAX_INLINED_SCHEMAS` schema objects are inlined for one schema: YAML aliases or ``$ref``
+    fan-out can make a small description 10**8 paths wide; past the budget a subschema is left open (``{}``).
+    """
+    if budget is None:
+        budget = [MAX_INLINED_SCHEMAS]
     schema = _resolve(root, schema)
     if not isinstance(schema, Mapping):
         return schema
-    if depth > 8:
+    if depth > 8 or budget[0] <= 0:
         return {}
+    budget[0] -= 1
     out: dict[str, Any] = {}
     for key, value in schema.items():
         if key in _OPENAPI_ONLY or key.startswith("x-") or key == "$ref":
             continue
         if key in ("properties", "patternProperties") and isinstance(value, Mapping):
-            out[key] = {name: _schema(root, sub, depth + 1) for name, sub in value.items()}
+            out[key] = {name: _schema(root, sub, depth + 1, budget) for name, sub in value.items()}
         elif key in ("items", "additionalProperties", "not") and isinstance(value, Mapping):
-            out[key] = _schema(root, value, depth + 1)
+            out[key] = _schema(root, value, depth + 1, budget)
         elif key in ("allOf", "anyOf", "oneOf") and isinstance(value, list):
-            out[key] = [_schema(root, sub, depth + 1) for sub in value]
+            out[key] = [_schema(root, sub, depth + 1, budget) for sub in value]
         else:
             out[key] = value
     for bound in ("Minimum", "Maximum"):  # OpenAPI 3.0's boolean exclusive bounds

@@ -13,7 +13,7 @@ missing attribute only leaves a detail out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,15 +53,34 @@ class _Builder:
         self.edges: list[_Edge] = []
         self._done: dict[str, _Cluster] = {}
 
-    def workflow(self, document: Any, workflow: Any) -> _Cluster:
+    def draw(self, document: Any, workflow: Any) -> None:
+        """Draw ``workflow`` and every workflow it reaches, depth first, without recursing in Python.
+
+        Drawing a workflow is a generator that yields the drawing of each workflow it reaches for the
+        first time; those wait on an explicit stack, so a chain of a thousand workflows draws whole.
+        """
+        _, first = self._open(document, workflow)
+        stack = [first] if first is not None else []
+        while stack:
+            reached = next(stack[-1], None)
+            if reached is None:
+                stack.pop()
+            else:
+                stack.append(reached)
+
+    def _open(self, document: Any, workflow: Any) -> tuple[_Cluster, Iterator[Any] | None]:
+        """The cluster of ``workflow``, and its drawing when it is new (None when already drawn)."""
         workflow_id = str(getattr(workflow, "workflow_id", "?"))
         key = f"{getattr(document, 'url', '')}#{workflow_id}"
         if key in self._done:
-            return self._done[key]
+            return self._done[key], None
         prefix = f"w{len(self._done)}"
         cluster = _Cluster(f"{prefix}_{_NOT_ID.sub('_', workflow_id)}", f"workflow {workflow_id}")
         self._done[key] = cluster
         self.clusters.append(cluster)
+        return cluster, self._fill(document, workflow, cluster, prefix)
+
+    def _fill(self, document: Any, workflow: Any, cluster: _Cluster, prefix: str) -> Iterator[Any]:
         steps = list(getattr(workflow, "steps", ()) or ())
         ids = {
             str(getattr(s, "step_id", i)): f"{prefix}_{_NOT_ID.sub('_', str(getattr(s, 'step_id', i)))}"
@@ -72,7 +91,7 @@ class _Builder:
         cluster.nodes.append(start)
         cluster.entry = start.node_id
         for ref in getattr(workflow, "depends_on", ()) or ():
-            target = self._reference(document, ref)
+            target = yield from self._reference(document, ref)
             if target is not None:
                 self.edges.append(_Edge(target.entry, start.node_id, "dependsOn (runs first)", "dashed"))
         for index, step in enumerate(steps):
@@ -83,7 +102,7 @@ class _Builder:
             if index == 0:
                 self.edges.append(_Edge(start.node_id, node))
             if called is not None:
-                child = self._reference(document, called)
+                child = yield from self._reference(document, called)
                 if child is not None:
                     self.edges.append(_Edge(node, child.entry, "calls", "dashed"))
             following = ids[str(getattr(steps[index + 1], "step_id", index + 1))] if index + 1 < len(steps) else None
@@ -93,11 +112,10 @@ class _Builder:
                 ("onFailure", getattr(step, "on_failure", ())),
             ):
                 for action in actions or ():
-                    self._action(document, node, kind, action, ids, end.node_id)
+                    yield from self._action(document, node, kind, action, ids, end.node_id)
         cluster.nodes.append(end)
-        return cluster
 
-    def _action(self, document: Any, node: str, kind: str, action: Any, ids: dict[str, str], end: str) -> None:
+    def _action(self, document: Any, node: str, kind: str, action: Any, ids: dict[str, str], end: str) -> Iterator[Any]:
         action_kind = str(getattr(action, "kind", ""))
         name = str(getattr(action, "name", "") or "")
         when = _criteria(getattr(action, "criteria", ()))
@@ -122,19 +140,25 @@ class _Builder:
         if target_step is not None and str(target_step) in ids:
             self.edges.append(_Edge(node, ids[str(target_step)], label))
         elif target_workflow is not None:
-            child = self._reference(document, target_workflow)
+            child = yield from self._reference(document, target_workflow)
             if child is not None:
                 self.edges.append(_Edge(node, child.entry, label))
         elif action_kind == "retry":
             self.edges.append(_Edge(node, node, label))
 
-    def _reference(self, document: Any, ref: Any) -> _Cluster | None:
+    def _reference(self, document: Any, ref: Any) -> Generator[Any, None, _Cluster | None]:
+        """The cluster of the workflow ``ref`` names; a new one is drawn (yielded to :meth:`draw`) first."""
         resolve = getattr(document, "resolve_workflow", None)
         try:
             child_document, child = resolve(ref) if resolve is not None else (None, None)
         except Exception:  # an unresolvable reference is left out of the drawing, not an error
             return None
-        return self.workflow(child_document, child) if child is not None else None
+        if child is None:
+            return None
+        cluster, drawing = self._open(child_document, child)
+        if drawing is not None:
+            yield drawing
+        return cluster
 
 
 def _target_label(step: Any) -> str:
@@ -161,7 +185,7 @@ def render_graph(document: Any, workflow_id: str, fmt: str = "mermaid") -> str:
     if fmt not in FORMATS:
         raise ValueError(f"unknown graph format {fmt!r}; use one of {', '.join(FORMATS)}")
     builder = _Builder(document)
-    builder.workflow(document, document.workflow(workflow_id))
+    builder.draw(document, document.workflow(workflow_id))
     return _mermaid(builder) if fmt == "mermaid" else _dot(builder)
 
 

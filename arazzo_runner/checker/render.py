@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,27 +24,53 @@ def summary_counts(diagnostics: Sequence[Diagnostic]) -> dict[str, int]:
     return counts
 
 
+# Where ``str.splitlines`` breaks a text: the line numbers diagnostics carry count these breaks.
+_LINE_BREAK = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
 class _Sources:
-    def __init__(self) -> None:
-        self.cache: dict[str, list[str] | None] = {}
+    """The source lines the diagnostics point at, read once per file; only those lines are kept."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic]) -> None:
+        wanted: dict[str, set[int]] = {}
+        for d in diagnostics:
+            if d.file and d.line:
+                wanted.setdefault(d.file, set()).add(d.line)
+        self.lines = {file: _read_lines(file, numbers) for file, numbers in wanted.items()}
 
     def line(self, file: str | None, line: int | None) -> str | None:
         if not file or not line:
             return None
-        if file not in self.cache:
-            try:
-                self.cache[file] = Path(file).read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError):
-                self.cache[file] = None
-        lines = self.cache[file]
-        if lines is None or line > len(lines):
-            return None
-        return lines[line - 1]
+        return self.lines.get(file, {}).get(line)
+
+
+def _read_lines(file: str, numbers: set[int]) -> dict[int, str]:
+    """Lines ``numbers`` of ``file`` (a regular file), without splitting the whole text into lines."""
+    if not os.path.isfile(file):
+        return {}
+    try:
+        text = Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    last = max(numbers)
+    found: dict[int, str] = {}
+    start = 0
+    number = 1
+    for end in _LINE_BREAK.finditer(text):
+        if number in numbers:
+            found[number] = text[start : end.start()]
+        number += 1
+        start = end.end()
+        if number > last:
+            return found
+    if number in numbers and start < len(text):
+        found[number] = text[start:]
+    return found
 
 
 def render_text(diagnostics: Sequence[Diagnostic], *, files: int = 1, color: bool = False) -> str:
     """``file:line:col: error[ARZ012]: message``, then the source line with a caret under the column."""
-    sources = _Sources()
+    sources = _Sources(diagnostics)
     out: list[str] = []
     for d in diagnostics:
         where = str(d.location) if d.location else "<document>"

@@ -109,7 +109,11 @@ def _build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
         f"define the scheme). Also read from {CREDENTIAL_ENV_PREFIX}<SCHEME> environment variables.",
     )
     run.add_argument(
-        "--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout (default 30)"
+        "--timeout",
+        type=positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="deadline of each request, from connecting to the last body byte (default 30)",
     )
     run.add_argument(
         "--run-timeout",

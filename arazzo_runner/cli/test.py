@@ -58,7 +58,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--server", action="append", default=[], metavar="[SOURCE=]URL", help="as on run")
     parser.add_argument("--credential", action="append", default=[], metavar="SCHEME=VALUE", help="as on run")
     parser.add_argument("--mock", action="store_true", help="offline: answer every request from the descriptions")
-    parser.add_argument("--timeout", type=positive_seconds, default=30.0, metavar="SECONDS", help="per-request timeout")
+    parser.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="deadline of each request (default 30)",
+    )
     parser.add_argument(
         "--checks",
         default="error",
@@ -79,6 +85,25 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_INVALID
 
 
+def _check_servers(items: list[str]) -> None:
+    """As on ``run``: one unnamed ``--server`` at most, and each source named once (never the last one wins)."""
+    default: str | None = None
+    named: dict[str, str] = {}
+    for item in items:
+        name, sep, url = item.partition("=")
+        if sep and "://" not in name:
+            if name in named:
+                raise _Invalid(f"--server: source {name!r} is given twice ({named[name]!r} and {url!r})")
+            named[name] = url
+        elif default is not None:
+            raise _Invalid(
+                f"--server: two URLs for every source ({default!r} and {item!r}); "
+                "name the source of each (--server SOURCE=URL)"
+            )
+        else:
+            default = item
+
+
 def _run(args: argparse.Namespace) -> int:
     from ..api import Runner
     from ..compile.loader import load
@@ -97,6 +122,7 @@ def _run(args: argparse.Namespace) -> int:
         raise _Invalid(str(exc)) from None
     if any("=" not in item for item in args.credential):
         raise _Invalid("--credential expects SCHEME=VALUE or SOURCE.SCHEME=VALUE")
+    _check_servers(args.server)
     files, missing = discover(args.paths)
     if missing:
         raise _Invalid(f"no such file or folder, or nothing matches: {', '.join(missing)}")

@@ -116,7 +116,8 @@ def load_collecting(
     absolute URLs to loaded descriptions; it is read and filled, so one
     caller checking many documents loads each shared OpenAPI file once.
     """
-    loader = _Loader(LoadOptions(strict=strict, sources=dict(sources or {})))
+    # Keys as the document writes its source URLs (``../openapi/x.yml``) resolve against the document.
+    loader = _Loader(LoadOptions(strict=strict, sources=resolve_source_keys(sources or {}, url)))
     if openapi_cache is not None:
         loader.documents.openapi = openapi_cache
     document = loader.collect(text, url)

@@ -155,7 +155,7 @@ class ValueGenerator:
             return None
         if not isinstance(schema, Mapping):
             return self._string({}, name) if schema is True or schema is None else None
-        if depth > _MAX_DEPTH:
+        if depth > _MAX_DEPTH or self._nodes > MAX_VALUE_NODES:
             return _empty(schema)
         for key in ("const",):
             if key in schema:
@@ -261,8 +261,8 @@ class ValueGenerator:
         out: dict[str, Any] = {}
         if isinstance(properties, Mapping):
             for prop, sub in properties.items():
-                if prop not in required_set and depth >= _OPTIONAL_DEPTH:
-                    continue
+                if prop not in required_set and (depth >= _OPTIONAL_DEPTH or self._nodes >= MAX_VALUE_NODES):
+                    continue  # past the cap (a schema that aliases make wide and deep), required ones only
                 resolved, sub_refs = self._deref(sub, refs)
                 if resolved is None and isinstance(sub, Mapping) and "$ref" in sub:
                     if prop in required_set:

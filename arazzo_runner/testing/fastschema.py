@@ -45,6 +45,9 @@ class _Compiler:
         self.lookup = lookup
         self.nullable_keyword = nullable_keyword
         self.by_ref: dict[str, Check] = {}
+        # One closure per schema object: YAML aliases share one object in many places, and a schema
+        # walked as a tree would be compiled once per path (10**8 paths from a few lines of aliases).
+        self.by_object: dict[tuple[int, str], tuple[Any, Check]] = {}
 
     def node(self, schema: Any, base: str) -> Check:
         if schema is True or schema == {}:
@@ -53,6 +56,14 @@ class _Compiler:
             return _never
         if not isinstance(schema, Mapping):
             raise Unsupported("a schema must be an object or a boolean")
+        known = self.by_object.get((id(schema), base))
+        if known is not None:
+            return known[1]
+        check = self._compile(schema, base)
+        self.by_object[(id(schema), base)] = (schema, check)  # the schema kept alive: its id stays its own
+        return check
+
+    def _compile(self, schema: Mapping[str, Any], base: str) -> Check:
         if "$ref" in schema:
             if len([k for k in schema if k not in _ANNOTATIONS and not str(k).startswith("x-")]) > 1:
                 raise Unsupported("$ref beside other keywords")

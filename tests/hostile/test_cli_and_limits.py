@@ -124,3 +124,21 @@ def test_the_limits_page_example_runs(tmp_path: Path, monkeypatch: pytest.Monkey
     result = namespace["result"]
     assert getattr(result, "status", None) == "succeeded"
     assert namespace["limits"] == Limits(run_timeout=60, max_response_bytes=4 * 1024 * 1024, criterion_timeout=0.5)
+
+
+@pytest.mark.parametrize(
+    ("servers", "message"),
+    [
+        (["http://127.0.0.1:1", "http://127.0.0.1:2"], "two URLs for every source"),
+        (["api=http://127.0.0.1:1", "api=http://127.0.0.1:2"], "source 'api' is given twice"),
+    ],
+)
+def test_the_test_command_refuses_ambiguous_servers_too(
+    tmp_path: Path, servers: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = write_spec(tmp_path, "http://127.0.0.1:9")
+    argv = ["test", str(spec)]
+    for server in servers:
+        argv += ["--server", server]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err

@@ -1,4 +1,4 @@
-"""Criteria that backtrack or take polynomial time are bounded by criterion_timeout (issue item 2)."""
+"""Criteria that backtrack or take polynomial time are bounded by criterion_timeout."""
 
 from __future__ import annotations
 
@@ -147,3 +147,57 @@ def test_a_criterion_in_the_worker_does_not_hold_other_runs_on_the_same_loop(tmp
             return order
 
         assert asyncio.run(both()) == ["quick", "slow"]
+
+
+# -- Goessner filters and deeply nested documents go to the worker too ----------------
+def _nested(levels: int) -> dict[str, Any]:
+    """An object nested ``levels`` deep, five nodes a level, whose innermost member is ``x: 1``."""
+    document: dict[str, Any] = {"x": 1}
+    for _ in range(levels):
+        document = {"a": document, "b": [1, 2, 3]}
+    return document
+
+
+def test_a_goessner_filter_over_a_large_document_is_bounded() -> None:
+    """``..`` inside a filter visits every subtree from every node: quadratic in the depth, so under the budget."""
+    from arazzo_runner.language.criteria.budget import CRITERION_TIMEOUT
+    from arazzo_runner.language.criteria.goessner import compile_goessner
+    from arazzo_runner.language.criteria.matchers import GoessnerMatcher
+
+    matcher = GoessnerMatcher(compile_goessner("$..[?(@..x == 1)]"))
+    token = CRITERION_TIMEOUT.set(0.2)
+    try:
+        passed, explanation = matcher.check(_nested(800), "json")  # seconds when evaluated in the process
+    finally:
+        CRITERION_TIMEOUT.reset(token)
+    assert passed is False
+    assert "was stopped: it did not finish within criterion_timeout (0.2s)" in explanation
+
+
+def test_a_goessner_filter_in_the_worker_gives_the_same_answer() -> None:
+    from arazzo_runner.language.criteria.goessner import compile_goessner
+    from arazzo_runner.language.criteria.matchers import GoessnerMatcher
+
+    document = [{"a": i % 3, "i": i} for i in range(3000)]
+    for query in ("$[?(@.a == 1)].i", "$[?(@.i == 2999)].i", "$[?(@.a == 7)]"):
+        compiled = compile_goessner(query)
+        bounded = GoessnerMatcher(compiled).check(document, "json")
+        in_process = GoessnerMatcher(compiled, bounded=False).check(document, "json")
+        assert bounded == in_process
+    assert GoessnerMatcher(compile_goessner("$[?(@.i == 2999)].i")).check(document, "json")[0] is True
+
+
+@pytest.mark.parametrize("levels", [600, 900])
+@pytest.mark.parametrize(
+    ("kind", "query", "selected"),
+    [("goessner", "$..[?(@.x == 1)]", 'selected {"x":1}'), ("jsonpath", "$.a.b[?@ == 3]", "selected 1 node (3)")],
+)
+def test_a_document_nested_too_deeply_for_pickle_still_reaches_the_worker(
+    levels: int, kind: str, query: str, selected: str
+) -> None:
+    """The worker is handed JSON text when the document is deeper than ``pickle`` goes (about 490 levels)."""
+    from arazzo_runner.language.criteria.budget import evaluate_bounded
+
+    passed, explanation = evaluate_bounded(kind, query, "", _nested(levels), "json")
+    assert passed is True, explanation
+    assert selected in explanation

@@ -1,4 +1,4 @@
-"""Hostile servers: trickling bytes, huge bodies, compression bombs (issue items 1 and 5).
+"""Hostile servers: trickling bytes, huge bodies, compression bombs.
 
 Each test runs the workflow in a child process with its own time bound, and a
 memory bound (address space) where memory is the point.

@@ -1,4 +1,4 @@
-"""Mock values for schemas that ask for gigabytes are capped, and say so (item 7)."""
+"""Mock values for schemas that ask for gigabytes are capped, and say so."""
 
 from __future__ import annotations
 

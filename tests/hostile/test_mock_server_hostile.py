@@ -1,4 +1,4 @@
-"""The mock server under hostile requests: bad headers, deep JSON, huge bodies, connection floods (items 7, 11)."""
+"""The mock server under hostile requests: bad headers, deep JSON, huge bodies, connection floods."""
 
 from __future__ import annotations
 
@@ -84,3 +84,20 @@ def test_a_flood_of_idle_connections_does_not_take_a_thread_each(address: tuple[
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_a_client_that_leaves_before_the_answer_is_written(
+    address: tuple[str, int], capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A client that closes mid-answer (a runner stopping at max_response_bytes, a timeout) is not an error."""
+    import struct
+
+    for _ in range(3):
+        sock = socket.create_connection(address, timeout=10)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        sock.sendall(b"GET /api/v1/pets HTTP/1.1\r\nHost: x\r\n\r\n")
+        sock.close()
+    # The server is still there, and said nothing on stderr.
+    answer = _exchange(address, b"GET /api/v1/pets/1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert answer.startswith(b"HTTP/1.1 ")
+    assert "Traceback" not in capfd.readouterr().err

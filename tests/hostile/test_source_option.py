@@ -1,4 +1,4 @@
-"""--source matches the URL as the document writes it, resolved against the document (item 13)."""
+"""--source matches the URL as the document writes it, resolved against the document."""
 
 from __future__ import annotations
 
@@ -54,3 +54,9 @@ def test_list_reports_a_key_that_matched_nothing(layout: Path, capsys: pytest.Ca
     argv = ["list", "arazzo/a.yaml", "--source", "../openapi/x.yml=local/x.yml", "--source", "other.yml=local/x.yml"]
     assert main(argv) == 0
     assert "--source 'other.yml' names no source of arazzo/a.yaml" in capsys.readouterr().err
+
+
+def test_check_matches_the_url_as_written(layout: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "arazzo/a.yaml", "--source", "../openapi/x.yml=local/x.yml"]) == 0
+    assert "0 errors" in capsys.readouterr().out
+    assert main(["graph", "arazzo/a.yaml", "-w", "w", "--source", "../openapi/x.yml=local/x.yml"]) == 0

@@ -88,6 +88,26 @@ def test_a_dependson_chain_of_a_thousand_loads_and_stops_at_max_depth(tmp_path: 
     assert main(["list", str(spec)]) == 0
 
 
+@pytest.mark.parametrize("link", ["dependsOn", "call"])
+def test_graph_draws_a_chain_of_a_thousand_workflows(
+    tmp_path: Path, link: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = write_spec(tmp_path, "http://127.0.0.1:9")
+    head, _, _ = spec.read_text().partition("workflows:\n")
+    chain = ""
+    for i in range(1000):
+        chain += f"  - workflowId: w{i}\n"
+        if link == "dependsOn" and i < 999:
+            chain += f"    dependsOn: [w{i + 1}]\n"
+        step = f"workflowId: w{i + 1}" if link == "call" and i < 999 else "operationId: r"
+        chain += f"    steps:\n      - {{stepId: s, {step}}}\n"
+    spec.write_text(head + "workflows:\n" + chain)
+    assert main(["graph", str(spec), "-w", "w0"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("subgraph ") == 1000
+    assert 'subgraph w999_w999["workflow w999"]' in out
+
+
 def test_a_cycle_at_the_end_of_a_long_chain_is_still_found(tmp_path: Path) -> None:
     spec = write_spec(tmp_path, "http://127.0.0.1:9")
     head, _, _ = spec.read_text().partition("workflows:\n")

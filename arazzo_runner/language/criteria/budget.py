@@ -24,6 +24,7 @@ import asyncio
 import atexit
 import contextvars
 import dataclasses
+import json
 import os
 import pickle
 import select
@@ -114,17 +115,45 @@ async def without_blocking(evaluate: Callable[..., T], *args: Any) -> T:
 
 @lru_cache(maxsize=256)
 def _matcher(kind: str, source: str, version: str) -> Any:
-    from .matchers import compile_jsonpath, compile_regex, compile_xpath
+    from .goessner import compile_goessner
+    from .matchers import GoessnerMatcher, compile_jsonpath, compile_regex, compile_xpath
 
     if kind == "regex":
         return compile_regex(source, linear=False)
     if kind == "jsonpath":
         return dataclasses.replace(compile_jsonpath(source), bounded=False)
+    if kind == "goessner":
+        return GoessnerMatcher(compile_goessner(source), bounded=False)
     return dataclasses.replace(compile_xpath(source, version), bounded=False)
 
 
+@dataclasses.dataclass(frozen=True)
+class _JsonText:
+    """A JSON document nested deeper than ``pickle`` goes, handed to the worker as its text."""
+
+    text: str
+
+
+def _encode(question: Question) -> bytes | None:
+    """The question as the worker reads it; None when the value cannot be written even as JSON text.
+
+    ``pickle`` takes two levels of recursion per level of nesting, ``json`` one: a response body
+    ``json`` could read (up to about a thousand levels) can be written back as text.
+    """
+    try:
+        return pickle.dumps(question, protocol=pickle.HIGHEST_PROTOCOL)
+    except RecursionError:
+        pass
+    kind, source, version, value, body_kind = question
+    try:
+        text = json.dumps(value)
+    except (RecursionError, TypeError, ValueError):
+        return None
+    return pickle.dumps((kind, source, version, _JsonText(text), body_kind), protocol=pickle.HIGHEST_PROTOCOL)
+
+
 def _write(stream: IO[bytes], message: Any) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    data = message if isinstance(message, bytes) else pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(struct.pack(">Q", len(data)) + data)
     stream.flush()
 
@@ -151,6 +180,8 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:  # pragma: no cover 
         except EOFError:
             return
         try:
+            if isinstance(value, _JsonText):
+                value = json.loads(value.text)
             answer: Any = _matcher(kind, source, version).check(value, body_kind)
         except Exception as exc:  # the parent turns this into a failed criterion
             answer = (False, f"{kind} {source} failed: {type(exc).__name__}")
@@ -179,8 +210,8 @@ class _Worker:
             self.kill()
             raise OSError("the criteria worker did not start")
 
-    def ask(self, message: Any, budget: float) -> Any:
-        """The answer to ``message``, or None when none came within ``budget`` seconds."""
+    def ask(self, message: bytes, budget: float) -> Any:
+        """The answer to ``message`` (a pickled question), or None when none came within ``budget`` seconds."""
         assert self.process.stdin is not None
         _write(self.process.stdin, message)
         return self._receive(time.monotonic() + budget)
@@ -244,13 +275,16 @@ def evaluate_bounded(kind: str, source: str, version: str, value: Any, body_kind
 
 def _evaluate_now(kind: str, source: str, version: str, value: Any, body_kind: str) -> tuple[bool, str]:
     budget = CRITERION_TIMEOUT.get()
+    message = _encode((kind, source, version, value, body_kind))
+    if message is None:
+        return False, f"{kind} {source} could not be evaluated: the value is nested too deeply"
     with _slots:
         with _lock:
             worker = _idle.pop() if _idle else None
         if worker is None or not worker.alive():
             worker = _Worker()
         try:
-            answer = worker.ask((kind, source, version, value, body_kind), budget)
+            answer = worker.ask(message, budget)
         except (OSError, EOFError, pickle.PickleError):
             worker.kill()
             return False, f"{kind} {source} could not be evaluated (the worker process ended)"

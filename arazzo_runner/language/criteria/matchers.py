@@ -176,12 +176,19 @@ class GoessnerMatcher:
     """A ``draft-goessner-dispatch-jsonpath-00`` query, our own engine (see :mod:`.goessner`)."""
 
     query: GoessnerQuery
+    bounded: bool = True
 
     def check(self, value: Any, kind: str) -> tuple[bool, str]:
         text = self.query.source
         ok, document, reason = as_json(value, kind)
         if not ok:
             return False, f"jsonpath {text} cannot apply: {reason}"
+        if self.bounded and "?" in text and larger_than(document, BOUNDED_NODES):
+            # ``..`` inside a filter visits every subtree from every node: in the worker, within the budget.
+            try:
+                return evaluate_bounded("goessner", text, "", document, "json")
+            except CriterionTimeout as exc:
+                return False, f"jsonpath {text} was stopped: {exc}"
         try:
             passed, nodes = self.query.matches(document)
         except RecursionError:  # pragma: no cover - pathological depth
