@@ -19,7 +19,6 @@ from .engine.bounded import Limits
 from .engine.brokers import BrokerPool
 from .engine.clients import DEFAULT_POOL, ClientPool, default_clients, make_client, run_sync
 from .engine.execution import Execution, ServerMap
-from .engine.logmask import masking_logs
 from .engine.observe import Observer
 from .engine.preflight import check_credentials, check_servers
 from .engine.redact import without_userinfo
@@ -315,7 +314,7 @@ class Runner:
             buffer=max(16, concurrency * 2),
         )
 
-    async def _execute(
+    def _execute(
         self,
         client: httpx.AsyncClient,
         document: ArazzoDocument,
@@ -324,7 +323,8 @@ class Runner:
         listener: EventListener | None,
         *,
         servers: str | Mapping[str, str] | None = None,
-    ) -> WorkflowResult:
+    ) -> Awaitable[WorkflowResult]:
+        """The run, for the caller to await (no coroutine of its own: every await of the run would pass it)."""
         kwargs: dict[str, Any] = {}
         if self.sleep is not None:
             kwargs["sleep"] = self.sleep
@@ -343,12 +343,16 @@ class Runner:
         )
         if listener is not None:
             execution.observer = Observer(listener, execution.redactor)
-        with masking_logs(execution.redactor):  # httpx logs request URLs: an apiKey may be in one
-            if not uses_async_steps(document):
-                return await execution.run(document, workflow_id, inputs)
-            # AsyncAPI steps: broker connections live for the run or the Runner (docs/async-steps.md).
-            async with async_session(execution, offline=bool(self.mock), brokers=self._brokers):
-                return await execution.run(document, workflow_id, inputs)
+        if not uses_async_steps(document):
+            return execution.run(document, workflow_id, inputs)  # masks the HTTP libraries' log records too
+        return self._execute_with_brokers(execution, document, workflow_id, inputs)
+
+    async def _execute_with_brokers(
+        self, execution: Execution, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]
+    ) -> WorkflowResult:
+        # AsyncAPI steps: broker connections live for the run or the Runner (docs/async-steps.md).
+        async with async_session(execution, offline=bool(self.mock), brokers=self._brokers):
+            return await execution.run(document, workflow_id, inputs)
 
 
 def _contract_checker(checks: str | Mapping[str, str] | None) -> Any:

@@ -1,6 +1,6 @@
 """Benchmark: every way users call the runner, side by side with plain httpx, in one run.
 
-    python benchmarks/bench_paths.py [--runs N] [--concurrent-runs N] [--concurrency N]
+    python benchmarks/bench_paths.py [--rows 1,2,3,4] [--runs N] [--concurrent-runs N] [--concurrency N]
 
 Against the local Stytch sandbox (its own process on 127.0.0.1), running the reference
 workflow ``recovery-codes-rotate`` (two requests), through the public API exactly as the
@@ -20,7 +20,8 @@ README shows it:
    same ``AsyncClient``: the ratio of the medians (target <= 1.10x) and the overhead in
    microseconds per step, the median of ``--repeats`` rounds.
 
-Prints each row and its ratio to plain httpx; asserts nothing.
+Prints each row and its ratio to plain httpx; asserts nothing. ``--rows 4`` runs row 4 alone
+(``--rows 1,4`` rows 1 and 4); every row by default.
 """
 
 from __future__ import annotations
@@ -232,6 +233,73 @@ async def row_shared_client(url: str, runs: int) -> tuple[float, float]:
     return statistics.median(engine), statistics.median(plain)
 
 
+def _print_row_1(url: str, args: argparse.Namespace) -> None:
+    engine, plain = row_plain_call(url, args.runs)
+    print(
+        f"1. run_workflow() in a loop, no client=: {_ms(engine)} / run; plain httpx.Client {_ms(plain)} "
+        f"({engine / plain:.2f}x)"
+    )
+
+
+def _print_row_2(url: str, args: argparse.Namespace) -> None:
+    best = row_concurrent(url, args.concurrent_runs, args.concurrency, 2)
+    floor = max(best["raw-default"], best["raw-sized"], key=lambda m: m["rate"])
+    ours = best["engine"]
+    print(
+        f"2. arun_workflow() x {args.concurrent_runs} at concurrency {args.concurrency}, no client=: "
+        f"{ours['rate']:.0f} runs/s, peak RSS {ours['rss_mb']:.0f} MB; best plain httpx.AsyncClient "
+        f"{floor['rate']:.0f} runs/s, {floor['rss_mb']:.0f} MB "
+        f"({ours['rate'] / floor['rate']:.2f}x the rate, {ours['rss_mb'] / floor['rss_mb']:.2f}x the memory; "
+        f"httpx default limits {best['raw-default']['rate']:.0f} runs/s, sized {best['raw-sized']['rate']:.0f})"
+    )
+
+
+def _print_row_3(url: str, args: argparse.Namespace) -> None:
+    command = row_command_line(url, args.repeats)
+    if command is None:
+        print(f"3. command line: skipped, {CORPUS_SPEC} not found (the ../shared corpus is absent)")
+    else:
+        cli, uncached, script = command
+        print(
+            f"3. arazzo-runner run, corpus workflow + 1.46 MB description: {cli:.3f} s "
+            f"(--no-cache {uncached:.3f} s); plain httpx + PyYAML script {script:.3f} s "
+            f"({cli / script:.2f}x the script, target <= 1.25x; --no-cache {uncached / script:.2f}x)"
+        )
+    ours_import, httpx_import = row_import(args.repeats)
+    print(
+        f"   import arazzo_runner: {ours_import:.3f} s ({ours_import / IMPORT_TARGET:.2f}x the "
+        f"{IMPORT_TARGET:.2f} s target); import httpx {httpx_import:.3f} s ({ours_import / httpx_import:.2f}x "
+        f"import httpx; each a whole interpreter start, best of {args.repeats})"
+    )
+
+
+def _print_row_4(url: str, args: argparse.Namespace) -> None:
+    ratios, overheads, engines, plains = [], [], [], []
+    for _ in range(args.repeats):  # rounds of interleaved runs; the median round is reported
+        engine, plain = asyncio.run(row_shared_client(url, args.runs))
+        ratios.append(engine / plain)
+        overheads.append(engine - plain)
+        engines.append(engine)
+        plains.append(plain)
+    engine, plain = statistics.median(engines), statistics.median(plains)
+    engine_over = statistics.median(overheads)
+    print(
+        f"4. Runner(client=shared).arun(): {_ms(engine)} / run; plain httpx on the same client {_ms(plain)} "
+        f"({statistics.median(ratios):.2f}x the plain time, median of {args.repeats} rounds; target <= 1.10x; "
+        f"overhead {engine_over * 1e6:.0f} us per run, {engine_over * 1e6 / 2:.0f} us per step)"
+    )
+
+
+def _rows(text: str) -> frozenset[int]:
+    try:
+        rows = frozenset(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"rows are numbers 1 to 4, separated by commas: {text!r}") from None
+    if not rows or not rows <= set(range(1, 5)):
+        raise argparse.ArgumentTypeError(f"rows are numbers 1 to 4, separated by commas: {text!r}")
+    return rows
+
+
 def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         _child(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
@@ -240,58 +308,16 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=300, help="runs per side in rows 1 and 4")
     parser.add_argument("--concurrent-runs", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=50)
-    parser.add_argument("--repeats", type=int, default=5, help="processes per side in row 3 (best kept)")
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="processes per side in row 3 (best kept), rounds in row 4 (median)"
+    )
+    parser.add_argument("--rows", type=_rows, default=frozenset(range(1, 5)), help="rows to run, e.g. 4 or 1,4")
     args = parser.parse_args()
 
+    printers = {1: _print_row_1, 2: _print_row_2, 3: _print_row_3, 4: _print_row_4}
     with sandbox_url() as url:
-        engine, plain = row_plain_call(url, args.runs)
-        print(
-            f"1. run_workflow() in a loop, no client=: {_ms(engine)} / run; plain httpx.Client {_ms(plain)} "
-            f"({engine / plain:.2f}x)"
-        )
-
-        best = row_concurrent(url, args.concurrent_runs, args.concurrency, 2)
-        floor = max(best["raw-default"], best["raw-sized"], key=lambda m: m["rate"])
-        ours = best["engine"]
-        print(
-            f"2. arun_workflow() x {args.concurrent_runs} at concurrency {args.concurrency}, no client=: "
-            f"{ours['rate']:.0f} runs/s, peak RSS {ours['rss_mb']:.0f} MB; best plain httpx.AsyncClient "
-            f"{floor['rate']:.0f} runs/s, {floor['rss_mb']:.0f} MB "
-            f"({ours['rate'] / floor['rate']:.2f}x the rate, {ours['rss_mb'] / floor['rss_mb']:.2f}x the memory; "
-            f"httpx default limits {best['raw-default']['rate']:.0f} runs/s, sized {best['raw-sized']['rate']:.0f})"
-        )
-
-        command = row_command_line(url, args.repeats)
-        if command is None:
-            print(f"3. command line: skipped, {CORPUS_SPEC} not found (the ../shared corpus is absent)")
-        else:
-            cli, uncached, script = command
-            print(
-                f"3. arazzo-runner run, corpus workflow + 1.46 MB description: {cli:.3f} s "
-                f"(--no-cache {uncached:.3f} s); plain httpx + PyYAML script {script:.3f} s "
-                f"({cli / script:.2f}x the script, target <= 1.25x; --no-cache {uncached / script:.2f}x)"
-            )
-        ours_import, httpx_import = row_import(args.repeats)
-        print(
-            f"   import arazzo_runner: {ours_import:.3f} s ({ours_import / IMPORT_TARGET:.2f}x the "
-            f"{IMPORT_TARGET:.2f} s target); import httpx {httpx_import:.3f} s ({ours_import / httpx_import:.2f}x "
-            f"import httpx; each a whole interpreter start, best of {args.repeats})"
-        )
-
-        ratios, overheads, engines, plains = [], [], [], []
-        for _ in range(args.repeats):  # rounds of interleaved runs; the median round is reported
-            engine, plain = asyncio.run(row_shared_client(url, args.runs))
-            ratios.append(engine / plain)
-            overheads.append(engine - plain)
-            engines.append(engine)
-            plains.append(plain)
-        engine, plain = statistics.median(engines), statistics.median(plains)
-        engine_over = statistics.median(overheads)
-        print(
-            f"4. Runner(client=shared).arun(): {_ms(engine)} / run; plain httpx on the same client {_ms(plain)} "
-            f"({statistics.median(ratios):.2f}x the plain time, median of {args.repeats} rounds; target <= 1.10x; "
-            f"overhead {engine_over * 1e6:.0f} us per run, {engine_over * 1e6 / 2:.0f} us per step)"
-        )
+        for row in sorted(args.rows):
+            printers[row](url, args)
     shutil.rmtree(_CACHE_DIR, ignore_errors=True)
     return 0
 

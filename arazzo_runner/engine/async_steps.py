@@ -450,9 +450,18 @@ def async_step_hook(
     """Around every step's ``work``: subscribes a workflow's receive steps before its first step runs
     (subscribe-before-trigger); an AsyncAPI step is run here instead of ``work``. A workflow without
     AsyncAPI steps gets its ``work`` back untouched."""
-    if step.asyncapi is None and not any(s.asyncapi is not None for s in frame.workflow.steps):
+    if step.asyncapi is None and not _has_async_steps(frame.workflow):
         return work
     return _around_async_steps(execution, frame, step, work)
+
+
+def _has_async_steps(workflow: Any) -> bool:
+    """Whether ``workflow`` has an AsyncAPI step (worked out once per loaded workflow)."""
+    cache = workflow.__dict__
+    found = cache.get("has_async_steps")
+    if found is None:
+        found = cache["has_async_steps"] = any(s.asyncapi is not None for s in workflow.steps)
+    return bool(found)
 
 
 async def _around_async_steps(

@@ -24,7 +24,9 @@ __all__ = [
     "CRITERION_TIMEOUT",
     "DEFAULT_CRITERION_TIMEOUT",
     "DeadlineExceeded",
+    "RequestDeadline",
     "ResponseTooLarge",
+    "deadline_exceeded",
     "finite_seconds",
     "read_bounded",
     "run_timeout_words",
@@ -55,7 +57,82 @@ async def within_deadline(work: Awaitable[T], seconds: float | None, request: ht
                 return await work
         return await asyncio.wait_for(work, seconds)
     except asyncio.TimeoutError:
-        raise DeadlineExceeded(f"no complete response within {seconds:g}s", request=request) from None
+        raise deadline_exceeded(seconds, request) from None
+
+
+def deadline_exceeded(seconds: float, request: httpx.Request) -> DeadlineExceeded:
+    return DeadlineExceeded(f"no complete response within {seconds:g}s", request=request)
+
+
+class RequestDeadline:
+    """The deadline of each request of one run, kept on one timer of the event loop for the whole run.
+
+    ``asyncio.timeout`` schedules a timer per request and cancels it when the response is in: two
+    operations on the loop's timer heap per request. Here the timer is left in place when a request
+    ends; when it fires it looks at the request running then (if any) and either stops it, or sets
+    itself again for that request's own deadline. A later request with an earlier deadline (a
+    shorter timeout) moves the timer earlier. The cancellation is undone as ``asyncio.timeout`` does
+    (Python 3.11 and later): a cancellation of the task from elsewhere stays a cancellation.
+    """
+
+    __slots__ = ("_cancelling", "_due", "_expired", "_handle", "_loop", "_task")
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._handle: asyncio.TimerHandle | None = None
+        self._task: asyncio.Task[object] | None = None
+        self._due = 0.0
+        self._expired = False
+        self._cancelling = 0
+
+    def start(self, seconds: float) -> bool:
+        """Bound the request the current task is about to send; False when one is bounded already."""
+        if self._task is not None:
+            return False
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        if task is None:
+            return False
+        if loop is not self._loop:
+            self.close()
+            self._loop = loop
+        due = loop.time() + seconds
+        self._task, self._due, self._expired = task, due, False
+        self._cancelling = task.cancelling()  # type: ignore[attr-defined,unused-ignore]  # Python 3.11+
+        handle = self._handle
+        if handle is None or handle.when() > due:
+            if handle is not None:
+                handle.cancel()
+            self._handle = loop.call_at(due, self._fire)
+        return True
+
+    def finish(self, cancelled: bool) -> bool:
+        """End the request started last; True when it ran out of time (``cancelled``: a CancelledError ended it)."""
+        task = self._task
+        if task is None:
+            return False
+        self._task = None
+        if not self._expired:
+            return False
+        self._expired = False
+        return bool(task.uncancel() <= self._cancelling and cancelled)  # type: ignore[attr-defined,unused-ignore]
+
+    def close(self) -> None:
+        """Take the timer off the loop (the run is over)."""
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    def _fire(self) -> None:
+        self._handle = None
+        task = self._task
+        if task is None or self._loop is None:
+            return
+        if self._loop.time() < self._due:
+            self._handle = self._loop.call_at(self._due, self._fire)
+            return
+        self._expired = True
+        task.cancel()
 
 
 async def read_bounded(response: httpx.Response, max_bytes: int | None) -> None:
@@ -67,10 +144,11 @@ async def read_bounded(response: httpx.Response, max_bytes: int | None) -> None:
         await response.aread()
         return
     declared = response.headers.get("content-length", "")
-    encoded = response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity")
-    if declared.isdigit() and not encoded and int(declared) > max_bytes:
-        await response.aclose()
-        raise _too_large(max_bytes)
+    if declared.isdigit() and int(declared) > max_bytes:
+        encoded = response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity")
+        if not encoded:  # (a compressed body's declared length says nothing of its decoded size)
+            await response.aclose()
+            raise _too_large(max_bytes)
     chunks: list[bytes] = []
     size = 0
     try:
@@ -80,7 +158,8 @@ async def read_bounded(response: httpx.Response, max_bytes: int | None) -> None:
                 raise _too_large(max_bytes)
             chunks.append(chunk)
     finally:
-        await response.aclose()
+        if not response.is_closed:  # the stream closes itself once read to the end
+            await response.aclose()
     response._content = b"".join(chunks)
 
 

@@ -14,13 +14,12 @@ from typing import Any
 import httpx
 
 from ..errors import ArazzoError, EvaluationError, InputError, RequestBuildError, UnresolvedExpression
-from ..language.criteria.budget import without_blocking
+from ..language.criteria.budget import NEEDS_WORKER, evaluate_unblocked, without_blocking
 from ..language.expressions import EvalContext, WorkflowRecord
 from ..language.expressions.template import is_absent_optional_input
 from ..openapi.index import Operation
 from ..plan.inputs import secret_values, unknown_inputs, validate_inputs
 from ..plan.model import (
-    Action,
     ArazzoDocument,
     CriterionSpec,
     OperationTarget,
@@ -28,8 +27,10 @@ from ..plan.model import (
     Workflow,
 )
 from ..result import CheckResult, Failure, NextAction, StepResult, WorkflowResult
-from .bounded import CRITERION_TIMEOUT, DEFAULT_LIMITS, Limits, run_timeout_words
+from .bounded import CRITERION_TIMEOUT, DEFAULT_LIMITS, Limits, RequestDeadline, run_timeout_words
 from .guard import CredentialGuard
+from .logmask import masking_logs
+from .nested import goto_workflow, retry_workflow
 from .observe import Observer, server_origin
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
@@ -40,6 +41,7 @@ from .state import (
     LimitExceeded,
     StepOutcome,
     WorkflowOutcome,
+    built,
     describe_action,
     invalid_inputs,
     redact_failure,
@@ -50,7 +52,7 @@ from .state import (
     step_record,
     unrun_step_reason,
 )
-from .steps11 import action_inputs, async_step_hook, guarded_step, refused_outcome
+from .steps11 import async_step_hook, guarded_step, ready, refused_outcome
 from .transport import Exchange, build_request, retry_delay, send, transport_reason
 from .views import request_view, response_view
 
@@ -60,6 +62,7 @@ ServerMap = str | Mapping[str, str] | None
 # Checks one response against its operation: (operation, status, lower-cased headers, parsed body, body kind).
 ResponseChecker = Callable[[Operation, int, Mapping[str, str], Any, str], tuple[CheckResult, ...]]
 Sleep = Callable[[float], Awaitable[None]]
+_NEXT, _STOP = NextAction("next"), NextAction("stop")
 
 
 class Execution:
@@ -106,6 +109,7 @@ class Execution:
         self.observer = observer  # None: nobody listens, and no event is built
         self.guard = CredentialGuard(self.credentials)
         self.scope: SourceScope | None = None
+        self.deadline = RequestDeadline()  # one timer for the deadlines of all the run's requests
 
     # -- the public entry -------------------------------------------------
     async def run(self, document: ArazzoDocument, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowResult:
@@ -122,23 +126,25 @@ class Execution:
         if self.observer is not None:
             self.observer.run_started(document.display, workflow, inputs)  # its password inputs masked from here
             sink = TOKEN_RESPONSES.set(self.observer.token_responses)  # token exchanges of this run only
-        try:
-            if self.limits.run_timeout is not None:
-                outcome = await asyncio.wait_for(
-                    self._run_workflow(document, workflow, dict(inputs), 0), self.limits.run_timeout
-                )
-            else:
-                outcome = await self._run_workflow(document, workflow, dict(inputs), 0)
-        except LimitExceeded as exc:
-            outcome = WorkflowOutcome("failed", exc.outputs, exc.failure, None)
-        except asyncio.TimeoutError:
-            # The running step is named (DEC-42); the root workflow keeps its finished steps' outputs (DEC-13).
-            wf_id, step_id, message = run_timeout_words(self.limits.run_timeout, self.running, workflow_id)
-            outputs = self._workflow_outputs(self.root_frame) if self.root_frame is not None else {}
-            outcome = WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
-        finally:
-            if sink is not None:
-                TOKEN_RESPONSES.reset(sink)
+        with masking_logs(self.redactor):  # httpx logs request URLs: an apiKey may be in one
+            try:
+                if self.limits.run_timeout is not None:
+                    outcome = await asyncio.wait_for(
+                        self.start_workflow(document, workflow, dict(inputs), 0), self.limits.run_timeout
+                    )
+                else:
+                    outcome = await self.start_workflow(document, workflow, dict(inputs), 0)
+            except LimitExceeded as exc:
+                outcome = WorkflowOutcome("failed", exc.outputs, exc.failure, None)
+            except asyncio.TimeoutError:
+                # The running step is named (DEC-42); the root workflow keeps its finished steps' outputs (DEC-13).
+                wf_id, step_id, message = run_timeout_words(self.limits.run_timeout, self.running, workflow_id)
+                outputs = self._workflow_outputs(self.root_frame) if self.root_frame is not None else {}
+                outcome = WorkflowOutcome("failed", outputs, Failure("run_timeout", message, wf_id, step_id), None)
+            finally:
+                self.deadline.close()
+                if sink is not None:
+                    TOKEN_RESPONSES.reset(sink)
         error = outcome.error
         if error is not None:
             error = redact_failure(error, self.redactor)
@@ -147,13 +153,14 @@ class Execution:
                 f"a credential or password input is shorter than {MIN_SECRET_LENGTH} characters and cannot be "
                 "masked: it may appear in messages and results"
             )
-        result = WorkflowResult(
+        result = built(
+            WorkflowResult,
             workflow_id=workflow_id,
             status="succeeded" if outcome.status == "succeeded" else "failed",
             outputs=self.redactor.mask_value(outcome.outputs),
             steps=tuple(self.step_results),
             error=error,
-            warnings=tuple(self.redactor.mask(w) for w in self.warnings),
+            warnings=tuple(map(self.redactor.mask, self.warnings)) if self.warnings else (),
             duration=time.perf_counter() - started,
         )
         if self.observer is not None:
@@ -161,11 +168,12 @@ class Execution:
         return result
 
     # -- workflows ----------------------------------------------------------
-    async def _run_workflow(
+    def start_workflow(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
-    ) -> WorkflowOutcome:
+    ) -> Awaitable[WorkflowOutcome]:
+        """Run ``workflow`` at nesting ``depth`` (0: the run's own); the awaitable of its outcome."""
         run = self._run_workflow_unobserved(document, workflow, inputs, depth)
-        return await (run if self.observer is None else self.observer.around_workflow(workflow, depth, run))
+        return run if self.observer is None else self.observer.around_workflow(workflow, depth, run)
 
     async def _run_workflow_unobserved(
         self, document: ArazzoDocument, workflow: Workflow, inputs: dict[str, Any], depth: int
@@ -194,7 +202,7 @@ class Execution:
                 if invalid is not None:
                     done = WorkflowOutcome("failed", {}, invalid, None)
                 else:
-                    done = await self._run_workflow(dep_doc, dep_wf, dep_inputs, depth + 1)
+                    done = await self.start_workflow(dep_doc, dep_wf, dep_inputs, depth + 1)
             if done.status != "succeeded":
                 cause = done.error.message if done.error else "it failed"
                 return WorkflowOutcome(
@@ -238,10 +246,13 @@ class Execution:
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                action = await without_blocking(select_action, step.on_success, ctx, None, self.observer)
-                self._record(
-                    workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("next")
+                chosen = evaluate_unblocked(select_action, step.on_success, ctx, None, self.observer)
+                action = (
+                    chosen
+                    if chosen is not NEEDS_WORKER
+                    else await without_blocking(select_action, step.on_success, ctx, None, self.observer)
                 )
+                self._record(workflow, step, outcome, attempt, started, describe_action(action) if action else _NEXT)
                 if action is None:
                     pointer += 1
                     budgets, attempt = {}, 1
@@ -252,11 +263,14 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action, ctx)
-            action = await without_blocking(select_action, step.on_failure, ctx, budgets, self.observer)
-            self._record(
-                workflow, step, outcome, attempt, started, describe_action(action) if action else NextAction("stop")
+                return await goto_workflow(self, frame, action, ctx)
+            chosen = evaluate_unblocked(select_action, step.on_failure, ctx, budgets, self.observer)
+            action = (
+                chosen
+                if chosen is not NEEDS_WORKER
+                else await without_blocking(select_action, step.on_failure, ctx, budgets, self.observer)
             )
+            self._record(workflow, step, outcome, attempt, started, describe_action(action) if action else _STOP)
             if action is None:
                 return "failed", step_failure(frame, step, outcome, None, self.redactor)
             if action.kind == "end":
@@ -266,7 +280,7 @@ class Execution:
                     pointer = workflow.step_index(action.step_id)
                     budgets, attempt = {}, 1
                     continue
-                return await self._goto_workflow(frame, action, ctx)
+                return await goto_workflow(self, frame, action, ctx)
             # retry: spend one unit of this action's budget, wait, run the target, then the step again
             budgets[action.name] = budgets.get(action.name, action.effective_retry_limit) - 1
             delay = retry_delay(outcome.exchange.retry_after_header, action.retry_after, self.clock)
@@ -293,7 +307,7 @@ class Execution:
                 frame.step_outputs[target.step_id] = pre.outputs
                 self._record(workflow, target, pre, 1, target_started, NextAction("back", step.step_id))
             elif action.workflow is not None:
-                failure = await self._retry_workflow(frame, step, action, ctx)
+                failure = await retry_workflow(self, frame, step, action, ctx)
                 if failure is not None:
                     return "failed", failure
             attempt += 1
@@ -312,57 +326,6 @@ class Execution:
                 )
             )
 
-    async def _goto_workflow(self, frame: Frame, action: Action, ctx: EvalContext) -> tuple[str, Failure | None]:
-        """DEC-04: a tail call; this workflow ends with the target's status."""
-        assert action.workflow is not None
-        doc, target = frame.document.resolve_workflow(action.workflow)
-        inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
-        problem = action_inputs(action, ctx, inputs)  # 1.1 action parameters (V11-20)
-        if problem is not None:
-            return "failed", Failure("invalid_inputs", problem, frame.workflow.workflow_id, action=action.name)
-        invalid = invalid_inputs(
-            self.redactor,
-            target,
-            inputs,
-            f"goto workflow {target.workflow_id!r}",
-            frame.workflow.workflow_id,
-            action=action.name,
-        )
-        if invalid is not None:
-            return "failed", invalid
-        outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
-        frame.last_exchange = outcome.last_exchange or frame.last_exchange
-        return outcome.status, outcome.error
-
-    async def _retry_workflow(self, frame: Frame, step: Step, action: Action, ctx: EvalContext) -> Failure | None:
-        """DEC-05: run a retry's target workflow before the step again; its inputs are checked as for goto (DEC-04).
-
-        When the target fails (or cannot start), the step is not retried on top
-        of it: the workflow fails with a failure that names the step, the retry
-        action and the target's own error.
-        """
-        assert action.workflow is not None
-        doc, target = frame.document.resolve_workflow(action.workflow)
-        wf_id = frame.workflow.workflow_id
-        inputs = dict(self.workflow_inputs.get(target.workflow_id, {}))
-        action_inputs(action, ctx, inputs)  # 1.1 action parameters (V11-20); an unresolvable one is left out
-        what = f"step {step.step_id!r}: retry {action.name!r} runs workflow {target.workflow_id!r}"
-        invalid = invalid_inputs(self.redactor, target, inputs, what, wf_id, step_id=step.step_id, action=action.name)
-        if invalid is not None:
-            return invalid
-        outcome = await self._run_workflow(doc, target, inputs, frame.depth + 1)
-        if outcome.status == "succeeded":
-            return None
-        cause = outcome.error.message if outcome.error is not None else "it failed"
-        return Failure(
-            "retry_workflow_failed",
-            self.redactor.mask(f"{what}, which failed: {cause}; the step is not retried"),
-            wf_id,
-            step.step_id,
-            outcome.error.status_code if outcome.error is not None else None,
-            action=action.name,
-        )
-
     def _record(
         self,
         workflow: Workflow,
@@ -380,18 +343,19 @@ class Execution:
             self.observer.step_finished(record, outcome)
 
     # -- one step ----------------------------------------------------------
-    async def _execute_step(self, frame: Frame, step: Step, attempt: int = 1) -> StepOutcome:
+    def _execute_step(self, frame: Frame, step: Step, attempt: int = 1) -> Awaitable[StepOutcome]:
+        """The step's work, awaited by the run loop itself: a coroutine between the two costs on every await."""
         if self.observer is not None:
             self.observer.step_started(step, attempt)
         refused = refused_outcome(step, self.step_results)  # Arazzo 1.1: unmet dependsOn, unread AsyncAPI source
         if refused is not None:
-            return refused
+            return ready(refused)
         if step.operation is not None:
             work = self._execute_operation(frame, step, step.operation)
         else:
             work = self._execute_workflow_step(frame, step)
         work = async_step_hook(self, frame, step, work)  # Arazzo 1.1: AsyncAPI steps (engine/async_steps.py)
-        return await guarded_step(step, work)  # Arazzo 1.1: timeout
+        return work if step.timeout_ms is None else guarded_step(step, work)  # Arazzo 1.1: timeout
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
         ctx = self._context(frame, None)
@@ -438,7 +402,9 @@ class Execution:
             return StepOutcome(False, exchange, {}, message, reason="request_error")
         exchange.url = without_userinfo(str(request.url))
         exchange.method = request.method
-        exchange.request = request_view(request, prepared.body_value, prepared.path_values, prepared.query_values)
+        exchange.request = request_view(
+            request, prepared.body_value, prepared.path_values, prepared.query_values, prepared.sent_content_type
+        )
         if self.observer is not None:
             self.observer.request_sent(request)
         try:
@@ -451,6 +417,7 @@ class Execution:
                 max_bytes=self.limits.max_response_bytes,
                 carries_secret=lambda text: self.redactor.mask(text) != text,
                 on_redirect=self.observer.redirected if self.observer is not None else None,
+                deadline=self.deadline,
             )  # reads the body
         except httpx.TimeoutException:
             return StepOutcome(
@@ -482,7 +449,10 @@ class Execution:
             exchange.checks = self.response_checker(
                 target.operation, response.status_code, view.headers, view.body, view.body_kind
             )
-        return await without_blocking(self._finish_step, frame, step, exchange, None, prepared.warnings)
+        finished = evaluate_unblocked(self._finish_step, frame, step, exchange, None, prepared.warnings)
+        if finished is NEEDS_WORKER:
+            return await without_blocking(self._finish_step, frame, step, exchange, None, prepared.warnings)
+        return finished
 
     async def _execute_workflow_step(self, frame: Frame, step: Step) -> StepOutcome:
         assert step.workflow is not None
@@ -503,7 +473,7 @@ class Execution:
         )
         if invalid is not None:
             return StepOutcome(False, Exchange(), {}, invalid.message, reason="invalid_inputs")
-        outcome = await self._run_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
+        outcome = await self.start_workflow(child_doc, child_wf, child_inputs, frame.depth + 1)
         exchange = outcome.last_exchange or Exchange()
         result = await without_blocking(self._finish_step, frame, step, exchange, outcome.outputs, [])
         if outcome.status != "succeeded":

@@ -196,7 +196,10 @@ class Redactor:
         """True when :meth:`mask` would return ``text`` as it is (no secret, nothing escaped or cut)."""
         if "&" in text or "\\" in text or TRUNCATED in text:
             return False
-        return not any(secret in text for secret in self._secrets)
+        for secret in self._secrets:  # noqa: SIM110 - a loop: no generator to make per text
+            if secret in text:
+                return False
+        return True
 
     def mask_value(self, value: Any) -> Any:
         """``value`` with every string in it masked (outputs shown in results); others unchanged."""
@@ -211,8 +214,12 @@ class Redactor:
         if kind is dict:
             return {key: self._mask_any(item) for key, item in value.items()}
         if kind is list:
-            if all(type(item) is str for item in value) and self._untouched("\0".join(value)):
-                return list(value)  # a list of texts none of which holds a secret: checked in one pass
+            try:
+                joined = "\0".join(value)  # only texts join: a list of texts is checked in one pass
+            except TypeError:
+                joined = None
+            if joined is not None and self._untouched(joined):
+                return list(value)
             return [self._mask_any(item) for item in value]
         if kind in _SCALARS:
             return value

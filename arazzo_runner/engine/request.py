@@ -57,6 +57,7 @@ class PreparedRequest:
     security_headers: set[str] = field(default_factory=set)  # headers a security scheme added (credentials)
     credential_keys: set[str] = field(default_factory=set)  # the credentials applied to this request
     security_query: set[str] = field(default_factory=set)  # query pieces a security scheme added
+    sent_content_type: str | None = None  # the Content-Type header sent (set when the request is built)
 
     @property
     def url(self) -> str:
@@ -199,7 +200,10 @@ def _fill_path(operation: Any, values: Mapping[str, str], warnings: list[str] | 
             if name not in variables:
                 warnings.append(f"path parameter {name!r} has no {{{name}}} in {operation.label}; it was not sent")
     try:
-        path = "".join(values[piece] if i % 2 else piece for i, piece in enumerate(pieces))
+        parts = list(pieces)
+        for index in range(1, len(parts), 2):  # the variables, between the texts
+            parts[index] = values[parts[index]]
+        path = "".join(parts)
     except KeyError:
         missing = [m for m in variables if m not in values]
         names = ", ".join(repr(m) for m in missing)

@@ -46,7 +46,7 @@ TOKEN_RESPONSES: ContextVar[list[httpx.Response] | None] = ContextVar("TOKEN_RES
 class Credentials:
     """Secret values by security scheme name. Never shown in a repr or an error."""
 
-    __slots__ = ("_basic_headers", "_keys", "_redactors", "_secret_strings", "_values")
+    __slots__ = ("_basic_headers", "_keys", "_plans", "_redactors", "_secret_strings", "_values")
 
     def __init__(self, values: Mapping[str, Any] | None = None) -> None:
         self._values: dict[str, Any] = dict(values or {})
@@ -54,6 +54,8 @@ class Credentials:
         self._basic_headers: dict[str, str] = {}
         self._redactors: dict[str | None, Redactor] = {}  # built once (credentials do not change), copied per run
         self._keys: dict[tuple[tuple[str, ...], str], str | None] = {}  # key_for's answers
+        # The schemes chosen for an operation, by (operation, source names, shared scheme names): see _planned.
+        self._plans: dict[tuple[int, tuple[str, ...], int], _Plan] = {}
 
     def basic_header(self, scheme: str) -> str:
         """The ``Authorization`` value for an HTTP basic scheme (encoded once: sent on every request)."""
@@ -323,6 +325,34 @@ def _requirements(
     return []
 
 
+_Requirements = list[tuple[str, tuple[str, ...], str]]
+# (operation, shared scheme names, the schemes chosen, the warnings said): the objects themselves are kept,
+# so the ids in the key cannot be taken by other objects while the entry lives.
+_Plan = tuple[Operation, Collection[str], _Requirements, tuple[str, ...]]
+
+
+def _planned(
+    operation: Operation,
+    schemes: Mapping[str, Any],
+    creds: Credentials,
+    source: str | Sequence[str] | None,
+    shared_schemes: Collection[str],
+    warnings: list[str],
+) -> _Requirements:
+    """:func:`_requirements`, worked out once per operation and source for these credentials (none of
+    them changes: the loaded descriptions are only read, and credentials are fixed when made)."""
+    key = (id(operation), _names(source), id(shared_schemes))
+    plan = creds._plans.get(key)
+    if plan is None or plan[0] is not operation or plan[1] is not shared_schemes:
+        said: list[str] = []
+        chosen = _requirements(operation, schemes, creds, source, shared_schemes, said)
+        plan = (operation, shared_schemes, chosen, tuple(said))
+        if len(creds._plans) < 1024:
+            creds._plans[key] = plan
+    warnings.extend(plan[3])
+    return plan[2]
+
+
 def _withheld(scheme: str, source: str | Sequence[str] | None) -> str:
     """Why a bare-named credential was not sent here, and the name that would send it."""
     names = _names(source)
@@ -367,7 +397,7 @@ async def apply_security(
         _note_unmet_requirement(operation, prepared.warnings)
         return
     schemes = operation.description.security_schemes()
-    for name, scopes, key in _requirements(operation, schemes, creds, source, shared_schemes, prepared.warnings):
+    for name, scopes, key in _planned(operation, schemes, creds, source, shared_schemes, prepared.warnings):
         scheme = schemes.get(name)
         if not isinstance(scheme, Mapping):
             continue

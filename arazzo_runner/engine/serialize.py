@@ -7,6 +7,7 @@ booleans and null); each piece is percent-encoded, separators are not.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -20,8 +21,15 @@ DEFAULT_STYLE = {"path": "simple", "query": "form", "header": "simple", "cookie"
 _RESERVED = ":/?#[]@!$&'()*+,;="
 
 
+# Text that percent-encoding leaves as it is (RFC 3986 unreserved characters): no need to encode it.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
 def _enc(value: Any, *, allow_reserved: bool = False) -> str:
-    return quote(to_text(value), safe=_RESERVED if allow_reserved else "")
+    text = value if type(value) is str else to_text(value)
+    if _UNRESERVED.fullmatch(text):
+        return text
+    return quote(text, safe=_RESERVED if allow_reserved else "")
 
 
 def _pairs(obj: Mapping[str, Any]) -> list[tuple[str, Any]]:
@@ -61,6 +69,8 @@ def serialize_path(
 
 
 def _delimited(value: Any, sep: str, explode: bool, kv: str, kv_flat: str) -> str:
+    if type(value) is str:  # the common case first: an ABC isinstance check below costs more than the rest
+        return _enc(value)
     if isinstance(value, list):
         return sep.join(_enc(v) for v in value)
     if isinstance(value, Mapping):

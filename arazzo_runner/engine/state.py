@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass, replace
+from typing import Any, TypeVar
 
 from ..errors import EvaluationError
 from ..language.expressions import EvalContext, WorkflowRecord
@@ -25,6 +25,7 @@ __all__ = [
     "LimitExceeded",
     "StepOutcome",
     "WorkflowOutcome",
+    "built",
     "describe_action",
     "invalid_inputs",
     "redact_failure",
@@ -100,30 +101,27 @@ class Frame:
         source_fields: Mapping[str, Mapping[str, Any]],
     ) -> EvalContext:
         """What this workflow's expressions see: with ``exchange``, a step's request and response too."""
-        if exchange is None and outputs is None and self.base_context is not None:
-            return self.base_context
-        live: dict[str, Any] = {}
-        if exchange is not None:  # $url, $method, $statusCode, $request, $response: once there is an exchange
-            live = {
-                "url": exchange.url,
-                "method": exchange.method,
-                "status_code": exchange.status_code,
-                "request": exchange.request,
-                "response": exchange.response,
-            }
-        context = EvalContext(
-            inputs=self.inputs,
-            steps=self.step_outputs,
-            workflows=records,
-            source_descriptions=source_fields,
-            components=self.document.components,
+        base = self.base_context
+        if base is None:
+            base = self.base_context = EvalContext(
+                inputs=self.inputs,
+                steps=self.step_outputs,
+                workflows=records,
+                source_descriptions=source_fields,
+                components=self.document.components,
+                optional_inputs=self.workflow.optional_inputs,
+            )
+        if exchange is None:
+            return base if outputs is None else base.derived(outputs=outputs)
+        # $url, $method, $statusCode, $request, $response: once there is an exchange
+        return base.derived(
+            url=exchange.url,
+            method=exchange.method,
+            status_code=exchange.status_code,
+            request=exchange.request,
+            response=exchange.response,
             outputs=outputs,
-            optional_inputs=self.workflow.optional_inputs,
-            **live,
         )
-        if exchange is None and outputs is None:
-            self.base_context = context
-        return context
 
 
 def select_action(
@@ -255,7 +253,9 @@ def step_record(
     """One execution of a step as the result reports it: its outputs, URL, error, warnings and checks masked."""
     ex = outcome.exchange
     mask = redactor.mask
-    return StepResult(
+    checks = ex.checks
+    return built(
+        StepResult,
         step_id=step.step_id,
         workflow_id=workflow.workflow_id,
         succeeded=outcome.succeeded,
@@ -265,13 +265,45 @@ def step_record(
         url=mask(ex.url) if ex.url else None,  # an apiKey may sit in the query
         attempt=attempt,
         duration=time.perf_counter() - started,
-        error=step_error(workflow, step, outcome, redactor),
+        error=step_error(workflow, step, outcome, redactor) if outcome.error is not None else None,
         next_action=next_action,
-        warnings=tuple(mask(w) for w in outcome.warnings),
-        checks=tuple(CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in ex.checks)
-        if step.operation is not None or step.asyncapi is not None  # a workflow step: its child's own checks
+        warnings=tuple(map(mask, outcome.warnings)) if outcome.warnings else (),
+        checks=tuple(CheckResult(c.name, c.outcome, c.severity, mask(c.message)) if c.message else c for c in checks)
+        if checks and (step.operation is not None or step.asyncapi is not None)  # a workflow step: its child's own
         else (),
     )
+
+
+_FIELD_DEFAULTS: dict[type, dict[str, Any]] = {}
+
+F = TypeVar("F")
+
+
+def built(cls: type[F], **values: Any) -> F:
+    """An instance of the frozen dataclass ``cls``, as ``cls(**values)`` makes it, at a fraction of the cost.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``; a record made per
+    step is filled in one go instead. Fields not given take their defaults; ``cls`` has no ``__post_init__``.
+    """
+    defaults = _FIELD_DEFAULTS.get(cls)
+    if defaults is None:
+        defaults = _FIELD_DEFAULTS[cls] = _defaults(cls)
+    instance = object.__new__(cls)
+    fields_of = instance.__dict__
+    fields_of.update(defaults)
+    fields_of.update(values)
+    return instance
+
+
+def _defaults(cls: type) -> dict[str, Any]:
+    assert is_dataclass(cls) and not hasattr(cls, "__post_init__") and not hasattr(cls, "__slots__")
+    out: dict[str, Any] = {}
+    for spec in fields(cls):
+        if spec.default is not MISSING:
+            out[spec.name] = spec.default
+        elif spec.default_factory is not MISSING:
+            raise TypeError(f"{cls.__name__}.{spec.name} has a default factory: build it with its __init__")
+    return out
 
 
 def settle_outputs(step: Step, outcome: StepOutcome, next_action: NextAction, observer: Observer | None) -> StepOutcome:

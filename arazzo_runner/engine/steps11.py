@@ -21,6 +21,7 @@ __all__ = [
     "async_step_hook",
     "asyncapi_message",
     "guarded_step",
+    "ready",
     "refuse_step",
     "timed_out_message",
     "unmet_dependency",
@@ -102,6 +103,11 @@ def refused_outcome(step: Step, results: list[StepResult]) -> StepOutcome | None
     decided before its work is even created."""
     refused = refuse_step(step, results) if step.asyncapi_target is not None or step.depends_on else None
     return None if refused is None else StepOutcome(False, Exchange(), {}, refused[1], reason=refused[0])
+
+
+async def ready(outcome: StepOutcome) -> StepOutcome:
+    """An outcome decided before any work, awaitable like the work of a step."""
+    return outcome
 
 
 async def guarded_step(step: Step, work: Coroutine[Any, Any, StepOutcome]) -> StepOutcome:

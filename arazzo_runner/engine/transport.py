@@ -6,7 +6,10 @@ failure messages later read it.
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import functools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timezone
@@ -16,7 +19,7 @@ import httpx
 from ..errors import RequestBuildError
 from ..language.expressions import HttpView
 from ..result import CheckResult
-from .bounded import ResponseTooLarge, read_bounded, within_deadline
+from .bounded import RequestDeadline, ResponseTooLarge, deadline_exceeded, read_bounded, within_deadline
 from .request import PreparedRequest
 from .views import body_excerpt
 
@@ -52,20 +55,39 @@ class Exchange:
 
 
 def build_request(client: httpx.AsyncClient, prepared: PreparedRequest, timeout: float | None) -> httpx.Request:
-    headers = list(prepared.headers)
-    if prepared.content_type and not any(k.lower() == "content-type" for k, _ in headers):
-        headers.append(("Content-Type", prepared.content_type))
+    headers = prepared.headers
+    sent_type: str | None = None
     for index, (name, value) in enumerate(headers):
         if not name.isascii():  # httpx would raise UnicodeEncodeError from deep inside
             raise RequestBuildError(
                 f"header name {name.encode('ascii', 'backslashreplace').decode()!r} is not ASCII "
                 "(an HTTP header name is an ASCII token)"
             )
-        if isinstance(value, str) and not value.isascii():  # as for every other header: sent as UTF-8 bytes
-            headers[index] = (name, value.encode("utf-8"))
+        if isinstance(value, str):
+            if sent_type is None and len(name) == 12 and name.lower() == "content-type":
+                sent_type = value
+            if not value.isascii():  # as for every other header: sent as UTF-8 bytes
+                headers = headers if headers is not prepared.headers else list(headers)
+                headers[index] = (name, value.encode("utf-8"))
+        elif sent_type is None and len(name) == 12 and name.lower() == "content-type":
+            sent_type = bytes(value).decode("utf-8", errors="replace")
+    if sent_type is None and prepared.content_type:
+        headers = [*headers, ("Content-Type", prepared.content_type)]
+        sent_type = prepared.content_type
+    prepared.sent_content_type = sent_type
+    # The timeouts as httpx keeps them for a request: built once per value, not once per request.
     return client.build_request(
-        prepared.method, prepared.url, headers=headers, content=prepared.content, timeout=timeout
+        prepared.method,
+        prepared.url,
+        headers=headers,
+        content=prepared.content,
+        extensions={"timeout": dict(_timeouts(timeout))},
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _timeouts(seconds: float | None) -> dict[str, float | None]:
+    return httpx.Timeout(seconds).as_dict()
 
 
 async def send(
@@ -78,6 +100,7 @@ async def send(
     max_bytes: int | None = None,
     carries_secret: Callable[[str], bool] | None = None,
     on_redirect: Callable[[httpx.Response, httpx.Request], None] | None = None,
+    deadline: RequestDeadline | None = None,
 ) -> httpx.Response:
     """Send, following redirects only when asked (DEC-35), and never carrying credentials to another origin.
 
@@ -88,39 +111,76 @@ async def send(
     another origin, every header whose value ``carries_secret`` (a password input in an ``X-API-Key``
     parameter, say) is dropped too, and a body that carries one is not re-sent: the redirect is not
     followed and a warning says why. ``on_redirect(response, next_request)`` sees each redirect
-    followed (its body read first), before the next request goes out.
+    followed (its body read first), before the next request goes out. ``deadline``: the run's timer
+    for its requests' deadlines (see :class:`.bounded.RequestDeadline`); without it, one per request.
     """
-    return await within_deadline(
-        _send(
-            client,
-            request,
-            prepared,
-            follow_redirects=follow_redirects,
-            timeout=timeout,
-            max_bytes=max_bytes,
-            carries_secret=carries_secret,
-            on_redirect=on_redirect,
-        ),
-        timeout,
-        request,
-    )
+    if timeout is not None:
+        if sys.version_info >= (3, 11) and deadline is not None and deadline.start(timeout):
+            try:
+                response = await client.send(request, follow_redirects=False, stream=True)
+                if not follow_redirects:
+                    await read_bounded(response, max_bytes)
+                    return response
+                return await _follow(
+                    client, request, response, prepared, timeout, max_bytes, carries_secret, on_redirect
+                )
+            except asyncio.CancelledError:
+                if deadline.finish(cancelled=True):
+                    raise deadline_exceeded(timeout, request) from None
+                raise
+            finally:
+                deadline.finish(cancelled=False)  # nothing left to do when the except clause finished it
+        if sys.version_info < (3, 11):
+            return await within_deadline(
+                _send(client, request, prepared, timeout, max_bytes, carries_secret, on_redirect, follow_redirects),
+                timeout,
+                request,
+            )
+        # The deadline in this coroutine itself: every await of a step passes through each coroutine
+        # between the run loop and the socket, so a wrapper of its own would cost on each of them.
+        try:
+            async with asyncio.timeout(timeout):
+                response = await client.send(request, follow_redirects=False, stream=True)
+                if not follow_redirects:
+                    await read_bounded(response, max_bytes)
+                    return response
+                return await _follow(
+                    client, request, response, prepared, timeout, max_bytes, carries_secret, on_redirect
+                )
+        except TimeoutError:
+            raise deadline_exceeded(timeout, request) from None
+    return await _send(client, request, prepared, None, max_bytes, carries_secret, on_redirect, follow_redirects)
 
 
 async def _send(
     client: httpx.AsyncClient,
     request: httpx.Request,
     prepared: PreparedRequest,
-    *,
-    follow_redirects: bool,
     timeout: float | None,
     max_bytes: int | None,
     carries_secret: Callable[[str], bool] | None,
-    on_redirect: Callable[[httpx.Response, httpx.Request], None] | None = None,
+    on_redirect: Callable[[httpx.Response, httpx.Request], None] | None,
+    follow_redirects: bool,
 ) -> httpx.Response:
+    """:func:`send` without a deadline (none asked for, or Python 3.10, where ``within_deadline`` wraps it)."""
     response = await client.send(request, follow_redirects=False, stream=True)
     if not follow_redirects:
         await read_bounded(response, max_bytes)
         return response
+    return await _follow(client, request, response, prepared, timeout, max_bytes, carries_secret, on_redirect)
+
+
+async def _follow(
+    client: httpx.AsyncClient,
+    request: httpx.Request,
+    response: httpx.Response,
+    prepared: PreparedRequest,
+    timeout: float | None,
+    max_bytes: int | None,
+    carries_secret: Callable[[str], bool] | None,
+    on_redirect: Callable[[httpx.Response, httpx.Request], None] | None,
+) -> httpx.Response:
+    """The redirects after ``response`` (to ``request``), each hop checked as :func:`send` says."""
     origin = _origin(request.url)
     credential_headers = {"authorization", "cookie", "proxy-authorization"} | {
         name.lower() for name in prepared.security_headers

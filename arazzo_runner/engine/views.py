@@ -104,15 +104,23 @@ def response_view(response: httpx.Response) -> HttpView:
     return HttpView(headers=LazyHeaders(response.headers), body=body, body_kind=kind)
 
 
-def request_view(request: httpx.Request, body_value: Any, path: dict[str, Any], query: dict[str, Any]) -> HttpView:
+def request_view(
+    request: httpx.Request,
+    body_value: Any,
+    path: dict[str, Any],
+    query: dict[str, Any],
+    content_type: str | None = None,
+) -> HttpView:
     """The request as sent (DEC-25, DEC-26): every header httpx will put on the wire, the body bytes.
 
     A JSON body is given as the value that was serialised (equal to the bytes
     sent); any other body is read back from the request itself, so a form,
-    a multipart body or raw bytes are exactly what went out.
+    a multipart body or raw bytes are exactly what went out. ``content_type``: the Content-Type
+    header sent (read from ``request`` when not given).
     """
     content = _request_content(request)
-    content_type = request.headers.get("content-type")
+    if content_type is None and content:
+        content_type = request.headers.get("content-type")
     media = (content_type or "").split(";", 1)[0].strip().lower()
     body: Any
     kind: BodyKind

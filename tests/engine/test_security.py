@@ -316,3 +316,41 @@ def test_prepared_request_repr_shows_no_header_or_query_values() -> None:
     text = repr(prepared)
     assert "Authorization" in text and "GET /r" in text
     assert "pw-secret" not in text and "qk-secret" not in text and _basic("u", "pw-secret")[6:] not in text
+
+
+def test_schemes_chosen_once_per_operation_still_apply_and_warn_on_every_request() -> None:
+    """The choice of schemes is kept per operation and source for a Credentials object: each request still
+    gets its headers and warnings, and another operation or source is worked out for itself."""
+    creds = Credentials({"hkey": "k-123456", "api.bearer": "t-abcdef"})
+    needs_key = _operation("[{hkey: []}]")
+    needs_basic = _operation("[{basic: []}]")
+    needs_bearer = _operation("[{bearer: []}]")
+
+    async def send(operation: Any, source: str | None = None) -> PreparedRequest:
+        prepared = PreparedRequest(method="GET", base_url="https://api.example.com/v1", path="/r")
+        async with httpx.AsyncClient(transport=httpx.MockTransport(_TokenServer())) as client:
+            await apply_security(prepared, operation, creds, TokenCache(), client, source=source)
+        return prepared
+
+    async def scenario() -> list[tuple[list[tuple[str, Any]], int]]:
+        prepared = [
+            await send(needs_key),
+            await send(needs_basic),
+            await send(needs_key),
+            await send(needs_basic),
+            await send(needs_bearer, "api"),
+            await send(needs_bearer, "other"),
+            await send(needs_bearer, "api"),
+        ]
+        return [(p.headers, len(p.warnings)) for p in prepared]
+
+    key, nothing, bearer = [("X-Key", "k-123456")], [], [("Authorization", "Bearer t-abcdef")]
+    assert asyncio.run(scenario()) == [
+        (key, 0),
+        (nothing, 1),
+        (key, 0),
+        (nothing, 1),
+        (bearer, 0),
+        (nothing, 1),
+        (bearer, 0),
+    ]

@@ -24,6 +24,7 @@ import asyncio
 import atexit
 import contextvars
 import dataclasses
+import enum
 import json
 import os
 import pickle
@@ -36,14 +37,16 @@ import time
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any, Final, Literal, TypeVar
 
 __all__ = [
     "CRITERION_TIMEOUT",
     "DEFAULT_CRITERION_TIMEOUT",
+    "NEEDS_WORKER",
     "CriterionTimeout",
     "WorkerNeeded",
     "evaluate_bounded",
+    "evaluate_unblocked",
     "without_blocking",
 ]
 
@@ -93,6 +96,29 @@ def _ask(question: Question) -> Answer:
         return _evaluate_now(*question)
     except CriterionTimeout as exc:
         return exc
+
+
+class _Deferred(enum.Enum):
+    NEEDS_WORKER = "needs the worker"
+
+
+NEEDS_WORKER: Final = _Deferred.NEEDS_WORKER
+
+
+def evaluate_unblocked(evaluate: Callable[..., T], *args: Any) -> T | Literal[_Deferred.NEEDS_WORKER]:
+    """``evaluate(*args)`` when none of its criteria needs the worker process, else :data:`NEEDS_WORKER`
+    (then ``await without_blocking(evaluate, *args)``, which evaluates it again).
+
+    The common case (simple conditions, or a pattern whose answer needs no worker) with no coroutine of
+    its own; ``evaluate`` must have no side effects before its last criterion is evaluated.
+    """
+    token = _ANSWERS.set([])
+    try:
+        return evaluate(*args)
+    except WorkerNeeded:
+        return NEEDS_WORKER
+    finally:
+        _ANSWERS.reset(token)
 
 
 async def without_blocking(evaluate: Callable[..., T], *args: Any) -> T:

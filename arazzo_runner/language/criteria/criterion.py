@@ -65,6 +65,11 @@ class Criterion:
     context_expression: Expression | None = None
     simple: Condition | None = field(default=None, repr=False)
     matcher: Any = field(default=None, repr=False, compare=False)
+    # The result of a simple condition that holds: the same every time, so made once.
+    held: CriterionResult = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "held", CriterionResult(True, f"{self.condition.strip()} was true"))
 
     def expressions(self) -> Iterator[Expression]:
         """The runtime expressions this criterion reads (its context, or those in a simple condition)."""
@@ -78,7 +83,7 @@ class Criterion:
         try:
             if self.simple is not None:
                 if self.simple.evaluate(ctx):
-                    return CriterionResult(True, f"{self.condition.strip()} was true")
+                    return self.held
                 return CriterionResult(False, self.simple.explain(ctx, False))
             return self._evaluate_typed(ctx)
         except (ArazzoError, TypeError, ValueError, RecursionError) as exc:  # a bug or a pathological value

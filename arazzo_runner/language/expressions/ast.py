@@ -125,7 +125,7 @@ class Expression:
     def _resolve_pointer(self, value: Any, pointer: JsonPointer | None) -> Any:
         if pointer is None or not pointer.tokens:
             return value
-        return pointer.resolve(value, expression=str(self))
+        return pointer.resolve(value, expression=self)  # its text is made only for a miss
 
     def _unresolved(self, detail: str) -> UnresolvedExpression:
         text = str(self)
@@ -280,7 +280,7 @@ class HttpExpression(PartExpression):
                 "so a JSON pointer cannot apply to it",
                 text,
             )
-        return pointer.resolve(view.body, expression=str(self))
+        return pointer.resolve(view.body, expression=self)
 
 
 def _header_fallback(headers: Mapping[str, str], name: str) -> Any:

@@ -71,3 +71,16 @@ class EvalContext:
     # Inputs the workflow declares but does not require: a value that is exactly one of
     # these, when the run was not given it, is left out rather than failing (DEC-18).
     optional_inputs: frozenset[str] = frozenset()
+
+    def derived(self, **changes: Any) -> EvalContext:
+        """This context with ``changes`` (field name: value), as ``dataclasses.replace`` would give it.
+
+        The engine derives a context per step from its workflow's; this copies the fields in one go
+        instead of running ``__init__`` again. The mappings are shared, as they are with ``replace``:
+        a context is only read.
+        """
+        twin = object.__new__(type(self))
+        fields = twin.__dict__
+        fields.update(self.__dict__)
+        fields.update(changes)
+        return twin

@@ -97,11 +97,12 @@ class JsonPointer:
         """The pointer text of the first ``count`` tokens (``/`` for none), for messages."""
         return "".join("/" + escape_pointer_token(t) for t in self.tokens[:count]) or "/"
 
-    def resolve(self, value: Any, *, expression: str | None = None) -> Any:
+    def resolve(self, value: Any, *, expression: object = None) -> Any:
         """The value this pointer selects inside ``value``.
 
         Raises :class:`UnresolvedExpression` when it selects nothing; the
-        message starts with ``expression`` (the text to blame) when given.
+        message starts with ``expression`` (the text to blame, or an expression
+        node: its text is only made for the message) when given.
         """
         current = value
         position = 0
@@ -137,8 +138,9 @@ class JsonPointer:
             position += 1
         return current
 
-    def _miss(self, expression: str | None, position: int, detail: str, found: Any) -> None:
+    def _miss(self, expression: object, position: int, detail: str, found: Any) -> None:
+        text = None if expression is None else str(expression)
         where = self.prefix_text(position)
-        head = f"{expression}: " if expression else ""
+        head = f"{text}: " if text else ""
         what = "the root" if position == 0 else where
-        raise UnresolvedExpression(f"{head}{detail}: {what} is {describe_value(found)}", expression)
+        raise UnresolvedExpression(f"{head}{detail}: {what} is {describe_value(found)}", text)
