@@ -24,6 +24,7 @@ docs: $(STAMP)
 test: $(STAMP)
 	@[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || echo "note: the MQTT tests skip without Mosquitto: apt-get install -y mosquitto"
 	@[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || echo "note: the AMQP tests skip without RabbitMQ: apt-get install -y rabbitmq-server"
+	@PYTHON=$(BIN)/python bash tests/reports/fetch_published_schemas.sh $(VENV)/share
 	$(BIN)/ruff check arazzo_runner tests examples benchmarks
 	$(BIN)/ruff format --check arazzo_runner tests examples benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider
