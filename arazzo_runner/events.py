@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .result import Failure, WorkflowResult
 
 __all__ = [
+    "SERVERS_ARGUMENT",
     "ActionChosen",
     "CriterionEvaluated",
     "Event",
@@ -46,6 +47,8 @@ __all__ = [
     "WorkflowFinished",
     "WorkflowStarted",
 ]
+
+SERVERS_ARGUMENT = "the servers= argument"  # a ServerResolved origin: the base URL was given to the run
 
 Headers = tuple[tuple[str, str], ...]  # as sent or received, in order, names as on the wire; secrets masked
 
@@ -103,8 +106,9 @@ class WorkflowFinished(Event):
 class ServerResolved(Event):
     """The base URL a source's requests go to, the first time the run uses that source.
 
-    ``origin`` says where it came from: ``servers=`` (``--server``), the description's own ``servers``
-    (``"the first of 2 servers in the description"``) or its URL."""
+    ``origin`` says where it came from: :data:`SERVERS_ARGUMENT` (the ``servers=`` the run was given;
+    the ``run`` command says ``--server``), the description's own ``servers`` (``"the first of 2 servers
+    in the description"``) or its URL."""
 
     kind: ClassVar[str] = "server_resolved"
     source: str

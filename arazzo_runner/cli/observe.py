@@ -8,6 +8,7 @@ interrupted, with the steps that completed and the request that was in flight.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -15,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ..events import Event, EventListener
+from ..events import SERVERS_ARGUMENT, Event, EventListener, ServerResolved
 from .trace import Trace
 
 if TYPE_CHECKING:
@@ -130,14 +131,15 @@ class Observed:
         listeners: list[Callable[[Event], None]] = [x for x in (self.recorder, trace) if x is not None]
         if not listeners:
             return None
-        if len(listeners) == 1:
-            return listeners[0]
 
-        def both(event: Event) -> None:
+        def each(event: Event) -> None:
+            # The servers the run was given came from --server: the trace and the reports say so.
+            if type(event) is ServerResolved and event.origin == SERVERS_ARGUMENT:
+                event = dataclasses.replace(event, origin="--server")
             for listener in listeners:
                 listener(event)
 
-        return both
+        return each
 
     def write_reports(self, err: TextIO) -> bool:
         """Write every report; a failure is said on ``err`` and does not stop the others. True when all were written."""

@@ -29,6 +29,7 @@ from ..asyncapi.bindings import Binding, BrokerError, Endpoint, Received, Subscr
 from ..asyncapi.index import Message
 from ..asyncapi.plan import AsyncTarget
 from ..errors import EvaluationError
+from ..events import SERVERS_ARGUMENT
 from ..language.criteria.budget import without_blocking
 from ..language.expressions import EvalContext, JsonPointer
 from ..language.expressions.context import HttpView
@@ -149,7 +150,7 @@ class AsyncRuntime:
         declared = target.servers
         if override:
             protocol = override.split("://", 1)[0] if "://" in override else "mqtt"
-            return protocol, override, declared[0].security if declared else (), "servers= (--server)"
+            return protocol, override, declared[0].security if declared else (), SERVERS_ARGUMENT
         if not declared:
             raise BrokerError(f"source {target.source!r} has no servers; pass servers= (--server on the command line)")
         return declared[0].protocol, declared[0].url, declared[0].security, "the description's server"

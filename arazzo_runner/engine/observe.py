@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ..events import (
+    SERVERS_ARGUMENT,
     ActionChosen,
     CriterionEvaluated,
     Event,
@@ -53,7 +54,7 @@ SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "s
 def server_origin(servers: str | Mapping[str, str] | None, target: OperationTarget, names: tuple[str, ...]) -> str:
     """Where the base URL of ``target``'s requests came from, in words (the trace says it)."""
     if isinstance(servers, str) or (isinstance(servers, Mapping) and any(name in servers for name in names)):
-        return "servers= (--server)"
+        return SERVERS_ARGUMENT
     count = len(target.operation.servers)
     if count:
         return f"the first of {count} servers in the description" if count > 1 else "the description's server"

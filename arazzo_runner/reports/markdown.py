@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from .record import Recorder
 
 __all__ = ["markdown_summary"]
@@ -9,10 +11,29 @@ __all__ = ["markdown_summary"]
 _ICONS = {"succeeded": "✅ succeeded", "failed": "❌ failed", "interrupted": "⚠️ interrupted"}
 
 
-def _cell(text: str) -> str:
-    """One table cell: one line, pipes escaped, long text cut."""
-    text = " ".join(text.split()).replace("|", "\\|")
-    return text if len(text) <= 300 else text[:300] + "…"
+_MARKDOWN_SPECIAL = str.maketrans({"\\": "\\\\", "`": "\\`", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_PLAIN_CODE = re.compile(r"[^\\`|&<>]*")
+
+
+def markdown_text(text: str) -> str:
+    """``text`` (a server's message, say) as one line of literal Markdown, safe in a table cell.
+
+    A newline would end the table row, a pipe the cell, a backtick would open a code span and ``<``
+    a tag in $GITHUB_STEP_SUMMARY: backslashes, backticks and pipes are escaped with a backslash (so a
+    server's ``\\|`` stays text), ``&``, ``<`` and ``>`` become entities. Long text is cut first, so
+    no escape is cut in two."""
+    text = " ".join(text.split())
+    if len(text) > 300:
+        text = text[:300] + "…"
+    return text.translate(_MARKDOWN_SPECIAL)
+
+
+def markdown_code(text: str) -> str:
+    """``text`` as code: a code span when it holds nothing to escape, else ``<code>`` around :func:`markdown_text`."""
+    text = " ".join(text.split())
+    if _PLAIN_CODE.fullmatch(text) and len(text) <= 300:
+        return f"`{text}`"
+    return f"<code>{markdown_text(text)}</code>"
 
 
 def markdown_summary(recorder: Recorder) -> str:
@@ -25,13 +46,13 @@ def markdown_summary(recorder: Recorder) -> str:
     failure = recorder.failure_line() or ""
     took = f"{recorder.duration * 1000:.0f} ms"
     lines = [
-        f"### Arazzo workflow `{_cell(recorder.workflow_id)}`",
+        f"### Arazzo workflow {markdown_code(recorder.workflow_id)}",
         "",
         "| Workflow | Status | Steps | Time | Failure |",
         "| --- | --- | --- | --- | --- |",
-        f"| `{_cell(recorder.workflow_id)}` | {status} | {steps} | {took} | {_cell(failure)} |",
+        f"| {markdown_code(recorder.workflow_id)} | {status} | {steps} | {took} | {markdown_text(failure)} |",
         "",
-        f"Document: `{_cell(recorder.document)}`",
+        f"Document: {markdown_code(recorder.document)}",
         "",
     ]
     if recorder.messages:  # AsyncAPI steps

@@ -1,4 +1,8 @@
-"""Validators for every report format, against schemas kept beside these tests."""
+"""Validators for every report format, against schemas kept beside these tests.
+
+HAR and JUnit reports are also validated against the published schemas (``published.py``) when
+``make test`` has fetched them.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,12 @@ import jsonschema
 import xmlschema
 
 from arazzo_runner.reports import report_schema
+from tests.reports.published import (
+    har_schema_fetched,
+    junit_xsd_fetched,
+    published_har_validator,
+    published_junit_schema,
+)
 
 SCHEMAS = Path(__file__).parent / "schemas"
 
@@ -40,10 +50,14 @@ def validate_json_report(data: Any) -> None:
 
 def validate_har(data: Any) -> None:
     _har_validator().validate(data)
+    if har_schema_fetched():
+        published_har_validator().validate(data)
 
 
 def validate_junit(text: str) -> None:
     _junit_schema().validate(text)
+    if junit_xsd_fetched():
+        published_junit_schema().validate(text)
 
 
 def validate_file(fmt: str, path: Path) -> str:

@@ -145,7 +145,7 @@ def test_the_server_and_where_it_came_from(tmp_path: Path, server: LoopbackServe
     script_items(server)
     seen, _ = _run(tmp_path, server)
     resolved = [e for e in seen if isinstance(e, ServerResolved)]
-    assert [(e.source, e.url, e.origin) for e in resolved] == [("items", server.url, "servers= (--server)")]
+    assert [(e.source, e.url, e.origin) for e in resolved] == [("items", server.url, "the servers= argument")]
 
 
 def test_a_token_fetch_is_an_exchange_of_its_own_with_the_token_masked(tmp_path: Path, server: LoopbackServer) -> None:

@@ -12,9 +12,9 @@ import pytest
 
 from arazzo_runner import run_workflow
 from arazzo_runner.cli.trace import BODY_SHOWN, Trace
-from arazzo_runner.events import RequestSent, ResponseReceived, RetryWaiting, RunFinished
+from arazzo_runner.events import RequestSent, ResponseReceived, RetryWaiting, RunFinished, ServerResolved
 from arazzo_runner.result import WorkflowResult
-from tests.reports.fixtures import CREDENTIALS, INPUTS, script_items, write_documents
+from tests.reports.fixtures import ACCESS_TOKEN, CREDENTIALS, INPUTS, script_items, write_documents
 from tests.support.loopback import LoopbackServer, Reply
 
 
@@ -43,7 +43,7 @@ def test_v_prints_one_line_per_step_as_it_finishes(tmp_path: Path, server: Loopb
     # a failed step's line is followed by why it failed
     assert "     success criterion '$statusCode == 200' not met (" in everything[3]
     lines = [line for line in everything if not line.startswith("     ")]
-    assert lines[0] == f"server: source 'items' -> {server.url} (servers= (--server))"
+    assert lines[0] == f"server: source 'items' -> {server.url} (the servers= argument)"
     steps = [line.split(" ->")[0] for line in lines[1:]]
     assert steps == [
         f"ok   create POST {server.url}/items",
@@ -157,9 +157,40 @@ def test_a_run_with_nothing_to_show_or_record_is_not_observed(tmp_path: Path) ->
 
     assert watch().listener is None  # the engine then builds no event at all
     assert watch(quiet=True).listener is None
-    assert isinstance(watch(verbose=1).listener, Trace)
+    assert watch(verbose=1).listener is not None
     with_report = watch(report=[f"json={tmp_path / 'r.json'}"])
-    assert with_report.listener is with_report.recorder is not None
+    assert with_report.listener is not None and with_report.recorder is not None
+
+
+def test_the_command_line_says_the_server_came_from_server(tmp_path: Path, server: LoopbackServer) -> None:
+    """The engine says ``the servers= argument`` (Python's word); ``run`` tells its trace and reports ``--server``."""
+    import argparse
+    import json
+
+    from arazzo_runner.cli.main import main
+    from arazzo_runner.cli.observe import observed
+    from arazzo_runner.events import SERVERS_ARGUMENT
+
+    script_items(server)
+    assert f"({SERVERS_ARGUMENT})" in _trace_run(tmp_path, server, 1).splitlines()[0]
+    args = argparse.Namespace(report=[f"json={tmp_path / 'r.json'}"], each=None, quiet=False, verbose=1, json=False)
+    out = io.StringIO()
+    watch = observed(args, ValueError, out)
+    assert watch.listener is not None and watch.recorder is not None
+    watch.listener(
+        ServerResolved(time=0.0, workflow_id="main", source="items", url=server.url, origin=SERVERS_ARGUMENT)
+    )
+    watch.listener(ServerResolved(time=0.0, workflow_id="main", source="b", url="u", origin="the description's server"))
+    assert [s.origin for s in watch.recorder.servers] == ["--server", "the description's server"]
+    assert out.getvalue().splitlines()[0] == f"server: source 'items' -> {server.url} (--server)"
+
+    report = tmp_path / "run.json"
+    code = main(
+        ["run", str(write_documents(tmp_path)), "-w", "main", "--inputs", json.dumps(INPUTS), "--server", server.url,
+         "--credential", f"oauth={ACCESS_TOKEN}", "--report", f"json={report}"]
+    )  # fmt: skip
+    assert code in (0, 1)
+    assert json.loads(report.read_text(encoding="utf-8"))["servers"][0]["origin"] == "--server"
 
 
 def test_what_a_server_sends_is_shown_never_obeyed_by_the_terminal(
