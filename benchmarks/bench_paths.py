@@ -111,9 +111,21 @@ async def _concurrent(kind: str, url: str, total: int, concurrency: int) -> floa
     return total / elapsed
 
 
+def _own_peak_kib() -> int:
+    """This process's own peak RSS (VmHWM): ru_maxrss would include the parent's, which Linux carries across exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
 def _child(kind: str, url: str, total: int, concurrency: int) -> None:
     rate = asyncio.run(_concurrent(kind, url, total, concurrency))
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_kb = _own_peak_kib()
     print(json.dumps({"rate": rate, "rss_mb": peak_kb / 1024}))
 
 
