@@ -282,6 +282,25 @@ def _close_elsewhere(loop: asyncio.AbstractEventLoop, entries: list[_Entry]) -> 
         loop.run_until_complete(_aclose_entries(entries))
 
 
+class _Carried(Exception):
+    """A KeyboardInterrupt or SystemExit raised inside a run (by an ``on_event`` listener, say), carried to the caller.
+
+    Raised bare in a task it would leave the loop thread's ``run_forever`` and end the thread, and the caller
+    would wait for a result that never comes.
+    """
+
+    def __init__(self, inner: BaseException) -> None:
+        super().__init__(inner)
+        self.inner = inner
+
+
+async def _carrying(coro: Coroutine[Any, Any, T]) -> T:
+    try:
+        return await coro
+    except (KeyboardInterrupt, SystemExit) as exc:
+        raise _Carried(exc) from None
+
+
 class _LoopThread:
     """An event loop run by a daemon thread: where synchronous calls run their coroutines."""
 
@@ -302,13 +321,13 @@ class _LoopThread:
         def finish(task: asyncio.Task[T]) -> None:
             if task.cancelled():
                 done.cancel()
-            elif task.exception() is not None:
-                done.set_exception(task.exception())
+            elif (error := task.exception()) is not None:
+                done.set_exception(error.inner if isinstance(error, _Carried) else error)
             else:
                 done.set_result(task.result())
 
         def start() -> None:
-            task = self.loop.create_task(coro)  # runs in a copy of the context this callback runs in
+            task = self.loop.create_task(_carrying(coro))  # in a copy of the context this callback runs in
             started.append(task)
             task.add_done_callback(finish)
 

@@ -344,3 +344,31 @@ def test_the_sync_call_runs_in_the_callers_context(spec: Path, server: LoopbackS
     finally:
         run_sync(client.aclose())
     assert seen == ["from the caller", "unset"]  # context variables follow the call, and do not leak to the next
+
+
+@pytest.mark.parametrize("raised", [KeyboardInterrupt, SystemExit])
+def test_an_interrupt_raised_inside_a_sync_run_reaches_the_caller(
+    spec: Path, server: LoopbackServer, raised: type[BaseException]
+) -> None:
+    """A KeyboardInterrupt or SystemExit from an ``on_event`` listener ends the call with it, rather than ending the
+    loop thread and leaving the caller waiting; the next sync call still runs."""
+
+    def listener(event: object) -> None:
+        if type(event).__name__ == "RequestSent":
+            raise raised("from the listener")
+
+    outcome: list[BaseException | str] = []
+
+    def call() -> None:
+        try:
+            run_workflow(spec, "pet", {"id": 1}, servers=server.url, on_event=listener)
+            outcome.append("returned")
+        except BaseException as exc:  # the point is what reaches the caller
+            outcome.append(exc)
+
+    caller = threading.Thread(target=call)
+    caller.start()
+    caller.join(timeout=30)
+    assert not caller.is_alive(), "the sync call never returned"
+    assert len(outcome) == 1 and type(outcome[0]) is raised, outcome
+    assert run_workflow(spec, "pet", {"id": 2}, servers=server.url).outputs == {"name": "Rex"}
