@@ -154,7 +154,7 @@ def cli_command(example: Example, *, server: str | None = None, mock: bool = Fal
 def cli_environment(example: Example, *, mock: bool = False) -> dict[str, str]:
     """The environment for the CLI; offline runs get no credentials (``--mock`` makes up placeholders, and an
     OAuth2 client id would make the runner fetch a token from an endpoint the mock does not describe)."""
-    from arazzo_runner.cli.main import credential_env_name
+    from arazzo_runner.cli.app import credential_env_name
 
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPOSITORY_ROOT), env.get("PYTHONPATH")]))

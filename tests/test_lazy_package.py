@@ -122,7 +122,7 @@ def test_run_on_the_command_line_imports_no_other_command() -> None:
     with StytchSandbox() as sandbox:
         script = (
             "import contextlib, io, json, sys\n"
-            "from arazzo_runner.cli.main import main\n"
+            "from arazzo_runner.cli.app import main\n"
             "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
             f"    code = main(['run', {str(SPEC)!r}, '-w', 'recovery-codes-rotate',\n"
             f"                 '-i', 'organization_id={DEFAULT_ORGANIZATION_ID}',\n"
@@ -140,7 +140,7 @@ def test_run_on_the_command_line_imports_no_other_command() -> None:
 def test_help_still_lists_every_command_and_each_command_parses_its_own_options(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from arazzo_runner.cli.main import COMMAND_HELP, main
+    from arazzo_runner.cli.app import COMMAND_HELP, main
 
     with pytest.raises(SystemExit) as done:
         main(["--help"])
@@ -162,3 +162,17 @@ def test_the_report_formats_run_offers_are_the_formats_reports_write() -> None:
     from arazzo_runner.cli import observe
 
     assert observe.FORMATS == reports.FORMATS
+
+
+def test_the_console_entry_point_stays_a_function_once_the_command_line_has_loaded() -> None:
+    """``arazzo_runner.cli.main`` is the entry point whatever was imported before it (a submodule of that name would
+    replace it on the package as soon as anything imported the submodule)."""
+    code = (
+        "import arazzo_runner.cli.app, arazzo_runner.cli.check\n"
+        "from arazzo_runner.cli import main\n"
+        "import sys\n"
+        "sys.exit(main(['--version']))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("arazzo-runner ")

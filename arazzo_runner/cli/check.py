@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Any
 
-from .main import COMMAND_HELP, UsageError, add_source_option, source_map
+from .app import COMMAND_HELP, UsageError, add_source_option, source_map
 
 __all__ = ["register", "run"]
 

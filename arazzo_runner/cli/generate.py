@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .main import COMMAND_HELP
+from .app import COMMAND_HELP
 
 __all__ = ["register", "run"]
 

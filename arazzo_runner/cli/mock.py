@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any
 
-from .main import COMMAND_HELP
+from .app import COMMAND_HELP
 
 __all__ = ["register", "run"]
 

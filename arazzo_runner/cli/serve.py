@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from .main import (
+from .app import (
     COMMAND_HELP,
     CREDENTIAL_ENV_PREFIX,
     EXIT_INVALID,
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     from ..serve import ServeConfig, serve_http, serve_stdio
     from ..serve.config import ConfigError, read_config_file, read_secret_inputs
     from ..serve.transport import parse_listen
-    from .main import source_map
+    from .app import source_map
 
     config = ServeConfig(specs=list(args.specs), sources=source_map(args.source), strict=args.strict)
     if args.config:

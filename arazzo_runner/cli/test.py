@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..plan.coerce import strict_json
-from .main import COMMAND_HELP, positive_seconds
+from .app import COMMAND_HELP, positive_seconds
 
 __all__ = ["register", "run"]
 

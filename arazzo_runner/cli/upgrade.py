@@ -13,7 +13,7 @@ import sys
 from typing import Any
 from urllib.parse import urlsplit
 
-from .main import COMMAND_HELP, UsageError, add_source_option, source_map
+from .app import COMMAND_HELP, UsageError, add_source_option, source_map
 
 __all__ = ["register", "run"]
 

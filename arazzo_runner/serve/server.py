@@ -159,7 +159,7 @@ class WorkflowServer:
 
     def _typed_values(self, workflow: Workflow, filled: frozenset[str]) -> dict[str, Any]:
         """The configured inputs ``workflow`` takes; a ``--input`` text is read by the input's schema type."""
-        from ..cli.main import UsageError, coerce_input
+        from ..cli.app import UsageError, coerce_input
 
         properties = (workflow.inputs_schema or {}).get("properties") or {}
         values: dict[str, Any] = {}

@@ -185,7 +185,7 @@ def _mask(value: Any, redactor: Redactor) -> Any:
 
 def result_payload(result: WorkflowResult, redactor: Redactor) -> dict[str, Any]:
     """A run's result for the agent: status, outputs, steps and, on failure, the explanation; masked."""
-    from ..cli.main import jsonable
+    from ..cli.app import jsonable
 
     data = result.to_dict()
     payload: dict[str, Any] = {

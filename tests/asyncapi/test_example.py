@@ -12,7 +12,7 @@ from types import ModuleType
 
 import pytest
 
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from tests.support.brokers import mosquitto
 from tests.support.loopback import free_port
 

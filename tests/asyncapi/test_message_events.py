@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from arazzo_runner import run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.events import (
     CriterionEvaluated,
     Event,

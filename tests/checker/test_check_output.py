@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "specs" / "stytch" / "arazzo" / "stytch-b2b-recovery-codes-rotate-workflow.yml"
@@ -62,7 +62,7 @@ def test_inputs_given_a_file_name_without_at_suggests_it(
 
 
 def test_an_untyped_input_given_as_json_text_is_read_as_json() -> None:
-    from arazzo_runner.cli.main import coerce_input
+    from arazzo_runner.cli.app import coerce_input
 
     assert coerce_input("customer", '{"uri": "https://x.example/c/1"}', {"oneOf": [{"type": "object"}]}) == {
         "uri": "https://x.example/c/1"

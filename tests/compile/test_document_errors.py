@@ -18,7 +18,7 @@ import pytest
 
 from arazzo_runner import load, run_workflow
 from arazzo_runner.checker import check
-from arazzo_runner.cli.main import print_summary
+from arazzo_runner.cli.app import print_summary
 from arazzo_runner.errors import DocumentError, InputError, WorkflowNotFound
 from tests.support.loopback import LoopbackServer, Reply
 

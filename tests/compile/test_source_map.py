@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import DocumentError, load
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 
 REMOTE = "http://127.0.0.1:1/specs/api.yaml"  # nothing listens there: fetching it would fail
 OPENAPI = """\

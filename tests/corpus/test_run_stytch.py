@@ -23,7 +23,7 @@ from arazzo_runner import (
     load,
     run_workflow,
 )
-from arazzo_runner.cli.main import credential_env_name, main
+from arazzo_runner.cli.app import credential_env_name, main
 from tests.support.loopback import LoopbackServer, Reply, refused_url
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -277,12 +277,12 @@ def test_cli_list(capsys):
 
 
 def test_cli_inputs_from_file_and_integer_coercion(tmp_path, capsys):
-    from arazzo_runner.cli.main import coerce_input
+    from arazzo_runner.cli.app import coerce_input
 
     assert coerce_input("n", "42", {"type": "integer"}) == 42
     assert coerce_input("n", "42", {"type": "string"}) == "42"
     assert coerce_input("n", "true", {"type": "boolean"}) is True
-    from arazzo_runner.cli.main import UsageError
+    from arazzo_runner.cli.app import UsageError
 
     with pytest.raises(UsageError):
         coerce_input("n", "x", {"type": "integer"})

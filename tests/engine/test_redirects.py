@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from tests.support.loopback import LoopbackServer, Reply
 
 OPENAPI = """\

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.engine.views import parse_body
 from arazzo_runner.errors import ArazzoError, DocumentError
 from arazzo_runner.openapi.index import load_openapi, security_requirements
@@ -265,7 +265,7 @@ def test_bad_server_argument(value: str, tmp_path: Path, capsys: pytest.CaptureF
 
 
 def test_good_server_arguments(tmp_path: Path) -> None:
-    from arazzo_runner.cli.main import read_servers
+    from arazzo_runner.cli.app import read_servers
 
     document = load(_write(tmp_path, server="http://127.0.0.1:1"))
     assert read_servers(["https://h.example:8443/v1"], document) == "https://h.example:8443/v1"
@@ -300,7 +300,7 @@ def test_bad_server_url_given_as_argument_is_refused_before_any_request(tmp_path
 
 def test_a_basic_credential_of_the_wrong_shape_is_refused_before_any_request(tmp_path: Path) -> None:
     from arazzo_runner import ArazzoError
-    from arazzo_runner.cli.main import main as cli_main
+    from arazzo_runner.cli.app import main as cli_main
 
     spec = Path(__file__).resolve().parents[2] / "specs/stytch/arazzo/stytch-b2b-recovery-codes-rotate-workflow.yml"
     inputs = {"organization_id": "o", "member_id": "m"}
@@ -427,7 +427,7 @@ def test_json_output_with_nan_and_bytes(
     assert data["outputs"] == {"n": "NaN"}
     assert data["steps"][0]["outputs"]["i"] == "-Infinity"
 
-    from arazzo_runner.cli.main import jsonable
+    from arazzo_runner.cli.app import jsonable
 
     assert jsonable({"b": b"\x00\xff", "f": [math.inf], "t": (1, 2.5)}) == {
         "b": {"base64": "AP8="},

@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from arazzo_runner import NextAction, Runner, load, run_workflow
-from arazzo_runner.cli.main import read_credentials
+from arazzo_runner.cli.app import read_credentials
 from arazzo_runner.engine.redact import MASK, Redactor
 from arazzo_runner.engine.security import Credentials
 from arazzo_runner.errors import InputError
@@ -97,7 +97,7 @@ def test_a_bare_credential_still_applies_when_one_source_alone_defines_the_schem
 
 
 def test_the_cli_accepts_source_qualified_credential_names(two_sources: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from arazzo_runner.cli.main import UsageError
+    from arazzo_runner.cli.app import UsageError
 
     monkeypatch.delenv("ARAZZO_CREDENTIAL_BEARERAUTH", raising=False)
     doc = load(two_sources)
@@ -112,7 +112,7 @@ def test_one_credential_reader_strict_for_run_lenient_for_a_suite(
     # `run` refuses a scheme the document does not define; `test` and the pytest plugin pass one list to
     # every document of a suite, so there it belongs to another document. Both read JSON values and the
     # environment the same way (the suite's own copy of this reader used to pass JSON through as text).
-    from arazzo_runner.cli.main import UsageError
+    from arazzo_runner.cli.app import UsageError
 
     monkeypatch.setenv("ARAZZO_CREDENTIAL_BEARERAUTH", "from-env")
     doc = load(two_sources)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import Limits
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 
 from .support import ROOT, RawServer, run_workflow_bounded, write_spec
 

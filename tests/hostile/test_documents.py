@@ -90,7 +90,7 @@ def test_check_shows_the_line_of_a_huge_document_without_splitting_all_of_it(tmp
     done = run_bounded(
         """
         import sys
-        from arazzo_runner.cli.main import main
+        from arazzo_runner.cli.app import main
         print("exit", main(["check", sys.argv[1]]))
         """,
         seconds=120,
@@ -103,7 +103,7 @@ def test_check_shows_the_line_of_a_huge_document_without_splitting_all_of_it(tmp
     # Against the same interpreter splitting the text into its 4 million lines (some 250 MB of strings):
     # compared in the same environment, so the bound holds whatever the interpreter's own baseline is.
     reference = run_bounded(
-        "import sys\nfrom pathlib import Path\nimport arazzo_runner.cli.main\n"
+        "import sys\nfrom pathlib import Path\nimport arazzo_runner.cli.app\n"
         "print(len(Path(sys.argv[1]).read_text().splitlines()))",
         seconds=60,
         args=[str(spec)],

@@ -14,7 +14,7 @@ import os, signal, sys
 
 class InterruptOnImport:
     def find_spec(self, name, path=None, target=None):
-        if name == "arazzo_runner.cli.main":
+        if name == "arazzo_runner.cli.app":
             os.kill(os.getpid(), signal.SIGINT)
         return None
 

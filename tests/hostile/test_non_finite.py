@@ -13,7 +13,7 @@ import pytest
 
 from arazzo_runner import Limits, load, run_workflow
 from arazzo_runner.batch import StartGate, parse_rate
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.errors import ArazzoError
 
 from .support import RawServer, run_workflow_bounded, send_all, write_spec

@@ -62,7 +62,7 @@ def test_check_and_mock_run_on_recursive_and_fanned_out_schemas(tmp_path: Path) 
     done = run_bounded(
         """
         import sys
-        from arazzo_runner.cli.main import main
+        from arazzo_runner.cli.app import main
         print("check", main(["check", sys.argv[1]]))
         print("run", main(["run", sys.argv[1], "-w", "w", "--mock", "--json"]))
         """,
@@ -110,7 +110,7 @@ def test_an_alias_bomb_in_a_response_schema_under_check_mock_and_a_real_run(tmp_
         done = run_bounded(
             """
             import sys
-            from arazzo_runner.cli.main import main
+            from arazzo_runner.cli.app import main
             print("check", main(["check", sys.argv[1]]))
             print("mock", main(["run", sys.argv[1], "-w", "w", "--mock", "--json"]))
             print("run", main(["run", sys.argv[1], "-w", "w", "--json"]))
@@ -138,7 +138,7 @@ def test_generate_inlines_a_bounded_part_of_an_alias_bomb_or_a_fanned_out_schema
     done = run_bounded(
         """
         import sys
-        from arazzo_runner.cli.main import main
+        from arazzo_runner.cli.app import main
         for name in ("bomb.yaml", "fanout.yaml"):
             print(name, main(["generate", sys.argv[1] + "/" + name, "-o", sys.argv[1] + "/" + name + ".arazzo.yaml"]))
             print(name, main(["check", sys.argv[1] + "/" + name + ".arazzo.yaml"]))

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from arazzo_runner import Runner, load, load_text
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.errors import ArazzoError
 
 from .support import RawServer, run_bounded, run_workflow_bounded, write_spec
@@ -149,7 +149,7 @@ def test_json_output_of_a_very_deep_step_output(tmp_path: Path) -> None:
             outputs="{b: $steps.s.outputs.b}",
         )
         done = run_bounded(
-            "import sys\nfrom arazzo_runner.cli.main import main\nsys.exit(main(sys.argv[1:]))",
+            "import sys\nfrom arazzo_runner.cli.app import main\nsys.exit(main(sys.argv[1:]))",
             seconds=30,
             args=["run", str(spec), "-w", "w", "--json"],
         )

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from arazzo_runner import load, run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.mock import MockResponder, make_server
 
 ROOT = Path(__file__).resolve().parents[2]

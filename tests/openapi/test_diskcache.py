@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.openapi import diskcache
 from arazzo_runner.openapi.index import clear_cache
 from arazzo_runner.sources.yamlsource import parse_fast

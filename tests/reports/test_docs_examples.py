@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from arazzo_runner.cli.main import _build_parser, main
+from arazzo_runner.cli.app import _build_parser, main
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPOSITORY_ROOT / "examples"))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.events import Event, RequestSent, ResponseReceived
 from arazzo_runner.reports import FORMATS, Recorder, render, write_report
 from tests.reports.support import validate_file

@@ -18,7 +18,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from arazzo_runner import run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.cli.trace import Trace
 from arazzo_runner.events import Event
 from arazzo_runner.reports import FORMATS, Recorder, render

@@ -13,7 +13,7 @@ from xml.etree import ElementTree
 import pytest
 
 from arazzo_runner import run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.reports import Recorder, write_report
 from tests.reports.fixtures import ACCESS_TOKEN, CREDENTIALS, INPUTS, script_items, write_documents
 from tests.reports.support import validate_file

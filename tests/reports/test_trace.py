@@ -167,7 +167,7 @@ def test_the_command_line_says_the_server_came_from_server(tmp_path: Path, serve
     import argparse
     import json
 
-    from arazzo_runner.cli.main import main
+    from arazzo_runner.cli.app import main
     from arazzo_runner.cli.observe import observed
     from arazzo_runner.events import SERVERS_ARGUMENT
 
@@ -198,7 +198,7 @@ def test_what_a_server_sends_is_shown_never_obeyed_by_the_terminal(
 ) -> None:
     import json
 
-    from arazzo_runner.cli.main import main
+    from arazzo_runner.cli.app import main
     from tests.reports.fixtures import ACCESS_TOKEN
 
     script_items(server)

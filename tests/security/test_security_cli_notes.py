@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from tests.security.wire import localhost_url, write
 from tests.support.loopback import LoopbackServer, Reply
 

@@ -388,7 +388,7 @@ def test_check_warns_when_an_expression_reads_a_credential_header(tmp_path: Path
 def test_the_command_line_takes_qualified_names_for_nested_sources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from arazzo_runner.cli.main import main
+    from arazzo_runner.cli.app import main
 
     monkeypatch.delenv("ARAZZO_CREDENTIAL_BEARERAUTH", raising=False)
     with LoopbackServer() as host_a, LoopbackServer() as host_b:

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from arazzo_runner import load
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.errors import ArazzoError
 from arazzo_runner.openapi.index import clear_cache
 from arazzo_runner.sources import policy

@@ -19,7 +19,7 @@ from urllib.parse import quote, quote_plus
 import pytest
 
 from arazzo_runner import Runner, load
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from tests.security.wire import every_output, write
 from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
 

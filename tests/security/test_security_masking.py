@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import Runner, load, run_workflow
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from tests.security.wire import every_output, write
 from tests.support.loopback import LoopbackServer, Reply, refused_url
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from arazzo_runner import Limits, load
-from arazzo_runner.cli.main import main
+from arazzo_runner.cli.app import main
 from arazzo_runner.compile.loader import load_text
 from arazzo_runner.engine.redact import Redactor
 from arazzo_runner.result import Failure, WorkflowResult
