@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from .errors import Location
 
@@ -34,6 +34,18 @@ class Diagnostic:
     @property
     def pointer(self) -> str | None:
         return self.location.pointer if self.location else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The finding as JSON-ready data; the place's keys are ``None`` where it is not known."""
+        return {
+            "severity": self.severity,
+            "code": self.code,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "pointer": self.pointer,
+        }
 
     def __str__(self) -> str:
         where = f"{self.location}: " if self.location else ""

@@ -308,17 +308,8 @@ def _report_invalid(args: argparse.Namespace, message: str, exc: ArazzoError | N
             "line": location.line if location else None,
             "column": location.column if location else None,
             "pointer": location.pointer if location else None,
-            "errors": [
-                {
-                    "code": d.code,
-                    "message": d.message,
-                    "file": d.file,
-                    "line": d.line,
-                    "column": d.column,
-                    "pointer": d.pointer,
-                }
-                for d in errors
-            ],
+            # every one an error: its severity goes without saying
+            "errors": [{key: value for key, value in d.as_dict().items() if key != "severity"} for d in errors],
         }
         json.dump({"status": "error", "error": error}, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")

@@ -277,18 +277,7 @@ class WorkflowServer:
                 {
                     "document": document.display,
                     "errors": len(found.errors),
-                    "diagnostics": [
-                        {
-                            "severity": d.severity,
-                            "code": d.code,
-                            "message": d.message,
-                            "file": d.file,
-                            "line": d.line,
-                            "column": d.column,
-                            "pointer": d.pointer,
-                        }
-                        for d in found.diagnostics
-                    ],
+                    "diagnostics": [d.as_dict() for d in found.diagnostics],
                 }
             )
         return _result({"documents": files})
