@@ -18,7 +18,7 @@ import pytest
 from arazzo_runner import run_workflow
 from tests.asyncapi.test_mqtt_steps import ARAZZO, ASYNCAPI, OPENAPI
 from tests.support.brokers import rabbitmq
-from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
+from tests.support.order_shop import order_shop, write_flow
 
 aio_pika = pytest.importorskip("aio_pika", reason="the AMQP tests need aio-pika")
 websockets_server = pytest.importorskip("websockets.asyncio.server", reason="the WebSocket tests need websockets")
@@ -26,10 +26,7 @@ websockets_server = pytest.importorskip("websockets.asyncio.server", reason="the
 
 @pytest.fixture
 def workflow_dir(tmp_path: Path) -> Path:
-    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI)
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(ARAZZO)
-    return tmp_path
+    return write_flow(tmp_path, ASYNCAPI, OPENAPI, ARAZZO).parent
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +49,10 @@ def _amqp_publish_later(broker: str, routing_key: str, payload: dict[str, Any], 
 
 
 def test_http_step_then_amqp_receive_with_correlation(workflow_dir: Path, amqp_broker: str) -> None:
-    counter = iter(range(1, 100))
+    def publish_later(payload: dict[str, Any], delay: float) -> None:
+        _amqp_publish_later(amqp_broker, "shop/orders/confirmed", payload, delay)
 
-    def place(request: RecordedRequest) -> Reply:
-        order_id = f"amqp-{next(counter)}-{json.loads(request.body)['item']}"
-        _amqp_publish_later(amqp_broker, "shop/orders/confirmed", {"orderId": "other", "status": "rejected"}, 0.1)
-        _amqp_publish_later(amqp_broker, "shop/orders/confirmed", {"orderId": order_id, "status": "confirmed"}, 0.3)
-        return Reply(status=201, body={"orderId": order_id})
-
-    with LoopbackServer() as shop:
-        shop.script("POST", "/orders", place)
+    with order_shop(publish_later, "amqp") as shop:
         result = run_workflow(
             str(workflow_dir / "flow.arazzo.yaml"),
             "place-and-confirm",

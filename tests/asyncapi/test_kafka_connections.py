@@ -1,6 +1,6 @@
 """Kafka connections kept by a Runner, made again after a cut, closed by a one-off run (counted at a TCP
 proxy in front of a real Tansu broker), and the pet-store workflow over its document's own Kafka server.
-The documents and test functions are those of tests/asyncapi/test_kafka_steps.py."""
+The documents, fixtures and test functions are those of tests/asyncapi/test_kafka_steps.py."""
 
 from __future__ import annotations
 
@@ -14,27 +14,16 @@ from typing import Any
 import pytest
 
 from arazzo_runner import Runner, run_workflow
-from tests.asyncapi.test_kafka_steps import ASYNCAPI, FLOWS, _bootstrap
-from tests.asyncapi.test_mqtt_steps import OPENAPI
+from tests.asyncapi import test_kafka_steps
+from tests.asyncapi.test_kafka_steps import _bootstrap, read_from_the_end
 from tests.support.brokers import tansu
 from tests.support.loopback import free_port
 from tests.support.tcpproxy import TcpProxy
 
 aiokafka = pytest.importorskip("aiokafka", reason="the Kafka tests need aiokafka: pip install 'arazzo-runner[async]'")
 
-
-@pytest.fixture
-def flow(tmp_path: Path) -> str:
-    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI)
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(FLOWS)
-    return str(tmp_path / "flow.arazzo.yaml")
-
-
-@pytest.fixture
-def broker() -> Iterator[str]:
-    with tansu() as url:
-        yield url
+# The fixtures of tests/asyncapi/test_kafka_steps.py: a Tansu broker of the test's own, and the shop's flow.
+broker, flow = test_kafka_steps.broker, test_kafka_steps.flow
 
 
 @pytest.fixture
@@ -119,11 +108,7 @@ class PetStore:
         await producer.start()
         await consumer.start()
         try:
-            tps = [aiokafka.TopicPartition(self.orders, n) for n in await producer.partitions_for(self.orders)]
-            consumer.assign(tps)
-            await consumer.seek_to_end(*tps)
-            for tp in tps:
-                await consumer.position(tp)
+            await read_from_the_end(consumer, producer, self.orders)
             self.ready.set()
             while not self._stop.is_set():
                 for records in (await consumer.getmany(timeout_ms=100)).values():

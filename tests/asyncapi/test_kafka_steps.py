@@ -18,11 +18,12 @@ from typing import Any
 import pytest
 
 from arazzo_runner import run_workflow
-from arazzo_runner.events import Event, MessageReceived, MessageSent
-from arazzo_runner.reports import Recorder, json_report
+from arazzo_runner.events import MessageReceived, MessageSent
+from arazzo_runner.reports import json_report
 from tests.asyncapi.test_mqtt_steps import ARAZZO, OPENAPI
 from tests.support.brokers import tansu
 from tests.support.loopback import LoopbackServer, RecordedRequest, Reply, free_port
+from tests.support.order_shop import in_threads, listener, order_shop, write_flow
 
 aiokafka = pytest.importorskip("aiokafka", reason="the Kafka tests need aiokafka: pip install 'arazzo-runner[async]'")
 
@@ -90,11 +91,8 @@ components:
           quantity: {{type: integer, minimum: 1}}
 """
 
-# The workflows of tests/asyncapi/test_mqtt_steps.py, and three more.
-FLOWS = (
-    ARAZZO
-    + """\
-  - workflowId: confirmed-by-warehouse
+# The inputs and first step of a workflow that places an order over HTTP (as place-and-confirm does).
+_PLACE_AN_ORDER = """\
     inputs:
       type: object
       properties: {item: {type: string}}
@@ -105,6 +103,18 @@ FLOWS = (
           contentType: application/json
           payload: {item: $inputs.item}
         outputs: {orderId: $response.body#/orderId}
+"""
+# wait-only of tests/asyncapi/test_mqtt_steps.py, waiting longer and giving the status.
+_WAIT_LONG = (
+    ARAZZO[ARAZZO.index("  - workflowId: wait-only\n") :].replace("wait-only", "wait-long").replace("300", "5000")
+    + "        outputs: {status: $message.payload#/status}\n"
+)
+# The workflows of tests/asyncapi/test_mqtt_steps.py, and four more.
+FLOWS = (
+    ARAZZO
+    + """\
+  - workflowId: confirmed-by-warehouse
+PLACE_AN_ORDER
       - stepId: confirmed
         operationId: onOrderConfirmed
         action: receive
@@ -140,43 +150,21 @@ FLOWS = (
       quantity: $steps.heard.outputs.quantity
       requestId: $steps.heard.outputs.requestId
   - workflowId: place-and-confirm-anywhere
-    inputs:
-      type: object
-      properties: {item: {type: string}}
-    steps:
-      - stepId: place
-        operationId: placeOrder
-        requestBody:
-          contentType: application/json
-          payload: {item: $inputs.item}
-        outputs: {orderId: $response.body#/orderId}
+PLACE_AN_ORDER
       - stepId: confirmed
         operationId: onRegionalConfirmation
         action: receive
         correlationId: $steps.place.outputs.orderId
         timeout: 5000
         outputs: {status: $message.payload#/status}
-  - workflowId: wait-long
-    inputs:
-      type: object
-      properties: {orderId: {type: string}}
-    steps:
-      - stepId: confirmed
-        operationId: onOrderConfirmed
-        action: receive
-        correlationId: $inputs.orderId
-        timeout: 5000
-        outputs: {status: $message.payload#/status}
-"""
+""".replace("PLACE_AN_ORDER\n", _PLACE_AN_ORDER)
+    + _WAIT_LONG
 )
 
 
 @pytest.fixture
 def flow(tmp_path: Path) -> str:
-    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI)
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(FLOWS)
-    return str(tmp_path / "flow.arazzo.yaml")
+    return str(write_flow(tmp_path, ASYNCAPI, OPENAPI, FLOWS))
 
 
 @pytest.fixture
@@ -208,6 +196,16 @@ def produce_later(broker: str, topic: str, payload: Any, delay: float, headers: 
     threading.Timer(delay, produce, args=(broker, topic, payload, headers)).start()
 
 
+async def read_from_the_end(consumer: Any, producer: Any, topic: str) -> None:
+    """``consumer`` (no group) reads every partition of ``topic`` from its end as it is now; the topic is
+    created if it is not there yet (asked through ``producer``)."""
+    tps = [aiokafka.TopicPartition(topic, n) for n in await producer.partitions_for(topic)]
+    consumer.assign(tps)
+    await consumer.seek_to_end(*tps)
+    for tp in tps:
+        await consumer.position(tp)  # the end is taken now, not at the first read
+
+
 class TopicReader:
     """Reads a topic from its end at the time of entering (the test's own consumer, no group)."""
 
@@ -219,15 +217,12 @@ class TopicReader:
         async def start_assigned() -> None:
             producer = aiokafka.AIOKafkaProducer(bootstrap_servers=_bootstrap(self.broker))
             await producer.start()
-            numbers = await producer.partitions_for(self.topic)  # the topic, created if it is not there yet
-            await producer.stop()
-            self.consumer = aiokafka.AIOKafkaConsumer(bootstrap_servers=_bootstrap(self.broker), group_id=None)
-            await self.consumer.start()
-            tps = [aiokafka.TopicPartition(self.topic, n) for n in numbers]
-            self.consumer.assign(tps)
-            await self.consumer.seek_to_end(*tps)
-            for tp in tps:
-                await self.consumer.position(tp)
+            try:
+                self.consumer = aiokafka.AIOKafkaConsumer(bootstrap_servers=_bootstrap(self.broker), group_id=None)
+                await self.consumer.start()
+                await read_from_the_end(self.consumer, producer, self.topic)
+            finally:
+                await producer.stop()
 
         self._loop.run_until_complete(start_assigned())
         return self
@@ -248,17 +243,7 @@ class TopicReader:
 
 def _shop(broker: str, status: str = "confirmed") -> LoopbackServer:
     """POST /orders answers 201 with a new order id, then produces its confirmation (after another's)."""
-    server = LoopbackServer()
-    counter = iter(range(1, 1000))
-
-    def place(request: RecordedRequest) -> Reply:
-        order_id = f"k-{next(counter)}-{json.loads(request.body)['item']}"
-        produce_later(broker, CONFIRMED, {"orderId": "someone-else", "status": "rejected"}, 0.1)
-        produce_later(broker, CONFIRMED, {"orderId": order_id, "status": status}, 0.3)
-        return Reply(status=201, body={"orderId": order_id})
-
-    server.script("POST", "/orders", place)
-    return server
+    return order_shop(lambda payload, delay: produce_later(broker, CONFIRMED, payload, delay), "k", status)
 
 
 def test_http_step_then_kafka_receive_with_correlation(flow: str, broker: str) -> None:
@@ -288,11 +273,7 @@ def test_two_concurrent_runs_do_not_steal_each_others_records(flow: str, broker:
             servers = {"shop": shop.url, "events": broker}
             results[item] = run_workflow(flow, "place-and-confirm", {"item": item}, servers=servers)
 
-        threads = [threading.Thread(target=one, args=(item,)) for item in ("tea", "cake", "jam")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        in_threads(one, ("tea", "cake", "jam"))
     for item in ("tea", "cake", "jam"):
         assert results[item].status == "succeeded", results[item].error
         assert results[item].outputs["orderId"].endswith(f"-{item}")
@@ -417,10 +398,8 @@ def test_a_closed_port_fails_the_step_naming_the_server_and_the_cause(flow: str)
 def test_a_topic_name_kafka_refuses_fails_the_step_at_once(tmp_path: Path, broker: str) -> None:
     """MQTT-style addresses ('/' in them) are no Kafka topics: said before asking the broker, which would
     answer with an error the client retries until its request timeout."""
-    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI.replace(CONFIRMED, "shop/orders/confirmed"))
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(FLOWS)
-    result = run_workflow(str(tmp_path / "flow.arazzo.yaml"), "wait-only", {"orderId": "x"}, servers={"events": broker})
+    flow = write_flow(tmp_path, ASYNCAPI.replace(CONFIRMED, "shop/orders/confirmed"), OPENAPI, FLOWS)
+    result = run_workflow(str(flow), "wait-only", {"orderId": "x"}, servers={"events": broker})
     assert result.status == "failed" and result.error is not None
     assert "'shop/orders/confirmed' is not a valid Kafka topic name" in result.error.message
 
@@ -434,12 +413,10 @@ def test_an_authenticating_broker_refuses_a_plain_login_without_showing_the_pass
         'broker:\n    host: "127.0.0.1:1"\n    protocol: kafka\n'
         "    security: [{$ref: '#/components/securitySchemes/login'}]",
     ).replace("components:\n", "components:\n  securitySchemes:\n    login: {type: plain}\n", 1)
-    (tmp_path / "events.asyncapi.yaml").write_text(secured)
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(FLOWS)
+    flow = write_flow(tmp_path, secured, OPENAPI, FLOWS)
     with tansu(authentication=True) as broker:
         result = run_workflow(
-            str(tmp_path / "flow.arazzo.yaml"),
+            str(flow),
             "announce",
             {"orderId": "k-1", "quantity": 1},
             servers={"events": broker},
@@ -451,13 +428,7 @@ def test_an_authenticating_broker_refuses_a_plain_login_without_showing_the_pass
 
 
 def test_kafka_messages_are_events_and_in_the_report(flow: str, broker: str) -> None:
-    events: list[Event] = []
-    recorder = Recorder()
-
-    def listen(event: Event) -> None:
-        events.append(event)
-        recorder(event)
-
+    events, recorder, listen = listener()
     result = run_workflow(flow, "send-and-hear", {"orderId": "k-ev"}, servers={"events": broker}, on_event=listen)
     assert result.status == "succeeded", result.error
     [sent] = [e for e in events if isinstance(e, MessageSent)]

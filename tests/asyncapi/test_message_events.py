@@ -26,6 +26,7 @@ from arazzo_runner.events import (
 from arazzo_runner.reports import Recorder, har_log, json_report, junit_xml, markdown_summary, report_schema
 from tests.asyncapi.test_mqtt_steps import ARAZZO, ASYNCAPI, OPENAPI, _shop, paho_publish
 from tests.support.brokers import mosquitto
+from tests.support.order_shop import listener, write_flow
 
 SECRET = "hunter2-not-shown"
 
@@ -63,11 +64,8 @@ workflows:
 
 @pytest.fixture
 def flow(tmp_path: Path) -> str:
-    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI)
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(ARAZZO)
     (tmp_path / "secret.arazzo.yaml").write_text(SECRET_FLOW)
-    return str(tmp_path / "flow.arazzo.yaml")
+    return str(write_flow(tmp_path, ASYNCAPI, OPENAPI, ARAZZO))
 
 
 @pytest.fixture
@@ -77,13 +75,7 @@ def broker() -> Iterator[str]:
 
 
 def _confirmed_run(flow: str, broker: str, **options: Any) -> tuple[Any, list[Event], Recorder]:
-    events: list[Event] = []
-    recorder = Recorder()
-
-    def listen(event: Event) -> None:
-        events.append(event)
-        recorder(event)
-
+    events, recorder, listen = listener()
     with _shop(broker) as shop:
         result = run_workflow(
             flow, "place-and-confirm", {"item": "tea"}, servers={"shop": shop.url, "events": broker}, on_event=listen
@@ -139,13 +131,7 @@ def test_every_report_shows_the_message(flow: str, broker: str) -> None:
 
 
 def test_a_sent_message_is_an_event_with_secrets_masked(flow: str, broker: str) -> None:
-    events: list[Event] = []
-    recorder = Recorder()
-
-    def listen(event: Event) -> None:
-        events.append(event)
-        recorder(event)
-
+    events, recorder, listen = listener()
     secret_flow = str(Path(flow).with_name("secret.arazzo.yaml"))
     with_userinfo = broker.replace("mqtt://", f"mqtt://ada:{SECRET}@")
     result = run_workflow(

@@ -19,7 +19,8 @@ import pytest
 
 from arazzo_runner import load, run_workflow
 from tests.support.brokers import mosquitto
-from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
+from tests.support.loopback import LoopbackServer
+from tests.support.order_shop import in_threads, order_shop, write_flow
 
 paho_publish = pytest.importorskip("paho.mqtt.publish", reason="the MQTT tests need paho-mqtt (installed with aiomqtt)")
 
@@ -151,10 +152,7 @@ workflows:
 
 @pytest.fixture
 def workflow_dir(tmp_path: Path) -> Path:
-    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI)
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(ARAZZO)
-    return tmp_path
+    return write_flow(tmp_path, ASYNCAPI, OPENAPI, ARAZZO).parent
 
 
 @pytest.fixture
@@ -173,19 +171,10 @@ def _publish_later(broker: str, topic: str, payload: dict[str, Any], delay: floa
 
 
 def _shop(broker: str, status: str = "confirmed") -> LoopbackServer:
-    """POST /orders answers 201 with a new order id, then publishes its confirmation."""
-    server = LoopbackServer()
-    counter = iter(range(1, 1000))
-
-    def place(request: RecordedRequest) -> Reply:
-        order_id = f"ord-{next(counter)}-{json.loads(request.body)['item']}"
-        # Another order's confirmation first: it must not be taken for ours.
-        _publish_later(broker, "shop/orders/confirmed", {"orderId": "someone-else", "status": "rejected"}, 0.1)
-        _publish_later(broker, "shop/orders/confirmed", {"orderId": order_id, "status": status}, 0.3)
-        return Reply(status=201, body={"orderId": order_id})
-
-    server.script("POST", "/orders", place)
-    return server
+    """POST /orders answers 201 with a new order id, then publishes its confirmation (after another's)."""
+    return order_shop(
+        lambda payload, delay: _publish_later(broker, "shop/orders/confirmed", payload, delay), "ord", status
+    )
 
 
 def test_http_step_then_mqtt_receive_with_correlation(workflow_dir: Path, broker: str) -> None:
@@ -230,11 +219,7 @@ def test_two_concurrent_runs_do_not_steal_each_others_messages(workflow_dir: Pat
                 servers={"shop": shop.url, "events": broker},
             )
 
-        threads = [threading.Thread(target=one, args=(item,)) for item in ("tea", "cake")]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        in_threads(one, ("tea", "cake"))
     for item in ("tea", "cake"):
         assert results[item].status == "succeeded", results[item].error
         assert results[item].outputs["orderId"].endswith(f"-{item}")

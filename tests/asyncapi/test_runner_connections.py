@@ -13,6 +13,7 @@ import pytest
 from arazzo_runner import Runner, WorkflowResult, run_workflow
 from tests.asyncapi.test_mqtt_steps import ARAZZO, ASYNCAPI, OPENAPI, _shop
 from tests.support.brokers import mosquitto, rabbitmq
+from tests.support.order_shop import write_flow
 from tests.support.tcpproxy import TcpProxy
 
 ANNOUNCE = {"orderId": "ord-1", "quantity": 1}
@@ -20,10 +21,7 @@ ANNOUNCE = {"orderId": "ord-1", "quantity": 1}
 
 @pytest.fixture
 def flow(tmp_path: Path) -> str:
-    (tmp_path / "events.asyncapi.yaml").write_text(ASYNCAPI)
-    (tmp_path / "shop.openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "flow.arazzo.yaml").write_text(ARAZZO)
-    return str(tmp_path / "flow.arazzo.yaml")
+    return str(write_flow(tmp_path, ASYNCAPI, OPENAPI, ARAZZO))
 
 
 @pytest.fixture
