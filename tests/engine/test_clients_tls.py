@@ -19,23 +19,12 @@ import httpx
 import pytest
 
 from arazzo_runner import Runner, load
+from tests.support.documents import arazzo_over_api, get_by_id_openapi, write_spec
 from tests.support.loopback import LoopbackServer, Reply
 
-OPENAPI = """\
-openapi: 3.0.3
-info: {title: t, version: '1'}
-paths:
-  /pets/{id}:
-    get:
-      operationId: getPet
-      parameters: [{name: id, in: path, required: true, schema: {type: integer}}]
-      responses: {'200': {description: ok}}
-"""
-ARAZZO = """\
-arazzo: 1.0.1
-info: {title: t, version: '1'}
-sourceDescriptions: [{name: api, url: openapi.yaml, type: openapi}]
-workflows:
+OPENAPI = get_by_id_openapi("/pets/{id}", "getPet", "integer", server=False)
+ARAZZO = arazzo_over_api(
+    """\
   - workflowId: pet
     inputs: {type: object, properties: {id: {type: integer}}, required: [id]}
     steps:
@@ -46,13 +35,12 @@ workflows:
         outputs: {name: $response.body#/name}
     outputs: {name: $steps.get.outputs.name}
 """
+)
 
 
 @pytest.fixture()
 def spec(tmp_path: Path) -> Path:
-    (tmp_path / "openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "wf.yaml").write_text(ARAZZO)
-    return tmp_path / "wf.yaml"
+    return write_spec(tmp_path, OPENAPI, ARAZZO)
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:

@@ -9,6 +9,7 @@ import pytest
 
 from arazzo_runner import run_workflow
 from arazzo_runner.cli.app import main
+from tests.support.documents import arazzo_over_api, write_spec
 from tests.support.loopback import LoopbackServer, Reply
 
 OPENAPI = """\
@@ -21,11 +22,8 @@ paths:
       operationId: getOld
       responses: {'200': {description: ok}, '302': {description: moved}}
 """
-ARAZZO = """\
-arazzo: 1.0.1
-info: {title: t, version: '1'}
-sourceDescriptions: [{name: api, url: openapi.yaml, type: openapi}]
-workflows:
+ARAZZO = arazzo_over_api(
+    """\
   - workflowId: w
     steps:
       - stepId: get
@@ -38,13 +36,12 @@ workflows:
       status: $steps.get.outputs.status
       name: $steps.get.outputs.name
 """
+)
 
 
 @pytest.fixture()
 def spec(tmp_path: Path) -> Path:
-    (tmp_path / "openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "wf.yaml").write_text(ARAZZO)
-    return tmp_path / "wf.yaml"
+    return write_spec(tmp_path, OPENAPI, ARAZZO)
 
 
 @pytest.fixture()

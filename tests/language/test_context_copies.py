@@ -17,24 +17,12 @@ import pytest
 
 from arazzo_runner import Runner, load
 from arazzo_runner.language.expressions import EvalContext, HttpView, parse_expression
+from tests.support.documents import arazzo_over_api, get_by_id_openapi, write_spec
 from tests.support.loopback import LoopbackServer, RecordedRequest, Reply
 
-OPENAPI = """\
-openapi: 3.0.3
-info: {title: t, version: '1'}
-servers: [{url: http://127.0.0.1:9}]
-paths:
-  /items/{id}:
-    get:
-      operationId: getItem
-      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
-      responses: {'200': {description: ok}}
-"""
-ARAZZO = """\
-arazzo: 1.0.1
-info: {title: t, version: '1'}
-sourceDescriptions: [{name: api, url: openapi.yaml, type: openapi}]
-workflows:
+OPENAPI = get_by_id_openapi("/items/{id}", "getItem", "string")
+ARAZZO = arazzo_over_api(
+    """\
   - workflowId: two
     inputs: {type: object, properties: {first: {type: string}, second: {type: string}}}
     steps:
@@ -53,6 +41,7 @@ workflows:
       second: $steps.two.outputs.id
       firstTags: $steps.one.outputs.tags
 """
+)
 
 
 def _item(request: RecordedRequest) -> Reply:
@@ -62,9 +51,7 @@ def _item(request: RecordedRequest) -> Reply:
 
 @pytest.fixture()
 def spec(tmp_path: Path) -> Path:
-    (tmp_path / "openapi.yaml").write_text(OPENAPI)
-    (tmp_path / "wf.yaml").write_text(ARAZZO)
-    return tmp_path / "wf.yaml"
+    return write_spec(tmp_path, OPENAPI, ARAZZO)
 
 
 @pytest.fixture()

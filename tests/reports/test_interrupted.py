@@ -43,6 +43,24 @@ def _wait_for_request(server: LoopbackServer, path: str, process: subprocess.Pop
         time.sleep(0.05)
 
 
+def _report_options(folder: Path) -> list[str]:
+    return [arg for fmt, file in FORMATS.items() for arg in ("--report", f"{fmt}={folder / file}")]
+
+
+def _interrupt(command: list[str], server: LoopbackServer, path: str, sent: signal.Signals) -> tuple[int, str, str]:
+    """Runs ``command`` until ``server`` is asked for ``path``, then sends it ``sent``: its exit code and outputs."""
+    env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        _wait_for_request(server, path, process)
+        process.send_signal(sent)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return process.returncode, stdout, stderr
+
+
 def _check_reports(folder: Path, stopped_by: str, server: LoopbackServer) -> None:
     reports = {fmt: validate_file(fmt, folder / name) for fmt, name in FORMATS.items()}
     report = json.loads(reports["json"])
@@ -71,19 +89,10 @@ def test_a_signal_during_a_hanging_step_still_writes_every_report(
     command = [
         sys.executable, "-m", "arazzo_runner", "run", str(document), "-w", "main",
         "--inputs", json.dumps(INPUTS), "--server", hanging_server.url, "--credential", f"oauth={ACCESS_TOKEN}",
-        "--json",
-        *[arg for fmt, file in FORMATS.items() for arg in ("--report", f"{fmt}={tmp_path / file}")],
+        "--json", *_report_options(tmp_path),
     ]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-    try:
-        _wait_for_request(hanging_server, "/items/7", process)
-        process.send_signal(sent)
-        stdout, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == exit_code, stderr
+    returncode, stdout, stderr = _interrupt(command, hanging_server, "/items/7", sent)
+    assert returncode == exit_code, stderr
     assert f"arazzo-runner: interrupted ({name})" in stderr
     assert "Traceback" not in stderr
     partial = json.loads(stdout)
@@ -207,19 +216,10 @@ def test_a_signal_while_the_document_loads_still_writes_every_report(
         document.write_text(text, encoding="utf-8")
         command = [
             sys.executable, "-m", "arazzo_runner", "run", str(document), "-w", "main", "--no-cache",
-            "--inputs", json.dumps(INPUTS), "--json",
-            *[arg for fmt, file in FORMATS.items() for arg in ("--report", f"{fmt}={tmp_path / file}")],
+            "--inputs", json.dumps(INPUTS), "--json", *_report_options(tmp_path),
         ]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(REPOSITORY_ROOT)}
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-        try:
-            _wait_for_request(server, "/items.yaml", process)
-            process.send_signal(sent)
-            stdout, stderr = process.communicate(timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == exit_code, stderr
+        returncode, stdout, stderr = _interrupt(command, server, "/items.yaml", sent)
+    assert returncode == exit_code, stderr
     assert f"arazzo-runner: interrupted ({name})" in stderr and "Traceback" not in stderr
     assert json.loads(stdout)["status"] == "interrupted"
     reports = {fmt: validate_file(fmt, tmp_path / file) for fmt, file in FORMATS.items()}
