@@ -35,7 +35,14 @@ from .observe import Observer, server_origin
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
 from .scope import SourceScope, source_scope
-from .security import TOKEN_RESPONSES, Credentials, TokenCache, apply_security, shared_scheme_names
+from .security import (
+    TOKEN_RESPONSES,
+    Credentials,
+    TokenCache,
+    apply_fixed_security,
+    apply_security,
+    shared_scheme_names,
+)
 from .state import (
     Frame,
     LimitExceeded,
@@ -376,15 +383,19 @@ class Execution:
             self.observer.server_resolved(target.source, base_url, server_origin(self.servers, target, names))
         try:
             prepared = prepare_request(step, target, ctx, base_url)
-            await apply_security(
-                prepared,
-                target.operation,
-                self.credentials,
-                self.tokens,
-                self.client,
-                source=names,
-                shared_schemes=self._shared_scheme_names(frame.document),
-            )
+            shared = self._shared_scheme_names(frame.document)
+            if not apply_fixed_security(
+                prepared, target.operation, self.credentials, source=names, shared_schemes=shared
+            ):
+                await apply_security(
+                    prepared,
+                    target.operation,
+                    self.credentials,
+                    self.tokens,
+                    self.client,
+                    source=names,
+                    shared_schemes=shared,
+                )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
             forwarded = self.guard.check(prepared)

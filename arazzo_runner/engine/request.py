@@ -217,6 +217,8 @@ def _encode_dot_segments(path: str) -> str:
     """A segment that is exactly ``.`` or ``..`` would be normalised away by the URL parser (and by servers),
     sending the request to another resource: ``/orgs/acme/members/..`` is ``/orgs/acme``. Such segments
     are percent-encoded (``%2E``), so the server sees a value, not a step up the path."""
+    if "/." not in path and not path.startswith("."):
+        return path  # a dot segment starts the path or follows a slash
     segments = path.split("/")
     if not any(segment in (".", "..") for segment in segments):
         return path
