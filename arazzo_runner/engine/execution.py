@@ -253,12 +253,15 @@ class Execution:
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                chosen = evaluate_unblocked(select_action, step.on_success, ctx, None, self.observer)
-                action = (
-                    chosen
-                    if chosen is not NEEDS_WORKER
-                    else await without_blocking(select_action, step.on_success, ctx, None, self.observer)
-                )
+                if not step.on_success and self.observer is None:
+                    action = None  # nothing to choose from, nobody told: the next step
+                else:
+                    chosen = evaluate_unblocked(select_action, step.on_success, ctx, None, self.observer)
+                    action = (
+                        chosen
+                        if chosen is not NEEDS_WORKER
+                        else await without_blocking(select_action, step.on_success, ctx, None, self.observer)
+                    )
                 self._record(workflow, step, outcome, attempt, started, describe_action(action) if action else _NEXT)
                 if action is None:
                     pointer += 1
@@ -365,7 +368,7 @@ class Execution:
         return work if step.timeout_ms is None else guarded_step(step, work)  # Arazzo 1.1: timeout
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
-        ctx = self._context(frame, None)
+        ctx = frame.base_context or self._context(frame, None)
         exchange = Exchange()
         names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:

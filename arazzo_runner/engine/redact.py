@@ -162,7 +162,7 @@ class Redactor:
         twin._secrets = list(self._secrets)
         twin._added = set(self._added)
         twin._escaped = self._escaped
-        twin._telling = self._telling
+        twin._telling = self._telling_forms()  # worked out once for every copy (the credentials' template)
         twin.unmaskable = self.unmaskable
         return twin
 
