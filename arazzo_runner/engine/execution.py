@@ -35,7 +35,14 @@ from .observe import Observer, server_origin
 from .redact import MIN_SECRET_LENGTH, Redactor, url_secrets, without_userinfo
 from .request import prepare_request
 from .scope import SourceScope, source_scope
-from .security import TOKEN_RESPONSES, Credentials, TokenCache, apply_security, shared_scheme_names
+from .security import (
+    TOKEN_RESPONSES,
+    Credentials,
+    TokenCache,
+    apply_fixed_security,
+    apply_security,
+    shared_scheme_names,
+)
 from .state import (
     Frame,
     LimitExceeded,
@@ -246,12 +253,15 @@ class Execution:
             ctx = outcome.ctx or self._context(frame, outcome.exchange)
             ex = outcome.exchange
             if outcome.succeeded:
-                chosen = evaluate_unblocked(select_action, step.on_success, ctx, None, self.observer)
-                action = (
-                    chosen
-                    if chosen is not NEEDS_WORKER
-                    else await without_blocking(select_action, step.on_success, ctx, None, self.observer)
-                )
+                if not step.on_success and self.observer is None:
+                    action = None  # nothing to choose from, nobody told: the next step
+                else:
+                    chosen = evaluate_unblocked(select_action, step.on_success, ctx, None, self.observer)
+                    action = (
+                        chosen
+                        if chosen is not NEEDS_WORKER
+                        else await without_blocking(select_action, step.on_success, ctx, None, self.observer)
+                    )
                 self._record(workflow, step, outcome, attempt, started, describe_action(action) if action else _NEXT)
                 if action is None:
                     pointer += 1
@@ -358,7 +368,7 @@ class Execution:
         return work if step.timeout_ms is None else guarded_step(step, work)  # Arazzo 1.1: timeout
 
     async def _execute_operation(self, frame: Frame, step: Step, target: OperationTarget) -> StepOutcome:
-        ctx = self._context(frame, None)
+        ctx = frame.base_context or self._context(frame, None)
         exchange = Exchange()
         names = self.scope.names(frame.document.url, target.source) if self.scope else (target.source,)
         try:
@@ -376,15 +386,19 @@ class Execution:
             self.observer.server_resolved(target.source, base_url, server_origin(self.servers, target, names))
         try:
             prepared = prepare_request(step, target, ctx, base_url)
-            await apply_security(
-                prepared,
-                target.operation,
-                self.credentials,
-                self.tokens,
-                self.client,
-                source=names,
-                shared_schemes=self._shared_scheme_names(frame.document),
-            )
+            shared = self._shared_scheme_names(frame.document)
+            if not apply_fixed_security(
+                prepared, target.operation, self.credentials, source=names, shared_schemes=shared
+            ):
+                await apply_security(
+                    prepared,
+                    target.operation,
+                    self.credentials,
+                    self.tokens,
+                    self.client,
+                    source=names,
+                    shared_schemes=shared,
+                )
             if self.tokens.tokens:
                 self.redactor.add_many(self.tokens.secret_values())  # fetched OAuth2 tokens are secrets too
             forwarded = self.guard.check(prepared)

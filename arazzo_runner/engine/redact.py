@@ -120,6 +120,7 @@ class Redactor:
         self._secrets: list[str] = []
         self._added: set[Secret] = set()  # what add() and add_basic() were given: adding it again is a no-op
         self._escaped: re.Pattern[str] | None = None
+        self._telling: list[str] | None = None  # see _telling_forms
         self.unmaskable = False  # a secret shorter than MIN_SECRET_LENGTH was registered (and is not masked)
         self.add_many(secrets)
 
@@ -161,6 +162,7 @@ class Redactor:
         twin._secrets = list(self._secrets)
         twin._added = set(self._added)
         twin._escaped = self._escaped
+        twin._telling = self._telling_forms()  # worked out once for every copy (the credentials' template)
         twin.unmaskable = self.unmaskable
         return twin
 
@@ -174,18 +176,35 @@ class Redactor:
             # Longest first, so a secret containing another is masked whole.
             self._secrets.sort(key=len, reverse=True)
             self._escaped = None
+            self._telling = None
 
     def _escaped_pattern(self) -> re.Pattern[str]:
         if self._escaped is None:
             self._escaped = re.compile("|".join("".join(map(_escaped_char, s)) for s in self._secrets))
         return self._escaped
 
+    def _telling_forms(self) -> list[str]:
+        """The masked texts that contain no other one: text holding none of them holds no masked text at all
+        (a base64 form padded or percent-encoded contains the bare one), so fewer are searched for."""
+        telling = self._telling
+        if telling is None:
+            forms = self._secrets
+            telling = self._telling = [f for f in forms if not any(o in f for o in forms if o is not f)]
+        return telling
+
+    def _holds_secret(self, text: str) -> bool:
+        for form in self._telling_forms():  # noqa: SIM110 - a loop: no generator to make per text
+            if form in text:
+                return True
+        return False
+
     def mask(self, text: str) -> str:
         if not self._secrets:
             return text
-        for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
+        if self._holds_secret(text):
+            for secret in self._secrets:
+                if secret in text:
+                    text = text.replace(secret, MASK)
         if "&" in text or "\\" in text:
             text = self._escaped_pattern().sub(MASK, text)
         if TRUNCATED in text:
@@ -194,12 +213,7 @@ class Redactor:
 
     def _untouched(self, text: str) -> bool:
         """True when :meth:`mask` would return ``text`` as it is (no secret, nothing escaped or cut)."""
-        if "&" in text or "\\" in text or TRUNCATED in text:
-            return False
-        for secret in self._secrets:  # noqa: SIM110 - a loop: no generator to make per text
-            if secret in text:
-                return False
-        return True
+        return not ("&" in text or "\\" in text or TRUNCATED in text or self._holds_secret(text))
 
     def mask_value(self, value: Any) -> Any:
         """``value`` with every string in it masked (outputs shown in results); others unchanged."""

@@ -35,7 +35,7 @@ from .serialize import (
     serialize_query,
 )
 
-__all__ = ["PreparedRequest", "choose_content_type", "encode_multipart", "prepare_request"]
+__all__ = ["PreparedRequest", "choose_content_type", "encode_multipart", "new_prepared", "prepare_request"]
 
 
 @dataclass
@@ -80,6 +80,30 @@ class PreparedRequest:
         return any(k.lower() == lowered for k, _ in self.headers)
 
 
+_NO_CONTAINERS = {"content": None, "content_type": None, "body_value": None, "sent_content_type": None}
+
+
+def new_prepared(method: str, base_url: str, path: str) -> PreparedRequest:
+    """``PreparedRequest(method=..., base_url=..., path=...)`` filled in one go (one is made per step)."""
+    prepared = object.__new__(PreparedRequest)
+    prepared.__dict__.update(
+        _NO_CONTAINERS,
+        method=method,
+        base_url=base_url,
+        path=path,
+        query=[],
+        headers=[],
+        cookies=[],
+        path_values={},
+        query_values={},
+        warnings=[],
+        security_headers=set(),
+        credential_keys=set(),
+        security_query=set(),
+    )
+    return prepared
+
+
 def _evaluate(value: Any, ctx: EvalContext, what: str) -> Any:
     try:
         return value.evaluate(ctx)
@@ -89,7 +113,7 @@ def _evaluate(value: Any, ctx: EvalContext, what: str) -> Any:
 
 def prepare_request(step: Step, target: OperationTarget, ctx: EvalContext, base_url: str) -> PreparedRequest:
     operation = target.operation
-    prepared = PreparedRequest(method=operation.method.upper(), base_url=base_url, path=operation.path)
+    prepared = new_prepared(operation.method.upper(), base_url, operation.path)
     path_values: dict[str, str] = {}
     for param in step.parameters:
         _apply_parameter(param, ctx, target, prepared, path_values)
@@ -217,6 +241,8 @@ def _encode_dot_segments(path: str) -> str:
     """A segment that is exactly ``.`` or ``..`` would be normalised away by the URL parser (and by servers),
     sending the request to another resource: ``/orgs/acme/members/..`` is ``/orgs/acme``. Such segments
     are percent-encoded (``%2E``), so the server sees a value, not a step up the path."""
+    if "/." not in path and not path.startswith("."):
+        return path  # a dot segment starts the path or follows a slash
     segments = path.split("/")
     if not any(segment in (".", "..") for segment in segments):
         return path

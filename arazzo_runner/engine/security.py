@@ -35,6 +35,7 @@ __all__ = [
     "Credentials",
     "TokenCache",
     "TokenStore",
+    "apply_fixed_security",
     "apply_security",
     "shared_scheme_names",
 ]
@@ -326,9 +327,11 @@ def _requirements(
 
 
 _Requirements = list[tuple[str, tuple[str, ...], str]]
-# (operation, shared scheme names, the schemes chosen, the warnings said): the objects themselves are kept,
-# so the ids in the key cannot be taken by other objects while the entry lives.
-_Plan = tuple[Operation, Collection[str], _Requirements, tuple[str, ...]]
+# Every scheme chosen sent as one header whose value is known in advance: (credential key, header, value).
+_FixedHeaders = tuple[tuple[str, str, str], ...]
+# (operation, shared scheme names, the schemes chosen, the warnings said, their fixed headers or None): the
+# objects themselves are kept, so the ids in the key cannot be taken by other objects while the entry lives.
+_Plan = tuple[Operation, Collection[str], _Requirements, tuple[str, ...], _FixedHeaders | None]
 
 
 def _planned(
@@ -337,8 +340,7 @@ def _planned(
     creds: Credentials,
     source: str | Sequence[str] | None,
     shared_schemes: Collection[str],
-    warnings: list[str],
-) -> _Requirements:
+) -> _Plan:
     """:func:`_requirements`, worked out once per operation and source for these credentials (none of
     them changes: the loaded descriptions are only read, and credentials are fixed when made)."""
     key = (id(operation), _names(source), id(shared_schemes))
@@ -346,11 +348,38 @@ def _planned(
     if plan is None or plan[0] is not operation or plan[1] is not shared_schemes:
         said: list[str] = []
         chosen = _requirements(operation, schemes, creds, source, shared_schemes, said)
-        plan = (operation, shared_schemes, chosen, tuple(said))
+        plan = (operation, shared_schemes, chosen, tuple(said), _fixed_headers(chosen, schemes, creds))
         if len(creds._plans) < 1024:
             creds._plans[key] = plan
-    warnings.extend(plan[3])
-    return plan[2]
+    return plan
+
+
+def _fixed_headers(chosen: _Requirements, schemes: Mapping[str, Any], creds: Credentials) -> _FixedHeaders | None:
+    """The headers the ``chosen`` schemes add, when each is an HTTP or header apiKey scheme whose credential
+    is usable (the same on every request); None otherwise (:func:`apply_security` then works it out each time)."""
+    headers: list[tuple[str, str, str]] = []
+    for name, _, key in chosen:
+        scheme = schemes.get(name)
+        if not isinstance(scheme, Mapping):
+            return None
+        value = creds.get(key)
+        kind = str(scheme.get("type", "")).lower()
+        try:
+            if kind in ("http", "basic"):
+                http_scheme = str(scheme.get("scheme", "basic" if kind == "basic" else "")).lower()
+                if http_scheme == "basic":
+                    headers.append((key, "Authorization", creds.basic_header(key)))
+                elif http_scheme == "bearer":
+                    headers.append((key, "Authorization", f"Bearer {_token(value, key)}"))
+                else:
+                    headers.append((key, "Authorization", f"{scheme.get('scheme')} {_token(value, key)}"))
+            elif kind == "apikey" and scheme.get("in") == "header":
+                headers.append((key, str(scheme.get("name", "")), _token(value, key)))
+            else:
+                return None
+        except ArazzoError:
+            return None  # said on every request that uses it, as before
+    return tuple(headers)
 
 
 def _withheld(scheme: str, source: str | Sequence[str] | None) -> str:
@@ -375,6 +404,31 @@ def _note_unmet_requirement(operation: Operation, warnings: list[str]) -> None:
     )
 
 
+def apply_fixed_security(
+    prepared: PreparedRequest,
+    operation: Operation,
+    creds: Credentials,
+    *,
+    source: str | Sequence[str] | None = None,
+    shared_schemes: Collection[str] = (),
+) -> bool:
+    """:func:`apply_security` without a coroutine when every scheme it applies is a header known in advance
+    (HTTP basic or bearer, an apiKey header: nothing to fetch): True when done, False when
+    :func:`apply_security` must be awaited instead (nothing is applied then)."""
+    if not creds._values:
+        _note_unmet_requirement(operation, prepared.warnings)
+        return True
+    plan = _planned(operation, operation.description.security_schemes(), creds, source, shared_schemes)
+    fixed = plan[4]
+    if fixed is None:
+        return False
+    prepared.warnings.extend(plan[3])
+    for key, header, value in fixed:
+        prepared.credential_keys.add(key)
+        _set_header(prepared, header, value)
+    return True
+
+
 async def apply_security(
     prepared: PreparedRequest,
     operation: Operation,
@@ -393,11 +447,12 @@ async def apply_security(
     which a bare credential is not sent to an operation without security requirements (a warning
     on ``prepared`` says so).
     """
-    if not creds.names():
-        _note_unmet_requirement(operation, prepared.warnings)
+    if apply_fixed_security(prepared, operation, creds, source=source, shared_schemes=shared_schemes):
         return
     schemes = operation.description.security_schemes()
-    for name, scopes, key in _planned(operation, schemes, creds, source, shared_schemes, prepared.warnings):
+    plan = _planned(operation, schemes, creds, source, shared_schemes)
+    prepared.warnings.extend(plan[3])
+    for name, scopes, key in plan[2]:
         scheme = schemes.get(name)
         if not isinstance(scheme, Mapping):
             continue

@@ -79,6 +79,10 @@ class LimitExceeded(Exception):
         self.outputs: dict[str, Any] = {}
 
 
+# Each workflow's context is a copy of this one with every field that has a default factory given.
+_BLANK_CONTEXT = EvalContext()
+
+
 @dataclass
 class Frame:
     """The state of one running workflow."""
@@ -103,7 +107,7 @@ class Frame:
         """What this workflow's expressions see: with ``exchange``, a step's request and response too."""
         base = self.base_context
         if base is None:
-            base = self.base_context = EvalContext(
+            base = self.base_context = _BLANK_CONTEXT.derived(
                 inputs=self.inputs,
                 steps=self.step_outputs,
                 workflows=records,

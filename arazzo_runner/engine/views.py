@@ -101,7 +101,7 @@ def parse_body(content: bytes, content_type: str | None) -> tuple[Any, BodyKind]
 
 def response_view(response: httpx.Response) -> HttpView:
     body, kind = parse_body(response.content, response.headers.get("content-type"))
-    return HttpView(headers=LazyHeaders(response.headers), body=body, body_kind=kind)
+    return _http_view(LazyHeaders(response.headers), body, kind, {}, {})
 
 
 def request_view(
@@ -133,7 +133,17 @@ def request_view(
             body, kind = content, "binary"
     else:
         body, kind = parse_body(content, content_type)
-    return HttpView(headers=LazyHeaders(request.headers), body=body, body_kind=kind, path=path, query=query)
+    return _http_view(LazyHeaders(request.headers), body, kind, path, query)
+
+
+def _http_view(
+    headers: Mapping[str, str], body: Any, kind: BodyKind, path: Mapping[str, Any], query: Mapping[str, Any]
+) -> HttpView:
+    """``HttpView(...)`` with every field given, filled in one go (two are made per step): a frozen
+    dataclass's ``__init__`` sets each field through ``object.__setattr__``."""
+    view = object.__new__(HttpView)
+    view.__dict__.update(headers=headers, body=body, body_kind=kind, query=query, path=path)
+    return view
 
 
 def _request_content(request: httpx.Request) -> bytes:

@@ -46,3 +46,36 @@ def test_the_guard_still_refuses_a_learned_token_copied_to_another_host() -> Non
     leak = PreparedRequest("GET", "https://elsewhere.example.net", "/collect", query=["t=tok-12345"])
     reason = guard.check(leak)
     assert reason is not None and "credential 'oauth'" in reason and "elsewhere.example.net" in reason
+
+
+def _masked_one_by_one(secrets: list[str], text: str) -> str:
+    """What masking gives when every registered text is searched for, longest first."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def test_texts_holding_only_a_secret_contained_in_another_are_still_masked() -> None:
+    # The padded base64 of an HTTP basic pair contains the unpadded one, and its percent-encoding does
+    # too: only the shortest are searched for first, and every form is then masked as before.
+    redactor = Redactor([("user-name", "pass-word-1x")])
+    forms = redactor.secrets()
+    assert len(forms) > 2
+    for form in forms:
+        text = f"before {form} after"
+        assert redactor.mask(text) == _masked_one_by_one(forms, text) == "before *** after"
+        assert redactor.mask_value([text, "plain"]) == ["before *** after", "plain"]
+    assert redactor.mask("nothing secret here") == "nothing secret here"
+    assert redactor.mask_value(["nothing", "secret"]) == ["nothing", "secret"]
+
+
+def test_a_secret_added_later_is_searched_for_in_copies_and_originals_alike() -> None:
+    original = Redactor(["outer-secret-value"])
+    assert original.mask("x inner-9 y") == "x inner-9 y"  # worked out before anything else is added
+    twin = original.copy()
+    twin.add("inner-9")
+    assert twin.mask("x inner-9 y") == "x *** y"
+    assert twin.mask("outer-secret-value") == "***"
+    assert original.mask("x inner-9 y") == "x inner-9 y"
+    original.add("secret")  # contained in the first: the search now looks for the shorter text
+    assert original.mask("a secret and outer-secret-value") == "a *** and ***"

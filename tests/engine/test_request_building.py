@@ -560,3 +560,15 @@ def test_required_parameters_without_a_value_warn(tmp_path: Path) -> None:
     warnings = result.steps[0].warnings
     assert any("requires query parameter 'limit'" in w for w in warnings)
     assert not any("X-Req" in w or "X-Key" in w or "'opt'" in w for w in warnings)
+
+
+def test_a_request_made_in_one_go_equals_one_made_by_the_dataclass() -> None:
+    from arazzo_runner.engine.request import PreparedRequest, new_prepared
+
+    made = new_prepared("POST", "https://api.example.com", "/items")
+    assert made == PreparedRequest(method="POST", base_url="https://api.example.com", path="/items")
+    assert vars(made).keys() == vars(PreparedRequest(method="GET", base_url="", path="")).keys()  # every field
+    other = new_prepared("GET", "https://api.example.com", "/items")
+    for name, value in vars(made).items():  # containers of its own: filling one request fills no other
+        if isinstance(value, (list, dict, set)):
+            assert value is not getattr(other, name)

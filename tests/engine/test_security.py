@@ -13,7 +13,7 @@ import pytest
 
 from arazzo_runner import Runner, load
 from arazzo_runner.engine.request import PreparedRequest
-from arazzo_runner.engine.security import Credentials, TokenCache, apply_security
+from arazzo_runner.engine.security import Credentials, TokenCache, apply_fixed_security, apply_security
 from arazzo_runner.errors import ArazzoError, RequestBuildError
 from arazzo_runner.openapi.index import load_openapi
 
@@ -354,3 +354,37 @@ def test_schemes_chosen_once_per_operation_still_apply_and_warn_on_every_request
         (nothing, 1),
         (bearer, 0),
     ]
+
+
+@pytest.mark.parametrize(
+    ("security", "creds", "fixed"),
+    [
+        ("[{basic: []}]", {"basic": ("user", "pass-word")}, True),
+        ("[{bearer: []}, {hkey: []}]", {"hkey": "key-value-1"}, True),
+        ("[{basic: [], hkey: []}]", {"basic": "user:pass-word", "hkey": "key-value-1"}, True),
+        ("[{qkey: []}]", {"qkey": "key-value-1"}, False),
+        ("[{ckey: []}]", {"ckey": "key-value-1"}, False),
+        ("[{cc: [a]}]", {"cc": {"client_id": "c", "client_secret": "s3cret-x"}}, False),
+        ("[{bearer: []}]", {"bearer": ["not", "a", "string"]}, False),  # the error is raised by apply_security
+        ("[{basic: []}]", {}, True),  # no credentials: only the warning
+    ],
+)
+def test_headers_known_in_advance_are_applied_without_a_coroutine(
+    security: str, creds: dict[str, Any], fixed: bool
+) -> None:
+    operation = _operation(security)
+    prepared = PreparedRequest(method="GET", base_url="https://api.example.com/v1", path="/r")
+    done = apply_fixed_security(prepared, operation, Credentials(creds))
+    assert done is fixed
+    if not done:  # nothing applied: apply_security does all of it
+        assert (prepared.headers, prepared.warnings, prepared.credential_keys) == ([], [], set())
+        return
+    awaited = PreparedRequest(method="GET", base_url="https://api.example.com/v1", path="/r")
+    _apply(security, creds, prepared=awaited)
+    assert prepared.headers == awaited.headers
+    assert bool(prepared.headers) == bool(creds)
+    assert (prepared.warnings, prepared.credential_keys, prepared.security_headers) == (
+        awaited.warnings,
+        awaited.credential_keys,
+        awaited.security_headers,
+    )
