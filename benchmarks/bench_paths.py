@@ -161,11 +161,17 @@ with httpx.Client() as client:
 """
 
 
-_CACHE_DIR = tempfile.mkdtemp(prefix="arazzo-bench-cache-")
+_CACHE_DIRS: list[str] = []  # made when row 3 first needs one (not at import: row 2's children import this file)
+
+
+def _cache_dir() -> str:
+    if not _CACHE_DIRS:
+        _CACHE_DIRS.append(tempfile.mkdtemp(prefix="arazzo-bench-cache-"))
+    return _CACHE_DIRS[0]
 
 
 def _best_process(argv: list[str], repeats: int) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARAZZO_RUNNER_CACHE_DIR": _CACHE_DIR}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "ARAZZO_RUNNER_CACHE_DIR": _cache_dir()}
     # An installed package has its bytecode compiled (pip does it); without this setting the warm-up
     # run compiles it here too, instead of every process compiling the whole package again.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -330,7 +336,8 @@ def main() -> int:
     with sandbox_url() as url:
         for row in sorted(args.rows):
             printers[row](url, args)
-    shutil.rmtree(_CACHE_DIR, ignore_errors=True)
+    for folder in _CACHE_DIRS:
+        shutil.rmtree(folder, ignore_errors=True)
     return 0
 
 
