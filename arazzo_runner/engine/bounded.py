@@ -143,12 +143,19 @@ async def read_bounded(response: httpx.Response, max_bytes: int | None) -> None:
     if max_bytes is None:
         await response.aread()
         return
-    declared = response.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        encoded = response.headers.get("content-encoding", "identity").strip().lower() not in ("", "identity")
-        if not encoded:  # (a compressed body's declared length says nothing of its decoded size)
-            await response.aclose()
-            raise _too_large(max_bytes)
+    headers = response.headers
+    declared = headers.get("content-length", "")
+    if declared.isdigit():
+        encoding = headers.get("content-encoding")
+        # A compressed body's declared length says nothing of its decoded size. An identity body's is
+        # its size, unless Transfer-Encoding frames it instead: httpx's HTTP/1.1 connection then reads
+        # exactly the declared bytes, and its HTTP/2 connection refuses a body longer than declared.
+        if (encoding is None or encoding.strip().lower() in ("", "identity")) and "transfer-encoding" not in headers:
+            if int(declared) > max_bytes:
+                await response.aclose()
+                raise _too_large(max_bytes)
+            await response.aread()
+            return
     chunks: list[bytes] = []
     size = 0
     try:

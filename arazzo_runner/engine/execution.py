@@ -525,7 +525,7 @@ class Execution:
                 outputs[name] = value.evaluate(ctx)
             except EvaluationError as exc:  # an unresolvable output is left out, never failing the step
                 held.append(f"output {name!r} left out: {exc.message}")
-        broken = next((check for check in exchange.checks if check.is_error), None)
+        broken = next((check for check in exchange.checks if check.is_error), None) if exchange.checks else None
         if failed is None and broken is None:
             warn = [*warnings, *held]
             if self.observer is not None:

@@ -80,6 +80,9 @@ class PreparedRequest:
         return any(k.lower() == lowered for k, _ in self.headers)
 
 
+# json.dumps(value, separators=(",", ":"), ensure_ascii=False), without making an encoder per body.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
 _NO_CONTAINERS = {"content": None, "content_type": None, "body_value": None, "sent_content_type": None}
 
 
@@ -290,7 +293,7 @@ def _apply_body(body: RequestBody, ctx: EvalContext, target: OperationTarget, pr
                 prepared.body_value = value
         else:
             try:
-                prepared.content = json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+                prepared.content = _COMPACT_JSON.encode(value).encode("utf-8")
             except (TypeError, ValueError):
                 raise RequestBuildError(
                     f"the {media} payload holds a value JSON cannot carry (binary data?); send it as "

@@ -21,6 +21,7 @@ from ..language.expressions import HttpView
 from ..result import CheckResult
 from .bounded import RequestDeadline, ResponseTooLarge, deadline_exceeded, read_bounded, within_deadline
 from .request import PreparedRequest
+from .urls import request_url
 from .views import body_excerpt
 
 __all__ = ["MAX_REDIRECTS", "Exchange", "build_request", "retry_delay", "send", "transport_reason"]
@@ -78,7 +79,7 @@ def build_request(client: httpx.AsyncClient, prepared: PreparedRequest, timeout:
     # The timeouts as httpx keeps them for a request: built once per value, not once per request.
     return client.build_request(
         prepared.method,
-        prepared.url,
+        request_url(prepared.base_url, prepared.path, prepared.query),
         headers=headers,
         content=prepared.content,
         extensions={"timeout": dict(_timeouts(timeout))},

@@ -56,6 +56,40 @@ def test_a_body_past_max_response_bytes_fails_the_step_naming_the_limit(tmp_path
     assert "larger than max_response_bytes (1048576 bytes" in result["error"]["message"]
 
 
+def test_a_small_declared_length_beside_chunked_framing_is_no_bound(tmp_path: Path) -> None:
+    # Transfer-Encoding frames the body (RFC 9112 6.3), whatever Content-Length says: 4 MiB arrive
+    # after "Content-Length: 10", and the cap still applies to what is read.
+    def handler(conn: socket.socket, request: bytes) -> None:
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n"
+        )
+        chunk = b"z" * 65536
+        for _ in range(64):
+            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        conn.sendall(b"0\r\n\r\n")
+
+    with RawServer(handler) as server:
+        spec = write_spec(tmp_path, server.url)
+        result, _ = run_workflow_bounded(spec, seconds=30, limits={"max_response_bytes": 1024 * 1024})
+    assert result["status"] == "failed"
+    assert "larger than max_response_bytes (1048576 bytes" in result["error"]["message"]
+
+
+def test_a_body_within_its_declared_length_is_read_whole(tmp_path: Path) -> None:
+    body = b'{"a": "' + b"x" * 5000 + b'"}'
+    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: identity\r\n"
+    with RawServer(send_all(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)) as server:
+        spec = write_spec(
+            tmp_path,
+            server.url,
+            steps=[{"id": "s", "outputs": "{a: $response.body#/a}"}],
+            outputs="{a: $steps.s.outputs.a}",
+        )
+        result, _ = run_workflow_bounded(spec, seconds=30, limits={"max_response_bytes": len(body)})
+    assert result["status"] == "succeeded", result
+    assert result["outputs"] == {"a": "x" * 5000}
+
+
 def test_a_declared_length_past_the_cap_is_refused_before_reading(tmp_path: Path) -> None:
     with RawServer(send_all(_big_body(10**12))) as server:
         spec = write_spec(tmp_path, server.url)
