@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 from .support import RawServer, run_bounded, run_workflow_bounded, send_all, trickle, write_spec
@@ -40,15 +41,23 @@ def _big_body(size: int) -> bytes:
     return b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % size
 
 
-def test_a_body_past_max_response_bytes_fails_the_step_naming_the_limit(tmp_path: Path) -> None:
+def _four_mib_chunked(extra_header: bytes = b"") -> Callable[[socket.socket, bytes], None]:
+    """A handler answering 4 MiB in chunks (``extra_header``: one more header line, with its CRLF)."""
+
     def handler(conn: socket.socket, request: bytes) -> None:
-        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
+        conn.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n" + extra_header + b"Transfer-Encoding: chunked\r\n\r\n"
+        )
         chunk = b"y" * 65536
-        for _ in range(64):  # 4 MiB, no Content-Length to refuse up front
+        for _ in range(64):
             conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
         conn.sendall(b"0\r\n\r\n")
 
-    with RawServer(handler) as server:
+    return handler
+
+
+def test_a_body_past_max_response_bytes_fails_the_step_naming_the_limit(tmp_path: Path) -> None:
+    with RawServer(_four_mib_chunked()) as server:  # no Content-Length to refuse up front
         spec = write_spec(tmp_path, server.url)
         result, _ = run_workflow_bounded(spec, seconds=30, limits={"max_response_bytes": 1024 * 1024})
     assert result["status"] == "failed"
@@ -59,16 +68,7 @@ def test_a_body_past_max_response_bytes_fails_the_step_naming_the_limit(tmp_path
 def test_a_small_declared_length_beside_chunked_framing_is_no_bound(tmp_path: Path) -> None:
     # Transfer-Encoding frames the body (RFC 9112 6.3), whatever Content-Length says: 4 MiB arrive
     # after "Content-Length: 10", and the cap still applies to what is read.
-    def handler(conn: socket.socket, request: bytes) -> None:
-        conn.sendall(
-            b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n"
-        )
-        chunk = b"z" * 65536
-        for _ in range(64):
-            conn.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        conn.sendall(b"0\r\n\r\n")
-
-    with RawServer(handler) as server:
+    with RawServer(_four_mib_chunked(b"Content-Length: 10\r\n")) as server:
         spec = write_spec(tmp_path, server.url)
         result, _ = run_workflow_bounded(spec, seconds=30, limits={"max_response_bytes": 1024 * 1024})
     assert result["status"] == "failed"
