@@ -35,7 +35,14 @@ from .serialize import (
     serialize_query,
 )
 
-__all__ = ["PreparedRequest", "choose_content_type", "encode_multipart", "new_prepared", "prepare_request"]
+__all__ = [
+    "PreparedRequest",
+    "choose_content_type",
+    "encode_multipart",
+    "joined_url",
+    "new_prepared",
+    "prepare_request",
+]
 
 
 @dataclass
@@ -61,10 +68,7 @@ class PreparedRequest:
 
     @property
     def url(self) -> str:
-        url = self.base_url.rstrip("/") + self.path
-        if self.query:
-            url += "?" + "&".join(self.query)
-        return url
+        return joined_url(self.base_url, self.path, self.query)
 
     def __repr__(self) -> str:
         # Headers, query and body may carry credentials: only their shape is shown.
@@ -78,6 +82,14 @@ class PreparedRequest:
     def has_header(self, name: str) -> bool:
         lowered = name.lower()
         return any(k.lower() == lowered for k, _ in self.headers)
+
+
+def joined_url(base_url: str, path: str, query: list[str]) -> str:
+    """The URL text of a request: the server URL, the encoded path and the encoded query pieces."""
+    url = base_url.rstrip("/") + path
+    if query:
+        url += "?" + "&".join(query)
+    return url
 
 
 # json.dumps(value, separators=(",", ":"), ensure_ascii=False), without making an encoder per body.

@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from .request import joined_url
+
 __all__ = ["request_url"]
 
 _MAX_URL_LENGTH = 65536  # httpx refuses longer URLs: the string is sent on, to be refused by httpx
@@ -32,19 +34,16 @@ _FIELDS = ("scheme", "userinfo", "host", "port", "path", "query", "fragment")
 
 def request_url(base_url: str, path: str, query: list[str]) -> httpx.URL | str:
     """The URL of ``base_url.rstrip("/") + path`` and its ``query`` pieces, as httpx would parse it."""
-    text = base_url.rstrip("/") + path
-    joined = "&".join(query) if query else None
-    if joined is not None:
-        text += "?" + joined
     base = _parsed_base(base_url) if _SUPPORTED else None
+    joined = "&".join(query) if query else None
     if (
         base is None
-        or len(text) > _MAX_URL_LENGTH
+        or len(base_url) + len(path) + len(joined or "") >= _MAX_URL_LENGTH  # at least the URL's length
         or "/." in path
         or _PATH.fullmatch(path) is None
         or (joined is not None and _QUERY.fullmatch(joined) is None)
     ):
-        return text
+        return joined_url(base_url, path, query)
     url: Any = object.__new__(httpx.URL)
     url._uri_reference = base._replace(path=base.path + path, query=joined)
     return url  # type: ignore[no-any-return]
@@ -53,13 +52,13 @@ def request_url(base_url: str, path: str, query: list[str]) -> httpx.URL | str:
 @functools.lru_cache(maxsize=64)
 def _parsed_base(base_url: str) -> Any:
     """httpx's parsed form of a server URL, or None when its requests' URLs are left to httpx to parse."""
+    if "/." in base_url:
+        return None  # a dot segment: httpx removes it from the whole path, not from the server's part alone
     try:
         parsed = httpx.URL(base_url.rstrip("/"))._uri_reference
     except (httpx.InvalidURL, TypeError, ValueError):
         return None  # httpx says what is wrong with it when the request is built
-    if parsed.query is not None or parsed.fragment is not None or not parsed.host or "/." in base_url:
-        return None  # (a dot segment: httpx removes it from the whole path, not from the server's part alone)
-    return parsed
+    return None if parsed.query is not None or parsed.fragment is not None or not parsed.host else parsed
 
 
 def _supported() -> bool:
